@@ -1,0 +1,1 @@
+"""The ``candor`` command: a Typer app with one module per command group."""

@@ -1,0 +1,167 @@
+"""A strict, safe YAML loader that remembers where every field was written.
+
+PyYAML's SafeLoader is the base, with four changes that disclosures need:
+
+- explicit tags (``!!python/object``, ``!!binary``, ``!custom``) are errors, so no type can be smuggled in;
+- anchors and aliases are errors: a disclosure has no use for them, and refusing them outright stops
+  "billion laughs" alias bombs without having to count expansions;
+- a key written twice in one mapping is an error instead of silently keeping the last value;
+- numbers such as ``1e26`` and ``3.1e26`` read as floats, as YAML 1.2 says. PyYAML follows YAML 1.1, which
+  requires a dot and a signed exponent, and would read them as strings: a training-compute figure must not.
+
+The result carries a map from field paths to 1-based line numbers, so that every later error
+(a wrong type, a failed rule) can point at the line a person wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from candor.errors import DocumentError
+
+#: A field path: mapping keys and sequence indexes from the root, e.g. ("risk_domains", 0, "id").
+FieldPath = tuple[str | int, ...]
+
+# YAML 1.2 core schema floats, which include 1e26 and 3.1e26 (no dot or no exponent sign needed).
+_FLOAT_1_2 = re.compile(
+    r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def format_path(path: FieldPath) -> str:
+    """Render a field path the way people write it: ``risk_domains[0].id``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "(document)"
+
+
+@dataclass
+class LoadedYaml:
+    """The loaded value plus the line on which each field path starts."""
+
+    value: Any
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+    #: Added to every line, for YAML that sits inside a larger file (front matter after its ``---``).
+    line_offset: int = 0
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line + self.line_offset
+        return None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses tags and aliases and reports duplicate keys."""
+
+    def __init__(self, stream: str, name: str) -> None:
+        super().__init__(stream)
+        self.source_name = name
+
+    def _fail(self, message: str, mark: Any, hint: str | None = None) -> DocumentError:
+        line = None if mark is None else int(mark.line) + 1
+        return DocumentError(self.source_name, message, line=line, hint=hint)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent):
+            raise self._fail(
+                "YAML aliases (*name) are not allowed", event.start_mark, hint="write the value out in full"
+            )
+        if isinstance(event, ScalarEvent | CollectionStartEvent):
+            if event.anchor is not None:
+                raise self._fail(
+                    f"YAML anchors (&{event.anchor}) are not allowed",
+                    event.start_mark,
+                    hint="write the value out in full",
+                )
+            # A plain scalar has no tag; "!" is the non-specific tag of a quoted scalar. Anything else is explicit.
+            if event.tag not in (None, "!"):
+                written = event.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self._fail(
+                    f"YAML tags such as {written!r} are not allowed",
+                    event.start_mark,
+                    hint="remove the tag; values are read as plain text, numbers, dates and lists",
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Hashable, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable) or isinstance(key, list | dict):
+                raise self._fail("a mapping key must be a plain value", key_node.start_mark)
+            if key in seen:
+                raise self._fail(
+                    f"key {key!r} is written twice in one mapping (first on line {seen[key]})",
+                    key_node.start_mark,
+                    hint="keep one of them",
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+# Replace the YAML 1.1 float resolver with the YAML 1.2 one, on our loader only.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
+
+
+def _walk_lines(node: Node, path: FieldPath) -> Iterator[tuple[FieldPath, int]]:
+    yield path, node.start_mark.line + 1
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode):
+                child = (*path, str(key_node.value))
+                yield child, key_node.start_mark.line + 1
+                for sub_path, line in _walk_lines(value_node, child):
+                    if sub_path != child:
+                        yield sub_path, line
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _walk_lines(item, (*path, index))
+
+
+def load_yaml(text: str, name: str, *, line_offset: int = 0) -> LoadedYaml:
+    """Load one YAML document from ``text`` strictly; ``name`` is used in error messages.
+
+    ``line_offset`` is added to every reported line, for YAML embedded in a larger file.
+    """
+    loader = _StrictLoader(text, name)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedYaml(value=None, line_offset=line_offset)
+        value = loader.construct_document(node)
+    except DocumentError as exc:
+        if exc.line is not None and line_offset:
+            raise DocumentError(name, exc.detail, line=exc.line + line_offset, hint=exc.hint) from None
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + 1 + line_offset
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise DocumentError(name, f"malformed YAML: {problem}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError(name, f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(value=value, lines=dict(_walk_lines(node, ())), line_offset=line_offset)
