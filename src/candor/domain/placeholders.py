@@ -1,0 +1,45 @@
+"""Template placeholders, such as ``<your-developer-slug>``, that a person must replace.
+
+``candor init`` writes templates whose values are placeholders. Parsing refuses any value still holding one,
+so a template fails the check clearly until it is filled in, and passes once it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from candor.domain.yamlload import FieldPath, LoadedYaml, format_path
+from candor.errors import DocumentError
+
+# "<" then a lower-case word, then anything up to the closing ">", on one line: <developer-slug>, <date: 2026-01-31>.
+_PLACEHOLDER = re.compile(r"^<[a-z][^<>\n]*>$")
+
+
+def is_placeholder(value: object) -> bool:
+    """Whether ``value`` is an unfilled template placeholder."""
+    return isinstance(value, str) and _PLACEHOLDER.match(value.strip()) is not None
+
+
+def _placeholders(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    if is_placeholder(value):
+        yield path, str(value)
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _placeholders(child, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _placeholders(child, (*path, index))
+
+
+def reject_placeholders(loaded: LoadedYaml, name: str) -> None:
+    """Raise a :class:`DocumentError` at the first value that still holds a template placeholder."""
+    for path, placeholder in _placeholders(loaded.value, ()):
+        raise DocumentError(
+            name,
+            f"still holds the template placeholder {placeholder}",
+            line=loaded.line_of(path),
+            field=format_path(path),
+            hint="replace it with the real value",
+        )
