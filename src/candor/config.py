@@ -1,0 +1,76 @@
+"""Candor's settings, declared once as data and loaded once per process.
+
+Values come from keyword overrides first (for example a CLI ``--data-dir`` option), then from ``CANDOR_*``
+environment variables, then from the defaults below. Nothing is read at import time: callers run
+:func:`load_settings` and pass the result on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from candor.domain.source import MAX_DOCUMENT_BYTES
+from candor.domain.statement import MAX_STATEMENT_BYTES
+from candor.errors import CandorError
+
+#: The SQLite file's name inside the data directory when no database URL is given.
+SQLITE_FILE_NAME = "candor.sqlite3"
+
+
+class SettingsError(CandorError):
+    """A setting (from the environment or an option) that has the wrong form."""
+
+
+class Settings(BaseSettings):
+    """Where Candor keeps its data, which database it uses, and the limits on what it accepts."""
+
+    model_config = SettingsConfigDict(env_prefix="CANDOR_", frozen=True, extra="forbid")
+
+    data_dir: Path = Field(default=Path("candor-data"), description="Directory for the SQLite file and log tiles.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://...",
+    )
+    max_document_bytes: int = Field(default=MAX_DOCUMENT_BYTES, gt=0, description="Largest document accepted.")
+    max_statement_bytes: int = Field(
+        default=MAX_STATEMENT_BYTES, gt=0, le=MAX_STATEMENT_BYTES, description="Largest canonical statement accepted."
+    )
+    max_request_bytes: int = Field(
+        default=MAX_DOCUMENT_BYTES + 256 * 1024,
+        gt=0,
+        description="Largest request body: a document plus its statement, signature and envelope.",
+    )
+
+    @model_validator(mode="after")
+    def _default_database_in_data_dir(self) -> Settings:
+        if not self.database_url:
+            # The model is frozen; this is the one place the derived default is filled in.
+            object.__setattr__(self, "database_url", sqlite_url(self.data_dir / SQLITE_FILE_NAME))
+        return self
+
+    @property
+    def uses_sqlite(self) -> bool:
+        """Whether the database is SQLite (the embedded default), rather than a server such as PostgreSQL."""
+        return self.database_url.startswith("sqlite")
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file, absolute so that it does not depend on the working directory."""
+    return f"sqlite:///{path.expanduser().resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load the settings; ``overrides`` whose value is None are ignored, so CLI options can pass through as-is."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise SettingsError(
+            f"setting {field}: {first['msg']}", hint=f"check CANDOR_{field.upper()} or the matching option"
+        ) from exc
