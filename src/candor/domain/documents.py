@@ -1,0 +1,504 @@
+"""The structured part of a disclosure: what a framework, a system card and a certification must say.
+
+A disclosure is Markdown with a YAML front-matter block; these models are that front matter. They are
+strict on purpose: unknown keys are errors (a typo must not silently drop a commitment), values are not
+coerced (``version: 2.1`` is a number, not the text "2.1"), and every commitment carries a stable ``id`` and
+a ``strength`` so that a later version which weakens or drops it can be found by a diff.
+
+Where the models name things, they use the words of the tenets and of SB 53 §22757.12, so that a rule pack
+can point at a field and a reader can trace it back to the law.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from candor.domain.taxonomy import RiskDomainId
+from candor.domain.yamlload import FieldPath
+
+# --- Value types -----------------------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_COMMITMENT_ID = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
+_VERSION = re.compile(r"^[0-9A-Za-z]+(?:[.+-][0-9A-Za-z]+)*$")
+_TOKEN = re.compile(r"^[a-z][a-z0-9-]*$")
+_WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(f"{value!r} is not a slug; use lower-case letters, digits and single hyphens, e.g. acme-ai")
+    return value
+
+
+def _commitment_id(value: str) -> str:
+    if not _COMMITMENT_ID.match(value):
+        raise ValueError(
+            f"{value!r} is not an id; use lower-case letters and digits joined by dots or hyphens, e.g. bio.eval-1"
+        )
+    return value
+
+
+def _version(value: str) -> str:
+    if not _VERSION.match(value) or len(value) > 40:
+        raise ValueError(f'{value!r} is not a version; write it like "2.1" or "2026.1"')
+    return value
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _token(value: str) -> str:
+    if not _TOKEN.match(value):
+        raise ValueError(f"{value!r} is not a lower-case word such as text, image or audio")
+    return value
+
+
+def _web_address(value: str) -> str:
+    if not _WEB_ADDRESS.match(value):
+        raise ValueError(f"{value!r} is not an https:// web address")
+    return value
+
+
+#: A developer's registered short name, e.g. ``acme-ai``.
+Slug = Annotated[str, AfterValidator(_slug)]
+#: A stable id for a commitment, threshold or evaluation, unique within one document: ``bio.uplift-eval``.
+CommitmentId = Annotated[str, AfterValidator(_commitment_id)]
+#: A document or model version, always written as text: ``"2.1"``.
+Version = Annotated[str, AfterValidator(_version)]
+#: Prose that must say something.
+Text = Annotated[str, AfterValidator(_text)]
+#: A lower-case word from an open vocabulary, such as a modality.
+Token = Annotated[str, AfterValidator(_token)]
+#: A public https:// address.
+WebAddress = Annotated[str, AfterValidator(_web_address)]
+
+#: How firmly a commitment binds: ``must`` is a promise, ``should`` a default, ``may`` an option.
+Strength = Literal["must", "should", "may"]
+STRENGTHS: tuple[Strength, ...] = ("must", "should", "may")
+#: When an evaluation runs.
+Timing = Literal["pre-training", "during-training", "pre-deployment", "post-deployment", "periodic"]
+#: Who runs an evaluation.
+Evaluator = Literal["internal", "third-party", "internal-and-third-party"]
+#: A mitigation either limits what a deployed model does, or protects the model and its weights.
+MitigationCategory = Literal["deployment", "security"]
+#: What the developer does when a capability threshold is crossed.
+ResponseAction = Literal["halt-deployment", "halt-development", "additional-safeguards"]
+#: The outcome of evaluating a model against a domain's thresholds.
+ThresholdDetermination = Literal["below", "approaching", "crossed", "inconclusive"]
+#: How much a release changes: SB 53 asks for a new transparency report on new or substantially modified models.
+ReleaseType = Literal["new-model", "substantial-revision", "minor-update"]
+#: What the developer decided to do with the model.
+DeploymentOutcome = Literal["deploy", "deploy-with-restrictions", "limited-release", "internal-only", "do-not-deploy"]
+
+#: The kinds of disclosure, as written in ``kind:``.
+DocumentKind = Literal["secure-development-framework", "system-card", "certification"]
+KIND_FRAMEWORK = "secure-development-framework"
+KIND_SYSTEM_CARD = "system-card"
+KIND_CERTIFICATION = "certification"
+
+
+class Part(BaseModel):
+    """Base of every model: unknown keys are errors, values are not coerced, parsed values do not change."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- Commitments -----------------------------------------------------------------------------------------------
+
+
+class Commitment(Part):
+    """One promise, with a stable id and a strength, so that a later version cannot quietly weaken it."""
+
+    id: CommitmentId
+    strength: Strength
+    statement: Text
+
+
+class Practice(Part):
+    """A part of the framework described in prose, with the concrete commitments it makes."""
+
+    summary: Text
+    commitments: list[Commitment] = Field(default_factory=list)
+
+
+class CapabilityThreshold(Part):
+    """A capability level at which risk becomes unreasonable without further safeguards."""
+
+    id: CommitmentId
+    description: Text
+    #: How crossing it is measured: a benchmark, an uplift study, a red-team finding.
+    measure: Text
+    #: The developer's own tier name for it, e.g. "CCL-1" or "high".
+    tier: Text
+
+
+class Evaluation(Part):
+    """An evaluation the developer commits to run for a risk domain."""
+
+    id: CommitmentId
+    strength: Strength
+    method: Text
+    timing: list[Timing] = Field(min_length=1)
+    #: Required when ``timing`` includes ``periodic``, e.g. "every 3 months" or "each 4x increase in compute".
+    cadence: Text | None = None
+    #: How hard the evaluators try to draw out the capability: fine-tuning, scaffolding, expert red-teaming.
+    elicitation: Text
+    run_by: Evaluator
+    #: Names or kinds of third parties, when ``run_by`` includes them.
+    third_party: Text | None = None
+    #: The thresholds this evaluation tests, by id.
+    thresholds: list[CommitmentId] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cadence_matches_timing(self) -> Evaluation:
+        if "periodic" in self.timing and self.cadence is None:
+            raise ValueError("a periodic evaluation needs a cadence, e.g. cadence: every 6 months")
+        if "periodic" not in self.timing and self.cadence is not None:
+            raise ValueError("cadence is only for periodic evaluations; add periodic to timing or remove cadence")
+        if self.run_by != "internal" and self.third_party is None:
+            raise ValueError("name the third party (third_party: ...) when run_by includes third-party")
+        return self
+
+
+class Mitigation(Part):
+    """A safeguard: a deployment mitigation limits misuse of the model, a security mitigation protects it."""
+
+    id: CommitmentId
+    strength: Strength
+    category: MitigationCategory
+    description: Text
+
+
+class ThresholdResponse(Part):
+    """What the developer does if a threshold is crossed."""
+
+    id: CommitmentId
+    strength: Strength
+    action: ResponseAction
+    #: The threshold that triggers it, by id; absent means any threshold of the domain.
+    threshold: CommitmentId | None = None
+    description: Text
+
+
+class RiskDomain(Part):
+    """How one risk domain is assessed and mitigated.
+
+    ``strength`` is the commitment to assess the domain at all; thresholds, evaluations, mitigations and
+    responses say how.
+    """
+
+    id: RiskDomainId
+    strength: Strength
+    description: Text
+    thresholds: list[CapabilityThreshold] = Field(default_factory=list)
+    evaluations: list[Evaluation] = Field(default_factory=list)
+    mitigations: list[Mitigation] = Field(default_factory=list)
+    responses: list[ThresholdResponse] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> RiskDomain:
+        known = {threshold.id for threshold in self.thresholds}
+        referenced = [ref for evaluation in self.evaluations for ref in evaluation.thresholds]
+        referenced += [response.threshold for response in self.responses if response.threshold is not None]
+        for ref in referenced:
+            if ref not in known:
+                raise ValueError(f"threshold {ref!r} is not defined in this domain's thresholds")
+        return self
+
+
+class Scope(Part):
+    """Which models the framework covers, and when a change makes a model new for its purposes."""
+
+    models: list[Text] = Field(min_length=1)
+    criteria: Text
+    #: SB 53's "substantially modified" criterion: when a revision needs a new assessment and report.
+    substantially_modified: Text | None = None
+
+
+class Governance(Part):
+    """Who answers for the framework inside the developer."""
+
+    responsible_officer: Text
+    board_oversight: Text
+    commitments: list[Commitment] = Field(default_factory=list)
+
+
+class Review(Part):
+    """How often the framework itself is reviewed, and what triggers an update in between."""
+
+    cadence_months: int = Field(ge=1, le=60)
+    last_reviewed: dt.date
+    update_triggers: list[Text] = Field(default_factory=list)
+
+
+class ChangelogEntry(Part):
+    """What changed in one version."""
+
+    version: Version
+    date: dt.date
+    changes: list[Text] = Field(min_length=1)
+
+
+# --- Disclosures -----------------------------------------------------------------------------------------------
+
+
+class DisclosureHeader(Part):
+    """Fields every disclosure carries: who publishes it and which version of it this is."""
+
+    developer: Slug
+    version: Version
+    #: The version of the same document that this one replaces.
+    supersedes: Version | None = None
+
+    @model_validator(mode="after")
+    def _does_not_supersede_itself(self) -> DisclosureHeader:
+        if self.supersedes == self.version:
+            raise ValueError(f"version {self.version} cannot supersede itself")
+        return self
+
+
+@dataclass(frozen=True)
+class CommitmentRef:
+    """Where one commitment sits in a framework, for diffs and rule findings."""
+
+    path: FieldPath
+    id: str
+    strength: Strength
+    text: str
+
+
+class SecureDevelopmentFramework(DisclosureHeader):
+    """How a developer assesses and mitigates unreasonable risk (SB 53: its "frontier AI framework")."""
+
+    kind: Literal["secure-development-framework"]
+    title: Text
+    effective_date: dt.date
+    #: Where the developer publishes the framework.
+    website: WebAddress | None = None
+    scope: Scope
+    #: National and international standards and industry best practices the framework incorporates.
+    standards_and_practices: list[Text] = Field(default_factory=list)
+    #: How risks are assessed, across domains.
+    assessment: Practice
+    #: How risks are mitigated, across domains.
+    mitigation: Practice
+    risk_domains: list[RiskDomain] = Field(min_length=1)
+    #: How assessments are reviewed before deployment or extensive internal use.
+    deployment_review: Practice | None = None
+    weight_security: Practice
+    third_party_assessment: Practice
+    governance: Governance
+    incident_response: Practice
+    #: Risks from internal use, including a model circumventing oversight.
+    internal_use: Practice
+    whistleblower_process: Practice
+    review: Review
+    changelog: list[ChangelogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_are_unique(self) -> SecureDevelopmentFramework:
+        seen_domains: set[str] = set()
+        for domain in self.risk_domains:
+            if domain.id in seen_domains:
+                raise ValueError(f"risk domain {domain.id} is listed twice; merge the entries")
+            seen_domains.add(domain.id)
+        seen: dict[str, FieldPath] = {}
+        for ref in self.commitments():
+            if ref.path[0] == "risk_domains" and len(ref.path) == 2:
+                continue  # a domain's own id is checked above
+            if ref.id in seen:
+                raise ValueError(f"id {ref.id!r} is used twice; every commitment needs its own stable id")
+            seen[ref.id] = ref.path
+        return self
+
+    def domain(self, domain_id: str) -> RiskDomain | None:
+        """The entry for ``domain_id``, if the framework covers it."""
+        return next((domain for domain in self.risk_domains if domain.id == domain_id), None)
+
+    def commitments(self) -> Iterator[CommitmentRef]:
+        """Every commitment with a strength, with its field path: domains, their parts, and practices.
+
+        Thresholds are definitions, not promises, so they carry no strength and are not listed.
+        """
+        for d_index, domain in enumerate(self.risk_domains):
+            base: FieldPath = ("risk_domains", d_index)
+            yield CommitmentRef(base, domain.id, domain.strength, domain.description)
+            for e_index, evaluation in enumerate(domain.evaluations):
+                yield CommitmentRef(
+                    (*base, "evaluations", e_index), evaluation.id, evaluation.strength, evaluation.method
+                )
+            for m_index, mitigation in enumerate(domain.mitigations):
+                yield CommitmentRef(
+                    (*base, "mitigations", m_index), mitigation.id, mitigation.strength, mitigation.description
+                )
+            for r_index, response in enumerate(domain.responses):
+                yield CommitmentRef((*base, "responses", r_index), response.id, response.strength, response.description)
+        for section, practice in self.practices():
+            for c_index, commitment in enumerate(practice.commitments):
+                yield CommitmentRef(
+                    (section, "commitments", c_index), commitment.id, commitment.strength, commitment.statement
+                )
+
+    def practices(self) -> Iterator[tuple[str, Practice | Governance]]:
+        """The framework's prose sections that hold commitments, by field name."""
+        for section in _PRACTICE_SECTIONS:
+            practice = getattr(self, section)
+            if practice is not None:
+                yield section, practice
+
+
+_PRACTICE_SECTIONS = (
+    "assessment",
+    "mitigation",
+    "deployment_review",
+    "weight_security",
+    "third_party_assessment",
+    "governance",
+    "incident_response",
+    "internal_use",
+    "whistleblower_process",
+)
+
+
+class ModelIdentity(Part):
+    """Which model a system card describes."""
+
+    name: Text
+    version: Version
+    #: The identifier users and API clients see, e.g. "acme-3-2026-01-15".
+    identifier: Text
+
+
+class Modalities(Part):
+    """What a model takes in and puts out (SB 53 asks for output modalities)."""
+
+    input: list[Token] = Field(min_length=1)
+    output: list[Token] = Field(min_length=1)
+
+
+class DomainEvaluation(Part):
+    """The testing done for one risk domain before release, and what it found."""
+
+    domain: RiskDomainId
+    procedure: Text
+    timing: list[Timing] = Field(min_length=1)
+    elicitation: Text
+    results: Text
+    determination: ThresholdDetermination
+    #: The framework's thresholds this testing addressed, by id.
+    thresholds: list[CommitmentId] = Field(default_factory=list)
+    #: Who outside the developer took part, and how; absent when no third party did.
+    third_party: Text | None = None
+
+
+class AppliedMitigation(Part):
+    """A safeguard in place for this release, and the domains it addresses."""
+
+    category: MitigationCategory
+    description: Text
+    domains: list[RiskDomainId] = Field(min_length=1)
+
+
+class DeploymentDecision(Part):
+    """Whether and how the model was released, and why."""
+
+    outcome: DeploymentOutcome
+    rationale: Text
+    #: Who made the decision, by title.
+    decided_by: Text | None = None
+
+
+class SystemCard(DisclosureHeader):
+    """What was tested, found and done before a model was deployed (SB 53: its "transparency report")."""
+
+    kind: Literal["system-card"]
+    model: ModelIdentity
+    release_type: ReleaseType
+    #: For a revision or update: the identifier of the model it revises.
+    revises: Text | None = None
+    release_date: dt.date
+    #: The version of the developer's framework that was applied.
+    framework: Version
+    #: Where the developer publishes its disclosures.
+    website: WebAddress | None = None
+    #: How the public can reach the developer about this model.
+    contact: Text | None = None
+    modalities: Modalities
+    languages: list[Text] = Field(min_length=1)
+    intended_uses: list[Text] = Field(min_length=1)
+    restricted_uses: list[Text] = Field(default_factory=list)
+    evaluations: list[DomainEvaluation] = Field(min_length=1)
+    mitigations: list[AppliedMitigation] = Field(default_factory=list)
+    deployment: DeploymentDecision
+    changelog: list[ChangelogEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _revision_names_its_model(self) -> SystemCard:
+        if self.release_type != "new-model" and self.revises is None:
+            raise ValueError(f"a {self.release_type} must name the model it revises (revises: <identifier>)")
+        if self.release_type == "new-model" and self.revises is not None:
+            raise ValueError("a new-model release revises nothing; remove revises or change release_type")
+        return self
+
+    def evaluation(self, domain_id: str) -> DomainEvaluation | None:
+        """The evaluation summary for ``domain_id``, if the card has one."""
+        return next((entry for entry in self.evaluations if entry.domain == domain_id), None)
+
+    def mitigations_for(self, domain_id: str) -> list[AppliedMitigation]:
+        """The mitigations that address ``domain_id``."""
+        return [mitigation for mitigation in self.mitigations if domain_id in mitigation.domains]
+
+
+class Period(Part):
+    """A span of dates, both days included."""
+
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Officer(Part):
+    """The person who signs for the developer."""
+
+    name: Text
+    title: Text
+
+
+class Certification(DisclosureHeader):
+    """The developer's statement that it complied with its own framework over a period."""
+
+    kind: Literal["certification"]
+    #: The framework version whose compliance is certified.
+    framework: Version
+    period: Period
+    statement: Text
+    officer: Officer
+    date: dt.date
+    #: Known departures from the framework during the period, disclosed rather than hidden.
+    exceptions: list[Text] = Field(default_factory=list)
+
+
+#: Any disclosure, told apart by its ``kind``.
+Disclosure = Annotated[SecureDevelopmentFramework | SystemCard | Certification, Field(discriminator="kind")]
+
+#: The model class for each ``kind`` a disclosure may declare.
+DISCLOSURE_KINDS: dict[str, type[SecureDevelopmentFramework | SystemCard | Certification]] = {
+    KIND_FRAMEWORK: SecureDevelopmentFramework,
+    KIND_SYSTEM_CARD: SystemCard,
+    KIND_CERTIFICATION: Certification,
+}

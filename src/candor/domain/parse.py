@@ -1,0 +1,194 @@
+"""Reading a disclosure file: front matter into a checked model, the rest as the Markdown body.
+
+Every failure is a :class:`~candor.errors.DocumentError` that names the file, the line and the field, in words a
+policy team can act on: ``sdf.md:14: risk_domains[0].strength: must be one of must, should, may``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from candor.domain.documents import DISCLOSURE_KINDS, Certification, SecureDevelopmentFramework, SystemCard
+from candor.domain.placeholders import reject_placeholders
+from candor.domain.source import Source, decode_source
+from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
+from candor.errors import DocumentError
+
+_FENCE = "---"
+_KINDS = ", ".join(DISCLOSURE_KINDS)
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A disclosure read from a file: its checked front matter, its prose and where each came from."""
+
+    source: Source
+    model: SecureDevelopmentFramework | SystemCard | Certification
+    #: The Markdown after the closing ``---``.
+    body: str
+    #: The file line on which the body starts (1-based).
+    body_line: int
+    front_matter: LoadedYaml
+
+    @property
+    def name(self) -> str:
+        """The file name used in messages."""
+        return self.source.name
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """The file line where a front-matter field (or its nearest written ancestor) starts."""
+        return self.front_matter.line_of(path)
+
+
+def parse_bytes(name: str, raw: bytes) -> ParsedDocument:
+    """Check the size and encoding of ``raw``, then parse it as a disclosure."""
+    return parse_document(decode_source(name, raw))
+
+
+def parse_document(source: Source) -> ParsedDocument:
+    """Parse a disclosure: YAML front matter between ``---`` lines, then a Markdown body."""
+    front_text, body, body_line = _split_front_matter(source)
+    # The front matter's first line is the file's second line, after the opening fence.
+    loaded = load_yaml(front_text, source.name, line_offset=1)
+    if loaded.value is None:
+        raise DocumentError(source.name, "the front matter is empty", line=1, hint=f"start it with kind: ({_KINDS})")
+    if not isinstance(loaded.value, dict):
+        raise DocumentError(source.name, "the front matter must be a mapping of fields (key: value)", line=2)
+    model_class = _model_class(source.name, loaded)
+    reject_placeholders(loaded, source.name)
+    try:
+        model = model_class.model_validate(loaded.value)
+    except ValidationError as exc:
+        raise _document_error(source.name, loaded, model_class, exc) from None
+    return ParsedDocument(source, model, body, body_line, loaded)
+
+
+def _split_front_matter(source: Source) -> tuple[str, str, int]:
+    """Return the front matter text, the body and the body's first line number."""
+    lines = source.text.split("\n")
+    if lines[0].rstrip() != _FENCE:
+        raise DocumentError(
+            source.name,
+            "no front matter: a disclosure starts with a line '---', then YAML fields, then another '---'",
+            line=1,
+            hint="run `candor init sdf` to see a template",
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() == _FENCE:
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    raise DocumentError(source.name, "the front matter opened on line 1 is never closed with a '---' line", line=1)
+
+
+def _model_class(name: str, loaded: LoadedYaml) -> type[SecureDevelopmentFramework | SystemCard | Certification]:
+    kind = loaded.value.get("kind")
+    line = loaded.line_of(("kind",))
+    if kind is None:
+        raise DocumentError(name, "is required", line=line, field="kind", hint=f"one of {_KINDS}")
+    if not isinstance(kind, str) or kind not in DISCLOSURE_KINDS:
+        close = difflib.get_close_matches(str(kind), DISCLOSURE_KINDS, n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]}?" if close else f"one of {_KINDS}"
+        raise DocumentError(name, f"{kind!r} is not a kind of disclosure", line=line, field="kind", hint=hint)
+    return DISCLOSURE_KINDS[kind]
+
+
+def _document_error(name: str, loaded: LoadedYaml, model: type[BaseModel], exc: ValidationError) -> DocumentError:
+    """Turn the first problem, in file order, into one clear line; count the rest.
+
+    A missing field has no line of its own, so problems at written fields come first: a misspelt key shows
+    as "unknown field, did you mean ..." rather than as the missing field it was meant to be.
+    """
+    located = [
+        (error["type"] == "missing", loaded.line_of(error["loc"]) or 0, index, error)
+        for index, error in enumerate(exc.errors())
+    ]
+    _, line, _, error = min(located, key=lambda item: item[:3])
+    message, hint = _describe(error, model)
+    if len(located) > 1:
+        more = f"{len(located) - 1} more problem{'s' if len(located) > 2 else ''} after this one"
+        hint = f"{hint}; {more}" if hint else more
+    return DocumentError(name, message, line=line or None, field=format_path(error["loc"]), hint=hint)
+
+
+def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, str | None]:
+    """A message and an optional hint for one pydantic error, in the words of the front matter."""
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind == "missing":
+        return "is required", None
+    if kind == "extra_forbidden":
+        return "is not a known field", _field_hint(model, error["loc"])
+    if value is None and kind.endswith("_type"):
+        return "has no value", "write a value after the colon, or remove the line"
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5)
+        return f"must be one of {', '.join(options)}", (f"did you mean {close[0]}?" if close else None)
+    if kind == "string_type":
+        if isinstance(value, int | float | dt.date):
+            read_as = "date" if isinstance(value, dt.date) else "number"
+            return "must be text", f'YAML reads {value} as a {read_as}; put it in quotes: "{value}"'
+        return "must be text", None
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number", None
+    if kind == "bool_type":
+        return "must be true or false", None
+    if kind.startswith("date_"):
+        hint = "write the date without quotes" if isinstance(value, str) else None
+        return "must be a date written as YYYY-MM-DD", hint
+    if kind == "list_type":
+        return "must be a list", "write each entry on its own line, starting with '- '"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a mapping of fields (key: value)", None
+    if kind == "too_short":
+        least = int(ctx.get("min_length", 1))
+        return f"must have at least {least} entr{'y' if least == 1 else 'ies'}", None
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}", None
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}", None
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, "), None
+    msg = str(error["msg"])
+    return msg[:1].lower() + msg[1:], None
+
+
+def _field_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """Suggest the field the writer probably meant, from the fields allowed where the unknown key sits."""
+    owner = _model_at(model, loc[:-1])
+    if owner is None:
+        return None
+    known = list(owner.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]}?"
+    return f"known fields here: {', '.join(known)}"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        nested = None if field is None else _nested_model(field.annotation)
+        if nested is None:
+            return None
+        current = nested
+    return current
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation such as ``list[Evaluation]`` or ``Practice | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
