@@ -132,16 +132,17 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     return level[0]
 
 
-def _largest_power_of_two_below(n: int) -> int:
-    """The largest power of two k with k < n, for n > 1 (the RFC 6962 split point)."""
+def split_point(n: int) -> int:
+    """The largest power of two k with k < n, for n > 1: where RFC 6962 splits a tree of n leaves."""
     return 1 << ((n - 1).bit_length() - 1)
 
 
-def _range_hash(source: NodeSource, start: int, end: int) -> bytes:
-    """MTH of leaves [start, end), where start is aligned as in the RFC recursion.
+def range_hash(source: NodeSource, start: int, end: int) -> bytes:
+    """MTH(D[start:end]) for a non-empty range whose start is a multiple of a power of two >= its length.
 
-    The range is cut greedily into the largest complete subtrees, left to right, and folded from the
-    right: that is MTH's own shape for a range whose start is a multiple of a power of two >= its length.
+    Those are the ranges RFC 6962 recursion visits (and the draft-ietf-plants "subtrees"). Such a range is
+    cut greedily into the largest complete subtrees, left to right, and folded from the right: that is
+    exactly MTH's shape for it.
     """
     parts: list[bytes] = []
     while start < end:
@@ -162,7 +163,7 @@ def tree_hash(source: NodeSource, size: int) -> bytes:
         raise ProofError(f"tree size {size} is negative")
     if size == 0:
         return EMPTY_TREE_HASH
-    return _range_hash(source, 0, size)
+    return range_hash(source, 0, size)
 
 
 def inclusion_proof(source: NodeSource, index: int, size: int) -> list[bytes]:
@@ -172,10 +173,10 @@ def inclusion_proof(source: NodeSource, index: int, size: int) -> list[bytes]:
     proof: list[bytes] = []
     start, end = 0, size
     while end - start > 1:
-        split = _largest_power_of_two_below(end - start)
+        split = split_point(end - start)
         middle = start + split
         if index < middle:
-            proof.append(_range_hash(source, middle, end))
+            proof.append(range_hash(source, middle, end))
             end = middle
         else:
             level = split.bit_length() - 1
@@ -200,12 +201,12 @@ def consistency_proof(source: NodeSource, old_size: int, new_size: int) -> list[
     while True:
         if old == end - start:
             if not complete:
-                proof.append(_range_hash(source, start, end))
+                proof.append(range_hash(source, start, end))
             break
-        split = _largest_power_of_two_below(end - start)
+        split = split_point(end - start)
         middle = start + split
         if old <= split:
-            proof.append(_range_hash(source, middle, end))
+            proof.append(range_hash(source, middle, end))
             end = middle
         else:
             level = split.bit_length() - 1
@@ -217,7 +218,8 @@ def consistency_proof(source: NodeSource, old_size: int, new_size: int) -> list[
     return proof
 
 
-def _check_proof_hashes(proof: Sequence[bytes]) -> None:
+def check_proof_hashes(proof: Sequence[bytes]) -> None:
+    """Every proof element is one SHA-256 hash: refuse empty or oversized "hashes" before chaining them."""
     for position, item in enumerate(proof):
         if len(item) != HASH_SIZE:
             raise ProofError(f"proof hash {position} is {len(item)} bytes, not {HASH_SIZE}")
@@ -233,7 +235,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
         raise ProofError(f"leaf index {index} is outside a tree of size {size}")
     if len(leaf) != HASH_SIZE:
         raise ProofError(f"leaf hash is {len(leaf)} bytes, not {HASH_SIZE}")
-    _check_proof_hashes(proof)
+    check_proof_hashes(proof)
     sha, prefix = _sha256, _NODE_PREFIX
     fn, sn, result = index, size - 1, leaf
     for sibling in proof:
@@ -276,7 +278,7 @@ def verify_consistency(old_size: int, new_size: int, proof: Sequence[bytes], old
         return
     if not proof:
         raise ProofError(f"empty consistency proof from size {old_size} to size {new_size}")
-    _check_proof_hashes(proof)
+    check_proof_hashes(proof)
     path = list(proof)
     if old_size & (old_size - 1) == 0:
         path.insert(0, old_root)
