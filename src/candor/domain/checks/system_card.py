@@ -1,0 +1,87 @@
+"""Checks on a system card: what was tested for each risk domain, what was found, and what was done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from candor.domain.checks.base import Check, Gap, NoParams
+from candor.domain.checks.framework import DomainsParams
+from candor.domain.documents import SystemCard
+from candor.domain.taxonomy import risk_domain_title
+
+
+def _evaluates(card: SystemCard, params: DomainsParams) -> Iterator[Gap]:
+    for domain_id in params.domains:
+        if card.evaluation(domain_id) is None:
+            yield Gap(
+                ("evaluations",),
+                f"no evaluation summary for {domain_id} ({risk_domain_title(domain_id)})",
+                hint=f"add an evaluations entry with domain: {domain_id}, its procedure, results and determination",
+            )
+
+
+CARD_EVALUATES = Check(
+    name="card-evaluates-domains",
+    summary="the system card summarises testing and results for each listed domain",
+    reads=(SystemCard,),
+    params=DomainsParams,
+    run=_evaluates,
+)
+
+
+def _mitigates(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+    for index, evaluation in enumerate(card.evaluations):
+        if not card.mitigations_for(evaluation.domain):
+            yield Gap(
+                ("evaluations", index, "domain"),
+                f"no mitigation addresses {evaluation.domain}",
+                hint=f"add a mitigations entry whose domains include {evaluation.domain}",
+            )
+
+
+CARD_MITIGATES = Check(
+    name="card-mitigates-evaluated-domains",
+    summary="each evaluated domain is addressed by at least one mitigation in place for the release",
+    reads=(SystemCard,),
+    params=NoParams,
+    run=_mitigates,
+)
+
+
+def _crossed_not_unrestricted(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+    if card.deployment.outcome != "deploy":
+        return
+    for index, evaluation in enumerate(card.evaluations):
+        if evaluation.determination == "crossed":
+            yield Gap(
+                ("evaluations", index, "determination"),
+                f"a {evaluation.domain} threshold was crossed, yet the model was deployed without restrictions",
+                hint="deploy with restrictions, or explain in deployment.rationale why no restriction is needed",
+            )
+
+
+CARD_CROSSED_RESTRICTED = Check(
+    name="card-crossed-threshold-restricted",
+    summary="a crossed threshold is not followed by an unrestricted deployment",
+    reads=(SystemCard,),
+    params=NoParams,
+    run=_crossed_not_unrestricted,
+)
+
+
+def _third_party_involvement(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+    if not any(evaluation.third_party for evaluation in card.evaluations):
+        yield Gap(
+            ("evaluations",),
+            "no evaluation says how third parties were involved",
+            hint="add third_party: to the evaluations that outside evaluators took part in",
+        )
+
+
+CARD_THIRD_PARTY = Check(
+    name="card-third-party-involvement",
+    summary="at least one evaluation summary says how a third party was involved",
+    reads=(SystemCard,),
+    params=NoParams,
+    run=_third_party_involvement,
+)

@@ -1,0 +1,289 @@
+"""Transparency standards as versioned data: rules, rule packs, and the findings they produce.
+
+A standard is a rule pack, a YAML file shipped in ``candor/standards/``. Each rule names the document kinds it
+applies to, a severity, a message, why it exists, where it comes from (a framework tenet or a statute section), and
+the named check that implements it. A pack may extend another, so a statute's pack builds on the framework's
+minimum instead of copying it. Everything about a pack is checked when it is loaded: an unknown check, unknown
+check parameters, a rule id used twice along an ``extends`` chain, an unknown parent or a cycle are all errors
+that name the pack file, its line and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from candor.domain.checks import CHECKS, CheckParamsError
+from candor.domain.documents import DISCLOSURE_KINDS
+from candor.domain.parse import ParsedDocument
+from candor.domain.source import decode_source
+from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
+from candor.errors import CandorError, DocumentError
+
+#: The standard ``candor check`` applies when none is named.
+DEFAULT_STANDARD = "candor-minimum-2026.1"
+
+# Pack ids are lower-case words with dots or hyphens, so they double as file names: ca-sb53-2026, eu-cop-2025.
+_PACK_ID = r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$"
+# Rule ids are upper-case words joined by hyphens, such as SDF-RISK-CBRN, so they stand out in CI logs.
+_RULE_ID = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
+
+
+class Severity(StrEnum):
+    """How much a finding matters. Only ``error`` makes ``candor check`` fail."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTICE = "notice"
+
+
+class StandardError(CandorError):
+    """A standard that cannot be found or resolved: an unknown id, an unknown parent, an ``extends`` cycle."""
+
+
+class Rule(BaseModel):
+    """One requirement of a standard, implemented by a named check."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=_RULE_ID)]
+    #: The document kinds the rule reads: secure-development-framework, system-card, certification.
+    applies_to: Annotated[tuple[str, ...], Field(min_length=1)]
+    severity: Severity
+    message: Annotated[str, Field(min_length=1)]
+    rationale: Annotated[str, Field(min_length=1)]
+    #: Where the requirement comes from: a tenet of the framework or a statute section, cited precisely.
+    source: Annotated[str, Field(min_length=1)]
+    #: The name of the check that implements the rule, from :data:`candor.domain.checks.CHECKS`.
+    check: str
+    #: Settings for the check, such as the risk domains it requires; validated against the check at load time.
+    params: dict[str, Any] = Field(default_factory=dict)
+    #: How to fix a finding, shown with it; the check may give a more precise one.
+    hint: str | None = None
+
+    @field_validator("applies_to")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        for kind in kinds:
+            if kind not in DISCLOSURE_KINDS:
+                close = difflib.get_close_matches(kind, DISCLOSURE_KINDS, n=1)
+                suggestion = f"did you mean {close[0]}? " if close else ""
+                raise ValueError(f"{kind!r} is not a kind of disclosure; {suggestion}use {', '.join(DISCLOSURE_KINDS)}")
+        return kinds
+
+    @field_validator("check")
+    @classmethod
+    def _known_check(cls, name: str) -> str:
+        if name not in CHECKS:
+            close = difflib.get_close_matches(name, CHECKS, n=1)
+            suggestion = f"; did you mean {close[0]}?" if close else ""
+            raise ValueError(f"unknown check {name!r}{suggestion}")
+        return name
+
+    def applies(self, kind: str) -> bool:
+        """Whether this rule applies to a document of ``kind``."""
+        return kind in self.applies_to
+
+
+class RulePack(BaseModel):
+    """A versioned standard: its own rules, plus every rule of the pack it extends (parent rules first)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=_PACK_ID)]
+    version: Annotated[str, Field(min_length=1)]
+    title: Annotated[str, Field(min_length=1)]
+    description: Annotated[str, Field(min_length=1)]
+    extends: str | None = None
+    rules: tuple[Rule, ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with ``rule_id``; a :class:`StandardError` if the pack has none."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise StandardError(f"standard {self.id} has no rule {rule_id}")
+
+
+class Finding(BaseModel):
+    """One place where a document falls short of a rule."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    severity: Severity
+    file: str
+    line: int | None
+    #: The field path, as people write it (``risk_domains[0].thresholds``); None for the document as a whole.
+    field: str | None
+    message: str
+    hint: str | None = None
+
+    @property
+    def location(self) -> str:
+        """``file:line`` (or just the file when no line is known)."""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+def run_standard(pack: RulePack, document: ParsedDocument) -> list[Finding]:
+    """Apply every rule of ``pack`` that fits the document's kind, in pack order."""
+    findings: list[Finding] = []
+    kind = document.model.kind
+    for rule in pack.rules:
+        if not rule.applies(kind):
+            continue
+        for gap in CHECKS[rule.check].inspect(document.model, rule.params):
+            findings.append(_finding(rule, document, gap.path, gap.detail, gap.hint))
+    return findings
+
+
+def _finding(rule: Rule, document: ParsedDocument, path: FieldPath, detail: str | None, hint: str | None) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        file=document.source.name,
+        line=document.front_matter.line_of(path),
+        field=format_path(path) if path else None,
+        message=f"{rule.message}: {detail}" if detail else rule.message,
+        hint=hint or rule.hint,
+    )
+
+
+class StandardCatalogue:
+    """The rule packs available by id, read from YAML files and resolved through ``extends``.
+
+    Packs are loaded lazily and cached: ``candor check`` reads only the pack it applies and its ancestors.
+    """
+
+    def __init__(self, pack_files: Mapping[str, Traversable]) -> None:
+        self._pack_files = dict(pack_files)
+        self._resolved: dict[str, RulePack] = {}
+
+    @classmethod
+    def bundled(cls) -> StandardCatalogue:
+        """The standards shipped with Candor."""
+        return cls.from_folder(files("candor").joinpath("standards"))
+
+    @classmethod
+    def from_folder(cls, folder: Traversable | Path) -> StandardCatalogue:
+        """Every ``*.yaml`` file in ``folder``; a pack's id is its file name without ``.yaml``."""
+        entries = folder.iterdir()
+        return cls({entry.name.removesuffix(".yaml"): entry for entry in entries if entry.name.endswith(".yaml")})
+
+    def ids(self) -> list[str]:
+        """The ids of every available pack, sorted."""
+        return sorted(self._pack_files)
+
+    def load(self, pack_id: str) -> RulePack:
+        """The pack ``pack_id`` with its ``extends`` chain resolved."""
+        return self._load(pack_id, ())
+
+    def _load(self, pack_id: str, chain: tuple[str, ...]) -> RulePack:
+        if pack_id in chain:
+            cycle = " -> ".join((*chain, pack_id))
+            raise StandardError(f"standard {chain[-1]} extends itself through a cycle: {cycle}")
+        if pack_id in self._resolved:
+            return self._resolved[pack_id]
+        entry = self._pack_files.get(pack_id)
+        if entry is None:
+            raise self._unknown(pack_id, chain)
+        own, loaded = _read_pack(entry, pack_id)
+        if own.extends is None:
+            resolved = own
+        else:
+            parent = self._load(own.extends, (*chain, pack_id))
+            resolved = _extend(parent, own, loaded, entry.name)
+        self._resolved[pack_id] = resolved
+        return resolved
+
+    def _unknown(self, pack_id: str, chain: tuple[str, ...]) -> StandardError:
+        close = difflib.get_close_matches(pack_id, self._pack_files, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"known standards: {', '.join(self.ids())}"
+        if chain:
+            return StandardError(f"standard {chain[-1]} extends unknown standard {pack_id!r}", hint=hint)
+        return StandardError(f"unknown standard {pack_id!r}", hint=hint)
+
+
+def _extend(parent: RulePack, own: RulePack, loaded: LoadedYaml, name: str) -> RulePack:
+    inherited = {rule.id for rule in parent.rules}
+    for index, rule in enumerate(own.rules):
+        if rule.id in inherited:
+            raise DocumentError(
+                name,
+                f"rule {rule.id} is already defined by {parent.id}, which this standard extends",
+                line=loaded.line_of(("rules", index, "id")),
+                field=format_path(("rules", index, "id")),
+                hint="give the stricter rule its own id",
+            )
+    return own.model_copy(update={"rules": parent.rules + own.rules})
+
+
+def _read_pack(entry: Traversable, pack_id: str) -> tuple[RulePack, LoadedYaml]:
+    name = entry.name
+    source = decode_source(name, entry.read_bytes())
+    loaded = load_yaml(source.text, name)
+    if not isinstance(loaded.value, dict):
+        raise DocumentError(name, "a rule pack is a YAML mapping with id, version, title, description and rules")
+    try:
+        pack = RulePack.model_validate(loaded.value)
+    except ValidationError as exc:
+        raise _pack_error(exc, loaded, name) from None
+    if pack.id != pack_id:
+        raise DocumentError(
+            name, f"pack id {pack.id!r} does not match its file name", line=loaded.line_of(("id",)), field="id"
+        )
+    _check_rules(pack, loaded, name)
+    return pack, loaded
+
+
+def _check_rules(pack: RulePack, loaded: LoadedYaml, name: str) -> None:
+    seen: set[str] = set()
+    for index, rule in enumerate(pack.rules):
+        if rule.id in seen:
+            path: FieldPath = ("rules", index, "id")
+            raise DocumentError(
+                name, f"rule {rule.id} is defined twice", line=loaded.line_of(path), field=format_path(path)
+            )
+        seen.add(rule.id)
+        try:
+            CHECKS[rule.check].validate_params(rule.params, rule.applies_to)
+        except CheckParamsError as exc:
+            path = ("rules", index, "params", *exc.path) if exc.path else ("rules", index, "check")
+            raise DocumentError(
+                name,
+                f"check {rule.check}: {exc.message}",
+                line=loaded.line_of(path),
+                field=format_path(path),
+            ) from None
+
+
+def _pack_error(exc: ValidationError, loaded: LoadedYaml, name: str) -> DocumentError:
+    error = exc.errors()[0]
+    path: FieldPath = tuple(part for part in error["loc"] if isinstance(part, str | int))
+    return DocumentError(name, _plain(error["msg"]), line=loaded.line_of(path), field=format_path(path))
+
+
+def _plain(message: str) -> str:
+    # pydantic prefixes messages from our validators with "Value error, ", which adds nothing for a reader.
+    return re.sub(r"^Value error, ", "", message)
+
+
+def load_standard(pack_id: str) -> RulePack:
+    """A bundled standard by id, resolved through ``extends``."""
+    return StandardCatalogue.bundled().load(pack_id)
+
+
+def findings_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
+    """How many findings there are at each severity (every severity present, zero when none)."""
+    counts = dict.fromkeys(Severity, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
