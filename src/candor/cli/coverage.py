@@ -1,9 +1,182 @@
-"""Placeholder while this command group is being written."""
+"""``candor coverage``: which regimes cover a developer, in which tier, and what it owes."""
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from candor.domain.coverage import CoverageReport, Determination
+from candor.domain.regimes import Regime, load_regimes
+from candor.errors import CandorError
+from candor.services.coverage import coverage_of_file
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class UsageError(CandorError):
+    """A command-line option with a value the command cannot use."""
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("coverage")(coverage)
+
+
+def coverage(
+    facts: Annotated[Path | None, typer.Argument(help="The developer's facts file (YAML).", show_default=False)] = None,
+    regime: Annotated[
+        list[str] | None, typer.Option("--regime", "-r", help="A regime id; repeat for several. Default: all.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Apply the regime versions in effect on this date (YYYY-MM-DD). Default: today."),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="Override a regime parameter, e.g. frontier_compute_flop=1e25; repeatable."),
+    ] = None,
+    list_regimes: Annotated[
+        bool, typer.Option("--list-regimes", help="List the regimes Candor knows, and exit.")
+    ] = False,
+) -> None:
+    """Decide which regimes cover a developer, its tier, every threshold tested, and the obligations that follow."""
+    if list_regimes:
+        _print_regimes(list(load_regimes().values()), output)
+        return
+    if facts is None:
+        raise UsageError("give a facts file, such as examples/acme-ai/facts.yaml", hint="or --list-regimes")
+    report = coverage_of_file(
+        facts, regime_ids=regime or [], as_of=_parse_as_of(as_of), parameters=dict(map(_parse_param, param or []))
+    )
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+    else:
+        print_report(report, Console(highlight=False))
+
+
+def _parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2027-01-01") from None
+
+
+def _parse_param(setting: str) -> tuple[str, int | float]:
+    name, equals, raw = setting.partition("=")
+    number = _limit(raw.strip()) if equals and name.strip() else None
+    if number is None:
+        raise UsageError(
+            f"--param {setting!r} is not NAME=NUMBER with a non-negative number",
+            hint="e.g. --param frontier_compute_flop=1e25",
+        )
+    return name.strip(), number
+
+
+def _limit(text: str) -> int | float | None:
+    number: int | float
+    try:
+        number = int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def print_report(report: CoverageReport, console: Console) -> None:
+    """Render a coverage report as text: one section per regime, with tables of thresholds and obligations."""
+    console.print(f"[bold]Coverage of {report.developer}[/] as of {report.as_of}")
+    for determination in report.determinations:
+        console.print()
+        _print_determination(determination, console)
+
+
+def _print_determination(found: Determination, console: Console) -> None:
+    if found.covered:
+        verdict = f"[bold green]COVERED[/], tier [bold]{found.tier}[/]"
+    elif found.exemptions:
+        verdict = "[bold yellow]EXEMPT[/]"
+    else:
+        verdict = "[bold]not covered[/]"
+    state = "in effect" if found.in_effect else "[yellow]not yet in effect[/]"
+    console.print(
+        f"[bold]{found.regime}[/] {found.title}: version {found.regime_version} ({found.status}, {state} "
+        f"from {found.effective_from}): {verdict}"
+    )
+    if found.tests:
+        table = Table("threshold", "model", "value", "test", "limit", "margin", "met", "near", title_justify="left")
+        for test in found.tests:
+            table.add_row(
+                test.threshold,
+                test.model or "",
+                _amount(test.threshold, test.value),
+                "more than" if test.comparison == "more-than" else "at least",
+                _amount(test.threshold, test.limit),
+                f"{test.margin:+.1%}",
+                "yes" if test.met else "no",
+                "[bold yellow]NEAR[/]" if test.near else "",
+            )
+        console.print(table)
+    for exemption in found.exemptions:
+        console.print(f"  exemption [bold]{exemption.id}[/]: {exemption.description} ({exemption.source})")
+    for note in found.notes:
+        console.print(f"  note: {note}")
+    if found.obligations:
+        # The full descriptions are in the JSON output; the table keeps to what a person acts on.
+        table = Table("obligation", "model", "document", "due", "cadence", "source", title_justify="left")
+        for obligation in found.obligations:
+            table.add_row(
+                obligation.id,
+                obligation.model or "",
+                obligation.document or "",
+                obligation.due,
+                obligation.cadence or "",
+                obligation.source,
+            )
+        console.print(table)
+
+
+def _amount(threshold: str, value: int | float) -> str:
+    if threshold.endswith("_usd"):
+        return f"${value:,.0f}"
+    # Compute is written the way statutes write it: 3.1e26, not 310000000000000000000000000.
+    mantissa, _, exponent = f"{value:.4g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        listing = [
+            {
+                "id": regime.id,
+                "title": regime.title,
+                "jurisdiction": regime.jurisdiction,
+                "versions": [
+                    {"version": v.version, "effective_from": v.effective_from.isoformat(), "status": v.status}
+                    for v in regime.versions
+                ],
+            }
+            for regime in regimes
+        ]
+        typer.echo(json.dumps(listing, indent=2))
+        return
+    table = Table("id", "title", "jurisdiction", "versions (effective from)")
+    for regime in regimes:
+        versions = ", ".join(f"{v.version} ({v.effective_from}, {v.status})" for v in regime.versions)
+        table.add_row(regime.id, regime.title, regime.jurisdiction, versions)
+    Console(highlight=False).print(table)

@@ -1,0 +1,161 @@
+"""Developer facts: the figures that decide whether a developer is covered, and under which regime.
+
+A facts file is plain YAML. Its field names are fixed, because tools outside Candor read and write them:
+``developer``, ``legal_name``, ``fiscal_year``, ``annual_revenue_usd``, ``rnd_capex_usd``,
+``academic_institution`` and ``models`` (each with ``name``, ``training_compute_flop``,
+``training_compute_cost_usd``, ``training_started``, ``released`` and ``placed_on_eu_market``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import types
+import typing
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from candor.domain.placeholders import reject_placeholders
+from candor.domain.source import decode_source
+from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
+from candor.errors import DocumentError
+
+#: A developer's registry identifier: lower-case words joined by hyphens, such as ``acme-ai``.
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _quantity(value: object) -> int | float:
+    # Money and compute are kept exactly as written: an int stays an int (10**26 written out in full is exact),
+    # a float stays a float. Booleans are ints to Python but never a quantity; text is refused rather than
+    # guessed at, so a quoted "3.1e26" is an error a person sees.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("quantity_type", "must be a number, such as 650000000 or 3.1e26")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("quantity_finite", "must be a finite number")
+    if value < 0:
+        raise PydanticCustomError("quantity_negative", "must not be negative")
+    return value
+
+
+#: A non-negative amount (US dollars, or floating-point operations), an int or a float.
+Quantity = Annotated[int | float, PlainValidator(_quantity)]
+
+
+class ModelFacts(BaseModel):
+    """One model the developer has trained, or has begun to train."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    #: Total training compute, including fine-tuning, reinforcement learning and other modifications.
+    training_compute_flop: Quantity
+    #: What the training compute cost, at market prices for cloud compute when it was trained.
+    training_compute_cost_usd: Quantity
+    #: The day training began. A model counts for "has begun training" only from this day.
+    training_started: date
+    #: The day the model was first deployed; null while it is unreleased or only used internally.
+    released: date | None = None
+    placed_on_eu_market: bool = False
+
+
+class DeveloperFacts(BaseModel):
+    """The facts a developer declares about itself, for coverage determinations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    developer: str = Field(pattern=SLUG_PATTERN)
+    legal_name: str = Field(min_length=1)
+    fiscal_year: int = Field(ge=1900, le=2200)
+    #: Gross revenue including affiliates, in the preceding calendar year.
+    annual_revenue_usd: Quantity
+    #: Annual research and development spending plus capital expenditure.
+    rnd_capex_usd: Quantity
+    academic_institution: bool = False
+    models: list[ModelFacts] = Field(default_factory=list)
+
+
+def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
+    """Parse a facts file's bytes; every problem is a :class:`DocumentError` naming file, line and field."""
+    loaded = load_yaml(decode_source(name, raw).text, name)
+    reject_placeholders(loaded, name)
+    try:
+        facts = DeveloperFacts.model_validate(loaded.value)
+    except ValidationError as exc:
+        raise _document_error(name, loaded, exc.errors()[0]) from None
+    _check_consistency(name, loaded, facts)
+    return facts
+
+
+def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> None:
+    # Each rule is one a type cannot express: names are how reports refer to models, so they must be unique,
+    # and a model cannot be released before its training began.
+    seen: dict[str, int] = {}
+    for index, model in enumerate(facts.models):
+        if model.name in seen:
+            raise DocumentError(
+                name,
+                f"model {model.name!r} is listed twice (first as models[{seen[model.name]}])",
+                line=loaded.line_of(("models", index, "name")),
+                field=f"models[{index}].name",
+                hint="give each model its own name",
+            )
+        seen[model.name] = index
+        if model.released is not None and model.released < model.training_started:
+            raise DocumentError(
+                name,
+                f"released on {model.released} is before training started on {model.training_started}",
+                line=loaded.line_of(("models", index, "released")),
+                field=f"models[{index}].released",
+            )
+
+
+def _document_error(name: str, loaded: LoadedYaml, error: ErrorDetails) -> DocumentError:
+    path: FieldPath = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        field = str(path[-1])
+        known = _field_names(path[:-1])
+        close = difflib.get_close_matches(field, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "known fields: " + ", ".join(known)
+        return DocumentError(name, "unknown field", line=loaded.line_of(path), field=format_path(path), hint=hint)
+    if kind == "missing":
+        message = "is required"
+    elif kind == "model_type" and not path:
+        return DocumentError(name, "a facts file must be a YAML mapping of fields, such as 'developer: acme-ai'")
+    elif kind == "string_pattern_mismatch":
+        message = "must be a slug: lower-case letters and digits joined by hyphens, such as 'acme-ai'"
+    else:
+        message = _lower_first(error["msg"])
+    return DocumentError(name, message, line=loaded.line_of(path), field=format_path(path))
+
+
+def _lower_first(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+def _field_names(path: FieldPath) -> list[str]:
+    """The fields allowed at ``path``, found by following the models' annotations from the root."""
+    model: type[BaseModel] = DeveloperFacts
+    for part in path:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        nested = None if info is None else _nested_model(info.annotation)
+        if nested is None:
+            return []
+        model = nested
+    return list(model.model_fields)
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
+        for argument in typing.get_args(annotation):
+            found = _nested_model(argument)
+            if found is not None:
+                return found
+    return None

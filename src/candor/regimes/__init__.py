@@ -1,0 +1,1 @@
+"""Threshold regimes shipped as package data: one YAML file per regime id."""
