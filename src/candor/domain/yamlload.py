@@ -165,3 +165,21 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> LoadedYaml:
     finally:
         loader.dispose()
     return LoadedYaml(value=value, lines=dict(_walk_lines(node, ())), line_offset=line_offset)
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that writes what :func:`load_yaml` reads back unchanged.
+
+    It shares the loader's resolvers, so a string such as "1e26" is quoted rather than written plain and
+    read back as a float, and it never writes anchors or aliases, which the loader refuses.
+    """
+
+    yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(value: Any) -> str:
+    """Write ``value`` (mappings, lists, text, numbers, booleans, dates, None) as block-style YAML."""
+    return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
