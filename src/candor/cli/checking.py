@@ -1,9 +1,130 @@
-"""Placeholder while this command group is being written."""
+"""``candor check``: a linter for disclosures, against a versioned transparency standard.
+
+Exit codes: 0 when no finding is an error, 1 when one is, 2 when a file cannot be read or parsed.
+"""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.markup import escape
+
+from candor.domain.standards import DEFAULT_STANDARD, Finding, Severity, StandardCatalogue
+from candor.errors import DocumentError
+from candor.services.checking import CheckedFile, CheckReport, UnreadableFile, check_files
+from candor.services.sarif import sarif_log
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTICE: "cyan"}
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("check")(check)
+
+
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Disclosure files (Markdown with YAML front matter).")],
+    standard: Annotated[
+        str, typer.Option("--standard", "-s", help="The standard to apply; see `candor standards list`.")
+    ] = DEFAULT_STANDARD,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+) -> None:
+    """Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable."""
+    pack = StandardCatalogue.bundled().load(standard)
+    report = check_files(files, pack)
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    elif output is OutputFormat.sarif:
+        typer.echo(json.dumps(sarif_log(report, base=Path.cwd()), indent=2, ensure_ascii=False))
+    else:
+        _print_text(report)
+    raise typer.Exit(report.exit_code)
+
+
+def report_json(report: CheckReport) -> dict[str, Any]:
+    """The report as plain JSON: the standard, the findings file by file, unreadable files, and a summary."""
+    counts = report.counts()
+    return {
+        "standard": {"id": report.standard.id, "version": report.standard.version, "title": report.standard.title},
+        "files": [
+            {
+                "file": checked.name,
+                "kind": checked.kind,
+                "findings": [finding.model_dump(mode="json") for finding in checked.findings],
+            }
+            for checked in report.checked
+        ],
+        "unreadable": [_unreadable_json(unreadable) for unreadable in report.unreadable],
+        "summary": {
+            "files": len(report.checked) + len(report.unreadable),
+            "unreadable": len(report.unreadable),
+            **{severity.value: count for severity, count in counts.items()},
+        },
+    }
+
+
+def _unreadable_json(unreadable: UnreadableFile) -> dict[str, Any]:
+    error = unreadable.error
+    document_error = error if isinstance(error, DocumentError) else None
+    return {
+        "file": unreadable.name,
+        "line": document_error.line if document_error else None,
+        "field": document_error.field if document_error else None,
+        "message": error.diagnostics(),
+    }
+
+
+def _print_text(report: CheckReport) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    for checked in report.checked:
+        _print_file(out, checked)
+    if report.unreadable:
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        for unreadable in report.unreadable:
+            err.print(f"[bold red]error:[/] {escape(unreadable.error.diagnostics())}")
+    counts = report.counts()
+    total = len(report.checked) + len(report.unreadable)
+    summary = ", ".join(_plural(counts[severity], severity.value) for severity in Severity)
+    if report.unreadable:
+        summary += f"; {_plural(len(report.unreadable), 'file')} could not be read"
+    out.print(
+        f"\n{_plural(total, 'file')} checked against {escape(report.standard.id)} "
+        f"({escape(report.standard.title)}): {summary}"
+    )
+
+
+def _print_file(out: Console, checked: CheckedFile) -> None:
+    if not checked.findings:
+        out.print(f"[green]✓[/] [bold]{escape(checked.name)}[/] [dim]({checked.kind})[/]: no findings")
+        return
+    out.print(f"[bold]{escape(checked.name)}[/] [dim]({checked.kind})[/]")
+    for finding in checked.findings:
+        _print_finding(out, finding)
+
+
+def _print_finding(out: Console, finding: Finding) -> None:
+    style = _STYLES[finding.severity]
+    line = "" if finding.line is None else str(finding.line)
+    field = f" {escape(finding.field)}:" if finding.field else ""
+    out.print(
+        f"  {line:>5}  [{style}]{finding.severity.value:<7}[/] [bold]{finding.rule_id}[/]{field} "
+        f"{escape(finding.message)}"
+    )
+    if finding.hint:
+        out.print(f"         [dim]hint: {escape(finding.hint)}[/]")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -186,6 +186,12 @@ class StandardCatalogue:
         """The pack ``pack_id`` with its ``extends`` chain resolved."""
         return self._load(pack_id, ())
 
+    def rule_origins(self, pack_id: str) -> dict[str, str]:
+        """For each rule of the pack, the id of the pack in its ``extends`` chain that defines it."""
+        pack = self.load(pack_id)
+        origins = {} if pack.extends is None else self.rule_origins(pack.extends)
+        return {rule.id: origins.get(rule.id, pack.id) for rule in pack.rules}
+
     def _load(self, pack_id: str, chain: tuple[str, ...]) -> RulePack:
         if pack_id in chain:
             cycle = " -> ".join((*chain, pack_id))

@@ -1,0 +1,95 @@
+"""The check use case: disclosure files on disk in, findings against one standard out.
+
+Every file is read, parsed and checked on its own, so that one unreadable file does not hide the findings in the
+others. A file that cannot be read or parsed is reported with the parser's error (file, line, field) instead of
+findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.source import MAX_DOCUMENT_BYTES
+from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
+from candor.errors import CandorError, SourceError
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One file that was parsed and checked: its kind and its findings, in rule order."""
+
+    name: str
+    kind: str
+    findings: list[Finding]
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """One file that could not be read or parsed, with the error that says why."""
+
+    name: str
+    error: CandorError
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The outcome of checking files against one standard."""
+
+    standard: RulePack
+    checked: list[CheckedFile] = field(default_factory=list)
+    unreadable: list[UnreadableFile] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, file by file."""
+        return [finding for checked in self.checked for finding in checked.findings]
+
+    def counts(self) -> dict[Severity, int]:
+        """How many findings there are at each severity."""
+        return findings_by_severity(self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """2 if a file could not be read or parsed, else 1 if any finding is an error, else 0."""
+        if self.unreadable:
+            return 2
+        return 1 if self.counts()[Severity.ERROR] else 0
+
+
+def read_disclosure(path: Path) -> ParsedDocument:
+    """Read and parse one disclosure file; an unreadable one is a :class:`SourceError` that names it."""
+    name = str(path)
+    if path.is_dir():
+        raise SourceError(name, "is a directory, not a disclosure file")
+    try:
+        # Refuse an oversized file before reading it; decode_source checks the bytes actually read again.
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise SourceError(name, f"file is {size:,} bytes, over the limit of {MAX_DOCUMENT_BYTES:,} bytes")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(name, "no such file") from None
+    except OSError as exc:
+        raise SourceError(name, f"cannot be read: {exc.strerror or exc}") from None
+    return parse_bytes(name, raw)
+
+
+def check_document(document: ParsedDocument, standard: RulePack) -> CheckedFile:
+    """Check one parsed disclosure against ``standard``."""
+    return CheckedFile(document.name, document.model.kind, run_standard(standard, document))
+
+
+def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
+    """Read, parse and check each file; files that fail to read or parse are reported, not raised."""
+    report = CheckReport(standard)
+    for path in paths:
+        try:
+            document = read_disclosure(path)
+        except CandorError as exc:
+            report.unreadable.append(UnreadableFile(str(path), exc))
+            continue
+        report.checked.append(check_document(document, standard))
+    return report
