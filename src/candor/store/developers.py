@@ -1,0 +1,93 @@
+"""Developers and their signing keys."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from candor.domain.developer_keys import public_key_raw
+from candor.domain.statement import DEVELOPER_SLUG_PATTERN
+from candor.store.columns import utc_now
+from candor.store.errors import ConflictError, NotFoundError, StoreError
+from candor.store.tables import Developer, DeveloperKey, DeveloperStatus
+
+_SLUG = re.compile(DEVELOPER_SLUG_PATTERN)
+# A host name: dot-separated labels of letters, digits and inner hyphens, with at least one dot.
+_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+class Developers:
+    """Registering developers, finding them, and managing their keys."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, slug: str, *, legal_name: str, website_domain: str) -> Developer:
+        """Register a developer; the slug becomes its permanent name in URLs and statements."""
+        if not _SLUG.fullmatch(slug):
+            raise StoreError(
+                f"developer slug {slug!r} is not valid",
+                hint="lowercase letters, digits and inner hyphens, e.g. acme-ai",
+            )
+        domain = website_domain.strip().lower().rstrip(".")
+        if not _DOMAIN.fullmatch(domain):
+            raise StoreError(f"website domain {website_domain!r} is not a host name", hint="e.g. example.com")
+        if not legal_name.strip():
+            raise StoreError("a developer needs a legal name")
+        if self.find(slug) is not None:
+            raise ConflictError(f"developer {slug!r} is already registered")
+        developer = Developer(
+            slug=slug, legal_name=legal_name.strip(), website_domain=domain, status=DeveloperStatus.ACTIVE.value
+        )
+        self.session.add(developer)
+        self.session.flush()
+        return developer
+
+    def find(self, slug: str) -> Developer | None:
+        """The developer with this slug, if registered."""
+        return self.session.scalars(select(Developer).where(Developer.slug == slug)).one_or_none()
+
+    def get(self, slug: str) -> Developer:
+        """The developer with this slug; :class:`NotFoundError` if there is none."""
+        developer = self.find(slug)
+        if developer is None:
+            raise NotFoundError(f"no developer {slug!r} is registered")
+        return developer
+
+    def all(self) -> Sequence[Developer]:
+        """Every registered developer, by slug."""
+        return self.session.scalars(select(Developer).order_by(Developer.slug)).all()
+
+    def add_key(
+        self, developer: Developer, public_key: Ed25519PublicKey, *, valid_from: datetime | None = None
+    ) -> DeveloperKey:
+        """Register a public key the developer will sign with."""
+        raw = public_key_raw(public_key)
+        existing = self.session.scalars(select(DeveloperKey).where(DeveloperKey.public_key == raw)).one_or_none()
+        if existing is not None:
+            # One key, one developer: a shared key would let one developer sign as another.
+            raise ConflictError(f"this public key is already registered for developer id {existing.developer_id}")
+        key = DeveloperKey(developer=developer, public_key=raw, valid_from=valid_from or utc_now())
+        self.session.add(key)
+        self.session.flush()
+        return key
+
+    def keys_valid_at(self, developer: Developer, moment: datetime) -> Sequence[DeveloperKey]:
+        """The developer's keys that were valid at ``moment``: in force, and not yet revoked."""
+        return self.session.scalars(
+            select(DeveloperKey)
+            .where(DeveloperKey.developer_id == developer.id, DeveloperKey.valid_from <= moment)
+            .where((DeveloperKey.revoked_at.is_(None)) | (DeveloperKey.revoked_at > moment))
+            .order_by(DeveloperKey.id)
+        ).all()
+
+    def revoke_key(self, key: DeveloperKey, *, at: datetime | None = None) -> None:
+        """Stop accepting new signatures by ``key``; statements it signed before stay valid."""
+        if key.revoked_at is None:
+            key.revoked_at = at or utc_now()
+            self.session.flush()

@@ -1,0 +1,44 @@
+"""The shipped migrations build the models' schema on both backends, and drift is caught."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Engine, MetaData, String, inspect
+
+from candor.store.migrations import current_revision, find_drift, head_revision, upgrade_database
+from candor.store.tables import Base
+
+
+def test_migrations_upgrade_an_empty_database_to_head(migrated_engine: Engine) -> None:
+    assert current_revision(migrated_engine) == head_revision()
+    assert set(inspect(migrated_engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_upgrading_again_changes_nothing(migrated_engine: Engine) -> None:
+    upgrade_database(migrated_engine)
+    assert current_revision(migrated_engine) == head_revision()
+    assert find_drift(migrated_engine) == []
+
+
+def test_models_and_migrations_agree(migrated_engine: Engine) -> None:
+    assert find_drift(migrated_engine) == []
+
+
+def test_a_column_added_to_the_models_only_is_reported(migrated_engine: Engine) -> None:
+    changed = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["developers"].append_column(Column("nickname", String(40), nullable=True))
+    drift = find_drift(migrated_engine, changed)
+    assert len(drift) == 1
+    assert drift[0].startswith("add_column")
+    assert "developers" in drift[0]
+    assert "nickname" in drift[0]
+
+
+def test_a_table_missing_from_the_models_is_reported(migrated_engine: Engine) -> None:
+    fewer = MetaData(naming_convention=Base.metadata.naming_convention)
+    for name, table in Base.metadata.tables.items():
+        if name != "findings":
+            table.to_metadata(fewer)
+    drift = find_drift(migrated_engine, fewer)
+    assert any(line.startswith("remove_table") and "findings" in line for line in drift)
