@@ -401,9 +401,7 @@ def _trusted_keys(verifiers: Iterable[NoteVerifier]) -> dict[tuple[str, int], No
     return trusted
 
 
-def open_note(note: bytes, verifiers: Iterable[NoteVerifier]) -> Note:
-    """Parse a signed note and verify it against trusted keys (see the module notes for the rules)."""
-    trusted = _trusted_keys(verifiers)
+def _split_note(note: bytes) -> tuple[str, list[NoteSignature]]:
     if len(note) > MAX_NOTE_SIZE:
         raise NoteError(f"note is larger than {MAX_NOTE_SIZE} bytes")
     try:
@@ -421,11 +419,27 @@ def open_note(note: bytes, verifiers: Iterable[NoteVerifier]) -> Note:
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"malformed note: more than {MAX_SIGNATURES} signatures")
+    return text, [_parse_signature_line(line) for line in lines]
+
+
+def parse_note(note: bytes) -> Note:
+    """Parse a signed note WITHOUT verifying anything: every signature lands in ``unverified``.
+
+    For display and diagnostics only; the spec says the text must be ignored until a trusted key's
+    signature has been verified (use :func:`open_note`).
+    """
+    text, signatures = _split_note(note)
+    return Note(text, (), tuple(dict.fromkeys(signatures)))
+
+
+def open_note(note: bytes, verifiers: Iterable[NoteVerifier]) -> Note:
+    """Parse a signed note and verify it against trusted keys (see the module notes for the rules)."""
+    trusted = _trusted_keys(verifiers)
+    text, signatures = _split_note(note)
     message = text.encode()
     verified: list[NoteSignature] = []
     unverified: list[NoteSignature] = []
-    for line in lines:
-        signature = _parse_signature_line(line)
+    for signature in signatures:
         verifier = trusted.get((signature.name, signature.key_id))
         if verifier is None:
             if signature not in unverified:
