@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from candor.domain.taxonomy import RiskDomainId
-from candor.domain.yamlload import FieldPath
+from candor.domain.yamlload import FieldPath, format_path
 
 # --- Value types -----------------------------------------------------------------------------------------------
 
@@ -107,6 +107,18 @@ KIND_SYSTEM_CARD = "system-card"
 KIND_CERTIFICATION = "certification"
 
 
+class FieldValueError(ValueError):
+    """A cross-field check that failed, with the path (relative to the model checked) of the field at fault.
+
+    Pydantic reports a model validator's error at the model itself; the parser appends ``path`` so that the
+    message points at the line a person has to change.
+    """
+
+    def __init__(self, path: FieldPath, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class Part(BaseModel):
     """Base of every model: unknown keys are errors, values are not coerced, parsed values do not change."""
 
@@ -162,11 +174,13 @@ class Evaluation(Part):
     @model_validator(mode="after")
     def _cadence_matches_timing(self) -> Evaluation:
         if "periodic" in self.timing and self.cadence is None:
-            raise ValueError("a periodic evaluation needs a cadence, e.g. cadence: every 6 months")
+            raise FieldValueError(("timing",), "a periodic evaluation needs a cadence, e.g. cadence: every 6 months")
         if "periodic" not in self.timing and self.cadence is not None:
-            raise ValueError("cadence is only for periodic evaluations; add periodic to timing or remove cadence")
+            raise FieldValueError(
+                ("cadence",), "cadence is only for periodic evaluations; add periodic to timing or remove cadence"
+            )
         if self.run_by != "internal" and self.third_party is None:
-            raise ValueError("name the third party (third_party: ...) when run_by includes third-party")
+            raise FieldValueError(("run_by",), f"{self.run_by} evaluations name the third party in third_party")
         return self
 
 
@@ -208,11 +222,19 @@ class RiskDomain(Part):
     @model_validator(mode="after")
     def _references_resolve(self) -> RiskDomain:
         known = {threshold.id for threshold in self.thresholds}
-        referenced = [ref for evaluation in self.evaluations for ref in evaluation.thresholds]
-        referenced += [response.threshold for response in self.responses if response.threshold is not None]
-        for ref in referenced:
+        referenced: list[tuple[FieldPath, str]] = [
+            (("evaluations", e_index, "thresholds", t_index), ref)
+            for e_index, evaluation in enumerate(self.evaluations)
+            for t_index, ref in enumerate(evaluation.thresholds)
+        ]
+        referenced += [
+            (("responses", r_index, "threshold"), response.threshold)
+            for r_index, response in enumerate(self.responses)
+            if response.threshold is not None
+        ]
+        for path, ref in referenced:
             if ref not in known:
-                raise ValueError(f"threshold {ref!r} is not defined in this domain's thresholds")
+                raise FieldValueError(path, f"threshold {ref!r} is not defined in this domain's thresholds")
         return self
 
 
@@ -263,7 +285,7 @@ class DisclosureHeader(Part):
     @model_validator(mode="after")
     def _does_not_supersede_itself(self) -> DisclosureHeader:
         if self.supersedes == self.version:
-            raise ValueError(f"version {self.version} cannot supersede itself")
+            raise FieldValueError(("supersedes",), f"version {self.version} cannot supersede itself")
         return self
 
 
@@ -308,17 +330,24 @@ class SecureDevelopmentFramework(DisclosureHeader):
     @model_validator(mode="after")
     def _ids_are_unique(self) -> SecureDevelopmentFramework:
         seen_domains: set[str] = set()
-        for domain in self.risk_domains:
+        for index, domain in enumerate(self.risk_domains):
             if domain.id in seen_domains:
-                raise ValueError(f"risk domain {domain.id} is listed twice; merge the entries")
+                raise FieldValueError(("risk_domains", index, "id"), f"risk domain {domain.id} is listed twice")
             seen_domains.add(domain.id)
+        # Thresholds share the id space with commitments, since both are cited by id in system cards and diffs.
+        named: list[tuple[FieldPath, str]] = [
+            (("risk_domains", d_index, "thresholds", t_index), threshold.id)
+            for d_index, domain in enumerate(self.risk_domains)
+            for t_index, threshold in enumerate(domain.thresholds)
+        ]
+        named += [(ref.path, ref.id) for ref in self.commitments() if ref.id not in seen_domains]
         seen: dict[str, FieldPath] = {}
-        for ref in self.commitments():
-            if ref.path[0] == "risk_domains" and len(ref.path) == 2:
-                continue  # a domain's own id is checked above
-            if ref.id in seen:
-                raise ValueError(f"id {ref.id!r} is used twice; every commitment needs its own stable id")
-            seen[ref.id] = ref.path
+        for path, ident in named:
+            if ident in seen:
+                raise FieldValueError(
+                    (*path, "id"), f"id {ident!r} is already used at {format_path(seen[ident])}; ids must be unique"
+                )
+            seen[ident] = path
         return self
 
     def domain(self, domain_id: str) -> RiskDomain | None:
@@ -445,9 +474,13 @@ class SystemCard(DisclosureHeader):
     @model_validator(mode="after")
     def _revision_names_its_model(self) -> SystemCard:
         if self.release_type != "new-model" and self.revises is None:
-            raise ValueError(f"a {self.release_type} must name the model it revises (revises: <identifier>)")
+            raise FieldValueError(
+                ("release_type",), f"a {self.release_type} names the model it revises, in revises: <identifier>"
+            )
         if self.release_type == "new-model" and self.revises is not None:
-            raise ValueError("a new-model release revises nothing; remove revises or change release_type")
+            raise FieldValueError(
+                ("revises",), "a new-model release revises nothing; remove revises or change release_type"
+            )
         return self
 
     def evaluation(self, domain_id: str) -> DomainEvaluation | None:
@@ -468,7 +501,7 @@ class Period(Part):
     @model_validator(mode="after")
     def _in_order(self) -> Period:
         if self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise FieldValueError(("end",), f"the period ends ({self.end}) before it starts ({self.start})")
         return self
 
 

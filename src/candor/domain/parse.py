@@ -15,7 +15,13 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from candor.domain.documents import DISCLOSURE_KINDS, Certification, SecureDevelopmentFramework, SystemCard
+from candor.domain.documents import (
+    DISCLOSURE_KINDS,
+    Certification,
+    FieldValueError,
+    SecureDevelopmentFramework,
+    SystemCard,
+)
 from candor.domain.placeholders import reject_placeholders
 from candor.domain.source import Source, decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
@@ -23,6 +29,7 @@ from candor.errors import DocumentError
 
 _FENCE = "---"
 _KINDS = ", ".join(DISCLOSURE_KINDS)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -105,15 +112,23 @@ def _document_error(name: str, loaded: LoadedYaml, model: type[BaseModel], exc: 
     as "unknown field, did you mean ..." rather than as the missing field it was meant to be.
     """
     located = [
-        (error["type"] == "missing", loaded.line_of(error["loc"]) or 0, index, error)
+        (error["type"] == "missing", loaded.line_of(_path_of(error)) or 0, index, error)
         for index, error in enumerate(exc.errors())
     ]
     _, line, _, error = min(located, key=lambda item: item[:3])
     message, hint = _describe(error, model)
     if len(located) > 1:
         more = f"{len(located) - 1} more problem{'s' if len(located) > 2 else ''} after this one"
-        hint = f"{hint}; {more}" if hint else more
-    return DocumentError(name, message, line=line or None, field=format_path(error["loc"]), hint=hint)
+        hint = f"{hint} {more}" if hint and hint.endswith("?") else f"{hint}; {more}" if hint else more
+    return DocumentError(name, message, line=line or None, field=format_path(_path_of(error)), hint=hint)
+
+
+def _path_of(error: ErrorDetails) -> FieldPath:
+    """The field path of an error, down to the field a cross-field check blames."""
+    problem = (error.get("ctx") or {}).get("error")
+    if isinstance(problem, FieldValueError):
+        return (*error["loc"], *problem.path)
+    return tuple(error["loc"])
 
 
 def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, str | None]:
@@ -139,7 +154,7 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, str | N
     if kind == "bool_type":
         return "must be true or false", None
     if kind.startswith("date_"):
-        hint = "write the date without quotes" if isinstance(value, str) else None
+        hint = "write the date without quotes" if isinstance(value, str) and _ISO_DATE.match(value) else None
         return "must be a date written as YYYY-MM-DD", hint
     if kind == "list_type":
         return "must be a list", "write each entry on its own line, starting with '- '"

@@ -157,9 +157,15 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> LoadedYaml:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = None if mark is None else mark.line + 1 + line_offset
         problem = exc.problem or exc.context or "malformed YAML"
-        raise DocumentError(name, f"malformed YAML: {problem}", line=line) from None
+        hint = None
+        if exc.context_mark is not None and "end of stream" in problem:
+            # The end of the text is never where the mistake is; an unclosed quote or bracket starts at the context.
+            mark = exc.context_mark
+            problem = f"{exc.context}, {problem}" if exc.context else problem
+            hint = "a quote or bracket opened here is never closed"
+        line = None if mark is None else mark.line + 1 + line_offset
+        raise DocumentError(name, f"malformed YAML: {problem}", line=line, hint=hint) from None
     except yaml.YAMLError as exc:
         raise DocumentError(name, f"malformed YAML: {exc}") from None
     finally:
