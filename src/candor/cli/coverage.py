@@ -58,7 +58,7 @@ def coverage(
     if facts is None:
         raise UsageError("give a facts file, such as examples/acme-ai/facts.yaml", hint="or --list-regimes")
     report = coverage_of_file(
-        facts, regime_ids=regime or [], as_of=_parse_as_of(as_of), parameters=dict(map(_parse_param, param or []))
+        facts, regime_ids=regime or [], as_of=parse_as_of(as_of), parameters=dict(map(_parse_param, param or []))
     )
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
@@ -66,7 +66,8 @@ def coverage(
         print_report(report, Console(highlight=False))
 
 
-def _parse_as_of(value: str | None) -> date:
+def parse_as_of(value: str | None) -> date:
+    """The ``--as-of`` option's day: today when it is not given."""
     if value is None:
         return date.today()
     try:

@@ -84,7 +84,9 @@ def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
     try:
         facts = DeveloperFacts.model_validate(loaded.value)
     except ValidationError as exc:
-        raise _document_error(name, loaded, exc.errors()[0]) from None
+        # A misspelt field is also a missing one; the unknown key is what the person wrote, so report that.
+        errors = sorted(exc.errors(), key=lambda error: error["type"] != "extra_forbidden")
+        raise _document_error(name, loaded, errors[0]) from None
     _check_consistency(name, loaded, facts)
     return facts
 

@@ -1,0 +1,179 @@
+"""``candor coverage`` and ``candor demo`` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, RunCandor
+
+ACME = str(EXAMPLES / "acme-ai" / "facts.yaml")
+FACTS = EXAMPLES / "facts"
+TEMPLATE = str(REPO / "src" / "candor" / "templates" / "facts.yaml")
+
+
+def coverage_json(run_candor: RunCandor, *args: str) -> dict[str, Any]:
+    result = run_candor("coverage", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def by_regime(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {found["regime"]: found for found in report["determinations"]}
+
+
+def assert_one_line_error(result: Any, *fragments: str) -> None:
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_json_report_has_the_fixed_shape(run_candor: RunCandor) -> None:
+    report = coverage_json(run_candor, ACME, "--as-of", "2026-06-01")
+    assert set(report) == {"developer", "as_of", "determinations"}
+    assert report["developer"] == "acme-ai"
+    assert report["as_of"] == "2026-06-01"
+    assert [found["regime"] for found in report["determinations"]] == [
+        "anthropic-2025",
+        "ca-sb53",
+        "eu-ai-act-gpai",
+        "ny-raise",
+    ]
+    for found in report["determinations"]:
+        assert isinstance(found["regime_version"], str)
+        assert isinstance(found["covered"], bool)
+        assert found["tier"] is None or isinstance(found["tier"], str)
+        assert isinstance(found["exemptions"], list)
+        for test in found["tests"]:
+            assert isinstance(test["threshold"], str)
+            assert isinstance(test["value"], int | float)
+            assert isinstance(test["limit"], int | float)
+            assert isinstance(test["met"], bool)
+        for obligation in found["obligations"]:
+            assert {"id", "description", "due"} <= set(obligation)
+    sb53 = by_regime(report)["ca-sb53"]
+    assert sb53["covered"] is True
+    assert sb53["tier"] == "large-frontier-developer"
+    flop = sb53["tests"][0]
+    assert (flop["threshold"], flop["value"], flop["limit"], flop["met"]) == (
+        "training_compute_flop",
+        3.1e26,
+        1e26,
+        True,
+    )
+
+
+def test_regime_option_selects_and_repeats(run_candor: RunCandor) -> None:
+    report = coverage_json(run_candor, ACME, "--regime", "ny-raise", "-r", "ca-sb53", "--as-of", "2026-06-01")
+    assert [found["regime"] for found in report["determinations"]] == ["ny-raise", "ca-sb53"]
+
+
+def test_as_of_chooses_the_ny_version(run_candor: RunCandor) -> None:
+    lab = str(FACTS / "halvorsen-institute.yaml")
+    before = by_regime(coverage_json(run_candor, lab, "-r", "ny-raise", "--as-of", "2026-12-31"))["ny-raise"]
+    after = by_regime(coverage_json(run_candor, lab, "-r", "ny-raise", "--as-of", "2027-01-01"))["ny-raise"]
+    assert (before["regime_version"], before["covered"], before["tier"]) == ("2025", True, "large-developer")
+    assert (after["regime_version"], after["covered"], after["tier"]) == ("2026", False, None)
+    assert [exemption["id"] for exemption in after["exemptions"]] == ["academic-institution"]
+
+
+def test_examples_exercise_the_edges(run_candor: RunCandor) -> None:
+    covered = {
+        name: {
+            regime: found["covered"]
+            for regime, found in by_regime(
+                coverage_json(run_candor, str(FACTS / name), "--as-of", "2026-09-01")
+            ).items()
+        }
+        for name in ("pebble-ai.yaml", "lumenforge.yaml")
+    }
+    assert not any(covered["pebble-ai.yaml"].values())
+    assert [regime for regime, yes in covered["lumenforge.yaml"].items() if yes] == ["eu-ai-act-gpai"]
+    kestrel = by_regime(coverage_json(run_candor, str(FACTS / "kestrel-systems.yaml"), "--as-of", "2026-09-01"))
+    assert kestrel["ca-sb53"]["covered"] is False
+    assert kestrel["ca-sb53"]["near"] == ["training_compute_flop (Kestrel-7)", "annual_revenue_usd"]
+
+
+def test_text_report_shows_verdict_tier_margin_and_near(run_candor: RunCandor) -> None:
+    result = run_candor("coverage", str(FACTS / "kestrel-systems.yaml"), "--as-of", "2026-09-01")
+    assert result.returncode == 0, result.stderr
+    assert "Coverage of kestrel-systems as of 2026-09-01" in result.stdout
+    assert "COVERED, tier systemic-risk" in result.stdout
+    assert "NEAR" in result.stdout
+    assert "-5.0%" in result.stdout
+    assert "9.5e25" in result.stdout
+
+
+def test_text_report_lists_obligations_with_deadlines(run_candor: RunCandor) -> None:
+    result = run_candor("coverage", ACME, "--regime", "ca-sb53", "--as-of", "2026-06-01")
+    assert result.returncode == 0, result.stderr
+    assert "frontier-ai-framework" in result.stdout
+    assert "within 15 days" in result.stdout
+    assert "2026-03-10" in result.stdout  # Acme-3.5's transparency report, due at its release
+
+
+def test_param_overrides_the_seed_proposals_frontier_compute(run_candor: RunCandor) -> None:
+    lumen = str(FACTS / "lumenforge.yaml")
+    found = by_regime(coverage_json(run_candor, lumen, "-r", "anthropic-2025", "--param", "frontier_compute_flop=1e25"))
+    assert found["anthropic-2025"]["tests"][0]["limit"] == 1e25
+
+
+def test_unknown_regime_exits_2_listing_known_ids(run_candor: RunCandor) -> None:
+    result = run_candor("coverage", ACME, "--regime", "ca-sb-53")
+    assert_one_line_error(result, "unknown regime 'ca-sb-53'", "anthropic-2025, ca-sb53, eu-ai-act-gpai, ny-raise")
+
+
+def test_bad_facts_exit_2_with_file_line_and_field(run_candor: RunCandor, tmp_path: Path) -> None:
+    bad = tmp_path / "facts.yaml"
+    bad.write_text(Path(ACME).read_text().replace("rnd_capex_usd:", "rnd_capx_usd:"))
+    result = run_candor("coverage", str(bad))
+    assert_one_line_error(result, f"{bad}:7: rnd_capx_usd: unknown field", "did you mean 'rnd_capex_usd'?")
+
+
+def test_the_unfilled_template_fails_clearly(run_candor: RunCandor) -> None:
+    result = run_candor("coverage", TEMPLATE)
+    assert_one_line_error(result, "developer: still holds the template placeholder <developer-slug>")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["no-such-facts.yaml"], "no such file"),
+        ([str(EXAMPLES)], "is a directory"),
+        ([ACME, "--as-of", "next year"], "is not a date"),
+        ([ACME, "--param", "frontier_compute_flop"], "is not NAME=NUMBER"),
+        ([ACME, "--param", "frontier_flop=1e25"], "unknown regime parameter 'frontier_flop'"),
+        ([], "give a facts file"),
+    ],
+)
+def test_bad_invocations_exit_2_with_one_line(run_candor: RunCandor, args: list[str], fragment: str) -> None:
+    assert_one_line_error(run_candor("coverage", *args), fragment)
+
+
+def test_list_regimes_in_text_and_json(run_candor: RunCandor) -> None:
+    text = run_candor("coverage", "--list-regimes")
+    assert text.returncode == 0
+    assert "ny-raise" in text.stdout
+    assert "2027-01-01" in text.stdout
+    listing = json.loads(run_candor("coverage", "--list-regimes", "--format", "json").stdout)
+    ny = next(regime for regime in listing if regime["id"] == "ny-raise")
+    assert [version["effective_from"] for version in ny["versions"]] == ["2025-12-19", "2027-01-01"]
+
+
+def test_demo_reports_coverage_of_every_example(run_candor: RunCandor) -> None:
+    result = run_candor("demo", "--as-of", "2027-02-01", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    for developer in ("acme-ai", "halvorsen-institute", "kestrel-systems", "lumenforge", "pebble-ai"):
+        assert f"Coverage of {developer} as of 2027-02-01" in result.stdout
+    assert "Coverage as of 2027-02-01" in result.stdout
+    assert "exempt" in result.stdout
+
+
+def test_demo_without_an_examples_folder_fails_clearly(run_candor: RunCandor, tmp_path: Path) -> None:
+    assert_one_line_error(run_candor("demo", cwd=tmp_path), "no examples folder here", "--examples DIR")

@@ -1,0 +1,206 @@
+"""Developer facts: the fixed schema reads as written, and every mistake names its file, line and field."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from candor.domain.facts import DeveloperFacts, parse_facts
+from candor.errors import DocumentError, SourceError
+from tests.conftest import EXAMPLES, REPO
+
+TEMPLATE = REPO / "src" / "candor" / "templates" / "facts.yaml"
+
+ISSUE_EXAMPLE = """\
+developer: acme-ai              # slug
+legal_name: Acme AI, Inc.
+fiscal_year: 2025
+annual_revenue_usd: 650000000   # gross revenue including affiliates, preceding calendar year
+rnd_capex_usd: 1200000000       # annual R&D plus capital expenditure
+academic_institution: false
+models:
+  - name: Acme-3
+    training_compute_flop: 3.1e26      # including fine-tuning, RL and other modifications
+    training_compute_cost_usd: 180000000
+    training_started: 2025-03-01
+    released: 2025-11-02              # null if unreleased or internal only
+    placed_on_eu_market: true
+"""
+
+
+def parse(text: str) -> DeveloperFacts:
+    return parse_facts("facts.yaml", text.encode())
+
+
+def error_of(text: str) -> DocumentError:
+    with pytest.raises(DocumentError) as caught:
+        parse(text)
+    return caught.value
+
+
+def test_the_issue_example_reads_with_its_exact_field_names() -> None:
+    facts = parse(ISSUE_EXAMPLE)
+    assert facts.developer == "acme-ai"
+    assert facts.legal_name == "Acme AI, Inc."
+    assert facts.fiscal_year == 2025
+    assert facts.annual_revenue_usd == 650_000_000
+    assert facts.rnd_capex_usd == 1_200_000_000
+    assert facts.academic_institution is False
+    (model,) = facts.models
+    assert model.name == "Acme-3"
+    assert model.training_compute_flop == 3.1e26
+    assert model.training_compute_cost_usd == 180_000_000
+    assert model.training_started == date(2025, 3, 1)
+    assert model.released == date(2025, 11, 2)
+    assert model.placed_on_eu_market is True
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("1e26", 1e26), ("3.1e26", 3.1e26), ("1.0e+26", 1e26), ("100000000000000000000000000", 10**26)],
+)
+def test_compute_reads_as_a_number_however_it_is_written(written: str, expected: float) -> None:
+    facts = parse(ISSUE_EXAMPLE.replace("3.1e26", written))
+    assert facts.models[0].training_compute_flop == expected
+    assert not isinstance(facts.models[0].training_compute_flop, str)
+
+
+def test_an_integer_written_in_full_stays_exact() -> None:
+    facts = parse(ISSUE_EXAMPLE.replace("3.1e26", "100000000000000000000000001"))
+    assert facts.models[0].training_compute_flop == 10**26 + 1
+
+
+def test_released_may_be_null_and_optional_fields_have_defaults() -> None:
+    text = ISSUE_EXAMPLE.replace("released: 2025-11-02", "released: null").replace(
+        "    placed_on_eu_market: true\n", ""
+    )
+    facts = parse(text.replace("academic_institution: false\n", ""))
+    assert facts.models[0].released is None
+    assert facts.models[0].placed_on_eu_market is False
+    assert facts.academic_institution is False
+
+
+def test_a_developer_with_no_models_is_valid() -> None:
+    text = ISSUE_EXAMPLE[: ISSUE_EXAMPLE.index("models:")]
+    assert parse(text).models == []
+
+
+def test_unknown_field_names_line_and_suggests_the_right_one() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("rnd_capex_usd:", "rnd_capx_usd:"))
+    assert error.line == 5
+    assert error.field == "rnd_capx_usd"
+    assert error.hint == "did you mean 'rnd_capex_usd'?"
+    assert error.diagnostics().startswith("facts.yaml:5: rnd_capx_usd: unknown field")
+
+
+def test_unknown_field_inside_a_model_suggests_from_the_model_fields() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("placed_on_eu_market:", "placed_on_eu_markt:"))
+    assert error.line == 13
+    assert error.field == "models[0].placed_on_eu_markt"
+    assert error.hint == "did you mean 'placed_on_eu_market'?"
+
+
+def test_missing_field_names_the_field_and_the_nearest_line() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("    training_started: 2025-03-01\n", ""))
+    assert error.field == "models[0].training_started"
+    assert error.detail == "is required"
+    assert error.line == 8  # the model's first line, since the field itself is absent
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("3.1e26", '"3.1e26"', "models[0].training_compute_flop"),
+        ("650000000", "true", "annual_revenue_usd"),
+        ("650000000", "-5", "annual_revenue_usd"),
+        ("3.1e26", ".inf", "models[0].training_compute_flop"),
+        ("3.1e26", ".nan", "models[0].training_compute_flop"),
+        ("180000000", "lots", "models[0].training_compute_cost_usd"),
+    ],
+)
+def test_a_quantity_that_is_not_a_non_negative_number_is_refused(old: str, new: str, field: str) -> None:
+    error = error_of(ISSUE_EXAMPLE.replace(old, new, 1))
+    assert error.field == field
+    assert error.line is not None
+
+
+def test_a_developer_slug_must_be_a_slug() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("developer: acme-ai", "developer: Acme AI"))
+    assert error.field == "developer"
+    assert error.line == 1
+    assert "slug" in error.detail
+
+
+def test_a_wrong_date_names_its_field() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("training_started: 2025-03-01", "training_started: soon"))
+    assert error.field == "models[0].training_started"
+    assert error.line == 11
+
+
+def test_a_model_released_before_its_training_began_is_refused() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("released: 2025-11-02", "released: 2025-01-02"))
+    assert error.field == "models[0].released"
+    assert error.line == 12
+
+
+def test_two_models_with_one_name_are_refused() -> None:
+    model = ISSUE_EXAMPLE[ISSUE_EXAMPLE.index("  - name:") :]
+    error = error_of(ISSUE_EXAMPLE + model)
+    assert error.field == "models[1].name"
+    assert error.line == 14
+    assert "listed twice" in error.detail
+
+
+def test_a_facts_file_that_is_not_a_mapping_is_refused() -> None:
+    error = error_of("- developer: acme-ai\n")
+    assert "mapping" in error.detail
+
+
+def test_duplicate_keys_and_yaml_tags_are_refused_with_a_line() -> None:
+    assert error_of(ISSUE_EXAMPLE + "fiscal_year: 2026\n").line == 14
+    assert error_of(ISSUE_EXAMPLE.replace("legal_name: Acme AI, Inc.", "legal_name: !!python/none x")).line == 2
+
+
+def test_bytes_that_are_not_utf8_are_a_source_error() -> None:
+    with pytest.raises(SourceError):
+        parse_facts("facts.yaml", ISSUE_EXAMPLE.encode().replace(b"Acme AI, Inc.", b"Acme \xff"))
+
+
+def test_the_template_fails_clearly_while_unfilled() -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_facts("facts.yaml", TEMPLATE.read_bytes())
+    assert caught.value.field == "developer"
+    assert "placeholder <developer-slug>" in caught.value.detail
+
+
+def test_the_template_passes_once_filled() -> None:
+    filled = {
+        "<developer-slug>": "acme-ai",
+        "<legal-name>": "Acme AI, Inc.",
+        "<fiscal-year>": "2025",
+        "<annual-revenue>": "650000000",
+        "<rnd-plus-capex>": "1200000000",
+        "<true-or-false>": "false",
+        "<model-name>": "Acme-3",
+        "<flop>": "3.1e26",
+        "<cost>": "180000000",
+        "<yyyy-mm-dd>": "2025-03-01",
+        "<yyyy-mm-dd-or-null>": "null",
+    }
+    text = TEMPLATE.read_text()
+    for placeholder, value in filled.items():
+        text = text.replace(placeholder, value)
+    assert "<" not in text.split("#")[0]
+    facts = parse(text)
+    assert facts.models[0].training_compute_flop == 3.1e26
+    assert facts.models[0].released is None
+
+
+@pytest.mark.parametrize(
+    "path", sorted([EXAMPLES / "acme-ai" / "facts.yaml", *(EXAMPLES / "facts").glob("*.yaml")]), ids=str
+)
+def test_every_example_facts_file_parses(path: Path) -> None:
+    facts = parse_facts(str(path), path.read_bytes())
+    assert facts.models
