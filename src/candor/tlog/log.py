@@ -334,7 +334,8 @@ class _Integrator(threading.Thread):
             if not self._waiting:
                 self._oldest = time.monotonic()
             self._waiting += count
-            if self._waiting >= BATCH_ENTRIES:
+            # Wake the integrator on the first waiting entry too, so that it starts the 250 ms clock.
+            if self._waiting >= BATCH_ENTRIES or self._waiting == count:
                 self._condition.notify()
 
     def stop(self) -> None:
