@@ -82,6 +82,25 @@ def test_proof_with_witness_cosignature_still_verifies(log: Signer) -> None:
     assert verify_tlog_proof(text, ENTRIES[3], log.verifier()).index == 3
 
 
+def test_requires_trusted_witness_cosignatures_when_asked(log: Signer) -> None:
+    tree = MemoryTree(leaf_hash(entry) for entry in ENTRIES)
+    body = Checkpoint(ORIGIN, tree.size, tree.root()).to_text()
+    trusted = CosignatureSigner("witness.example/w", Ed25519PrivateKey.generate())
+    stranger = CosignatureSigner("stranger.example/w", Ed25519PrivateKey.generate())
+    hashes = inclusion_proof(tree, 3, tree.size)
+    cosigned = format_tlog_proof(3, hashes, sign_note(body, log, trusted, stranger))
+    uncosigned = format_tlog_proof(3, hashes, sign_note(body, log, stranger))
+
+    proven = verify_tlog_proof(
+        cosigned, ENTRIES[3], log.verifier(), witnesses=[trusted.verifier()], required_witnesses=1
+    )
+    assert proven.index == 3
+    with pytest.raises(TlogProofError, match="no valid signature from a trusted key"):
+        verify_tlog_proof(uncosigned, ENTRIES[3], log.verifier(), witnesses=[trusted.verifier()], required_witnesses=1)
+    with pytest.raises(TlogProofError, match="1 trusted cosignatures, 2 required"):
+        verify_tlog_proof(cosigned, ENTRIES[3], log.verifier(), witnesses=[trusted.verifier()], required_witnesses=2)
+
+
 def test_rejects_proof_for_a_different_document(log: Signer) -> None:
     with pytest.raises(TlogProofError, match="not proven at index 3"):
         verify_tlog_proof(proof_for(log, 3), b"a document the log never saw", log.verifier())

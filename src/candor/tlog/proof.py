@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import ProofError, TlogError, TlogProofError
 from candor.tlog.merkle import HASH_SIZE, leaf_hash, verify_inclusion
-from candor.tlog.note import NoteVerifier
+from candor.tlog.note import NoteVerifier, open_note
 
 HEADER = "c2sp.org/tlog-proof@v1"
 #: A proof carries at most 64 hashes (a tree of 2^64 leaves) and a small checkpoint; this bounds parsing.
@@ -114,19 +114,33 @@ def parse_tlog_proof(text: str | bytes) -> TlogProof:
 
 
 def verify_tlog_proof(
-    proof_text: str | bytes, entry: bytes, verifier: NoteVerifier, *, origin: str | None = None
+    proof_text: str | bytes,
+    entry: bytes,
+    verifier: NoteVerifier,
+    *,
+    origin: str | None = None,
+    witnesses: Sequence[NoteVerifier] = (),
+    required_witnesses: int = 0,
 ) -> ProvenEntry:
     """Check a tlog-proof: the checkpoint is signed by the log's key, and ``entry`` is at the stated index.
 
     ``origin`` defaults to the log key's name (see :func:`~candor.tlog.checkpoint.open_checkpoint`).
-    Cosignatures in the checkpoint are carried along but not required here.
+    With ``required_witnesses``, at least that many of the trusted ``witnesses`` must have cosigned the
+    checkpoint (a known witness whose cosignature fails rejects the proof); other cosignatures are ignored.
     """
     proof = parse_tlog_proof(proof_text)
     try:
         checkpoint = open_checkpoint(proof.checkpoint, verifier, origin=origin)
         verify_inclusion(leaf_hash(entry), proof.index, checkpoint.size, proof.hashes, checkpoint.root)
+        if required_witnesses > 0:
+            cosigned = open_note(proof.checkpoint, witnesses)
+            count = sum(1 for witness in witnesses if cosigned.signed_by(witness))
+            if count < required_witnesses:
+                raise TlogProofError(f"checkpoint has {count} trusted cosignatures, {required_witnesses} required")
     except ProofError as error:
         raise TlogProofError(f"entry is not proven at index {proof.index}: {error.message}") from error
+    except TlogProofError:
+        raise
     except TlogError as error:
         raise TlogProofError(f"tlog-proof checkpoint rejected: {error.message}") from error
     return ProvenEntry(proof.index, checkpoint, proof.extra)
