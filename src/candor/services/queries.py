@@ -1,0 +1,420 @@
+"""The read side of the registry: what the website, the feeds and the JSON API show.
+
+Every method opens its own short read-only session and returns view models (:mod:`candor.services.views`), never
+ORM rows, so nothing lazy-loads after the session is gone. Parsed documents are cached by their SHA-256: the bytes
+behind a digest never change, so neither does what they parse to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from candor.domain.documents import KIND_FRAMEWORK, KIND_SYSTEM_CARD, SecureDevelopmentFramework
+from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
+from candor.errors import CandorError
+from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
+from candor.services.views import (
+    CheckpointView,
+    ComparisonCell,
+    ComparisonView,
+    DeveloperSummary,
+    DeveloperView,
+    DocumentView,
+    FindingView,
+    HomeView,
+    Page,
+    SeriesView,
+    StatementSummary,
+    VersionChanges,
+)
+from candor.store.errors import NotFoundError
+from candor.store.tables import Checkpoint, Developer, Document, Finding, LogEntry, StatementRecord
+from candor.tlog.merkle import inclusion_proof
+from candor.tlog.proof import format_tlog_proof
+from candor.tlog.tilereader import DirectoryFetcher, TileReader
+
+#: The most items any one page of a list may hold, whatever the caller asks for.
+MAX_PAGE_SIZE = 100
+LATEST_ON_HOME = 10
+
+_WITHDRAWAL = "withdrawal"
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """What a stored document reads as: its model (None if it no longer parses) and its Markdown body."""
+
+    disclosure: Disclosure | None
+    body: str
+    text: str
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """An entry's RFC 9162 inclusion proof against the latest checkpoint, and the same as a tlog-proof file."""
+
+    log_index: int
+    tree_size: int
+    leaf_hash: bytes
+    hashes: list[bytes]
+    checkpoint: str
+    tlog_proof: str
+
+
+@lru_cache(maxsize=512)
+def _parse(sha256: str, raw: bytes) -> ParsedBody:
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        parsed: ParsedDocument = parse_bytes(f"{sha256[:12]}.md", raw)
+    except CandorError:
+        # Published documents stay readable even if a later parser is stricter than the one that accepted them.
+        return ParsedBody(None, text, text)
+    return ParsedBody(parsed.model, parsed.body, text)
+
+
+def clamp_page(number: int, size: int) -> tuple[int, int]:
+    """A page number of at least 1 and a page size between 1 and :data:`MAX_PAGE_SIZE`."""
+    return max(1, number), min(max(1, size), MAX_PAGE_SIZE)
+
+
+class RegistryQueries:
+    """Read-only use cases over the registry's database and its log directory."""
+
+    def __init__(self, sessions: sessionmaker[Session], log_dir: Path) -> None:
+        self._sessions = sessions
+        self._log_dir = log_dir
+
+    # --- statements ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _summaries() -> Select[Any]:
+        withdrawal = aliased(StatementRecord)
+        withdrawn_by = (
+            select(func.min(withdrawal.log_index))
+            .where(withdrawal.target_sha256 == StatementRecord.statement_sha256, withdrawal.kind == _WITHDRAWAL)
+            .scalar_subquery()
+        )
+        return (
+            select(StatementRecord, Developer.slug, Developer.legal_name, LogEntry.leaf_hash, withdrawn_by)
+            .join(Developer, StatementRecord.developer_id == Developer.id)
+            .join(StatementRecord.log_entry)
+        )
+
+    @staticmethod
+    def _summary(row: Any) -> StatementSummary:
+        record, slug, name, leaf, withdrawn_by = row
+        return StatementSummary(
+            log_index=record.log_index,
+            statement_sha256=record.statement_sha256,
+            developer_slug=slug,
+            developer_name=name,
+            kind=record.kind,
+            series=record.series,
+            version=record.version,
+            document_sha256=record.document_sha256,
+            supersedes=record.supersedes,
+            target_sha256=record.target_sha256,
+            issued_at=record.issued_at,
+            published_at=record.published_at,
+            leaf_hash=leaf.hex(),
+            withdrawn_by=withdrawn_by,
+        )
+
+    def _list(self, session: Session, query: Select[Any]) -> list[StatementSummary]:
+        return [self._summary(row) for row in session.execute(query).all()]
+
+    def statements(
+        self, *, number: int = 1, size: int = 20, developer: str | None = None, kind: str | None = None
+    ) -> Page[StatementSummary]:
+        """Published statements, newest first, optionally of one developer or one kind."""
+        number, size = clamp_page(number, size)
+        with self._sessions() as session:
+            query = self._summaries()
+            count = select(func.count()).select_from(StatementRecord)
+            if developer is not None:
+                developer_id = self._developer_id(session, developer)
+                query = query.where(StatementRecord.developer_id == developer_id)
+                count = count.where(StatementRecord.developer_id == developer_id)
+            if kind is not None:
+                query = query.where(StatementRecord.kind == kind)
+                count = count.where(StatementRecord.kind == kind)
+            total = session.scalar(count) or 0
+            query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
+            return Page(self._list(session, query), number, size, total)
+
+    def statement(self, log_index: int) -> StatementSummary:
+        """The statement at ``log_index``."""
+        with self._sessions() as session:
+            return self._one(session, StatementRecord.log_index == log_index, f"no statement at log index {log_index}")
+
+    def statement_by_digest(self, statement_sha256: str) -> StatementSummary:
+        """The statement whose canonical bytes have this SHA-256."""
+        with self._sessions() as session:
+            return self._one(
+                session, StatementRecord.statement_sha256 == statement_sha256, f"no statement {statement_sha256}"
+            )
+
+    def _one(self, session: Session, condition: Any, missing: str) -> StatementSummary:
+        row = session.execute(self._summaries().where(condition)).first()
+        if row is None:
+            raise NotFoundError(missing)
+        return self._summary(row)
+
+    def statement_bytes(self, log_index: int) -> tuple[bytes, bytes]:
+        """The statement's canonical bytes and the developer's signature over them."""
+        with self._sessions() as session:
+            record = session.scalar(select(StatementRecord).where(StatementRecord.log_index == log_index))
+            if record is None:
+                raise NotFoundError(f"no statement at log index {log_index}")
+            return record.statement_bytes, record.signature
+
+    def document_bytes(self, sha256: str) -> bytes:
+        """The exact bytes of a published document."""
+        with self._sessions() as session:
+            content = session.scalar(select(Document.content).where(Document.sha256 == sha256))
+            if content is None:
+                raise NotFoundError(f"no document with SHA-256 {sha256}")
+            return content
+
+    def findings(self, log_index: int) -> list[FindingView]:
+        """What the standards found in the statement's document, worst first."""
+        with self._sessions() as session:
+            return self._findings(session, log_index)
+
+    @staticmethod
+    def _findings(session: Session, log_index: int) -> list[FindingView]:
+        order = {"error": 0, "warning": 1, "notice": 2}
+        rows = session.scalars(
+            select(Finding)
+            .join(StatementRecord, Finding.statement_id == StatementRecord.id)
+            .where(StatementRecord.log_index == log_index)
+            .order_by(Finding.id)
+        ).all()
+        views = [
+            FindingView(row.standard_id, row.standard_version, row.rule_id, row.severity, row.location, row.message)
+            for row in rows
+        ]
+        return sorted(views, key=lambda finding: order.get(finding.severity, len(order)))
+
+    # --- developers ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _developer_id(session: Session, slug: str) -> int:
+        developer_id = session.scalar(select(Developer.id).where(Developer.slug == slug))
+        if developer_id is None:
+            raise NotFoundError(f"no developer {slug!r} is registered")
+        return developer_id
+
+    def developers(self, *, number: int = 1, size: int = 50) -> Page[DeveloperSummary]:
+        """Registered developers by slug, with how many statements each has published."""
+        number, size = clamp_page(number, size)
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(Developer)) or 0
+            counts = (
+                select(StatementRecord.developer_id, func.count().label("statements"))
+                .group_by(StatementRecord.developer_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(Developer, func.coalesce(counts.c.statements, 0))
+                .outerjoin(counts, counts.c.developer_id == Developer.id)
+                .order_by(Developer.slug)
+                .offset((number - 1) * size)
+                .limit(size)
+            ).all()
+            items = [
+                DeveloperSummary(d.slug, d.legal_name, d.website_domain, d.status, d.registered_at, count)
+                for d, count in rows
+            ]
+            return Page(items, number, size, total)
+
+    def developer_summary(self, slug: str) -> DeveloperSummary:
+        """One developer, with its statement count."""
+        with self._sessions() as session:
+            developer = session.scalar(select(Developer).where(Developer.slug == slug))
+            if developer is None:
+                raise NotFoundError(f"no developer {slug!r} is registered")
+            count = session.scalar(
+                select(func.count()).select_from(StatementRecord).where(StatementRecord.developer_id == developer.id)
+            )
+            return DeveloperSummary(
+                developer.slug,
+                developer.legal_name,
+                developer.website_domain,
+                developer.status,
+                developer.registered_at,
+                count or 0,
+            )
+
+    def developer(self, slug: str, *, number: int = 1, size: int = 20) -> DeveloperView:
+        """The developer page: current framework, system cards by model, certifications, full history."""
+        summary = self.developer_summary(slug)
+        with self._sessions() as session:
+            developer_id = self._developer_id(session, slug)
+            everything = self._list(
+                session,
+                self._summaries()
+                .where(StatementRecord.developer_id == developer_id)
+                .order_by(StatementRecord.log_index.desc()),
+            )
+        current = _current_by_series(everything)
+        framework = current.get((KIND_FRAMEWORK, ""))
+        cards = [
+            SeriesView(latest, sum(1 for s in everything if (s.kind, s.series) == (KIND_SYSTEM_CARD, latest.series)))
+            for (kind, _), latest in sorted(current.items())
+            if kind == KIND_SYSTEM_CARD
+        ]
+        certifications = [s for s in everything if s.kind == "certification"]
+        history = self.statements(number=number, size=size, developer=slug)
+        return DeveloperView(summary, framework, cards, certifications, history)
+
+    # --- documents -------------------------------------------------------------------------------------------
+
+    def parsed(self, sha256: str) -> ParsedBody:
+        """The stored document with this digest, parsed (cached: the bytes behind a digest never change)."""
+        return _parse(sha256, self.document_bytes(sha256))
+
+    def document(self, log_index: int) -> DocumentView:
+        """The document page: the text, its summary, findings, versions, changes and where it is in the log."""
+        with self._sessions() as session:
+            statement = self._one(session, StatementRecord.log_index == log_index, f"no statement at {log_index}")
+            record = session.scalar(select(StatementRecord).where(StatementRecord.log_index == log_index))
+            assert record is not None
+            versions = self._list(
+                session,
+                self._summaries()
+                .where(
+                    StatementRecord.developer_id == record.developer_id,
+                    StatementRecord.kind == record.kind,
+                    StatementRecord.series == record.series,
+                )
+                .order_by(StatementRecord.log_index.desc()),
+            )
+            findings = self._findings(session, log_index)
+            target = None
+            if statement.target_sha256 is not None:
+                row = session.execute(
+                    self._summaries().where(StatementRecord.statement_sha256 == statement.target_sha256)
+                ).first()
+                target = None if row is None else self._summary(row)
+        checkpoint = self.checkpoint()
+        parsed = self.parsed(statement.document_sha256) if statement.document_sha256 else ParsedBody(None, "", "")
+        changes = None
+        previous = next((v for v in versions if v.log_index < log_index and v.document_sha256), None)
+        if previous is not None and previous.document_sha256 is not None and statement.document_sha256:
+            before = self.parsed(previous.document_sha256)
+            lines, added, removed = text_diff(before.text, parsed.text)
+            weakened = weakened_commitments(before.disclosure, parsed.disclosure)
+            changes = VersionChanges(previous, lines, weakened, added, removed)
+        return DocumentView(
+            statement=statement,
+            disclosure=parsed.disclosure,
+            body=parsed.body,
+            risk_domains=risk_domain_rows(parsed.disclosure),
+            findings=findings,
+            versions=versions,
+            changes=changes,
+            checkpoint=checkpoint,
+            target=target,
+        )
+
+    # --- comparison and home ---------------------------------------------------------------------------------
+
+    def comparison(self) -> ComparisonView:
+        """Risk domains against developers, from each developer's current (not withdrawn) framework."""
+        with self._sessions() as session:
+            frameworks = self._list(
+                session,
+                self._summaries()
+                .where(StatementRecord.kind == KIND_FRAMEWORK)
+                .order_by(StatementRecord.log_index.desc()),
+            )
+        current = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
+        cells: dict[tuple[str, str], ComparisonCell] = {}
+        domain_ids: list[str] = list(RISK_DOMAINS)
+        for statement in current:
+            assert statement.document_sha256 is not None
+            disclosure = self.parsed(statement.document_sha256).disclosure
+            if not isinstance(disclosure, SecureDevelopmentFramework):
+                continue
+            for domain in disclosure.risk_domains:
+                if domain.id not in domain_ids:
+                    domain_ids.append(domain.id)
+                cells[(statement.developer_slug, domain.id)] = ComparisonCell(
+                    domain.strength, len(domain.evaluations), len(domain.mitigations)
+                )
+        domains = [(domain_id, risk_domain_title(domain_id)) for domain_id in domain_ids]
+        return ComparisonView(domains, current, cells)
+
+    def home(self, *, number: int = 1, size: int = 50) -> HomeView:
+        """The home page: developers, the latest statements, and the log's size."""
+        developers = self.developers(number=number, size=size)
+        latest = self.statements(size=LATEST_ON_HOME).items
+        with self._sessions() as session:
+            log_size = session.scalar(select(func.count()).select_from(LogEntry)) or 0
+        return HomeView(developers, latest, self.checkpoint(), log_size)
+
+    # --- the log ---------------------------------------------------------------------------------------------
+
+    def checkpoint(self) -> CheckpointView | None:
+        """The latest signed checkpoint, or None before the first one."""
+        with self._sessions() as session:
+            row = session.scalar(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
+            if row is None:
+                return None
+            return CheckpointView(row.size, row.root_hash.hex(), row.note, row.signed_at)
+
+    def inclusion_proof(self, log_index: int) -> InclusionProof:
+        """The inclusion proof of the entry at ``log_index`` in the latest checkpoint, built from the tiles."""
+        statement = self.statement(log_index)
+        checkpoint = self.checkpoint()
+        if checkpoint is None or checkpoint.size <= log_index:
+            raise NotYetIntegratedError(log_index)
+        # The tiles are authenticated against the checkpoint's root before any hash is taken from them.
+        reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
+        hashes = inclusion_proof(reader, log_index, checkpoint.size)
+        return InclusionProof(
+            log_index=log_index,
+            tree_size=checkpoint.size,
+            leaf_hash=bytes.fromhex(statement.leaf_hash),
+            hashes=hashes,
+            checkpoint=checkpoint.note,
+            tlog_proof=format_tlog_proof(log_index, hashes, checkpoint.note.encode("utf-8")),
+        )
+
+
+class NotYetIntegratedError(CandorError):
+    """An entry that is in the log's database but not yet under a signed checkpoint."""
+
+    http_status = 404
+    error_code = "not_integrated"
+
+    def __init__(self, log_index: int) -> None:
+        super().__init__(f"log entry {log_index} is not yet covered by a signed checkpoint", hint="retry in a second")
+
+
+def _current_by_series(statements: Sequence[StatementSummary]) -> dict[tuple[str, str], StatementSummary]:
+    """The newest statement of each (kind, series) that is not withdrawn; ``statements`` is newest first."""
+    current: dict[tuple[str, str], StatementSummary] = {}
+    for statement in statements:
+        if statement.kind == _WITHDRAWAL or statement.withdrawn:
+            continue
+        current.setdefault((statement.kind, statement.series), statement)
+    return current
+
+
+def _current_by_developer(statements: Sequence[StatementSummary]) -> dict[str, StatementSummary]:
+    """The newest statement of each developer that is not withdrawn; ``statements`` is newest first."""
+    current: dict[str, StatementSummary] = {}
+    for statement in statements:
+        if not statement.withdrawn and statement.document_sha256:
+            current.setdefault(statement.developer_slug, statement)
+    return current

@@ -1,0 +1,231 @@
+"""What the read side shows: small immutable view models, built by :mod:`candor.services.queries`.
+
+The website's templates and the JSON API both read these, and nothing else, so neither depends on how the store
+lays out its tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
+
+Item = TypeVar("Item")
+
+#: The titles people read for each statement kind.
+KIND_TITLES = {
+    "secure-development-framework": "Secure Development Framework",
+    "system-card": "System card",
+    "certification": "Certification",
+    "withdrawal": "Withdrawal",
+    "correction": "Correction",
+}
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list that grows; ``number`` counts from 1."""
+
+    items: list[Item]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+
+@dataclass(frozen=True)
+class DeveloperSummary:
+    """A registered developer, as listed."""
+
+    slug: str
+    legal_name: str
+    website_domain: str
+    status: str
+    registered_at: datetime
+    statement_count: int
+
+
+@dataclass(frozen=True)
+class StatementSummary:
+    """A published statement, as listed: what, by whom, which version, and where it sits in the log."""
+
+    log_index: int
+    statement_sha256: str
+    developer_slug: str
+    developer_name: str
+    kind: str
+    series: str
+    version: str
+    document_sha256: str | None
+    supersedes: str | None
+    target_sha256: str | None
+    issued_at: datetime
+    published_at: datetime
+    leaf_hash: str
+    #: The withdrawal that withdrew this statement, if any, by log index.
+    withdrawn_by: int | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_by is not None
+
+    @property
+    def kind_title(self) -> str:
+        return KIND_TITLES.get(self.kind, self.kind)
+
+    @property
+    def title(self) -> str:
+        """How the statement is named in lists, e.g. "System card atlas-3, version 2"."""
+        series = f" {self.series}" if self.series else ""
+        return f"{self.kind_title}{series}, version {self.version}"
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """What a transparency standard found in a document."""
+
+    standard_id: str
+    standard_version: str
+    rule_id: str
+    severity: str
+    location: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class CheckpointView:
+    """A signed tree head of the log."""
+
+    size: int
+    root_hash: str
+    note: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class RiskDomainRow:
+    """One row of a document's summary table: a risk domain with what the document says about it."""
+
+    domain_id: str
+    title: str
+    strength: Strength | None
+    thresholds: list[str]
+    evaluations: list[str]
+    mitigations: list[str]
+
+
+@dataclass(frozen=True)
+class CommitmentChange:
+    """A commitment whose strength went down, or that disappeared, between two versions of a framework."""
+
+    commitment_id: str
+    before: Strength
+    #: None when the later version dropped the commitment altogether.
+    after: Strength | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a unified diff: ``kind`` is ``added``, ``removed``, ``context`` or ``hunk``."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """How a document differs from the version before it."""
+
+    previous: StatementSummary
+    lines: list[DiffLine]
+    weakened: list[CommitmentChange]
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """Everything the document page shows about one published statement."""
+
+    statement: StatementSummary
+    #: The parsed disclosure; None for a withdrawal or a document the current parser no longer reads.
+    disclosure: SecureDevelopmentFramework | SystemCard | Certification | None
+    body: str
+    risk_domains: list[RiskDomainRow]
+    findings: list[FindingView]
+    #: Every version in the same series, newest first.
+    versions: list[StatementSummary]
+    changes: VersionChanges | None
+    checkpoint: CheckpointView | None
+    #: The statement this withdrawal acts on, for a withdrawal.
+    target: StatementSummary | None = None
+
+    @property
+    def integrated(self) -> bool:
+        """Whether a signed checkpoint already covers this statement's log entry."""
+        return self.checkpoint is not None and self.checkpoint.size > self.statement.log_index
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """The latest statement of one series (e.g. one model's system cards) and how many versions it has."""
+
+    latest: StatementSummary
+    versions: int
+
+
+@dataclass(frozen=True)
+class DeveloperView:
+    """Everything the developer page shows."""
+
+    developer: DeveloperSummary
+    current_framework: StatementSummary | None
+    system_cards: list[SeriesView]
+    certifications: list[StatementSummary]
+    history: Page[StatementSummary]
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """The home page: who is covered, what was published lately, how large the log is."""
+
+    developers: Page[DeveloperSummary]
+    latest: list[StatementSummary]
+    checkpoint: CheckpointView | None
+    log_size: int
+
+
+@dataclass(frozen=True)
+class ComparisonCell:
+    """What one developer's current framework says about one risk domain."""
+
+    strength: Strength | None
+    evaluations: int = 0
+    mitigations: int = 0
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """Risk domains against developers, from each developer's current framework."""
+
+    domains: list[tuple[str, str]]
+    frameworks: list[StatementSummary]
+    cells: dict[tuple[str, str], ComparisonCell] = field(default_factory=dict)
+
+    def cell(self, developer_slug: str, domain_id: str) -> ComparisonCell:
+        return self.cells.get((developer_slug, domain_id), ComparisonCell(strength=None))

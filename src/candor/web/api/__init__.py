@@ -1,0 +1,17 @@
+"""The JSON API under ``/api/v1``: read-only views of the registry, and publishing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from candor.web.api import developers, documents, log, statements
+
+PREFIX = "/api/v1"
+
+
+def build_router() -> APIRouter:
+    """Every API route, under :data:`PREFIX`."""
+    router = APIRouter(prefix=PREFIX)
+    for module in (developers, statements, documents, log):
+        router.include_router(module.build_router())
+    return router

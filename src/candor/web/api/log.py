@@ -1,0 +1,31 @@
+"""``/api/v1/log``: the latest checkpoint and inclusion proofs by log index, as JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from candor.store.errors import NotFoundError
+from candor.web.api.models import CheckpointOut, InclusionProofOut
+from candor.web.deps import Queries
+from candor.web.errors import ERROR_RESPONSES
+
+LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1, description="Index of the entry in the log.")]
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(prefix="/log", tags=["log"], responses=ERROR_RESPONSES)
+
+    @router.get("/checkpoint", summary="The latest signed checkpoint")
+    def get_checkpoint(registry: Queries) -> CheckpointOut:
+        checkpoint = registry.checkpoint()
+        if checkpoint is None:
+            raise NotFoundError("the log has no signed checkpoint yet")
+        return CheckpointOut.of(checkpoint)
+
+    @router.get("/proof/{log_index}", summary="Inclusion proof of the entry at a log index")
+    def get_proof(log_index: LogIndex, registry: Queries) -> InclusionProofOut:
+        return InclusionProofOut.of(registry.inclusion_proof(log_index))
+
+    return router

@@ -1,0 +1,143 @@
+"""The JSON API's response models: the public, stable shape of what the registry serves."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from candor.services.queries import InclusionProof
+from candor.services.views import CheckpointView, DeveloperSummary, FindingView, Page, StatementSummary
+
+Item = TypeVar("Item")
+
+
+class PageOut(BaseModel, Generic[Item]):
+    """One page of a list; follow ``page + 1`` while ``page < pages``."""
+
+    items: list[Item]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+def page_out(page: Page[Any], items: list[Item]) -> PageOut[Item]:
+    return PageOut[Item](items=items, page=page.number, per_page=page.size, total=page.total, pages=page.count)
+
+
+class DeveloperOut(BaseModel):
+    """A registered developer. ``slug`` is its stable id."""
+
+    slug: str
+    legal_name: str
+    website_domain: str
+    status: str
+    registered_at: datetime
+    statement_count: int
+
+    @classmethod
+    def of(cls, view: DeveloperSummary) -> DeveloperOut:
+        return cls(
+            slug=view.slug,
+            legal_name=view.legal_name,
+            website_domain=view.website_domain,
+            status=view.status,
+            registered_at=view.registered_at,
+            statement_count=view.statement_count,
+        )
+
+
+class StatementOut(BaseModel):
+    """A published statement. ``id`` (the SHA-256 of its canonical bytes) and ``log_index`` are stable ids."""
+
+    id: str = Field(description="SHA-256 (hex) of the statement's canonical RFC 8785 bytes.")
+    log_index: int
+    leaf_hash: str = Field(description="RFC 6962 leaf hash of the log entry, hex.")
+    developer: str
+    kind: str
+    series: str | None
+    version: str
+    document_sha256: str | None
+    supersedes: str | None
+    target: str | None = Field(description="For a withdrawal or correction: the id of the statement it acts on.")
+    issued_at: datetime
+    published_at: datetime
+    withdrawn_by: int | None = Field(description="Log index of the withdrawal of this statement, if withdrawn.")
+
+    @classmethod
+    def of(cls, view: StatementSummary) -> StatementOut:
+        return cls(
+            id=view.statement_sha256,
+            log_index=view.log_index,
+            leaf_hash=view.leaf_hash,
+            developer=view.developer_slug,
+            kind=view.kind,
+            series=view.series or None,
+            version=view.version,
+            document_sha256=view.document_sha256,
+            supersedes=view.supersedes,
+            target=view.target_sha256,
+            issued_at=view.issued_at,
+            published_at=view.published_at,
+            withdrawn_by=view.withdrawn_by,
+        )
+
+
+class FindingOut(BaseModel):
+    """What a transparency standard found in a published document."""
+
+    standard: str
+    standard_version: str
+    rule: str
+    severity: str
+    location: str | None
+    message: str
+
+    @classmethod
+    def of(cls, view: FindingView) -> FindingOut:
+        return cls(
+            standard=view.standard_id,
+            standard_version=view.standard_version,
+            rule=view.rule_id,
+            severity=view.severity,
+            location=view.location,
+            message=view.message,
+        )
+
+
+class CheckpointOut(BaseModel):
+    """The latest signed checkpoint (c2sp.org/tlog-checkpoint note)."""
+
+    size: int
+    root_hash: str = Field(description="Merkle tree root, hex.")
+    note: str = Field(description="The signed note, exactly as served at /log/checkpoint.")
+    signed_at: datetime
+
+    @classmethod
+    def of(cls, view: CheckpointView) -> CheckpointOut:
+        return cls(size=view.size, root_hash=view.root_hash, note=view.note, signed_at=view.signed_at)
+
+
+class InclusionProofOut(BaseModel):
+    """An RFC 9162 inclusion proof of one entry in the latest checkpoint, also as a c2sp.org/tlog-proof file."""
+
+    log_index: int
+    tree_size: int
+    leaf_hash: str = Field(description="Hex.")
+    hashes: list[str] = Field(description="Proof hashes, base64, from the leaf upwards.")
+    checkpoint: str
+    tlog_proof: str
+
+    @classmethod
+    def of(cls, proof: InclusionProof) -> InclusionProofOut:
+        return cls(
+            log_index=proof.log_index,
+            tree_size=proof.tree_size,
+            leaf_hash=proof.leaf_hash.hex(),
+            hashes=[base64.b64encode(item).decode("ascii") for item in proof.hashes],
+            checkpoint=proof.checkpoint,
+            tlog_proof=proof.tlog_proof,
+        )

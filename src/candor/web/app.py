@@ -1,0 +1,95 @@
+"""The registry's web application: website, JSON API and served log, built from settings by :func:`create_app`.
+
+Nothing is created at import time. Each call builds its own database engine, templates and renderer, so tests
+and several apps in one process never share state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from candor import __version__
+from candor.config import Settings
+from candor.services.queries import RegistryQueries
+from candor.store.database import create_database_engine, session_factory
+from candor.web import api, site
+from candor.web.errors import install_error_handlers
+from candor.web.log import LogFiles
+from candor.web.log import build_router as build_log_router
+from candor.web.markdown import DocumentRenderer
+from candor.web.security import SECURITY_HEADERS, BodySizeLimitMiddleware, SecurityHeadersMiddleware
+
+_HERE = Path(__file__).resolve().parent
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The FastAPI app serving the registry whose data lives where ``settings`` say.
+
+    The log directory (:class:`~candor.tlog.log.LocalLog`) is the data directory itself.
+    """
+    engine = create_database_engine(settings.database_url)
+    log_files = LogFiles.of(settings.data_dir)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Candor registry",
+        version=__version__,
+        summary="Signed transparency disclosures of frontier AI developers, and the log that records them.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.log_files = log_files
+    app.state.queries = RegistryQueries(app.state.sessions, log_files.public)
+    app.state.renderer = DocumentRenderer()
+    app.state.templates = _templates()
+
+    install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
+    # Added last, so outermost: the size limit applies before anything reads the body, and every response the
+    # app sends (errors included) passes through the security headers.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    app.include_router(api.build_router())
+    app.include_router(build_log_router(log_files))
+    app.include_router(site.build_router())
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    return app
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    env = templates.env
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters["when"] = _when
+    env.filters["day"] = _day
+    env.filters["short"] = _short
+    return templates
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%-d %B %Y")
+
+
+def _short(digest: str) -> str:
+    return digest[:12]

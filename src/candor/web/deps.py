@@ -1,0 +1,35 @@
+"""What routes take from the app: the read-side queries, the templates and the Markdown renderer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.templating import Jinja2Templates
+
+from candor.services.queries import MAX_PAGE_SIZE, RegistryQueries
+from candor.web.markdown import DocumentRenderer
+
+
+def queries(request: Request) -> RegistryQueries:
+    registry: RegistryQueries = request.app.state.queries
+    return registry
+
+
+def templates(request: Request) -> Jinja2Templates:
+    found: Jinja2Templates = request.app.state.templates
+    return found
+
+
+def renderer(request: Request) -> DocumentRenderer:
+    found: DocumentRenderer = request.app.state.renderer
+    return found
+
+
+Queries = Annotated[RegistryQueries, Depends(queries)]
+Templates = Annotated[Jinja2Templates, Depends(templates)]
+Renderer = Annotated[DocumentRenderer, Depends(renderer)]
+#: A page number of a paginated list, from 1.
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")]
+#: How many items a page holds.
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")]

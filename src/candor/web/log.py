@@ -1,0 +1,108 @@
+"""The served log: the checkpoint, tiles and entry bundles in c2sp.org/tlog-tiles layout, and the verifier key.
+
+Files are served straight from the public part of the log directory that :class:`candor.tlog.log.LocalLog` lays
+out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``.
+Only paths that the tlog-tiles grammar allows are ever turned into file names, so no request can reach a file
+outside that directory. Full tiles never change and are cached for a year; partial tiles and the checkpoint change
+as the log grows and are cached for a few seconds only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from candor.tlog.log import PUBLIC_DIR, VKEY_FILE
+from candor.tlog.tiles import CHECKPOINT_NAME
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT_LIVED = "public, max-age=5"
+_TEXT = "text/plain; charset=utf-8"
+_BINARY = "application/octet-stream"
+
+# tlog-tiles: L is 0-63 with no leading zeros; N is 3-digit groups, all but the last prefixed with x; W is 1-255.
+# Seven groups cover every index a 64-bit tree can have.
+_INDEX = r"(?:x\d{3}/){0,6}\d{3}"
+_WIDTH = r"(?:\.p/(?P<width>[1-9]\d{0,2}))?"
+_TILE = re.compile(rf"(?P<level>0|[1-9]\d?)/(?P<index>{_INDEX}){_WIDTH}")
+_ENTRIES = re.compile(rf"entries/(?P<index>{_INDEX}){_WIDTH}")
+
+
+@dataclass(frozen=True)
+class LogFiles:
+    """Where a log directory keeps what is served: the public checkpoint and tiles, and the verifier key."""
+
+    public: Path
+    vkey: Path
+
+    @classmethod
+    def of(cls, log_home: Path) -> LogFiles:
+        """The files of the :class:`~candor.tlog.log.LocalLog` in ``log_home``."""
+        return cls(public=log_home / PUBLIC_DIR, vkey=log_home / VKEY_FILE)
+
+    def verifier_key(self) -> str | None:
+        """The verifier key (the file's last non-empty line), or None before the log exists."""
+        try:
+            lines = self.vkey.read_text("utf-8").split()
+        except FileNotFoundError:
+            return None
+        return lines[-1] if lines else None
+
+
+def tile_file(log_dir: Path, tile: str) -> tuple[Path, bool]:
+    """The file for the request path after ``tile/``, and whether it is a full (immutable) tile.
+
+    Raises 404 for any path outside the tlog-tiles grammar, which includes every traversal attempt.
+    """
+    match = _TILE.fullmatch(tile) or _ENTRIES.fullmatch(tile)
+    if match is None:
+        raise HTTPException(404, f"tile/{tile} is not a tlog-tiles path")
+    level = match.groupdict().get("level")
+    width = match.group("width")
+    if (level is not None and int(level) > 63) or (width is not None and int(width) > 255):
+        raise HTTPException(404, f"tile/{tile} is not a tlog-tiles path")
+    path = log_dir / "tile" / tile
+    # The grammar already rules out "..", but the file must also not be a link that leads out of the log.
+    if not path.resolve().is_relative_to(log_dir.resolve()):
+        raise HTTPException(404, f"tile/{tile} is not in this log")
+    return path, width is None
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        raise HTTPException(404, f"{what} does not exist in this log") from None
+
+
+def build_router(files: LogFiles) -> APIRouter:
+    """Routes under ``/log`` that serve the log whose files are ``files``."""
+    router = APIRouter(prefix="/log", tags=["log"])
+
+    @router.get(
+        "/checkpoint", response_class=Response, summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)"
+    )
+    def checkpoint() -> Response:
+        body = _read(files.public / CHECKPOINT_NAME, "checkpoint")
+        return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
+
+    @router.get("/vkey", response_class=Response, summary="The log's verifier key; its last line is the key")
+    def vkey() -> Response:
+        vkey = files.verifier_key()
+        if vkey is None:
+            raise HTTPException(404, "the log has no verifier key yet")
+        body = f"# Verifier key of this registry's log (c2sp.org/signed-note); the last line is the key.\n{vkey}\n"
+        return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
+
+    @router.get("/tile/{tile:path}", response_class=Response, summary="A tile or entry bundle (c2sp.org/tlog-tiles)")
+    def tile(tile: str) -> Response:
+        path, full = tile_file(files.public, tile)
+        body = _read(path, f"tile/{tile}")
+        return Response(body, media_type=_BINARY, headers={"Cache-Control": IMMUTABLE if full else SHORT_LIVED})
+
+    return router

@@ -1,0 +1,155 @@
+"""Markdown bodies of disclosures, rendered to HTML that is safe to put in a page.
+
+markdown-it-py renders CommonMark (with tables and strikethrough); nh3 then keeps only an allow-list of tags and
+attributes, so a document can carry no script, no inline event handler and no ``javascript:`` link, whatever its
+author wrote. Redactions are shown as visible placeholders that name their category and justification:
+``::: redact category=... justification="..."`` blocks closed by ``:::``, and inline ``[text]{.redact ...}``.
+The redacted text itself is never shown, even if a public document still holds it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markupsafe import Markup
+
+_BLOCK_OPEN = re.compile(r"^:::\s*redact\b(?P<attributes>.*)$")
+_BLOCK_CLOSE = re.compile(r"^:::\s*$")
+_INLINE_MARK = re.compile(r"\{\s*\.redact\b(?P<attributes>[^{}\n]*)\}")
+_ATTRIBUTE = re.compile(r"""(?P<key>[A-Za-z][\w-]*)=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'}]+))""")
+
+_ALLOWED_TAGS = {
+    *(f"h{level}" for level in range(1, 7)),
+    "p", "br", "hr", "blockquote", "pre", "code", "em", "strong", "del", "s", "sub", "sup",
+    "ul", "ol", "li", "dl", "dt", "dd", "a", "abbr",
+    "table", "caption", "thead", "tbody", "tr", "th", "td",
+    "aside", "span",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}, "th": {"scope"}}
+_ALLOWED_CLASSES = {"aside": {"redaction"}, "span": {"redaction"}, "p": {"redaction-label"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def parse_attributes(text: str) -> dict[str, str]:
+    """``category=trade-secret justification="..."`` as a dict; later keys win, stray words are ignored."""
+    found: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(text):
+        value = match.group("double")
+        if value is None:
+            value = match.group("single")
+        if value is None:
+            value = match.group("bare")
+        found[match.group("key")] = value
+    return found
+
+
+def _redaction_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False  # indented code, not a fence
+    line = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
+    opened = _BLOCK_OPEN.match(line)
+    if opened is None:
+        return False
+    if silent:
+        return True
+    closing = start_line + 1
+    while closing < end_line:
+        text = state.src[state.bMarks[closing] + state.tShift[closing] : state.eMarks[closing]]
+        if _BLOCK_CLOSE.match(text):
+            break
+        closing += 1
+    token = state.push("redaction_block", "aside", 0)
+    token.meta = {"attributes": parse_attributes(opened.group("attributes"))}
+    token.map = [start_line, closing]
+    token.block = True
+    # An unclosed block runs to the end of the document, so that no redacted text leaks out below it.
+    state.line = min(closing + 1, end_line)
+    return True
+
+
+def _redaction_inline(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[":
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, state.pos, True)
+    if label_end < 0:
+        return False
+    mark = _INLINE_MARK.match(state.src, label_end + 1)
+    if mark is None:
+        return False
+    if not silent:
+        token = state.push("redaction_inline", "span", 0)
+        token.meta = {"attributes": parse_attributes(mark.group("attributes"))}
+    state.pos = mark.end()
+    return True
+
+
+def _render_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    attributes: Mapping[str, str] = tokens[index].meta["attributes"]
+    category = escape(attributes.get("category", "unspecified"))
+    parts = [f'<aside class="redaction"><p class="redaction-label"><strong>Redacted passage</strong> — {category}</p>']
+    if "justification" in attributes:
+        parts.append(f"<p>Justification: {escape(attributes['justification'])}</p>")
+    if "commitment" in attributes:
+        parts.append(f"<p>Commitment: <code>{escape(attributes['commitment'])}</code></p>")
+    parts.append("</aside>\n")
+    return "".join(parts)
+
+
+def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    attributes: Mapping[str, str] = tokens[index].meta["attributes"]
+    category = escape(attributes.get("category", "unspecified"))
+    justification = attributes.get("justification")
+    title = f' title="{escape(justification)}"' if justification else ""
+    return f'<span class="redaction"{title}>[redacted: {category}]</span>'
+
+
+class DocumentRenderer:
+    """Renders a disclosure's Markdown body to sanitised HTML. Build one per app and reuse it: it is stateless.
+
+    ``heading_offset`` pushes the document's own headings down, so that its ``#`` title sits under the page's
+    ``<h1>`` and the page's heading order stays intact.
+    """
+
+    def __init__(self, *, heading_offset: int = 1) -> None:
+        self._heading_offset = heading_offset
+        md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+        md.block.ruler.before(
+            "fence", "redaction_block", _redaction_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+        )
+        md.inline.ruler.before("link", "redaction_inline", _redaction_inline)
+        md.core.ruler.push("shift_headings", self._shift_headings)
+        md.add_render_rule("redaction_block", _render_block)
+        md.add_render_rule("redaction_inline", _render_inline)
+        self._md = md
+
+    def _shift_headings(self, state: StateCore) -> None:
+        for token in state.tokens:
+            if token.type in ("heading_open", "heading_close"):
+                level = min(int(token.tag[1:]) + self._heading_offset, 6)
+                token.tag = f"h{level}"
+
+    def render(self, markdown: str) -> Markup:
+        """The body as sanitised HTML, marked safe for Jinja2."""
+        # Safe to mark: nh3 has just reduced it to the allow-list.
+        return Markup(sanitise(self._md.render(markdown)))  # noqa: S704
+
+
+def sanitise(html: str) -> str:
+    """Keep only allow-listed tags, attributes, classes and URL schemes; links get ``rel=noopener``."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        allowed_classes=_ALLOWED_CLASSES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -1,0 +1,15 @@
+"""The public website: server-rendered pages and Atom feeds, with no JavaScript."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from candor.web.site import feeds, pages
+
+
+def build_router() -> APIRouter:
+    """Every page and feed of the website."""
+    router = APIRouter(include_in_schema=False)
+    router.include_router(pages.build_router())
+    router.include_router(feeds.build_router())
+    return router

@@ -1,0 +1,89 @@
+"""The website's pages: home, developers, documents, comparison, log and standards."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+from starlette.exceptions import HTTPException
+
+from candor.domain.standards import StandardCatalogue, StandardError
+from candor.web.deps import PageNumber, Queries, Renderer, Templates
+from candor.web.log import LogFiles
+
+Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1)]
+PackId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.-]{0,99}$")]
+
+
+def registry_url(request: Request) -> str:
+    """The address people pass to ``candor verify --registry``: this site's root, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(default_response_class=HTMLResponse)
+
+    def render(templates: Templates, request: Request, name: str, **context: Any) -> HTMLResponse:
+        response: HTMLResponse = templates.TemplateResponse(request, name, context)
+        return response
+
+    @router.get("/")
+    def home(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
+        return render(templates, request, "home.html", view=registry.home(number=page))
+
+    @router.get("/statements")
+    def statements(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
+        return render(templates, request, "statements.html", statements=registry.statements(number=page))
+
+    @router.get("/developers/{slug}")
+    def developer(
+        slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
+    ) -> HTMLResponse:
+        return render(templates, request, "developer.html", view=registry.developer(slug, number=page))
+
+    @router.get("/statements/{log_index}")
+    def document(
+        log_index: LogIndex, request: Request, registry: Queries, templates: Templates, renderer: Renderer
+    ) -> HTMLResponse:
+        view = registry.document(log_index)
+        return render(
+            templates,
+            request,
+            "document.html",
+            view=view,
+            body=renderer.render(view.body) if view.body else None,
+            registry_url=registry_url(request),
+        )
+
+    @router.get("/compare")
+    def compare(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
+        return render(templates, request, "compare.html", view=registry.comparison())
+
+    @router.get("/log")
+    def log(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
+        log_files: LogFiles = request.app.state.log_files
+        return render(
+            templates,
+            request,
+            "log.html",
+            checkpoint=registry.checkpoint(),
+            vkey=log_files.verifier_key(),
+            registry_url=registry_url(request),
+        )
+
+    @router.get("/standards")
+    def standards(request: Request, templates: Templates) -> HTMLResponse:
+        catalogue = StandardCatalogue.bundled()
+        return render(templates, request, "standards.html", packs=[catalogue.load(pack) for pack in catalogue.ids()])
+
+    @router.get("/standards/{pack_id}")
+    def standard(pack_id: PackId, request: Request, templates: Templates) -> HTMLResponse:
+        try:
+            pack = StandardCatalogue.bundled().load(pack_id)
+        except StandardError:
+            raise HTTPException(404, f"there is no standard {pack_id!r}") from None
+        return render(templates, request, "standard.html", pack=pack)
+
+    return router
