@@ -173,6 +173,22 @@ def test_demo_reports_coverage_of_every_example(run_candor: RunCandor) -> None:
         assert f"Coverage of {developer} as of 2027-02-01" in result.stdout
     assert "Coverage as of 2027-02-01" in result.stdout
     assert "exempt" in result.stdout
+    assert "checked against candor-minimum-2026.1" in result.stdout
+    assert "examples/acme-ai/sdf-v1.md" in result.stdout
+    assert "examples/invalid" not in result.stdout
+
+
+def test_demo_reports_a_broken_example_and_still_shows_the_others(run_candor: RunCandor, tmp_path: Path) -> None:
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "facts.yaml").write_text(Path(ACME).read_text())
+    (tmp_path / "bad.yaml").write_text(Path(ACME).read_text().replace("fiscal_year: 2025", "fiscal_year: soon"))
+    (tmp_path / "invalid").mkdir()
+    (tmp_path / "invalid" / "facts.yaml").write_text("developer: [\n")
+    result = run_candor("demo", "--examples", str(tmp_path))
+    assert result.returncode == 1
+    assert "bad.yaml:5: fiscal_year:" in result.stdout
+    assert "Coverage of acme-ai" in result.stdout
+    assert "invalid" not in result.stdout
 
 
 def test_demo_without_an_examples_folder_fails_clearly(run_candor: RunCandor, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """``candor demo``: the main job of ``make demo``, run over the example developers.
 
-Until the registry server exists, the demo shows coverage: for every facts file under the examples folder, the
-full determination, then one table of who is covered by what.
+Until the registry server exists, the demo shows the two checks a developer runs before publishing: every example
+disclosure checked against the default transparency standard, then, for every facts file, the full coverage
+determination, and one table of who is covered by what.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from candor.cli.coverage import parse_as_of, print_report
 from candor.domain.coverage import CoverageReport, report_coverage
 from candor.domain.regimes import load_regimes
+from candor.domain.standards import DEFAULT_STANDARD, Severity, findings_by_severity, load_standard
 from candor.errors import CandorError, SourceError
+from candor.services.checking import CheckReport, check_files
 from candor.services.coverage import read_facts
 
 #: Example files that are wrong on purpose, one mistake each; the demo shows the good examples.
@@ -37,28 +41,40 @@ def demo(
         str | None, typer.Option("--as-of", help="Apply the regime versions in effect on this date. Default: today.")
     ] = None,
 ) -> None:
-    """Run Candor's main job over the examples: coverage of every example developer, under every regime."""
-    facts_files = find_facts_files(examples)
+    """Run Candor's main job over the examples: check every disclosure, then decide every developer's coverage."""
     console = Console(highlight=False)
-    regimes = list(load_regimes().values())
     day = parse_as_of(as_of)
+    facts_files = find_facts_files(examples)
+    console.rule(f"candor check {examples}/*/*.md --standard {DEFAULT_STANDARD}")
+    checked = check_files(find_disclosures(examples), load_standard(DEFAULT_STANDARD))
+    _print_check(checked, console)
+    regimes = list(load_regimes().values())
     reports: list[CoverageReport] = []
     failed = 0
     for path in facts_files:
-        console.rule(f"candor coverage {path}")
+        console.rule(f"candor coverage {path} --as-of {day}")
         try:
             report = report_coverage(read_facts(path), regimes, day)
         except CandorError as exc:
             # One broken example must not hide the others; the exit code still reports it.
-            console.print(f"[bold red]error:[/] {exc.diagnostics()}")
+            console.print(f"[bold red]error:[/] {escape(exc.diagnostics())}")
             failed += 1
             continue
         print_report(report, console)
         reports.append(report)
     console.rule("summary")
     _print_summary(reports, [regime.id for regime in regimes], day, console)
-    if failed:
+    if failed or checked.exit_code:
         raise typer.Exit(1)
+
+
+def find_disclosures(examples: Path) -> list[Path]:
+    """Each example developer's disclosures (``<developer>/*.md``), except the deliberately invalid ones."""
+    return sorted(
+        path
+        for path in examples.glob("*/*.md")
+        if path.parent.name != INVALID_FOLDER and path.name.lower() != "readme.md"
+    )
 
 
 def find_facts_files(examples: Path) -> list[Path]:
@@ -71,6 +87,20 @@ def find_facts_files(examples: Path) -> list[Path]:
     if not found:
         raise SourceError(str(examples), "holds no facts files (*.yaml)")
     return found
+
+
+def _print_check(report: CheckReport, console: Console) -> None:
+    table = Table("file", "kind", "errors", "warnings", "notices", title=f"checked against {report.standard.id}")
+    for checked in report.checked:
+        counts = findings_by_severity(checked.findings)
+        table.add_row(checked.name, checked.kind, *(str(counts[severity]) for severity in Severity))
+    console.print(table)
+    for checked in report.checked:
+        for finding in checked.findings:
+            where = checked.name if finding.line is None else f"{checked.name}:{finding.line}"
+            console.print(f"  {escape(where)}: {finding.severity.value} {finding.rule_id}: {escape(finding.message)}")
+    for unreadable in report.unreadable:
+        console.print(f"[bold red]error:[/] {escape(unreadable.error.diagnostics())}")
 
 
 def _print_summary(reports: list[CoverageReport], regime_ids: list[str], as_of: date, console: Console) -> None:
