@@ -10,10 +10,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
 from candor.tlog.errors import CheckpointError, NoteError
 from candor.tlog.merkle import MemoryTree, leaf_hash
-from candor.tlog.note import Signer, sign_note
+from candor.tlog.note import Signer, parse_verifier_key, sign_note
 
 SPEC_BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 ORIGIN = "candor.example/log"
+
+# Go's checksum database: its published verifier key and two real signed tree heads it served.
+SUMDB_VKEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+SUMDB_TREE_HEADS = [
+    (
+        31700353,
+        "go.sum database tree\n31700353\nqINS1GRFhWHwdkUeqLEoP4yEMkTBBzxBkGwGQlVlVcs=\n\n\u2014 sum.golang.org "
+        "Az3grnmrIUEDFqHzAElIQCPNoRFRAAdFo47fooyWKMHb89k11GJh5zHIfNCOBmwn/C3YI8oW9/C8DJ87F61QqspBYwM=\n",
+    ),
+    (
+        65209736,
+        "go.sum database tree\n65209736\n5+uGFjx6xBZG8ip1+wi77v+grwbhhukIrxEUS8PXvRo=\n\n\u2014 sum.golang.org "
+        "Az3grnbssgK7ubgFX36gVETtNv0U23qxyAhAMai2QUfeGa3nB/akvkMdlUErfcZz7l/R3cVtYspg3dxXABkGZZKdsQ8=\n",
+    ),
+]
 
 
 def signer(name: str = ORIGIN) -> Signer:
@@ -31,6 +46,17 @@ def test_spec_example_parses_and_round_trips() -> None:
     assert parsed.size == 20852163
     assert parsed.root == base64.b64decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")
     assert parsed.to_text() == SPEC_BODY
+
+
+@pytest.mark.parametrize(("size", "note"), SUMDB_TREE_HEADS)
+def test_go_checksum_database_tree_heads_verify(size: int, note: str) -> None:
+    verifier = parse_verifier_key(SUMDB_VKEY)
+    head = open_checkpoint(note.encode(), verifier, origin="go.sum database tree")
+    assert head.size == size
+    # Our strict reading agrees with Go's tree note format byte for byte.
+    assert head.to_text() == note.split("\n\n")[0] + "\n"
+    with pytest.raises(NoteError, match="invalid signature"):
+        open_checkpoint(note.replace(str(size), str(size + 1)).encode(), verifier, origin="go.sum database tree")
 
 
 def test_signed_checkpoint_opens_with_the_log_key() -> None:
