@@ -51,9 +51,9 @@ def main() -> None:
 
 def _register_command_groups() -> None:
     # Imported here, not at the top, so that each command module can import ``app`` helpers freely.
-    from candor.cli import checking, coverage, demo, log, standards, templates
+    from candor.cli import admin, checking, coverage, db, demo, keys, log, standards, templates
 
-    for module in (checking, standards, coverage, templates, log, demo):
+    for module in (checking, standards, coverage, templates, log, demo, admin, db, keys):
         module.register(app)
 
 

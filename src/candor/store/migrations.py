@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
+from candor.store.errors import StoreError
 from candor.store.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -41,6 +42,14 @@ def current_revision(engine: Engine) -> str | None:
     """The migration the database is at; None if it has never been migrated."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is not at the newest migration."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "has no Candor tables" if current is None else f"is at migration {current}, not {head}"
+        raise StoreError(f"the database {state}", hint="run `candor db upgrade` first")
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:

@@ -1,0 +1,88 @@
+"""``candor admin``: the registry operator registers developers and their keys, and issues API tokens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from candor.cli.db import DataDirOption, open_database
+from candor.domain.developer_keys import key_fingerprint, load_public_key
+from candor.errors import SourceError
+from candor.store.database import session_factory
+from candor.store.developers import Developers
+from candor.store.errors import StoreError
+from candor.store.tables import TokenScope
+from candor.store.tokens import ApiTokens
+
+admin_app = typer.Typer(help="Operate the registry: developers, keys and API tokens.", no_args_is_help=True)
+developer_app = typer.Typer(help="Register developers and their signing keys.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue API tokens.", no_args_is_help=True)
+admin_app.add_typer(developer_app, name="developer")
+admin_app.add_typer(token_app, name="token")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.add_typer(admin_app, name="admin")
+
+
+def _read_public_key_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot read ({exc.strerror})") from exc
+
+
+@developer_app.command("add")
+def add_developer(
+    slug: Annotated[str, typer.Argument(help="The developer's permanent short name, e.g. acme-ai.")],
+    name: Annotated[str, typer.Option("--name", help="Legal name.", show_default=False)],
+    domain: Annotated[str, typer.Option("--domain", help="The website domain it publishes on.", show_default=False)],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="Its Ed25519 public key (OUT.pub from candor keygen).")
+    ],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Register a developer with its first signing key."""
+    key = load_public_key(str(public_key), _read_public_key_file(public_key))
+    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+        developers = Developers(session)
+        developer = developers.add(slug, legal_name=name, website_domain=domain)
+        developers.add_key(developer, key)
+    typer.echo(f"registered developer {slug} ({name}, {developer.website_domain})")
+    typer.echo(f"key fingerprint: SHA256:{key_fingerprint(key)}")
+
+
+@developer_app.command("add-key")
+def add_key(
+    slug: Annotated[str, typer.Argument(help="The registered developer.")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="The new Ed25519 public key (OUT.pub).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Register another signing key for a developer, e.g. when rotating keys."""
+    key = load_public_key(str(public_key), _read_public_key_file(public_key))
+    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+        developers = Developers(session)
+        developers.add_key(developers.get(slug), key)
+    typer.echo(f"added key SHA256:{key_fingerprint(key)} for {slug}")
+
+
+@token_app.command("create")
+def create_token(
+    slug: Annotated[
+        str | None, typer.Argument(help="The developer the token publishes for.", show_default=False)
+    ] = None,
+    scope: Annotated[TokenScope, typer.Option("--scope", help="What the token allows.")] = TokenScope.PUBLISH,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Issue an API token. It is shown once, as the last line, and stored only as a hash."""
+    if scope is TokenScope.PUBLISH and slug is None:
+        raise StoreError("a publish token needs the developer's SLUG")
+    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+        developer = Developers(session).get(slug) if slug else None
+        token, _ = ApiTokens(session).issue(scope, developer)
+    holder = f"developer {slug}" if slug else "the operator"
+    typer.echo(f"{scope.value} token for {holder} (shown once; store it as a secret):")
+    typer.echo(token)

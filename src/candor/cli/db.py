@@ -1,0 +1,86 @@
+"""``candor db``: create or upgrade the registry's database, and check it against the models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from candor.config import Settings, load_settings
+from candor.store.database import create_database_engine
+from candor.store.errors import StoreError
+from candor.store.migrations import (
+    current_revision,
+    find_drift,
+    head_revision,
+    require_current_schema,
+    upgrade_database,
+)
+
+db_app = typer.Typer(help="Create, upgrade and check the registry's database.", no_args_is_help=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Directory for the registry's data (default: ./candor-data, or CANDOR_DATA_DIR). "
+        "CANDOR_DATABASE_URL, if set, chooses the database instead of the SQLite file there.",
+        show_default=False,
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.add_typer(db_app, name="db")
+
+
+@contextmanager
+def open_database(data_dir: Path | None, *, require_current: bool = True) -> Iterator[tuple[Settings, Engine]]:
+    """The settings and an engine on their database, disposed of afterwards; by default it must be migrated.
+
+    A database that cannot be reached becomes one clear :class:`StoreError` line rather than a traceback.
+    """
+    settings = load_settings(data_dir=data_dir)
+    engine = create_database_engine(settings.database_url)
+    try:
+        if require_current:
+            require_current_schema(engine)
+        yield settings, engine
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"database {engine.url!r}: {reason}") from exc
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def upgrade(data_dir: DataDirOption = None) -> None:
+    """Create the database, or bring it up to the newest migration."""
+    with open_database(data_dir, require_current=False) as (_, engine):
+        before = current_revision(engine)
+        upgrade_database(engine)
+        after = current_revision(engine)
+    if before == after:
+        typer.echo(f"database {engine.url!r} is already at migration {after}")
+    else:
+        typer.echo(f"database {engine.url!r} upgraded from {before or 'empty'} to migration {after}")
+
+
+@db_app.command("check")
+def check(data_dir: DataDirOption = None) -> None:
+    """Compare the database built by the migrations with the models; exit 1 and list any differences."""
+    with open_database(data_dir) as (_, engine):
+        drift = find_drift(engine)
+    if drift:
+        typer.echo(f"the models and the migrations differ ({len(drift)}):")
+        for line in drift:
+            typer.echo(f"  {line}")
+        typer.echo("write a migration for these changes (alembic revision --autogenerate), then run candor db check")
+        raise typer.Exit(1)
+    typer.echo(f"no drift: the database at migration {head_revision()} matches the models")
