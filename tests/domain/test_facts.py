@@ -6,8 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from candor.domain.facts import DeveloperFacts, parse_facts
+from candor.domain.facts import SLUG_PATTERN, DeveloperFacts, ModelFacts, parse_facts
+from candor.domain.placeholders import is_placeholder
+from candor.domain.yamlload import dump_yaml
 from candor.errors import DocumentError, SourceError
 from tests.conftest import EXAMPLES, REPO
 
@@ -204,3 +208,54 @@ def test_the_template_passes_once_filled() -> None:
 def test_every_example_facts_file_parses(path: Path) -> None:
     facts = parse_facts(str(path), path.read_bytes())
     assert facts.models
+
+
+_names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
+).filter(lambda name: not is_placeholder(name) and name.strip() == name and name)
+_quantities = st.one_of(
+    st.integers(min_value=0, max_value=10**30), st.floats(min_value=0, max_value=1e30, allow_nan=False)
+)
+_days = st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31))
+
+
+@st.composite
+def _models(draw: st.DrawFn, name: str) -> ModelFacts:
+    started = draw(_days)
+    released = draw(st.none() | st.dates(min_value=started, max_value=date(2036, 12, 31)))
+    return ModelFacts(
+        name=name,
+        training_compute_flop=draw(_quantities),
+        training_compute_cost_usd=draw(_quantities),
+        training_started=started,
+        released=released,
+        placed_on_eu_market=draw(st.booleans()),
+    )
+
+
+@st.composite
+def _developers(draw: st.DrawFn) -> DeveloperFacts:
+    names = draw(st.lists(_names, max_size=4, unique=True))
+    return DeveloperFacts(
+        developer=draw(st.from_regex(SLUG_PATTERN, fullmatch=True).filter(lambda slug: len(slug) < 40)),
+        legal_name=draw(_names),
+        fiscal_year=draw(st.integers(min_value=1900, max_value=2200)),
+        annual_revenue_usd=draw(_quantities),
+        rnd_capex_usd=draw(_quantities),
+        academic_institution=draw(st.booleans()),
+        models=[draw(_models(name)) for name in names],
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(_developers())
+def test_any_valid_facts_written_as_yaml_read_back_equal(facts: DeveloperFacts) -> None:
+    text = dump_yaml(facts.model_dump())
+    assert parse_facts("facts.yaml", text.encode()) == facts
+
+
+def test_a_name_that_yaml_reads_as_a_number_asks_for_quotes() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("name: Acme-3", "name: 2025"))
+    assert error.field == "models[0].name"
+    assert error.hint == "put the value in quotes"
+    assert parse(ISSUE_EXAMPLE.replace("name: Acme-3", 'name: "2025"')).models[0].name == "2025"

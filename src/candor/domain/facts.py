@@ -127,6 +127,11 @@ def _document_error(name: str, loaded: LoadedYaml, error: ErrorDetails) -> Docum
         message = "is required"
     elif kind == "model_type" and not path:
         return DocumentError(name, "a facts file must be a YAML mapping of fields, such as 'developer: acme-ai'")
+    elif kind == "string_type":
+        # YAML reads a bare 2025, 1e26 or yes as a number or a boolean; quoting keeps it as text.
+        return DocumentError(
+            name, "must be text", line=loaded.line_of(path), field=format_path(path), hint="put the value in quotes"
+        )
     elif kind == "string_pattern_mismatch":
         message = "must be a slug: lower-case letters and digits joined by hyphens, such as 'acme-ai'"
     else:
