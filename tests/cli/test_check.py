@@ -1,0 +1,193 @@
+"""``candor check`` through the real entry point: exit codes, text, JSON and SARIF output, unreadable files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, RunCandor
+
+SCHEMA = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SDF_V1 = "examples/acme-ai/sdf-v1.md"
+
+
+def sarif_of(run_candor: RunCandor, *args: str) -> tuple[int, dict[str, Any]]:
+    result = run_candor("check", "--format", "sarif", *args, cwd=REPO)
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    return result.returncode, log
+
+
+def weakened_copy(tmp_path: Path) -> Path:
+    """sdf-v1 with its chemical domain demoted to an optional commitment: a warning, not an error."""
+    text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text(encoding="utf-8")
+    weakened = text.replace("  - id: cbrn.chemical\n    strength: must", "  - id: cbrn.chemical\n    strength: may")
+    assert weakened != text
+    path = tmp_path / "weak-sdf.md"
+    path.write_text(weakened, encoding="utf-8")
+    return path
+
+
+def test_examples_pass_the_default_standard(run_candor: RunCandor) -> None:
+    files = sorted(str(path) for path in (EXAMPLES / "acme-ai").glob("*.md"))
+    result = run_candor("check", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "checked against candor-minimum-2026.1" in result.stdout
+    assert "0 errors, 0 warnings, 0 notices" in result.stdout
+    assert result.stdout.count("no findings") == len(files)
+
+
+def test_error_finding_exits_1_and_names_file_line_and_rule(run_candor: RunCandor) -> None:
+    result = run_candor("check", "--standard", "eu-cop-2025", SDF_V1, cwd=REPO)
+    assert result.returncode == 1
+    assert SDF_V1 in result.stdout
+    assert "EU-COP-RISK-MANIPULATION" in result.stdout
+    assert "risk_domains:" in result.stdout
+    assert "hint: add a risk_domains entry with id: manipulation" in result.stdout
+    assert "1 error, 0 warnings" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_warnings_alone_exit_0(run_candor: RunCandor, tmp_path: Path) -> None:
+    result = run_candor("check", str(weakened_copy(tmp_path)))
+    assert result.returncode == 0
+    assert "SDF-RISK-COMMITTED" in result.stdout
+    assert "0 errors, 1 warning" in result.stdout
+
+
+def test_findings_are_grouped_under_their_file(run_candor: RunCandor) -> None:
+    card = "examples/acme-ai/system-card-acme-3.md"
+    result = run_candor("check", "-s", "eu-cop-2025", SDF_V1, card, cwd=REPO)
+    lines = result.stdout.splitlines()
+    sdf_header = next(i for i, line in enumerate(lines) if line.startswith(SDF_V1))
+    card_header = next(i for i, line in enumerate(lines) if line.startswith(card))
+    rule_line = next(i for i, line in enumerate(lines) if "EU-COP-RISK-MANIPULATION" in line)
+    report_line = next(i for i, line in enumerate(lines) if "EU-COP-MODEL-REPORT" in line)
+    assert sdf_header < rule_line < card_header < report_line
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "file is empty"),
+        (b"---\nkind: system-card\n  bad: [\n---\n", "malformed YAML"),
+        (b"\xff\xfe not utf-8", "not valid UTF-8"),
+        (b"---\nkind: secure-development-framework\nkind: system-card\n---\n", "written twice"),
+    ],
+)
+def test_unparsable_file_exits_2_with_one_line(
+    run_candor: RunCandor, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "broken.md"
+    path.write_bytes(content)
+    result = run_candor("check", str(path))
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert str(path) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_error_names_file_line_and_field(run_candor: RunCandor, tmp_path: Path) -> None:
+    text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text(encoding="utf-8")
+    path = tmp_path / "typo.md"
+    path.write_text(text.replace("effective_date:", "efective_date:"), encoding="utf-8")
+    result = run_candor("check", str(path))
+    assert result.returncode == 2
+    line = 1 + text.splitlines().index(next(line for line in text.splitlines() if line.startswith("effective_date:")))
+    assert f"{path}:{line}: efective_date:" in result.stderr
+    assert "did you mean effective_date?" in result.stderr
+
+
+def test_missing_file_and_directory_exit_2_but_other_files_are_still_checked(
+    run_candor: RunCandor, tmp_path: Path
+) -> None:
+    result = run_candor("check", str(tmp_path / "absent.md"), str(tmp_path), str(weakened_copy(tmp_path)))
+    assert result.returncode == 2
+    assert "absent.md: no such file" in result.stderr
+    assert "is a directory" in result.stderr
+    assert "SDF-RISK-COMMITTED" in result.stdout
+    assert "2 files could not be read" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_standard_exits_2_with_a_suggestion(run_candor: RunCandor) -> None:
+    result = run_candor("check", "--standard", "ca-sb53", SDF_V1, cwd=REPO)
+    assert result.returncode == 2
+    assert "unknown standard 'ca-sb53'" in result.stderr
+    assert "did you mean ca-sb53-2026?" in result.stderr
+
+
+def test_json_output(run_candor: RunCandor, tmp_path: Path) -> None:
+    result = run_candor("check", "--format", "json", "-s", "eu-cop-2025", SDF_V1, str(tmp_path / "absent.md"), cwd=REPO)
+    assert result.returncode == 2
+    report = json.loads(result.stdout)
+    assert report["standard"]["id"] == "eu-cop-2025"
+    (checked,) = report["files"]
+    assert checked["file"] == SDF_V1
+    assert checked["kind"] == "secure-development-framework"
+    (finding,) = checked["findings"]
+    assert finding["rule_id"] == "EU-COP-RISK-MANIPULATION"
+    assert finding["severity"] == "error"
+    assert finding["field"] == "risk_domains"
+    assert isinstance(finding["line"], int)
+    assert finding["hint"]
+    (unreadable,) = report["unreadable"]
+    assert unreadable["file"].endswith("absent.md")
+    assert report["summary"] == {"files": 2, "unreadable": 1, "error": 1, "warning": 0, "notice": 0}
+
+
+def test_sarif_output_is_valid_and_points_at_the_line(run_candor: RunCandor) -> None:
+    code, log = sarif_of(run_candor, "-s", "eu-cop-2025", SDF_V1)
+    assert code == 1
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "candor"
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert "EU-COP-RISK-MANIPULATION" in rule_ids
+    for rule in driver["rules"]:
+        assert "Source: GPAI Code of Practice" in rule["help"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    (result,) = run["results"]
+    assert result["ruleId"] == "EU-COP-RISK-MANIPULATION"
+    assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    assert result["level"] == "error"
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == SDF_V1
+    text = (REPO / SDF_V1).read_text(encoding="utf-8").splitlines()
+    assert text[physical["region"]["startLine"] - 1].startswith("risk_domains:")
+    assert run["invocations"][0]["executionSuccessful"] is True
+
+
+def test_sarif_uris_are_relative_even_for_absolute_paths(run_candor: RunCandor) -> None:
+    _, log = sarif_of(run_candor, "-s", "eu-cop-2025", str(REPO / SDF_V1))
+    uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == SDF_V1
+
+
+def test_sarif_notice_level_and_unreadable_files(run_candor: RunCandor, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.md"
+    broken.write_bytes(b"---\nkind: system-card\n  bad: [\n---\n")
+    code, log = sarif_of(run_candor, str(weakened_copy(tmp_path)), str(broken))
+    assert code == 2
+    run = log["runs"][0]
+    (result,) = run["results"]
+    assert result["level"] == "warning"
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "error"
+    assert "malformed YAML" in notification["message"]["text"]
+    location = notification["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].startswith("file://")
+    assert location["region"]["startLine"] >= 1
+
+
+def test_sarif_with_no_findings_is_valid(run_candor: RunCandor) -> None:
+    code, log = sarif_of(run_candor, SDF_V1)
+    assert code == 0
+    assert log["runs"][0]["results"] == []
