@@ -1,0 +1,129 @@
+"""The strict YAML loader: YAML 1.2 numbers, no tags, no aliases, no duplicate keys, and a line for every field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from candor.domain.yamlload import dump_yaml, format_path, load_yaml
+from candor.errors import DocumentError
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("1e26", 1e26), ("3.1e26", 3.1e26), ("1E25", 1e25), ("-2.5e-3", -2.5e-3), ("6.5e8", 6.5e8), ("0.5", 0.5)],
+)
+def test_compute_figures_read_as_numbers_not_text(written: str, value: float) -> None:
+    loaded = load_yaml(f"training_compute_flop: {written}\n", "facts.yaml")
+    assert loaded.value["training_compute_flop"] == value
+    assert isinstance(loaded.value["training_compute_flop"], float)
+
+
+def test_plain_values_keep_their_yaml_types() -> None:
+    loaded = load_yaml("a: 650000000\nb: true\nc: 2025-03-01\nd: null\ne: '1e26'\nf: Acme-3\n", "f.yaml")
+    assert loaded.value == {"a": 650000000, "b": True, "c": dt.date(2025, 3, 1), "d": None, "e": "1e26", "f": "Acme-3"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: !!python/object/apply:os.system ['true']\n",
+        "x: !!python/name:builtins.eval\n",
+        "x: !!binary aGVsbG8=\n",
+        "x: !custom value\n",
+        "x: !!str 12\n",
+        "!!map {x: 1}\n",
+    ],
+)
+def test_tags_are_refused_so_no_object_can_be_built(text: str) -> None:
+    with pytest.raises(DocumentError, match=r"YAML tags such as .* are not allowed") as caught:
+        load_yaml(text, "evil.md")
+    assert caught.value.line == 1
+
+
+def test_a_billion_laughs_alias_bomb_is_refused_before_expanding() -> None:
+    bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    bomb += "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
+    with pytest.raises(DocumentError, match=r"YAML anchors \(&a\) are not allowed") as caught:
+        load_yaml(bomb, "bomb.md")
+    assert caught.value.line == 1
+
+
+def test_an_alias_alone_is_refused_as_an_alias() -> None:
+    with pytest.raises(DocumentError, match=r"YAML aliases \(\*name\) are not allowed") as caught:
+        load_yaml("a: 1\nb: *x\n", "alias.md")
+    assert caught.value.line == 2
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
+    with pytest.raises(
+        DocumentError, match=r"key 'developer' is written twice in one mapping \(first on line 1\)"
+    ) as e:
+        load_yaml("developer: acme-ai\ntitle: x\ndeveloper: other\n", "sdf.md")
+    assert e.value.line == 3
+
+
+def test_duplicate_keys_are_found_in_nested_mappings_too() -> None:
+    with pytest.raises(DocumentError, match="key 'id' is written twice") as caught:
+        load_yaml("risk_domains:\n  - id: cyber\n    id: autonomy\n", "sdf.md")
+    assert caught.value.line == 3
+
+
+def test_malformed_yaml_names_the_line() -> None:
+    with pytest.raises(DocumentError, match="malformed YAML") as caught:
+        load_yaml("a: 1\nb: [1, 2\nc: 3\n", "bad.md", line_offset=1)
+    assert caught.value.line is not None
+    assert caught.value.line >= 2
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens() -> None:
+    with pytest.raises(DocumentError, match="quoted scalar") as caught:
+        load_yaml('a: 1\nb: "never closed\nc: 3\nd: 4\n', "bad.md")
+    assert caught.value.line == 2
+
+
+def test_every_field_path_has_its_line_with_the_offset() -> None:
+    text = "kind: system-card\nmodel:\n  name: Acme-3\nevaluations:\n  - domain: cyber\n    results: fine\n"
+    loaded = load_yaml(text, "card.md", line_offset=1)
+    assert loaded.line_of(("kind",)) == 2
+    assert loaded.line_of(("model", "name")) == 4
+    assert loaded.line_of(("evaluations", 0)) == 6
+    assert loaded.line_of(("evaluations", 0, "results")) == 7
+    # A field that is not written falls back to its nearest written ancestor.
+    assert loaded.line_of(("model", "version")) == 3
+
+
+def test_field_paths_are_written_the_way_people_read_them() -> None:
+    assert format_path(("risk_domains", 0, "evaluations", 2, "timing")) == "risk_domains[0].evaluations[2].timing"
+    assert format_path(()) == "(document)"
+
+
+def test_an_empty_document_loads_as_none() -> None:
+    assert load_yaml("# only a comment\n", "empty.md").value is None
+
+
+# Printable text: YAML itself cannot carry most control characters, and the loader drops a leading BOM.
+_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x2FFF, exclude_categories=("Cs", "Cc", "Zl", "Zp")))
+_scalars = (
+    _text
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.booleans()
+    | st.none()
+    | st.dates()
+    | st.sampled_from(["1e26", "3.1e26", "2.1", "2026-01-01", "true", "null", "~", "- x", "a: b", "#c", "*a", "&a"])
+)
+_values = st.recursive(
+    _scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(_text, _values, max_size=6))
+def test_what_dump_yaml_writes_loads_back_unchanged(value: dict[str, object]) -> None:
+    assert load_yaml(dump_yaml(value), "round.yaml").value == value
