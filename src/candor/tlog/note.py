@@ -347,7 +347,11 @@ class Note:
 
 
 def check_note_text(text: str) -> None:
-    """The text rules of the spec: it ends with a newline and holds no control character but newline."""
+    """The text rules of the spec: it ends with a newline and holds no control character but newline.
+
+    Empty lines inside the text are allowed: readers split a note at its LAST blank line and a signature
+    block never contains one, so the split is unambiguous even for text that ends with an empty line.
+    """
     if not text.endswith("\n"):
         raise NoteError("note text must end with a newline")
     if len(text.encode()) > MAX_NOTE_SIZE:
