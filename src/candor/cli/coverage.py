@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from candor.domain.coverage import CoverageReport, Determination
 from candor.domain.regimes import Regime, load_regimes
@@ -120,7 +120,7 @@ def _print_determination(found: Determination, console: Console) -> None:
         f"from {found.effective_from}): {verdict}"
     )
     if found.tests:
-        table = Table("threshold", "model", "value", "test", "limit", "margin", "met", "near", title_justify="left")
+        table = Table(Column("threshold", no_wrap=True), "model", "value", "test", "limit", "margin", "met", "near")
         for test in found.tests:
             table.add_row(
                 test.threshold,
@@ -139,7 +139,7 @@ def _print_determination(found: Determination, console: Console) -> None:
         console.print(f"  note: {note}")
     if found.obligations:
         # The full descriptions are in the JSON output; the table keeps to what a person acts on.
-        table = Table("obligation", "model", "document", "due", "cadence", "source", title_justify="left")
+        table = Table(Column("obligation", no_wrap=True), "model", "document", "due", "cadence", "source")
         for obligation in found.obligations:
             table.add_row(
                 obligation.id,

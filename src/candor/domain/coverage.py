@@ -318,7 +318,7 @@ def _model_due(obligation: Obligation, version: RegimeVersion, model: ModelFacts
     if model.released is None:
         return _due(obligation, None, model=model.name, rule=f"{due.rule} (not yet released)")
     if due.legacy is not None and model.released < due.legacy.released_before:
-        return _due(obligation, due.legacy.due, model=model.name)
+        return _due(obligation, due.legacy.due, model=model.name, rule=due.legacy.rule)
     if due.legacy is None and model.released < version.effective_from:
         # A deployment before the law took effect owes nothing under it; the next substantial revision will.
         return _due(

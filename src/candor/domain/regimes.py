@@ -96,6 +96,7 @@ class LegacyDeadline(_Strict):
 
     released_before: date
     due: date
+    rule: str
 
 
 class Due(_Strict):
