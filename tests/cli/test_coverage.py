@@ -193,3 +193,27 @@ def test_demo_reports_a_broken_example_and_still_shows_the_others(run_candor: Ru
 
 def test_demo_without_an_examples_folder_fails_clearly(run_candor: RunCandor, tmp_path: Path) -> None:
     assert_one_line_error(run_candor("demo", cwd=tmp_path), "no examples folder here", "--examples DIR")
+
+
+def test_init_facts_fails_coverage_until_filled(run_candor: RunCandor, tmp_path: Path) -> None:
+    target = tmp_path / "facts.yaml"
+    assert run_candor("init", "facts", str(target)).returncode == 0
+    assert_one_line_error(run_candor("coverage", str(target)), f"{target}:6: developer: still holds the template")
+    text = target.read_text()
+    for placeholder, value in {
+        "<developer-slug>": "new-lab",
+        "<legal-name>": "New Lab, Inc.",
+        "<fiscal-year>": "2026",
+        "<annual-revenue>": "120000000",
+        "<rnd-plus-capex>": "300000000",
+        "<true-or-false>": "false",
+        "<model-name>": "Lab-1",
+        "<flop>": "2e26",
+        "<cost>": "150000000",
+        "<yyyy-mm-dd>": "2026-02-01",
+        "<yyyy-mm-dd-or-null>": "null",
+    }.items():
+        text = text.replace(placeholder, value)
+    target.write_text(text)
+    report = coverage_json(run_candor, str(target), "-r", "ca-sb53", "--as-of", "2026-06-01")
+    assert by_regime(report)["ca-sb53"]["tier"] == "frontier-developer"
