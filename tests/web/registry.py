@@ -1,0 +1,193 @@
+"""Fills a registry through the real store and a real tlog directory, as the publishing service will.
+
+Every statement is signed with a real Ed25519 key, appended to the store's log rows and to the tile log at the
+same index, and covered by a real signed checkpoint; the standards' findings are real findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.domain.documents import SystemCard
+from candor.domain.parse import parse_bytes
+from candor.domain.standards import StandardCatalogue, run_standard
+from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.store.developers import Developers
+from candor.store.documents import Documents
+from candor.store.log import append_log_entry, log_append_lock, record_checkpoint
+from candor.store.statements import Statements
+from candor.tlog.log import LocalLog
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme-ai"
+STANDARD = "candor-minimum-2026.1"
+
+#: Markdown that tries every trick a hostile document could: script, event handler, javascript: link, raw HTML.
+HOSTILE_BODY = """
+## Appendix
+
+<script>alert("owned")</script>
+<img src="x" onerror="alert('owned')">
+[Click for details](javascript:alert('owned'))
+<a href="https://evil.example/" onclick="alert('owned')">a raw link</a>
+<iframe src="https://evil.example/"></iframe>
+
+::: redact category=trade-secret justification="Names our evaluation vendor"
+The vendor is Secret Evals Inc.
+:::
+
+Our compute budget is [4e26 FLOP]{.redact category=national-security justification="export controls"}.
+"""
+
+
+@dataclass
+class Published:
+    """What one publication produced."""
+
+    log_index: int
+    statement_sha256: str
+    document_sha256: str | None
+
+
+@dataclass
+class Registry:
+    """A registry's database sessions and log, and a clock that moves one hour per statement."""
+
+    sessions: sessionmaker[Session]
+    log: LocalLog
+    keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
+    clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def register(self, slug: str, legal_name: str, domain: str) -> None:
+        private_key = Ed25519PrivateKey.generate()
+        with self.sessions.begin() as session:
+            developers = Developers(session)
+            developer = developers.add(slug, legal_name=legal_name, website_domain=domain)
+            developers.add_key(developer, private_key.public_key())
+        self.keys[slug] = private_key
+
+    def publish(self, raw: bytes, name: str = "document.md") -> Published:
+        parsed = parse_bytes(name, raw)
+        model = parsed.model
+        series = model.model.name if isinstance(model, SystemCard) else None
+        statement = Statement(
+            developer=model.developer,
+            kind=StatementKind(model.kind),
+            series=series,
+            version=model.version,
+            document_sha256=_sha256(raw),
+            supersedes=model.supersedes,
+            issued_at=self._tick(),
+        )
+        findings = run_standard(StandardCatalogue.bundled().load(STANDARD), parsed)
+        published = self._record(statement, raw)
+        with self.sessions.begin() as session:
+            record = Statements(session).get(published.statement_sha256)
+            for finding in findings:
+                Statements(session).add_finding(
+                    record,
+                    standard_id=STANDARD,
+                    standard_version="2026.1",
+                    rule_id=finding.rule_id,
+                    severity=finding.severity.value,
+                    message=finding.message,
+                    location=finding.field,
+                )
+        return published
+
+    def withdraw(self, slug: str, target: Published, *, series: str | None, version: str) -> Published:
+        statement = Statement(
+            developer=slug,
+            kind=StatementKind.WITHDRAWAL,
+            series=series,
+            version=version,
+            target=target.statement_sha256,
+            issued_at=self._tick(),
+        )
+        return self._record(statement, None)
+
+    def _tick(self) -> datetime:
+        self.clock += timedelta(hours=1)
+        return self.clock
+
+    def _record(self, statement: Statement, raw: bytes | None) -> Published:
+        private_key = self.keys[statement.developer]
+        entry_bytes = statement.canonical_bytes()
+        with self.sessions.begin() as session, log_append_lock(session):
+            developers = Developers(session)
+            developer = developers.get(statement.developer)
+            document = Documents(session).put(raw) if raw is not None else None
+            entry = append_log_entry(session, entry_bytes)
+            tile_index = self.log.append(entry_bytes)
+            assert tile_index == entry.log_index, "the store and the tile log must agree on every index"
+            record = Statements(session).add(
+                statement,
+                signature=sign_statement(statement, private_key),
+                developer=developer,
+                key=developer.keys[0],
+                log_entry=entry,
+                document=document,
+            )
+            published = Published(entry.log_index, record.statement_sha256, statement.document_sha256)
+        checkpoint = self.log.publish()
+        with self.sessions.begin() as session:
+            record_checkpoint(
+                session, size=checkpoint.size, root_hash=checkpoint.root, note=self.log.checkpoint_note().decode()
+            )
+        return published
+
+
+def _sha256(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def example(name: str) -> bytes:
+    return (EXAMPLES / name).read_bytes()
+
+
+def as_developer(raw: bytes, slug: str) -> bytes:
+    """An example document re-attributed to another developer."""
+    return raw.replace(b"developer: acme-ai", f"developer: {slug}".encode(), 1)
+
+
+def weakened(raw: bytes) -> bytes:
+    """A later framework version that commits to assessing chemical weapons risk only as `may`, not `must`."""
+    domain = b"  - id: cbrn.chemical\n    strength: must\n"
+    assert domain in raw
+    return raw.replace(domain, b"  - id: cbrn.chemical\n    strength: may\n", 1)
+
+
+@dataclass
+class Filled:
+    """The statements a filled registry holds, by name."""
+
+    published: dict[str, Published]
+
+
+def fill(registry: Registry) -> Filled:
+    """Three developers, several versions each: a weakened commitment, a withdrawal, a certification, and a
+    document with hostile Markdown."""
+    registry.register("acme-ai", "Acme AI, Inc.", "acme-ai.example")
+    registry.register("borealis", "Borealis Research Ltd", "borealis.example")
+    registry.register("corvid-labs", "Corvid Labs", "corvid.example")
+    published: dict[str, Published] = {}
+    published["acme-sdf-1"] = registry.publish(example("sdf-v1.md"), "sdf-v1.md")
+    published["borealis-sdf-1"] = registry.publish(as_developer(example("sdf-v1.md"), "borealis"))
+    published["acme-sdf-2"] = registry.publish(example("sdf-v2.md"), "sdf-v2.md")
+    published["acme-card-3"] = registry.publish(example("system-card-acme-3.md"))
+    published["acme-card-3-5"] = registry.publish(example("system-card-acme-3-5.md"))
+    published["acme-certification"] = registry.publish(example("certification-2026.md"))
+    weak = weakened(as_developer(example("sdf-v2.md"), "borealis"))
+    published["borealis-sdf-2-weakened"] = registry.publish(weak)
+    hostile = as_developer(example("sdf-v1.md"), "corvid-labs") + HOSTILE_BODY.encode()
+    published["corvid-sdf-hostile"] = registry.publish(hostile)
+    published["acme-withdrawal"] = registry.withdraw(
+        "acme-ai", published["acme-card-3-5"], series="Acme-3.5", version="1.0-withdrawn"
+    )
+    return Filled(published)

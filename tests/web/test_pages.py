@@ -1,0 +1,136 @@
+"""Every page of the website over real HTTP: 200, well-formed, accessible structure, and the right content."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import Served
+from tests.web.htmlcheck import check_html
+
+STATIC_PAGES = [
+    "/",
+    "/statements",
+    "/statements?page=2",
+    "/developers/acme-ai",
+    "/developers/borealis",
+    "/developers/corvid-labs",
+    "/compare",
+    "/log",
+    "/standards",
+    "/standards/candor-minimum-2026.1",
+]
+
+
+def all_pages(served: Served) -> list[str]:
+    return STATIC_PAGES + [f"/statements/{item.log_index}" for item in served.filled.published.values()]
+
+
+def test_every_page_is_well_formed_and_accessible(served: Served) -> None:
+    for path in all_pages(served):
+        response = served.client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        page = check_html(response.text)
+        assert page.errors == [], (path, page.errors)
+        assert page.html_lang == "en", path
+        assert page.count("main") == 1, path
+        assert page.count("nav") >= 1, path
+        assert page.headings[0] == 1, (path, page.headings)
+        assert page.headings.count(1) == 1, (path, page.headings)
+        for before, after in zip(page.headings, page.headings[1:], strict=False):
+            assert after <= before + 1, f"{path}: heading h{before} is followed by h{after}"
+        assert page.tables == page.captions, f"{path}: every table needs a caption"
+        assert all(attrs.get("scope") in ("col", "row") for name, attrs in page.tags if name == "th"), path
+        assert ("a", {"class": "skip-link", "href": "#main"}) in page.tags, path
+        # No script of any kind, and no inline style (the CSP would block it anyway).
+        assert page.count("script") == 0, path
+        assert page.with_attribute("style") == [], path
+        assert not [name for name, attrs in page.tags if any(key.startswith("on") for key in attrs)], path
+
+
+def test_home_lists_developers_latest_statements_and_log_size(served: Served) -> None:
+    text = served.client.get("/").text
+    for name in ("Acme AI, Inc.", "Borealis Research Ltd", "Corvid Labs"):
+        assert name in text
+    entries = len(served.filled.published)
+    assert f"<dt>Log entries</dt><dd>{entries}</dd>" in text
+    assert "/statements/0" in text or f"/statements/{entries - 1}" in text
+
+
+def test_developer_page_shows_current_framework_cards_certifications_and_history(served: Served) -> None:
+    published = served.filled.published
+    text = served.client.get("/developers/acme-ai").text
+    framework_section = text.split('id="framework-heading"')[1].split("</section>")[0]
+    assert f'/statements/{published["acme-sdf-2"].log_index}"' in framework_section
+    cards_section = text.split('id="cards-heading"')[1].split("</section>")[0]
+    assert "Acme-3" in cards_section
+    # The withdrawn card is no longer current, so its model has no current card.
+    assert "Acme-3.5" not in cards_section
+    certifications = text.split('id="certifications-heading"')[1].split("</section>")[0]
+    assert f'/statements/{published["acme-certification"].log_index}"' in certifications
+    history = text.split('id="history-heading"')[1]
+    for key in ("acme-sdf-1", "acme-sdf-2", "acme-card-3", "acme-card-3-5", "acme-withdrawal"):
+        assert f'/statements/{published[key].log_index}"' in history
+
+
+def test_document_page_has_summary_findings_versions_and_verification(served: Served) -> None:
+    published = served.filled.published["acme-sdf-2"]
+    text = served.client.get(f"/statements/{published.log_index}").text
+    assert "Summary by risk domain" in text
+    assert "<code>cbrn.biological</code>" in text
+    assert "Findings of the transparency standards" in text
+    assert 'aria-label="Versions"' in text
+    assert "version 1.0" in text
+    assert "version 2.0" in text
+    assert f"candor verify acme-ai-secure-development-framework-2.0.md --registry {served.base_url}" in text
+    assert published.document_sha256 is not None
+    assert published.document_sha256 in text
+    assert published.statement_sha256 in text
+    assert "Signed checkpoint note" in text
+
+
+def test_a_weakened_commitment_is_highlighted_in_the_diff(served: Served) -> None:
+    published = served.filled.published["borealis-sdf-2-weakened"]
+    text = served.client.get(f"/statements/{published.log_index}").text
+    weakened = text.split("Weakened commitments")[1].split("</div>")[0]
+    assert "<code>cbrn.chemical</code>: <del>must</del> → <ins>may</ins>" in weakened
+    assert '<tr class="diff-added"><td class="diff-mark"><span>+</span>' in text
+    assert 'class="diff-removed"' in text
+
+
+def test_a_withdrawn_document_stays_readable_and_is_marked(served: Served) -> None:
+    published = served.filled.published
+    card = served.client.get(f"/statements/{published['acme-card-3-5'].log_index}").text
+    assert "Withdrawn" in card
+    assert f'/statements/{published["acme-withdrawal"].log_index}"' in card
+    assert "Summary by risk domain" in card  # still rendered in full
+    withdrawal = served.client.get(f"/statements/{published['acme-withdrawal'].log_index}").text
+    assert f'/statements/{published["acme-card-3-5"].log_index}"' in withdrawal
+
+
+def test_comparison_shows_each_current_framework_with_commitment_strength(served: Served) -> None:
+    text = served.client.get("/compare").text
+    for name in ("Acme AI, Inc.", "Borealis Research Ltd", "Corvid Labs"):
+        assert name in text
+    assert 'class="strength strength-must"' in text
+    borealis_row = text.split("<code>cbrn.chemical</code>")[1].split("</tr>")[0]
+    assert 'class="strength strength-may"' in borealis_row  # Borealis weakened its chemical commitment
+    # Current frameworks only: version 2.0 for Acme, not 1.0.
+    acme_column = text.split("Acme AI, Inc.")[1].split("</th>")[0]
+    assert "version 2.0" in acme_column
+
+
+def test_log_page_shows_checkpoint_vkey_and_how_to_verify(served: Served) -> None:
+    text = served.client.get("/log").text
+    vkey = served.client.get("/log/vkey").text.strip().splitlines()[-1]
+    assert vkey in text
+    assert "registry.test/log" in text
+    assert f"--registry {served.base_url}" in text
+
+
+@pytest.mark.parametrize("path", ["/developers/nobody", "/statements/999999", "/standards/no-such-pack"])
+def test_unknown_things_get_an_html_404_page(served: Served, path: str) -> None:
+    response = served.client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert check_html(response.text).errors == []
