@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ MAX_ENTRY_SIZE = 0xFFFF
 CHECKPOINT_NAME = "checkpoint"
 
 _EMPTY_ROOT = hashlib.sha256(b"").digest()
+_SYNC_THREADS = 16
 
 
 class TileError(TlogError):
@@ -174,6 +176,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
+    """Write many files as :func:`write_atomic` does, each one whole or not at all.
+
+    The writes and fsyncs run on several threads: the file system then commits many fsyncs in one journal
+    transaction, which makes publishing thousands of tiles several times faster than one file at a time.
+    """
+    with ThreadPoolExecutor(_SYNC_THREADS) as pool:
+        list(pool.map(lambda file: _write_and_rename(*file), files))
+        list(pool.map(fsync_directory, sorted({path.parent for path, _ in files})))
+
+
 def _write_and_rename(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -270,14 +283,7 @@ class TileWriter:
                 raise EntryTooLargeError(len(entry), index=self.edge.size + offset)
         if not entries:
             return self.root()
-        files = self._extend(entries)
-        written_directories: set[Path] = set()
-        for name, data in files:
-            path = self.prefix / name
-            _write_and_rename(path, data)
-            written_directories.add(path.parent)
-        for directory in sorted(written_directories):
-            fsync_directory(directory)
+        write_all_atomic([(self.prefix / name, data) for name, data in self._extend(entries)])
         return self.root()
 
     def _extend(self, entries: Sequence[bytes]) -> list[tuple[str, bytes]]:
