@@ -191,3 +191,35 @@ def test_sarif_with_no_findings_is_valid(run_candor: RunCandor) -> None:
     code, log = sarif_of(run_candor, SDF_V1)
     assert code == 0
     assert log["runs"][0]["results"] == []
+
+
+def test_own_pack_file_extends_a_shipped_standard(run_candor: RunCandor, tmp_path: Path) -> None:
+    pack = tmp_path / "acme-internal.yaml"
+    pack.write_text(
+        "id: acme-internal\n"
+        'version: "0.1"\n'
+        "title: Acme's internal bar\n"
+        "description: SB 53 plus harmful manipulation.\n"
+        "extends: ca-sb53-2026\n"
+        "rules:\n"
+        "  - id: ACME-RISK-MANIPULATION\n"
+        "    applies_to: [secure-development-framework]\n"
+        "    severity: error\n"
+        "    message: The framework does not cover harmful manipulation\n"
+        "    rationale: Our board asked for it.\n"
+        "    source: Acme board resolution 2026-03\n"
+        "    check: framework-covers-domains\n"
+        "    params: {domains: [manipulation]}\n",
+        encoding="utf-8",
+    )
+    result = run_candor("check", "--standard", str(pack), SDF_V1, cwd=REPO)
+    assert result.returncode == 1
+    assert "ACME-RISK-MANIPULATION" in result.stdout
+    assert "checked against acme-internal" in result.stdout
+
+
+def test_missing_pack_file_exits_2(run_candor: RunCandor, tmp_path: Path) -> None:
+    result = run_candor("check", "--standard", str(tmp_path / "nope.yaml"), SDF_V1, cwd=REPO)
+    assert result.returncode == 2
+    assert "nope.yaml: no such file" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -37,12 +37,20 @@ def register(app: typer.Typer) -> None:
 def check(
     files: Annotated[list[Path], typer.Argument(help="Disclosure files (Markdown with YAML front matter).")],
     standard: Annotated[
-        str, typer.Option("--standard", "-s", help="The standard to apply; see `candor standards list`.")
+        str,
+        typer.Option(
+            "--standard",
+            "-s",
+            help="The standard to apply: an id from `candor standards list`, or a rule pack file (.yaml) of your own.",
+        ),
     ] = DEFAULT_STANDARD,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
 ) -> None:
     """Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable."""
-    pack = StandardCatalogue.bundled().load(standard)
+    catalogue = StandardCatalogue.bundled()
+    if standard.endswith((".yaml", ".yml")):
+        catalogue, standard = catalogue.with_pack_file(Path(standard))
+    pack = catalogue.load(standard)
     report = check_files(files, pack)
     if output is OutputFormat.json:
         typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))

@@ -26,7 +26,7 @@ from candor.domain.documents import DISCLOSURE_KINDS
 from candor.domain.parse import ParsedDocument
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
-from candor.errors import CandorError, DocumentError
+from candor.errors import CandorError, DocumentError, SourceError
 
 #: The standard ``candor check`` applies when none is named.
 DEFAULT_STANDARD = "candor-minimum-2026.1"
@@ -178,6 +178,14 @@ class StandardCatalogue:
         entries = folder.iterdir()
         return cls({entry.name.removesuffix(".yaml"): entry for entry in entries if entry.name.endswith(".yaml")})
 
+    def with_pack_file(self, path: Path) -> tuple[StandardCatalogue, str]:
+        """This catalogue plus a pack file of one's own, and that pack's id (its file name without ``.yaml``).
+
+        A developer or regulator can draft a standard that extends a shipped one and apply it before it ships.
+        """
+        pack_id = path.name.removesuffix(".yaml").removesuffix(".yml")
+        return StandardCatalogue({**self._pack_files, pack_id: path}), pack_id
+
     def ids(self) -> list[str]:
         """The ids of every available pack, sorted."""
         return sorted(self._pack_files)
@@ -234,7 +242,13 @@ def _extend(parent: RulePack, own: RulePack, loaded: LoadedYaml, name: str) -> R
 
 def _read_pack(entry: Traversable, pack_id: str) -> tuple[RulePack, LoadedYaml]:
     name = entry.name
-    source = decode_source(name, entry.read_bytes())
+    try:
+        raw = entry.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(name, "no such file") from None
+    except OSError as exc:
+        raise SourceError(name, f"cannot be read: {exc.strerror or exc}") from None
+    source = decode_source(name, raw)
     loaded = load_yaml(source.text, name)
     if not isinstance(loaded.value, dict):
         raise DocumentError(name, "a rule pack is a YAML mapping with id, version, title, description and rules")
