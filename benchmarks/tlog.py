@@ -198,7 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000, help="entries in the bulk-built log")
     parser.add_argument("--appends", type=int, default=20_000, help="durable single appends to time")
-    parser.add_argument("--threads", type=int, default=32, help="appending threads")
+    parser.add_argument("--threads", type=int, default=64, help="appending threads")
     parser.add_argument("--pymerkle", type=int, default=100_000, help="entries appended to pymerkle")
     args = parser.parse_args()
 

@@ -222,7 +222,13 @@ class LocalLog:
 
     @contextmanager
     def _file_lock(self) -> Iterator[None]:
-        with open(self.directory / _LOCK_FILE, "a") as handle:
+        # Publishers in other processes share the directory: an flock serialises them (threads use the Lock).
+        path = self.directory / _LOCK_FILE
+        try:
+            handle = open(path, "a")  # noqa: SIM115 - closed below, after the lock is released
+        except OSError as exc:
+            raise LogError(f"{path}: cannot be opened for locking: {exc.strerror}") from None
+        with handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
                 yield
