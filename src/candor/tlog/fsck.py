@@ -15,7 +15,7 @@ from pathlib import Path
 
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
-from candor.tlog.merkle import HASH_SIZE, leaf_hash
+from candor.tlog.merkle import HASH_SIZE, leaf_hash, root_from_leaf_hashes
 from candor.tlog.note import Verifier
 from candor.tlog.tilereader import DirectoryFetcher, TileFetcher, open_fetcher
 from candor.tlog.tiles import (
@@ -26,7 +26,6 @@ from candor.tlog.tiles import (
     entries_path,
     level_width,
     root_from_right_edge,
-    subtree_root,
     tile_path,
 )
 
@@ -139,7 +138,7 @@ class _Check:
             hashes = [leaf_hash(entry) for entry in entries]
             self._compare(0, index, hashes, first_entry=index * TILE_WIDTH)
             if width == TILE_WIDTH:
-                roots.append(subtree_root(hashes))
+                roots.append(root_from_leaf_hashes(hashes))
             else:
                 self.partials[0] = hashes
             self.progress(index * TILE_WIDTH + width, self.size)
@@ -153,7 +152,7 @@ class _Check:
             tile = hashes[start : start + TILE_WIDTH]
             self._compare(level, start // TILE_WIDTH, tile, first_entry=None)
             if len(tile) == TILE_WIDTH:
-                roots.append(subtree_root(tile))
+                roots.append(root_from_leaf_hashes(tile))
             else:
                 self.partials[level] = tile
         return roots

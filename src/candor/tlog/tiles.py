@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from candor.tlog.errors import TlogError
-from candor.tlog.merkle import HASH_SIZE, leaf_hash, node_hash
+from candor.tlog.merkle import HASH_SIZE, leaf_hash, node_hash, root_from_leaf_hashes
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -26,6 +27,7 @@ CHECKPOINT_NAME = "checkpoint"
 
 _EMPTY_ROOT = hashlib.sha256(b"").digest()
 _SYNC_THREADS = 16
+_LENGTH_PREFIX = struct.Struct(">H")
 
 
 class TileError(TlogError):
@@ -92,15 +94,13 @@ def tile_layout(size: int) -> list[tuple[int, int, int]]:
     return layout
 
 
-def encode_bundle(entries: Iterable[bytes]) -> bytes:
+def encode_bundle(entries: Sequence[bytes]) -> bytes:
     """An entry bundle: each entry prefixed with its length as a big-endian uint16."""
-    parts: list[bytes] = []
     for entry in entries:
         if len(entry) > MAX_ENTRY_SIZE:
             raise EntryTooLargeError(len(entry))
-        parts.append(len(entry).to_bytes(2, "big"))
-        parts.append(entry)
-    return b"".join(parts)
+    pack = _LENGTH_PREFIX.pack
+    return b"".join([pack(len(entry)) + entry for entry in entries])
 
 
 def decode_bundle(data: bytes, name: str) -> list[bytes]:
@@ -126,25 +126,14 @@ def split_hashes(data: bytes, name: str) -> list[bytes]:
     return [data[offset : offset + HASH_SIZE] for offset in range(0, len(data), HASH_SIZE)]
 
 
-def subtree_root(hashes: Sequence[bytes]) -> bytes:
-    """The RFC 6962 Merkle tree hash over ``hashes`` taken as the leaves' hashes (any count, not only powers of 2)."""
-    if not hashes:
-        return _EMPTY_ROOT
-    perfect = _perfect_roots(hashes, 0)
-    return _fold_right(perfect)
-
-
-def _perfect_roots(hashes: Sequence[bytes], start: int) -> list[bytes]:
+def _perfect_roots(hashes: Sequence[bytes]) -> list[bytes]:
     # The RFC 6962 tree splits at the largest power of two below its size, so its root is the right fold of
     # the roots of the perfect subtrees given by the binary digits of the size, largest first.
     roots: list[bytes] = []
-    remaining = len(hashes) - start
+    start, remaining = 0, len(hashes)
     while remaining:
         span = 1 << (remaining.bit_length() - 1)
-        level = list(hashes[start : start + span])
-        while len(level) > 1:
-            level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
-        roots.append(level[0])
+        roots.append(root_from_leaf_hashes(hashes[start : start + span]))
         start += span
         remaining -= span
     return roots
@@ -166,7 +155,7 @@ def root_from_right_edge(partials: Sequence[Sequence[bytes]]) -> bytes:
     roots: list[bytes] = []
     for hashes in reversed(partials):
         if hashes:
-            roots.extend(_perfect_roots(hashes, 0))
+            roots.extend(_perfect_roots(hashes))
     return _fold_right(roots) if roots else _EMPTY_ROOT
 
 
@@ -317,7 +306,7 @@ class TileWriter:
             while len(hashes) - offset >= TILE_WIDTH:
                 tile = hashes[offset : offset + TILE_WIDTH]
                 files.append((tile_path(level, tile_index), b"".join(tile)))
-                roots.append(subtree_root(tile))
+                roots.append(root_from_leaf_hashes(tile))
                 tile_index += 1
                 offset += TILE_WIDTH
             rest = hashes[offset:]
