@@ -23,6 +23,7 @@ from candor.tlog.log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import format_tlog_proof, verify_tlog_proof
+from candor.tlog.tiles import MAX_ENTRY_SIZE, EntryTooLargeError
 
 log_app = typer.Typer(
     help="Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
@@ -119,6 +120,9 @@ def add(
         entries = _read_file(lines).splitlines()
     elif files:
         entries = [_read_file(path) for path in files]
+        for path, entry in zip(files, entries, strict=True):
+            if len(entry) > MAX_ENTRY_SIZE:
+                raise EntryTooLargeError(len(entry), name=str(path))
     else:
         raise CandorError("nothing to add", hint="give FILE... or --lines FILE")
     with LocalLog.open(directory) as log:

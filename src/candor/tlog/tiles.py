@@ -37,8 +37,8 @@ class TileError(TlogError):
 class EntryTooLargeError(TlogError):
     """An entry longer than an entry bundle's uint16 length prefix can express."""
 
-    def __init__(self, size: int, *, index: int | None = None) -> None:
-        where = "" if index is None else f"entry {index}: "
+    def __init__(self, size: int, *, index: int | None = None, name: str | None = None) -> None:
+        where = f"{name}: " if name else "" if index is None else f"entry {index}: "
         super().__init__(
             f"{where}entry is {size:,} bytes; a tlog-tiles entry bundle holds at most {MAX_ENTRY_SIZE:,} bytes",
             hint="log a digest or a statement that points at the document instead of the document itself",
