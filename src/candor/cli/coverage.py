@@ -34,18 +34,29 @@ def register(app: typer.Typer) -> None:
 
 
 def coverage(
-    facts: Annotated[Path | None, typer.Argument(help="The developer's facts file (YAML).", show_default=False)] = None,
+    facts: Annotated[
+        Path | None, typer.Argument(help="The developer's facts file (YAML).", metavar="FACTS.yaml", show_default=False)
+    ] = None,
     regime: Annotated[
-        list[str] | None, typer.Option("--regime", "-r", help="A regime id; repeat for several. Default: all.")
+        list[str] | None,
+        typer.Option("--regime", "-r", metavar="ID", help="A regime id; repeat for several. Default: all."),
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Apply the regime versions in effect on this date (YYYY-MM-DD). Default: today."),
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Apply the regime versions in effect on this date (YYYY-MM-DD). Default: today.",
+        ),
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", help="Override a regime parameter, e.g. frontier_compute_flop=1e25; repeatable."),
+        typer.Option(
+            "--param",
+            metavar="NAME=VALUE",
+            help="Override a regime parameter, e.g. frontier_compute_flop=1e25; repeatable.",
+        ),
     ] = None,
     list_regimes: Annotated[
         bool, typer.Option("--list-regimes", help="List the regimes Candor knows, and exit.")
