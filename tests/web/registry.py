@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.documents import SystemCard
 from candor.domain.parse import parse_bytes
-from candor.domain.standards import StandardCatalogue, run_standard
+from candor.domain.standards import RulePack, StandardCatalogue, run_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.store.developers import Developers
 from candor.store.documents import Documents
@@ -61,6 +61,9 @@ class Registry:
     log: LocalLog
     keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
     clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
+    #: Sign a checkpoint after every statement (as the service does), or only on :meth:`integrate` (bulk loads).
+    integrate_each: bool = True
+    standard: RulePack = field(default_factory=lambda: StandardCatalogue.bundled().load(STANDARD))
 
     def register(self, slug: str, legal_name: str, domain: str) -> None:
         private_key = Ed25519PrivateKey.generate()
@@ -83,7 +86,7 @@ class Registry:
             supersedes=model.supersedes,
             issued_at=self._tick(),
         )
-        findings = run_standard(StandardCatalogue.bundled().load(STANDARD), parsed)
+        findings = run_standard(self.standard, parsed)
         published = self._record(statement, raw)
         with self.sessions.begin() as session:
             record = Statements(session).get(published.statement_sha256)
@@ -133,12 +136,17 @@ class Registry:
                 document=document,
             )
             published = Published(entry.log_index, record.statement_sha256, statement.document_sha256)
+        if self.integrate_each:
+            self.integrate()
+        return published
+
+    def integrate(self) -> None:
+        """Integrate every appended entry into the tiles and record the signed checkpoint."""
         checkpoint = self.log.publish()
         with self.sessions.begin() as session:
             record_checkpoint(
                 session, size=checkpoint.size, root_hash=checkpoint.root, note=self.log.checkpoint_note().decode()
             )
-        return published
 
 
 def _sha256(raw: bytes) -> str:

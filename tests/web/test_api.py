@@ -20,6 +20,15 @@ def test_developers_are_listed_by_slug_with_counts(served: Served) -> None:
     assert one["website_domain"] == "borealis.example"
 
 
+def test_developer_detail_names_what_is_current(served: Served) -> None:
+    published = served.filled.published
+    acme = served.client.get("/api/v1/developers/acme-ai").json()
+    assert acme["current_framework"]["id"] == published["acme-sdf-2"].statement_sha256
+    # The Acme-3.5 card was withdrawn, so only Acme-3 has a current card.
+    assert [card["series"] for card in acme["system_cards"]] == ["Acme-3"]
+    assert [item["id"] for item in acme["certifications"]] == [published["acme-certification"].statement_sha256]
+
+
 def test_statements_page_newest_first_and_filter(served: Served) -> None:
     total = len(served.filled.published)
     first = served.client.get("/api/v1/statements", params={"per_page": 4}).json()

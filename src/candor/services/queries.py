@@ -7,6 +7,7 @@ behind a digest never change, so neither does what they parse to.
 
 from __future__ import annotations
 
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,17 +17,24 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from candor.domain.documents import KIND_FRAMEWORK, KIND_SYSTEM_CARD, SecureDevelopmentFramework
+from candor.domain.documents import (
+    KIND_CERTIFICATION,
+    KIND_FRAMEWORK,
+    KIND_SYSTEM_CARD,
+    SecureDevelopmentFramework,
+)
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
 from candor.errors import CandorError
 from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
 from candor.services.views import (
     CheckpointView,
+    CommitmentChange,
     ComparisonCell,
     ComparisonView,
     DeveloperSummary,
     DeveloperView,
+    DiffLine,
     DocumentView,
     FindingView,
     HomeView,
@@ -44,13 +52,18 @@ from candor.tlog.tilereader import DirectoryFetcher, TileReader
 #: The most items any one page of a list may hold, whatever the caller asks for.
 MAX_PAGE_SIZE = 100
 LATEST_ON_HOME = 10
+#: How many parsed documents one query service keeps.
+PARSED_CACHE_SIZE = 512
 
 _WITHDRAWAL = "withdrawal"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParsedBody:
-    """What a stored document reads as: its model (None if it no longer parses) and its Markdown body."""
+    """What a stored document reads as: its model (None if it no longer parses) and its Markdown body.
+
+    Compared by identity, so that it can ride along in cache keys whose digests already identify it.
+    """
 
     disclosure: Disclosure | None
     body: str
@@ -69,7 +82,15 @@ class InclusionProof:
     tlog_proof: str
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
+def _compare(
+    before_sha256: str, before: ParsedBody, after_sha256: str, after: ParsedBody
+) -> tuple[list[DiffLine], int, int, list[CommitmentChange]]:
+    # Keyed by both digests (the parsed bodies ride along): two fixed byte strings always compare the same way.
+    lines, added, removed = text_diff(before.text, after.text)
+    return lines, added, removed, weakened_commitments(before.disclosure, after.disclosure)
+
+
 def _parse(sha256: str, raw: bytes) -> ParsedBody:
     text = raw.decode("utf-8", errors="replace")
     try:
@@ -86,69 +107,102 @@ def clamp_page(number: int, size: int) -> tuple[int, int]:
 
 
 class RegistryQueries:
-    """Read-only use cases over the registry's database and its log directory."""
+    """Read-only use cases over the registry's database and its log directory.
+
+    Each public method uses one session, and so one connection and one consistent snapshot where the database
+    gives one, however many queries it runs.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], log_dir: Path) -> None:
         self._sessions = sessions
         self._log_dir = log_dir
+        # The bytes behind a digest never change, so neither does what they parse to.
+        self._parsed_by_digest: OrderedDict[str, ParsedBody] = OrderedDict()
 
     # --- statements ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _summaries() -> Select[Any]:
+    def _summaries() -> Select[*tuple[Any, ...]]:
         withdrawal = aliased(StatementRecord)
         withdrawn_by = (
             select(func.min(withdrawal.log_index))
             .where(withdrawal.target_sha256 == StatementRecord.statement_sha256, withdrawal.kind == _WITHDRAWAL)
             .scalar_subquery()
         )
+        # Columns, not whole rows: a list never needs the signed bytes or the signature.
         return (
-            select(StatementRecord, Developer.slug, Developer.legal_name, LogEntry.leaf_hash, withdrawn_by)
+            select(
+                StatementRecord.log_index,
+                StatementRecord.statement_sha256,
+                Developer.slug,
+                Developer.legal_name,
+                StatementRecord.kind,
+                StatementRecord.series,
+                StatementRecord.version,
+                StatementRecord.document_sha256,
+                StatementRecord.supersedes,
+                StatementRecord.target_sha256,
+                StatementRecord.issued_at,
+                StatementRecord.published_at,
+                LogEntry.leaf_hash,
+                withdrawn_by,
+            )
             .join(Developer, StatementRecord.developer_id == Developer.id)
             .join(StatementRecord.log_entry)
         )
 
     @staticmethod
     def _summary(row: Any) -> StatementSummary:
-        record, slug, name, leaf, withdrawn_by = row
+        (index, digest, slug, name, kind, series, version, document, supersedes, target, issued, published) = row[:12]
         return StatementSummary(
-            log_index=record.log_index,
-            statement_sha256=record.statement_sha256,
+            log_index=index,
+            statement_sha256=digest,
             developer_slug=slug,
             developer_name=name,
-            kind=record.kind,
-            series=record.series,
-            version=record.version,
-            document_sha256=record.document_sha256,
-            supersedes=record.supersedes,
-            target_sha256=record.target_sha256,
-            issued_at=record.issued_at,
-            published_at=record.published_at,
-            leaf_hash=leaf.hex(),
-            withdrawn_by=withdrawn_by,
+            kind=kind,
+            series=series,
+            version=version,
+            document_sha256=document,
+            supersedes=supersedes,
+            target_sha256=target,
+            issued_at=issued,
+            published_at=published,
+            leaf_hash=row[12].hex(),
+            withdrawn_by=row[13],
         )
 
-    def _list(self, session: Session, query: Select[Any]) -> list[StatementSummary]:
+    def _list(self, session: Session, query: Select[*tuple[Any, ...]]) -> list[StatementSummary]:
         return [self._summary(row) for row in session.execute(query).all()]
+
+    def _one(self, session: Session, condition: Any, missing: str) -> StatementSummary:
+        row = session.execute(self._summaries().where(condition)).first()
+        if row is None:
+            raise NotFoundError(missing)
+        return self._summary(row)
 
     def statements(
         self, *, number: int = 1, size: int = 20, developer: str | None = None, kind: str | None = None
     ) -> Page[StatementSummary]:
         """Published statements, newest first, optionally of one developer or one kind."""
-        number, size = clamp_page(number, size)
         with self._sessions() as session:
-            query = self._summaries()
-            count = select(func.count()).select_from(StatementRecord)
-            if developer is not None:
-                developer_id = self._developer_id(session, developer)
-                query = query.where(StatementRecord.developer_id == developer_id)
-                count = count.where(StatementRecord.developer_id == developer_id)
-            if kind is not None:
-                query = query.where(StatementRecord.kind == kind)
-                count = count.where(StatementRecord.kind == kind)
-            total = session.scalar(count) or 0
-            query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
-            return Page(self._list(session, query), number, size, total)
+            developer_id = None if developer is None else self._developer_id(session, developer)
+            return self._statements(session, number, size, developer_id, kind)
+
+    def _statements(
+        self, session: Session, number: int, size: int, developer_id: int | None, kind: str | None = None
+    ) -> Page[StatementSummary]:
+        number, size = clamp_page(number, size)
+        query = self._summaries()
+        count = select(func.count()).select_from(StatementRecord)
+        if developer_id is not None:
+            query = query.where(StatementRecord.developer_id == developer_id)
+            count = count.where(StatementRecord.developer_id == developer_id)
+        if kind is not None:
+            query = query.where(StatementRecord.kind == kind)
+            count = count.where(StatementRecord.kind == kind)
+        total = session.scalar(count) or 0
+        query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
+        return Page(self._list(session, query), number, size, total)
 
     def statement(self, log_index: int) -> StatementSummary:
         """The statement at ``log_index``."""
@@ -162,27 +216,17 @@ class RegistryQueries:
                 session, StatementRecord.statement_sha256 == statement_sha256, f"no statement {statement_sha256}"
             )
 
-    def _one(self, session: Session, condition: Any, missing: str) -> StatementSummary:
-        row = session.execute(self._summaries().where(condition)).first()
-        if row is None:
-            raise NotFoundError(missing)
-        return self._summary(row)
-
-    def statement_bytes(self, log_index: int) -> tuple[bytes, bytes]:
-        """The statement's canonical bytes and the developer's signature over them."""
-        with self._sessions() as session:
-            record = session.scalar(select(StatementRecord).where(StatementRecord.log_index == log_index))
-            if record is None:
-                raise NotFoundError(f"no statement at log index {log_index}")
-            return record.statement_bytes, record.signature
-
     def document_bytes(self, sha256: str) -> bytes:
         """The exact bytes of a published document."""
         with self._sessions() as session:
-            content = session.scalar(select(Document.content).where(Document.sha256 == sha256))
-            if content is None:
-                raise NotFoundError(f"no document with SHA-256 {sha256}")
-            return content
+            return self._document_bytes(session, sha256)
+
+    @staticmethod
+    def _document_bytes(session: Session, sha256: str) -> bytes:
+        content = session.scalar(select(Document.content).where(Document.sha256 == sha256))
+        if content is None:
+            raise NotFoundError(f"no document with SHA-256 {sha256}")
+        return content
 
     def findings(self, log_index: int) -> list[FindingView]:
         """What the standards found in the statement's document, worst first."""
@@ -192,16 +236,20 @@ class RegistryQueries:
     @staticmethod
     def _findings(session: Session, log_index: int) -> list[FindingView]:
         order = {"error": 0, "warning": 1, "notice": 2}
-        rows = session.scalars(
-            select(Finding)
+        rows = session.execute(
+            select(
+                Finding.standard_id,
+                Finding.standard_version,
+                Finding.rule_id,
+                Finding.severity,
+                Finding.location,
+                Finding.message,
+            )
             .join(StatementRecord, Finding.statement_id == StatementRecord.id)
             .where(StatementRecord.log_index == log_index)
             .order_by(Finding.id)
         ).all()
-        views = [
-            FindingView(row.standard_id, row.standard_version, row.rule_id, row.severity, row.location, row.message)
-            for row in rows
-        ]
+        views = [FindingView(*row) for row in rows]
         return sorted(views, key=lambda finding: order.get(finding.severity, len(order)))
 
     # --- developers ------------------------------------------------------------------------------------------
@@ -215,86 +263,98 @@ class RegistryQueries:
 
     def developers(self, *, number: int = 1, size: int = 50) -> Page[DeveloperSummary]:
         """Registered developers by slug, with how many statements each has published."""
-        number, size = clamp_page(number, size)
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(Developer)) or 0
-            counts = (
-                select(StatementRecord.developer_id, func.count().label("statements"))
-                .group_by(StatementRecord.developer_id)
-                .subquery()
-            )
-            rows = session.execute(
-                select(Developer, func.coalesce(counts.c.statements, 0))
-                .outerjoin(counts, counts.c.developer_id == Developer.id)
-                .order_by(Developer.slug)
-                .offset((number - 1) * size)
-                .limit(size)
-            ).all()
-            items = [
-                DeveloperSummary(d.slug, d.legal_name, d.website_domain, d.status, d.registered_at, count)
-                for d, count in rows
-            ]
-            return Page(items, number, size, total)
+            return self._developers(session, number, size)
+
+    @staticmethod
+    def _developer_rows(condition: Any = None) -> Select[*tuple[Any, ...]]:
+        counts = (
+            select(StatementRecord.developer_id, func.count().label("statements"))
+            .group_by(StatementRecord.developer_id)
+            .subquery()
+        )
+        query = select(
+            Developer.slug,
+            Developer.legal_name,
+            Developer.website_domain,
+            Developer.status,
+            Developer.registered_at,
+            func.coalesce(counts.c.statements, 0),
+        ).outerjoin(counts, counts.c.developer_id == Developer.id)
+        return query if condition is None else query.where(condition)
+
+    def _developers(self, session: Session, number: int, size: int) -> Page[DeveloperSummary]:
+        number, size = clamp_page(number, size)
+        total = session.scalar(select(func.count()).select_from(Developer)) or 0
+        rows = session.execute(
+            self._developer_rows().order_by(Developer.slug).offset((number - 1) * size).limit(size)
+        ).all()
+        return Page([DeveloperSummary(*row) for row in rows], number, size, total)
 
     def developer_summary(self, slug: str) -> DeveloperSummary:
         """One developer, with its statement count."""
         with self._sessions() as session:
-            developer = session.scalar(select(Developer).where(Developer.slug == slug))
-            if developer is None:
-                raise NotFoundError(f"no developer {slug!r} is registered")
-            count = session.scalar(
-                select(func.count()).select_from(StatementRecord).where(StatementRecord.developer_id == developer.id)
-            )
-            return DeveloperSummary(
-                developer.slug,
-                developer.legal_name,
-                developer.website_domain,
-                developer.status,
-                developer.registered_at,
-                count or 0,
-            )
+            return self._developer_summary(session, slug)
+
+    def _developer_summary(self, session: Session, slug: str) -> DeveloperSummary:
+        row = session.execute(self._developer_rows(Developer.slug == slug)).first()
+        if row is None:
+            raise NotFoundError(f"no developer {slug!r} is registered")
+        return DeveloperSummary(*row)
 
     def developer(self, slug: str, *, number: int = 1, size: int = 20) -> DeveloperView:
         """The developer page: current framework, system cards by model, certifications, full history."""
-        summary = self.developer_summary(slug)
         with self._sessions() as session:
+            summary = self._developer_summary(session, slug)
             developer_id = self._developer_id(session, slug)
+            # What is current is decided per series, from each series' statements and the withdrawals.
             everything = self._list(
                 session,
                 self._summaries()
-                .where(StatementRecord.developer_id == developer_id)
+                .where(StatementRecord.developer_id == developer_id, StatementRecord.kind != _WITHDRAWAL)
                 .order_by(StatementRecord.log_index.desc()),
             )
+            history = self._statements(session, number, size, developer_id)
         current = _current_by_series(everything)
         framework = current.get((KIND_FRAMEWORK, ""))
+        versions = Counter((s.kind, s.series) for s in everything)
         cards = [
-            SeriesView(latest, sum(1 for s in everything if (s.kind, s.series) == (KIND_SYSTEM_CARD, latest.series)))
-            for (kind, _), latest in sorted(current.items())
+            SeriesView(latest, versions[(KIND_SYSTEM_CARD, series)])
+            for (kind, series), latest in sorted(current.items())
             if kind == KIND_SYSTEM_CARD
         ]
-        certifications = [s for s in everything if s.kind == "certification"]
-        history = self.statements(number=number, size=size, developer=slug)
+        certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
         return DeveloperView(summary, framework, cards, certifications, history)
 
     # --- documents -------------------------------------------------------------------------------------------
 
     def parsed(self, sha256: str) -> ParsedBody:
-        """The stored document with this digest, parsed (cached: the bytes behind a digest never change)."""
-        return _parse(sha256, self.document_bytes(sha256))
+        """The stored document with this digest, parsed."""
+        with self._sessions() as session:
+            return self._parsed(session, sha256)
+
+    def _parsed(self, session: Session, sha256: str) -> ParsedBody:
+        cached = self._parsed_by_digest.get(sha256)
+        if cached is not None:
+            return cached
+        parsed = _parse(sha256, self._document_bytes(session, sha256))
+        self._parsed_by_digest[sha256] = parsed
+        if len(self._parsed_by_digest) > PARSED_CACHE_SIZE:
+            self._parsed_by_digest.popitem(last=False)
+        return parsed
 
     def document(self, log_index: int) -> DocumentView:
         """The document page: the text, its summary, findings, versions, changes and where it is in the log."""
         with self._sessions() as session:
             statement = self._one(session, StatementRecord.log_index == log_index, f"no statement at {log_index}")
-            record = session.scalar(select(StatementRecord).where(StatementRecord.log_index == log_index))
-            assert record is not None
+            developer_id = self._developer_id(session, statement.developer_slug)
             versions = self._list(
                 session,
                 self._summaries()
                 .where(
-                    StatementRecord.developer_id == record.developer_id,
-                    StatementRecord.kind == record.kind,
-                    StatementRecord.series == record.series,
+                    StatementRecord.developer_id == developer_id,
+                    StatementRecord.kind == statement.kind,
+                    StatementRecord.series == statement.series,
                 )
                 .order_by(StatementRecord.log_index.desc()),
             )
@@ -305,15 +365,16 @@ class RegistryQueries:
                     self._summaries().where(StatementRecord.statement_sha256 == statement.target_sha256)
                 ).first()
                 target = None if row is None else self._summary(row)
-        checkpoint = self.checkpoint()
-        parsed = self.parsed(statement.document_sha256) if statement.document_sha256 else ParsedBody(None, "", "")
-        changes = None
-        previous = next((v for v in versions if v.log_index < log_index and v.document_sha256), None)
-        if previous is not None and previous.document_sha256 is not None and statement.document_sha256:
-            before = self.parsed(previous.document_sha256)
-            lines, added, removed = text_diff(before.text, parsed.text)
-            weakened = weakened_commitments(before.disclosure, parsed.disclosure)
-            changes = VersionChanges(previous, lines, weakened, added, removed)
+            checkpoint = self._checkpoint(session)
+            empty = ParsedBody(None, "", "")
+            parsed = self._parsed(session, statement.document_sha256) if statement.document_sha256 else empty
+            changes = None
+            previous = next((v for v in versions if v.log_index < log_index and v.document_sha256), None)
+            if previous is not None and previous.document_sha256 is not None and statement.document_sha256:
+                before = self._parsed(session, previous.document_sha256)
+                compared = _compare(previous.document_sha256, before, statement.document_sha256, parsed)
+                lines, added, removed, weakened = compared
+                changes = VersionChanges(previous, lines, weakened, added, removed)
         return DocumentView(
             statement=statement,
             disclosure=parsed.disclosure,
@@ -337,12 +398,12 @@ class RegistryQueries:
                 .where(StatementRecord.kind == KIND_FRAMEWORK)
                 .order_by(StatementRecord.log_index.desc()),
             )
-        current = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
+            current = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
+            parsed = {s.developer_slug: self._parsed(session, s.document_sha256 or "") for s in current}
         cells: dict[tuple[str, str], ComparisonCell] = {}
         domain_ids: list[str] = list(RISK_DOMAINS)
         for statement in current:
-            assert statement.document_sha256 is not None
-            disclosure = self.parsed(statement.document_sha256).disclosure
+            disclosure = parsed[statement.developer_slug].disclosure
             if not isinstance(disclosure, SecureDevelopmentFramework):
                 continue
             for domain in disclosure.risk_domains:
@@ -356,26 +417,39 @@ class RegistryQueries:
 
     def home(self, *, number: int = 1, size: int = 50) -> HomeView:
         """The home page: developers, the latest statements, and the log's size."""
-        developers = self.developers(number=number, size=size)
-        latest = self.statements(size=LATEST_ON_HOME).items
         with self._sessions() as session:
-            log_size = session.scalar(select(func.count()).select_from(LogEntry)) or 0
-        return HomeView(developers, latest, self.checkpoint(), log_size)
+            developers = self._developers(session, number, size)
+            latest = self._list(
+                session, self._summaries().order_by(StatementRecord.log_index.desc()).limit(LATEST_ON_HOME)
+            )
+            last_index = session.scalar(select(func.max(LogEntry.log_index)))
+            checkpoint = self._checkpoint(session)
+        return HomeView(developers, latest, checkpoint, 0 if last_index is None else last_index + 1)
 
     # --- the log ---------------------------------------------------------------------------------------------
 
     def checkpoint(self) -> CheckpointView | None:
         """The latest signed checkpoint, or None before the first one."""
         with self._sessions() as session:
-            row = session.scalar(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
-            if row is None:
-                return None
-            return CheckpointView(row.size, row.root_hash.hex(), row.note, row.signed_at)
+            return self._checkpoint(session)
+
+    @staticmethod
+    def _checkpoint(session: Session) -> CheckpointView | None:
+        row = session.execute(
+            select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note, Checkpoint.signed_at)
+            .order_by(Checkpoint.size.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        size, root_hash, note, signed_at = row
+        return CheckpointView(size, root_hash.hex(), note, signed_at)
 
     def inclusion_proof(self, log_index: int) -> InclusionProof:
         """The inclusion proof of the entry at ``log_index`` in the latest checkpoint, built from the tiles."""
-        statement = self.statement(log_index)
-        checkpoint = self.checkpoint()
+        with self._sessions() as session:
+            statement = self._one(session, StatementRecord.log_index == log_index, f"no statement at {log_index}")
+            checkpoint = self._checkpoint(session)
         if checkpoint is None or checkpoint.size <= log_index:
             raise NotYetIntegratedError(log_index)
         # The tiles are authenticated against the checkpoint's root before any hash is taken from them.

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from candor import __version__
-from candor.config import Settings
+from candor.config import Settings, load_settings
 from candor.services.queries import RegistryQueries
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, site
@@ -70,6 +70,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(site.build_router())
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app with settings from ``CANDOR_*`` variables, for ``uvicorn --factory`` with several workers."""
+    return create_app(load_settings())
 
 
 def _templates() -> Jinja2Templates:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -37,6 +38,9 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "ol": {"start"}, "th": {"scope"}}
 _ALLOWED_CLASSES = {"aside": {"redaction"}, "span": {"redaction"}, "p": {"redaction-label"}}
 _URL_SCHEMES = {"http", "https", "mailto"}
+
+#: How many rendered bodies one renderer keeps.
+RENDER_CACHE_SIZE = 256
 
 
 def parse_attributes(text: str) -> dict[str, str]:
@@ -130,6 +134,7 @@ class DocumentRenderer:
         md.add_render_rule("redaction_block", _render_block)
         md.add_render_rule("redaction_inline", _render_inline)
         self._md = md
+        self._cached = lru_cache(maxsize=RENDER_CACHE_SIZE)(self._render)
 
     def _shift_headings(self, state: StateCore) -> None:
         for token in state.tokens:
@@ -138,7 +143,11 @@ class DocumentRenderer:
                 token.tag = f"h{level}"
 
     def render(self, markdown: str) -> Markup:
-        """The body as sanitised HTML, marked safe for Jinja2."""
+        """The body as sanitised HTML, marked safe for Jinja2. Published bodies never change, so the last
+        :data:`RENDER_CACHE_SIZE` renderings are kept."""
+        return self._cached(markdown)
+
+    def _render(self, markdown: str) -> Markup:
         # Safe to mark: nh3 has just reduced it to the allow-list.
         return Markup(sanitise(self._md.render(markdown)))  # noqa: S704
 

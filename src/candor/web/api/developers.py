@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from candor.web.api.models import DeveloperOut, PageOut, page_out
+from candor.web.api.models import DeveloperDetailOut, DeveloperOut, PageOut, page_out
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES
 
@@ -21,8 +21,8 @@ def build_router() -> APIRouter:
         found = registry.developers(number=page, size=per_page)
         return page_out(found, [DeveloperOut.of(item) for item in found.items])
 
-    @router.get("/{slug}", summary="One developer")
-    def get_developer(slug: Slug, registry: Queries) -> DeveloperOut:
-        return DeveloperOut.of(registry.developer_summary(slug))
+    @router.get("/{slug}", summary="One developer, with its current framework, system cards and certifications")
+    def get_developer(slug: Slug, registry: Queries) -> DeveloperDetailOut:
+        return DeveloperDetailOut.of_view(registry.developer(slug, size=1))
 
     return router

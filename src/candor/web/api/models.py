@@ -9,7 +9,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from candor.services.queries import InclusionProof
-from candor.services.views import CheckpointView, DeveloperSummary, FindingView, Page, StatementSummary
+from candor.services.views import (
+    CheckpointView,
+    DeveloperSummary,
+    DeveloperView,
+    FindingView,
+    Page,
+    StatementSummary,
+)
 
 Item = TypeVar("Item")
 
@@ -83,6 +90,24 @@ class StatementOut(BaseModel):
             issued_at=view.issued_at,
             published_at=view.published_at,
             withdrawn_by=view.withdrawn_by,
+        )
+
+
+class DeveloperDetailOut(DeveloperOut):
+    """A developer with what it currently publishes; its full history is at ``/statements?developer=<slug>``."""
+
+    current_framework: StatementOut | None
+    system_cards: list[StatementOut] = Field(description="The latest system card of each model.")
+    certifications: list[StatementOut]
+
+    @classmethod
+    def of_view(cls, view: DeveloperView) -> DeveloperDetailOut:
+        summary = DeveloperOut.of(view.developer)
+        return cls(
+            **summary.model_dump(),
+            current_framework=StatementOut.of(view.current_framework) if view.current_framework else None,
+            system_cards=[StatementOut.of(card.latest) for card in view.system_cards],
+            certifications=[StatementOut.of(item) for item in view.certifications],
         )
 
 
