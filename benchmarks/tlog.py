@@ -23,6 +23,7 @@ from pathlib import Path
 from pymerkle import InmemoryTree
 from pymerkle import verify_inclusion as pymerkle_verify_inclusion
 
+from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.fsck import fsck
 from candor.tlog.log import LocalLog
 from candor.tlog.merkle import (
@@ -33,7 +34,8 @@ from candor.tlog.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from candor.tlog.note import parse_verifier_key
+from candor.tlog.note import generate_key, parse_signer_key, parse_verifier_key
+from candor.tlog.tiles import RightEdge, TileWriter, write_atomic
 
 ENTRY_SIZE = 200
 _SAMPLES = 500
@@ -92,6 +94,21 @@ def bulk_build(directory: Path, count: int, report: Report) -> LocalLog:
         f"CPU {cpu_done - cpu_start:.2f} s ({count / (cpu_done - cpu_start):,.0f} entries per CPU second)"
     )
     return log
+
+
+def tiles_only(directory: Path, count: int, report: Report) -> None:
+    """The tile writer alone: entries straight into tiles and a signed checkpoint, no sequencer."""
+    skey, _ = generate_key("bench.example/tiles")
+    signer = parse_signer_key(skey)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    writer = TileWriter(directory, RightEdge())
+    for first in range(0, count, 100_000):
+        writer.append(make_entries(first, min(first + 100_000, count)))
+    checkpoint = Checkpoint("bench.example/tiles", writer.size, writer.root())
+    write_atomic(directory / "checkpoint", sign_checkpoint(checkpoint, signer))
+    done, cpu = time.perf_counter(), time.process_time() - cpu_start
+    report.rate(f"tiles + checkpoint only, {count:,} entries", count, done - start, ">= 100k/s")
+    print(f"{'':<6}CPU {cpu:.2f} s ({count / cpu:,.0f} entries per CPU second)")
 
 
 def durable_appends(directory: Path, count: int, threads: int, report: Report) -> None:
@@ -207,6 +224,7 @@ def main() -> None:
     print(f"{'raw SHA-256 of 64 bytes (hashlib)':<52} {rate:>12,.0f} /s")
     with tempfile.TemporaryDirectory(prefix="candor-bench-") as scratch:
         root = Path(scratch)
+        tiles_only(root / "tiles", args.entries, report)
         log = bulk_build(root / "bulk", args.entries, report)
         durable_appends(root / "appends", args.appends, args.threads, report)
         proofs(log, report)

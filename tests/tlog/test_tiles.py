@@ -84,6 +84,13 @@ def test_writer_lays_out_70000_entries_like_the_spec(tmp_path: Path) -> None:
     assert sum(1 for n in names if n.startswith("tile/0/") and ".p" not in n) == 273
     assert {"tile/0/273.p/112", "tile/1/001.p/17", "tile/2/000.p/1", "tile/entries/273.p/112", "tile/1/000"} <= names
     assert not any(n.startswith("tile/3") for n in names)
+    # Only the partial tiles of the size written, none for the slices hashed on the way.
+    assert {n for n in names if ".p/" in n} == {
+        "tile/0/273.p/112",
+        "tile/1/001.p/17",
+        "tile/2/000.p/1",
+        "tile/entries/273.p/112",
+    }
     assert len(decode_bundle((tmp_path / "tile/entries/273.p/112").read_bytes(), "b")) == 112
     assert not [n for n in names if ".tmp-" in n]
 
@@ -113,6 +120,22 @@ def test_incremental_writes_give_the_tree_head_of_every_size(
         size += count
         assert root == tree_hash(tree, size)
         assert load_right_edge(prefix, size).root() == root
+
+
+def test_large_append_after_an_unaligned_size(tmp_path: Path) -> None:
+    writer = TileWriter(tmp_path, RightEdge())
+    writer.append([entry(i) for i in range(100)])
+    root = create_writer(tmp_path, 100).append([entry(i) for i in range(100, 20_100)])
+    assert root == root_from_leaf_hashes([leaf_hash(entry(i)) for i in range(20_100)])
+    partials = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file() and ".p" in str(p)}
+    assert partials == {
+        "tile/0/000.p/100",
+        "tile/entries/000.p/100",
+        "tile/0/078.p/132",
+        "tile/entries/078.p/132",
+        "tile/1/000.p/78",
+    }
+    assert load_right_edge(tmp_path, 20_100).root() == root
 
 
 def test_tile_hashes_are_the_spec_formula(tmp_path: Path) -> None:

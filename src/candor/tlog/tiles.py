@@ -27,6 +27,7 @@ CHECKPOINT_NAME = "checkpoint"
 
 _EMPTY_ROOT = hashlib.sha256(b"").digest()
 _SYNC_THREADS = 16
+_PIPELINE_ENTRIES = 16 * TILE_WIDTH
 _LENGTH_PREFIX = struct.Struct(">H")
 
 
@@ -165,17 +166,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
-def write_all_atomic(files: Sequence[tuple[Path, bytes]]) -> None:
-    """Write many files as :func:`write_atomic` does, each one whole or not at all.
-
-    The writes and fsyncs run on several threads: the file system then commits many fsyncs in one journal
-    transaction, which makes publishing thousands of tiles several times faster than one file at a time.
-    """
-    with ThreadPoolExecutor(_SYNC_THREADS) as pool:
-        list(pool.map(lambda file: _write_and_rename(*file), files))
-        list(pool.map(fsync_directory, sorted({path.parent for path, _ in files})))
-
-
 def _write_and_rename(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -272,10 +262,29 @@ class TileWriter:
                 raise EntryTooLargeError(len(entry), index=self.edge.size + offset)
         if not entries:
             return self.root()
-        write_all_atomic([(self.prefix / name, data) for name, data in self._extend(entries)])
+        first_size = self.edge.size
+        directories: set[Path] = set()
+        with ThreadPoolExecutor(_SYNC_THREADS) as pool:
+            writes = []
+            # Hashing the next slice (which holds the GIL) overlaps with writing and syncing the last one.
+            for first in range(0, len(entries), _PIPELINE_ENTRIES):
+                last = first + _PIPELINE_ENTRIES >= len(entries)
+                files = self._extend(entries[first : first + _PIPELINE_ENTRIES], first_size if last else None)
+                for name, data in files:
+                    path = self.prefix / name
+                    directories.add(path.parent)
+                    writes.append(pool.submit(_write_and_rename, path, data))
+            for write in writes:
+                write.result()
+            list(pool.map(fsync_directory, sorted(directories)))
         return self.root()
 
-    def _extend(self, entries: Sequence[bytes]) -> list[tuple[str, bytes]]:
+    def _extend(self, entries: Sequence[bytes], partials_since: int | None) -> list[tuple[str, bytes]]:
+        """Advance the right edge over ``entries`` and return the files to write.
+
+        Partial tiles are returned only when ``partials_since`` is given, and only those that differ from
+        the partial tiles of that size: slices in the middle of one append are sizes nobody will sign.
+        """
         edge = self.edge
         start = edge.size
         new_size = start + len(entries)
@@ -290,7 +299,7 @@ class TileWriter:
                 files.append((entries_path(bundle_index), encode_bundle(bundle)))
                 bundle = []
                 bundle_index += 1
-        if bundle:
+        if bundle and partials_since is not None:
             files.append((entries_path(bundle_index, len(bundle)), encode_bundle(bundle)))
 
         # Hash tiles, level by level: each full tile's root feeds the level above.
@@ -310,7 +319,11 @@ class TileWriter:
                 tile_index += 1
                 offset += TILE_WIDTH
             rest = hashes[offset:]
-            if rest and level_width(new_size, level) != level_width(start, level):
+            if (
+                rest
+                and partials_since is not None
+                and level_width(new_size, level) != level_width(partials_since, level)
+            ):
                 files.append((tile_path(level, tile_index, len(rest)), b"".join(rest)))
             partials.append(rest)
             new_hashes = roots
