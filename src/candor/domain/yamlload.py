@@ -1,6 +1,7 @@
 """A strict, safe YAML loader that remembers where every field was written.
 
-PyYAML's SafeLoader is the base, with four changes that disclosures need:
+PyYAML's safe loading is the base (its C parser, libyaml, where installed: the pure-Python scanner takes
+seconds on a 1 MiB framework), with four changes that disclosures need:
 
 - explicit tags (``!!python/object``, ``!!binary``, ``!custom``) are errors, so no type can be smuggled in;
 - anchors and aliases are errors: a disclosure has no use for them, and refusing them outright stops
@@ -21,8 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from candor.errors import DocumentError
 
@@ -67,19 +74,44 @@ class LoadedYaml:
         return None
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses tags and aliases and reports duplicate keys."""
+class _PythonEventParser(Reader, Scanner, Parser):
+    """PyYAML's pure-Python reader, scanner and parser, for installations without libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+try:
+    from yaml._yaml import CParser as _EventParser
+except ImportError:  # PyYAML built without libyaml
+    _EventParser = _PythonEventParser  # type: ignore[assignment,misc]
+
+
+class _StrictLoader(_EventParser, Composer, SafeConstructor, Resolver):
+    """A safe loader that refuses tags and aliases and reports duplicate keys.
+
+    Events come from the fastest parser available; composing stays in Python (PyYAML's Composer) so that every
+    event can be checked before it becomes a node.
+    """
 
     def __init__(self, stream: str, name: str) -> None:
-        super().__init__(stream)
+        _EventParser.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
         self.source_name = name
+
+    # libyaml's parser has its own composer, which would skip the checks in compose_node; use PyYAML's.
+    get_single_node = Composer.get_single_node
 
     def _fail(self, message: str, mark: Any, hint: str | None = None) -> DocumentError:
         line = None if mark is None else int(mark.line) + 1
         return DocumentError(self.source_name, message, line=line, hint=hint)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise self._fail(
                 "YAML aliases (*name) are not allowed", event.start_mark, hint="write the value out in full"
@@ -99,7 +131,7 @@ class _StrictLoader(yaml.SafeLoader):
                     event.start_mark,
                     hint="remove the tag; values are read as plain text, numbers, dates and lists",
                 )
-        return super().compose_node(parent, index)
+        return Composer.compose_node(self, parent, index)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[Hashable, int] = {}
@@ -114,13 +146,13 @@ class _StrictLoader(yaml.SafeLoader):
                     hint="keep one of them",
                 )
             seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+        return SafeConstructor.construct_mapping(self, node, deep=deep)
 
 
 # Replace the YAML 1.1 float resolver with the YAML 1.2 one, on our loader only.
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
 }
 _StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
 
