@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from candor.domain.checks import CheckContext
 from candor.domain.documents import SecureDevelopmentFramework
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.standards import StandardCatalogue, run_standard
@@ -50,8 +51,10 @@ def catalogue() -> StandardCatalogue:
     return StandardCatalogue.bundled()
 
 
-def rule_ids(standard: str, document: ParsedDocument) -> set[str]:
-    return {finding.rule_id for finding in run_standard(catalogue().load(standard), document)}
+def rule_ids(standard: str, document: ParsedDocument, *companions: str) -> set[str]:
+    """The rules that fire on ``document``, checked together with the ``companions`` examples."""
+    context = CheckContext.of([document.model, *(parse_example(name).model for name in companions)])
+    return {finding.rule_id for finding in run_standard(catalogue().load(standard), document, context)}
 
 
 # --- Mutations ------------------------------------------------------------------------------------------------
@@ -239,6 +242,30 @@ CASES: list[tuple[str, str, str, Mutation]] = [
 ]
 
 
+# Rules that compare documents: (rule id, passing example, mutation, examples checked alongside it).
+CONTEXT_CASES: list[tuple[str, str, Mutation, tuple[str, ...]]] = [
+    ("SC-FRAMEWORK-DOMAINS", CARD, card_without_evaluation("cyber"), (SDF_V2,)),
+    ("DOC-FRAMEWORK-VERSION", CARD, set_value("1.5", "framework"), (SDF_V1, SDF_V2)),
+    ("DOC-FRAMEWORK-VERSION", CERTIFICATION, set_value("3.0", "framework"), (SDF_V2,)),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "example", "mutate", "companions"),
+    CONTEXT_CASES,
+    ids=[f"{rule_id}-{index}" for index, (rule_id, *_rest) in enumerate(CONTEXT_CASES)],
+)
+def test_cross_document_rule_fires_when_its_requirement_is_removed(
+    rule_id: str, example: str, mutate: Mutation, companions: tuple[str, ...]
+) -> None:
+    standard = "candor-minimum-2026.1"
+    document = mutated(example, mutate)
+    assert rule_id not in rule_ids(standard, parse_example(example), *companions)
+    assert rule_id in rule_ids(standard, document, *companions)
+    # Alone, the document gives these rules nothing to compare with, so they stay silent.
+    assert rule_id not in rule_ids(standard, document)
+
+
 @pytest.mark.parametrize(
     ("rule_id", "standard", "example", "mutate"),
     CASES,
@@ -253,7 +280,7 @@ def test_rule_fires_when_its_requirement_is_removed(
 
 def test_every_bundled_rule_has_a_case() -> None:
     bundled = {rule.id for pack_id in catalogue().ids() for rule in catalogue().load(pack_id).rules}
-    assert bundled == {rule_id for rule_id, *_ in CASES}
+    assert bundled == {rule_id for rule_id, *_ in CASES} | {rule_id for rule_id, *_ in CONTEXT_CASES}
 
 
 @pytest.mark.parametrize("standard", ["candor-minimum-2026.1", "ca-sb53-2026"])
@@ -294,3 +321,10 @@ def test_weak_domain_finding_points_at_its_strength_line() -> None:
     index = [entry.id for entry in document.model.risk_domains].index("autonomy")
     assert finding.field == f"risk_domains[{index}].strength"
     assert finding.line == document.line_of(("risk_domains", index, "strength"))
+
+
+@pytest.mark.parametrize("standard", ["candor-minimum-2026.1", "ca-sb53-2026"])
+def test_examples_pass_when_checked_together(standard: str) -> None:
+    names = sorted(path.name for path in EXAMPLES.glob("*.md"))
+    for name in names:
+        assert rule_ids(standard, parse_example(name), *names) == set(), name

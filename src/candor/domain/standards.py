@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from candor.domain.checks import CHECKS, CheckParamsError
+from candor.domain.checks import CHECKS, CheckContext, CheckParamsError
 from candor.domain.documents import DISCLOSURE_KINDS
 from candor.domain.parse import ParsedDocument
 from candor.domain.source import decode_source
@@ -133,14 +133,19 @@ class Finding(BaseModel):
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
-def run_standard(pack: RulePack, document: ParsedDocument) -> list[Finding]:
-    """Apply every rule of ``pack`` that fits the document's kind, in pack order."""
+def run_standard(pack: RulePack, document: ParsedDocument, context: CheckContext | None = None) -> list[Finding]:
+    """Apply every rule of ``pack`` that fits the document's kind, in pack order.
+
+    ``context`` holds the disclosures checked alongside, for rules that compare documents (a system card against
+    the framework it applied); without it those rules find nothing.
+    """
+    context = context or CheckContext()
     findings: list[Finding] = []
     kind = document.model.kind
     for rule in pack.rules:
         if not rule.applies(kind):
             continue
-        for gap in CHECKS[rule.check].inspect(document.model, rule.params):
+        for gap in CHECKS[rule.check].inspect(document.model, rule.params, context):
             findings.append(_finding(rule, document, gap.path, gap.detail, gap.hint))
     return findings
 

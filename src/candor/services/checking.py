@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
@@ -77,19 +78,24 @@ def read_disclosure(path: Path) -> ParsedDocument:
     return parse_bytes(name, raw)
 
 
-def check_document(document: ParsedDocument, standard: RulePack) -> CheckedFile:
-    """Check one parsed disclosure against ``standard``."""
-    return CheckedFile(document.name, document.model.kind, run_standard(standard, document))
+def check_document(document: ParsedDocument, standard: RulePack, context: CheckContext | None = None) -> CheckedFile:
+    """Check one parsed disclosure against ``standard``, with the disclosures checked alongside it."""
+    return CheckedFile(document.name, document.model.kind, run_standard(standard, document, context))
 
 
 def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
-    """Read, parse and check each file; files that fail to read or parse are reported, not raised."""
+    """Read, parse and check each file; files that fail to read or parse are reported, not raised.
+
+    All files are parsed before any is checked, so that a system card or certification is compared with the
+    framework it names when that framework is among the files.
+    """
     report = CheckReport(standard)
+    documents: list[ParsedDocument] = []
     for path in paths:
         try:
-            document = read_disclosure(path)
+            documents.append(read_disclosure(path))
         except CandorError as exc:
             report.unreadable.append(UnreadableFile(str(path), exc))
-            continue
-        report.checked.append(check_document(document, standard))
+    context = CheckContext.of(document.model for document in documents)
+    report.checked.extend(check_document(document, standard, context) for document in documents)
     return report

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from candor.domain.checks import certification, common, framework, system_card
-from candor.domain.checks.base import Check, CheckParamsError, DisclosureModel, Gap
+from candor.domain.checks.base import Check, CheckContext, CheckParamsError, DisclosureModel, Gap
 
-__all__ = ["CHECKS", "Check", "CheckParamsError", "DisclosureModel", "Gap"]
+__all__ = ["CHECKS", "Check", "CheckContext", "CheckParamsError", "DisclosureModel", "Gap"]
 
 _ALL: tuple[Check[Any, Any], ...] = (
     framework.COVERS_DOMAINS,
@@ -27,9 +27,11 @@ _ALL: tuple[Check[Any, Any], ...] = (
     system_card.CARD_MITIGATES,
     system_card.CARD_CROSSED_RESTRICTED,
     system_card.CARD_THIRD_PARTY,
+    system_card.CARD_COVERS_FRAMEWORK_DOMAINS,
     certification.CERTIFIES_PAST_PERIOD,
     common.FIELD_PRESENT,
     common.CHANGELOG_COVERS_VERSION,
+    common.FRAMEWORK_VERSION_KNOWN,
 )
 
 #: Every check by name.

@@ -6,8 +6,8 @@ check (say, "these risk domains are covered") can serve the framework's tenets a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,6 +30,34 @@ class Gap:
     path: FieldPath
     detail: str | None = None
     hint: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """The other disclosures checked alongside a document, for rules that compare documents.
+
+    A system card names the framework version it applied; when that framework is among the files checked, a rule
+    can hold the card to the domains the framework actually covers. Checks that look at one document ignore it.
+    """
+
+    #: The frameworks checked together, by (developer, version).
+    frameworks: Mapping[tuple[str, str], SecureDevelopmentFramework] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, models: Iterable[DisclosureModel]) -> CheckContext:
+        """The context made by a set of disclosures checked together."""
+        frameworks = {
+            (model.developer, model.version): model for model in models if isinstance(model, SecureDevelopmentFramework)
+        }
+        return cls(frameworks)
+
+    def framework(self, developer: str, version: str) -> SecureDevelopmentFramework | None:
+        """The developer's framework of that version, if it was checked alongside."""
+        return self.frameworks.get((developer, version))
+
+    def has_frameworks_of(self, developer: str) -> bool:
+        """Whether any framework of ``developer`` was checked alongside."""
+        return any(key[0] == developer for key in self.frameworks)
 
 
 class CheckParamsError(Exception):
@@ -65,7 +93,8 @@ class Check(Generic[M, P]):
     #: The model classes ``run`` accepts; ``M`` is one of them or their union.
     reads: tuple[type[DisclosureModel], ...]
     params: type[P]
-    run: Callable[[M, P], Iterator[Gap]]
+    #: The check itself: the document, its settings, and the documents checked alongside it.
+    run: Callable[[M, P, CheckContext], Iterator[Gap]]
     #: Extra load-time validation that needs the kinds a rule applies to (e.g. that a field exists).
     validate_for_kinds: Callable[[P, tuple[str, ...]], None] | None = None
 
@@ -91,8 +120,8 @@ class Check(Generic[M, P]):
             self.validate_for_kinds(params, kinds)
         return params
 
-    def inspect(self, model: DisclosureModel, raw: Mapping[str, Any]) -> Iterator[Gap]:
+    def inspect(self, model: DisclosureModel, raw: Mapping[str, Any], context: CheckContext) -> Iterator[Gap]:
         """The gaps this check finds in ``model`` with the settings ``raw``."""
         if not isinstance(model, self.reads):
             return iter(())
-        return self.run(cast(M, model), self.params.model_validate(raw))
+        return self.run(cast(M, model), self.params.model_validate(raw), context)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from candor.domain.checks.base import Check, Gap, NoParams
+from candor.domain.checks.base import Check, CheckContext, Gap, NoParams
 from candor.domain.documents import Certification
 
 
-def _period_ended(certification: Certification, params: NoParams) -> Iterator[Gap]:
+def _period_ended(certification: Certification, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     if certification.period.end > certification.date:
         yield Gap(
             ("period", "end"),

@@ -8,7 +8,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Field
 
-from candor.domain.checks.base import Check, CheckParamsError, DisclosureModel, Gap, NoParams, Params
+from candor.domain.checks.base import Check, CheckContext, CheckParamsError, DisclosureModel, Gap, NoParams, Params
 from candor.domain.documents import DISCLOSURE_KINDS, Certification, SecureDevelopmentFramework, SystemCard
 
 
@@ -26,7 +26,7 @@ def _field_value(model: BaseModel, dotted: str) -> object:
     return value
 
 
-def _field_present(model: DisclosureModel, params: FieldParams) -> Iterator[Gap]:
+def _field_present(model: DisclosureModel, params: FieldParams, context: CheckContext) -> Iterator[Gap]:
     value = _field_value(model, params.field)
     if value is None or value == [] or value == "":
         yield Gap(tuple(params.field.split(".")), f"{params.field} is not given", hint=f"add {params.field}:")
@@ -62,7 +62,9 @@ FIELD_PRESENT = Check(
 )
 
 
-def _changelog_covers_version(model: SecureDevelopmentFramework | SystemCard, params: NoParams) -> Iterator[Gap]:
+def _changelog_covers_version(
+    model: SecureDevelopmentFramework | SystemCard, params: NoParams, context: CheckContext
+) -> Iterator[Gap]:
     if model.supersedes is None:
         return
     if not any(entry.version == model.version for entry in model.changelog):
@@ -79,4 +81,28 @@ CHANGELOG_COVERS_VERSION = Check(
     reads=(SecureDevelopmentFramework, SystemCard),
     params=NoParams,
     run=_changelog_covers_version,
+)
+
+
+def _framework_version_known(
+    model: SystemCard | Certification, params: NoParams, context: CheckContext
+) -> Iterator[Gap]:
+    if not context.has_frameworks_of(model.developer):
+        return
+    if context.framework(model.developer, model.framework) is None:
+        known = sorted(version for developer, version in context.frameworks if developer == model.developer)
+        yield Gap(
+            ("framework",),
+            f"names framework version {model.framework}, but {model.developer}'s checked frameworks are "
+            f"version {', '.join(known)}",
+            hint="name the version that was applied, or check its file too",
+        )
+
+
+FRAMEWORK_VERSION_KNOWN = Check(
+    name="framework-version-known",
+    summary="when the developer's frameworks are checked alongside, the named framework version is one of them",
+    reads=(SystemCard, Certification),
+    params=NoParams,
+    run=_framework_version_known,
 )

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from candor.domain.checks.base import Check, Gap, NoParams, Params
+from candor.domain.checks.base import Check, CheckContext, Gap, NoParams, Params
 from candor.domain.documents import STRENGTHS, Practice, SecureDevelopmentFramework, Strength, Timing
 from candor.domain.taxonomy import RiskDomainId, risk_domain_title
 
@@ -34,7 +34,7 @@ class DomainFilterParams(Params):
     domains: list[RiskDomainId] | None = None
 
 
-def _covers(framework: SDF, params: DomainsParams) -> Iterator[Gap]:
+def _covers(framework: SDF, params: DomainsParams, context: CheckContext) -> Iterator[Gap]:
     for domain_id in params.domains:
         if framework.domain(domain_id) is None:
             yield Gap(
@@ -57,7 +57,7 @@ class CommittedParams(DomainsParams):
     strength: Strength = "must"
 
 
-def _domains_committed(framework: SDF, params: CommittedParams) -> Iterator[Gap]:
+def _domains_committed(framework: SDF, params: CommittedParams, context: CheckContext) -> Iterator[Gap]:
     for index, domain in enumerate(framework.risk_domains):
         if domain.id in params.domains and not _at_least(domain.strength, params.strength):
             yield Gap(
@@ -80,7 +80,7 @@ class DomainPartParams(DomainFilterParams):
     part: Literal["thresholds", "evaluations", "mitigations", "responses"]
 
 
-def _domain_has_part(framework: SDF, params: DomainPartParams) -> Iterator[Gap]:
+def _domain_has_part(framework: SDF, params: DomainPartParams, context: CheckContext) -> Iterator[Gap]:
     for index, domain in enumerate(framework.risk_domains):
         if params.domains is not None and domain.id not in params.domains:
             continue
@@ -101,7 +101,7 @@ class TimingParams(DomainFilterParams):
     timing: Timing
 
 
-def _domain_evaluated_at(framework: SDF, params: TimingParams) -> Iterator[Gap]:
+def _domain_evaluated_at(framework: SDF, params: TimingParams, context: CheckContext) -> Iterator[Gap]:
     for index, domain in enumerate(framework.risk_domains):
         if params.domains is not None and domain.id not in params.domains:
             continue
@@ -122,7 +122,7 @@ DOMAIN_EVALUATED_AT = Check(
 )
 
 
-def _thresholds_evaluated(framework: SDF, params: NoParams) -> Iterator[Gap]:
+def _thresholds_evaluated(framework: SDF, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     for d_index, domain in enumerate(framework.risk_domains):
         tested = {ref for evaluation in domain.evaluations for ref in evaluation.thresholds}
         for t_index, threshold in enumerate(domain.thresholds):
@@ -143,7 +143,7 @@ THRESHOLDS_EVALUATED = Check(
 )
 
 
-def _third_party_evaluation(framework: SDF, params: NoParams) -> Iterator[Gap]:
+def _third_party_evaluation(framework: SDF, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     if not any(
         evaluation.run_by != "internal" for domain in framework.risk_domains for evaluation in domain.evaluations
     ):
@@ -181,7 +181,7 @@ class PracticeParams(Params):
     strength: Strength = "must"
 
 
-def _practice_commits(framework: SDF, params: PracticeParams) -> Iterator[Gap]:
+def _practice_commits(framework: SDF, params: PracticeParams, context: CheckContext) -> Iterator[Gap]:
     practice = getattr(framework, params.section)
     if practice is None:
         yield Gap((params.section,), f"{params.section} is missing", hint=f"add {params.section}: with a summary")
@@ -218,7 +218,7 @@ def _practice_text(practice: Practice) -> str:
     return " ".join([practice.summary, *(commitment.statement for commitment in practice.commitments)]).lower()
 
 
-def _practice_mentions(framework: SDF, params: MentionParams) -> Iterator[Gap]:
+def _practice_mentions(framework: SDF, params: MentionParams, context: CheckContext) -> Iterator[Gap]:
     practice = getattr(framework, params.section)
     if practice is None or not any(term in _practice_text(practice) for term in params.terms):
         yield Gap(
@@ -245,7 +245,7 @@ def _months_between(earlier: dt.date, later: dt.date) -> int:
     return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
 
 
-def _review_cadence(framework: SDF, params: ReviewParams) -> Iterator[Gap]:
+def _review_cadence(framework: SDF, params: ReviewParams, context: CheckContext) -> Iterator[Gap]:
     review = framework.review
     if review.cadence_months > params.max_months:
         yield Gap(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from candor.domain.checks.base import Check, Gap, NoParams
+from candor.domain.checks.base import Check, CheckContext, Gap, NoParams
 from candor.domain.checks.framework import DomainsParams
 from candor.domain.documents import SystemCard
 from candor.domain.taxonomy import risk_domain_title
 
 
-def _evaluates(card: SystemCard, params: DomainsParams) -> Iterator[Gap]:
+def _evaluates(card: SystemCard, params: DomainsParams, context: CheckContext) -> Iterator[Gap]:
     for domain_id in params.domains:
         if card.evaluation(domain_id) is None:
             yield Gap(
@@ -29,7 +29,7 @@ CARD_EVALUATES = Check(
 )
 
 
-def _mitigates(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+def _mitigates(card: SystemCard, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     for index, evaluation in enumerate(card.evaluations):
         if not card.mitigations_for(evaluation.domain):
             yield Gap(
@@ -48,7 +48,7 @@ CARD_MITIGATES = Check(
 )
 
 
-def _crossed_not_unrestricted(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+def _crossed_not_unrestricted(card: SystemCard, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     if card.deployment.outcome != "deploy":
         return
     for index, evaluation in enumerate(card.evaluations):
@@ -69,7 +69,7 @@ CARD_CROSSED_RESTRICTED = Check(
 )
 
 
-def _third_party_involvement(card: SystemCard, params: NoParams) -> Iterator[Gap]:
+def _third_party_involvement(card: SystemCard, params: NoParams, context: CheckContext) -> Iterator[Gap]:
     if not any(evaluation.third_party for evaluation in card.evaluations):
         yield Gap(
             ("evaluations",),
@@ -84,4 +84,26 @@ CARD_THIRD_PARTY = Check(
     reads=(SystemCard,),
     params=NoParams,
     run=_third_party_involvement,
+)
+
+
+def _covers_framework_domains(card: SystemCard, params: NoParams, context: CheckContext) -> Iterator[Gap]:
+    framework = context.framework(card.developer, card.framework)
+    if framework is None:
+        return
+    for domain in framework.risk_domains:
+        if card.evaluation(domain.id) is None:
+            yield Gap(
+                ("evaluations",),
+                f"framework {framework.version} covers {domain.id}, but the card has no evaluation summary for it",
+                hint=f"add an evaluations entry with domain: {domain.id}",
+            )
+
+
+CARD_COVERS_FRAMEWORK_DOMAINS = Check(
+    name="card-covers-framework-domains",
+    summary="when the framework the card applied is checked alongside, the card evaluates every domain it covers",
+    reads=(SystemCard,),
+    params=NoParams,
+    run=_covers_framework_domains,
 )
