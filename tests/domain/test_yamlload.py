@@ -3,27 +3,49 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from candor.domain.yamlload import dump_yaml, format_path, load_yaml
+from candor.domain.yamlload import (
+    LoadedYaml,
+    _LibyamlStrictLoader,
+    _load,
+    _PythonStrictLoader,
+    dump_yaml,
+    format_path,
+    load_yaml,
+)
 from candor.errors import DocumentError
+from tests.conftest import EXAMPLES
+
+Load = Callable[..., LoadedYaml]
+
+
+@pytest.fixture(params=[_LibyamlStrictLoader, _PythonStrictLoader], ids=["libyaml", "python"])
+def load(request: pytest.FixtureRequest) -> Load:
+    """The strict loader on each parser: libyaml (used where installed) and PyYAML's own (the fallback)."""
+
+    def run(text: str, name: str, line_offset: int = 0) -> LoadedYaml:
+        return _load(request.param, text, name, line_offset)
+
+    return run
 
 
 @pytest.mark.parametrize(
     ("written", "value"),
     [("1e26", 1e26), ("3.1e26", 3.1e26), ("1E25", 1e25), ("-2.5e-3", -2.5e-3), ("6.5e8", 6.5e8), ("0.5", 0.5)],
 )
-def test_compute_figures_read_as_numbers_not_text(written: str, value: float) -> None:
-    loaded = load_yaml(f"training_compute_flop: {written}\n", "facts.yaml")
+def test_compute_figures_read_as_numbers_not_text(load: Load, written: str, value: float) -> None:
+    loaded = load(f"training_compute_flop: {written}\n", "facts.yaml")
     assert loaded.value["training_compute_flop"] == value
     assert isinstance(loaded.value["training_compute_flop"], float)
 
 
-def test_plain_values_keep_their_yaml_types() -> None:
-    loaded = load_yaml("a: 650000000\nb: true\nc: 2025-03-01\nd: null\ne: '1e26'\nf: Acme-3\n", "f.yaml")
+def test_plain_values_keep_their_yaml_types(load: Load) -> None:
+    loaded = load("a: 650000000\nb: true\nc: 2025-03-01\nd: null\ne: '1e26'\nf: Acme-3\n", "f.yaml")
     assert loaded.value == {"a": 650000000, "b": True, "c": dt.date(2025, 3, 1), "d": None, "e": "1e26", "f": "Acme-3"}
 
 
@@ -38,56 +60,56 @@ def test_plain_values_keep_their_yaml_types() -> None:
         "!!map {x: 1}\n",
     ],
 )
-def test_tags_are_refused_so_no_object_can_be_built(text: str) -> None:
+def test_tags_are_refused_so_no_object_can_be_built(load: Load, text: str) -> None:
     with pytest.raises(DocumentError, match=r"YAML tags such as .* are not allowed") as caught:
-        load_yaml(text, "evil.md")
+        load(text, "evil.md")
     assert caught.value.line == 1
 
 
-def test_a_billion_laughs_alias_bomb_is_refused_before_expanding() -> None:
+def test_a_billion_laughs_alias_bomb_is_refused_before_expanding(load: Load) -> None:
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     bomb += "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8))
     with pytest.raises(DocumentError, match=r"YAML anchors \(&a\) are not allowed") as caught:
-        load_yaml(bomb, "bomb.md")
+        load(bomb, "bomb.md")
     assert caught.value.line == 1
 
 
-def test_an_alias_alone_is_refused_as_an_alias() -> None:
+def test_an_alias_alone_is_refused_as_an_alias(load: Load) -> None:
     with pytest.raises(DocumentError, match=r"YAML aliases \(\*name\) are not allowed") as caught:
-        load_yaml("a: 1\nb: *x\n", "alias.md")
+        load("a: 1\nb: *x\n", "alias.md")
     assert caught.value.line == 2
 
 
-def test_a_key_written_twice_is_an_error_naming_both_lines() -> None:
+def test_a_key_written_twice_is_an_error_naming_both_lines(load: Load) -> None:
     with pytest.raises(
         DocumentError, match=r"key 'developer' is written twice in one mapping \(first on line 1\)"
     ) as e:
-        load_yaml("developer: acme-ai\ntitle: x\ndeveloper: other\n", "sdf.md")
+        load("developer: acme-ai\ntitle: x\ndeveloper: other\n", "sdf.md")
     assert e.value.line == 3
 
 
-def test_duplicate_keys_are_found_in_nested_mappings_too() -> None:
+def test_duplicate_keys_are_found_in_nested_mappings_too(load: Load) -> None:
     with pytest.raises(DocumentError, match="key 'id' is written twice") as caught:
-        load_yaml("risk_domains:\n  - id: cyber\n    id: autonomy\n", "sdf.md")
+        load("risk_domains:\n  - id: cyber\n    id: autonomy\n", "sdf.md")
     assert caught.value.line == 3
 
 
-def test_malformed_yaml_names_the_line() -> None:
+def test_malformed_yaml_names_the_line(load: Load) -> None:
     with pytest.raises(DocumentError, match="malformed YAML") as caught:
-        load_yaml("a: 1\nb: [1, 2\nc: 3\n", "bad.md", line_offset=1)
+        load("a: 1\nb: [1, 2\nc: 3\n", "bad.md", line_offset=1)
     assert caught.value.line is not None
     assert caught.value.line >= 2
 
 
-def test_an_unclosed_quote_is_reported_where_it_opens() -> None:
+def test_an_unclosed_quote_is_reported_where_it_opens(load: Load) -> None:
     with pytest.raises(DocumentError, match="quoted scalar") as caught:
-        load_yaml('a: 1\nb: "never closed\nc: 3\nd: 4\n', "bad.md")
+        load('a: 1\nb: "never closed\nc: 3\nd: 4\n', "bad.md")
     assert caught.value.line == 2
 
 
-def test_every_field_path_has_its_line_with_the_offset() -> None:
+def test_every_field_path_has_its_line_with_the_offset(load: Load) -> None:
     text = "kind: system-card\nmodel:\n  name: Acme-3\nevaluations:\n  - domain: cyber\n    results: fine\n"
-    loaded = load_yaml(text, "card.md", line_offset=1)
+    loaded = load(text, "card.md", line_offset=1)
     assert loaded.line_of(("kind",)) == 2
     assert loaded.line_of(("model", "name")) == 4
     assert loaded.line_of(("evaluations", 0)) == 6
@@ -101,8 +123,8 @@ def test_field_paths_are_written_the_way_people_read_them() -> None:
     assert format_path(()) == "(document)"
 
 
-def test_an_empty_document_loads_as_none() -> None:
-    assert load_yaml("# only a comment\n", "empty.md").value is None
+def test_an_empty_document_loads_as_none(load: Load) -> None:
+    assert load("# only a comment\n", "empty.md").value is None
 
 
 # Printable text: YAML itself cannot carry most control characters, and the loader drops a leading BOM.
@@ -127,3 +149,17 @@ _values = st.recursive(
 @given(st.dictionaries(_text, _values, max_size=6))
 def test_what_dump_yaml_writes_loads_back_unchanged(value: dict[str, object]) -> None:
     assert load_yaml(dump_yaml(value), "round.yaml").value == value
+
+
+def test_both_parsers_read_every_example_the_same_way() -> None:
+    for path in sorted(EXAMPLES.glob("*/*.md")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        front = text.split("\n---\n", 1)[0].removeprefix("---\n")
+        outcomes = []
+        for loader in (_LibyamlStrictLoader, _PythonStrictLoader):
+            try:
+                loaded = _load(loader, front, path.name, 1)
+                outcomes.append((loaded.value, loaded.lines))
+            except DocumentError as exc:
+                outcomes.append((exc.line, exc.detail.split(":")[0]))
+        assert outcomes[0] == outcomes[1], path.name

@@ -17,19 +17,24 @@ The result carries a map from field paths to 1-based line numbers, so that every
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import AliasEvent, CollectionStartEvent, Event, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: the pure-Python loader is used
+    CParser = object  # type: ignore[misc,assignment]
 
 from candor.errors import DocumentError
 
@@ -74,34 +79,21 @@ class LoadedYaml:
         return None
 
 
-class _PythonEventParser(Reader, Scanner, Parser):
-    """PyYAML's pure-Python reader, scanner and parser, for installations without libyaml."""
+class _StrictComposer(Composer, SafeConstructor, Resolver):
+    """Composing and constructing that refuse tags and aliases and report duplicate keys.
 
-    def __init__(self, stream: str) -> None:
-        Reader.__init__(self, stream)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-
-
-try:
-    from yaml._yaml import CParser as _EventParser
-except ImportError:  # PyYAML built without libyaml
-    _EventParser = _PythonEventParser  # type: ignore[assignment,misc]
-
-
-class _StrictLoader(_EventParser, Composer, SafeConstructor, Resolver):
-    """A safe loader that refuses tags and aliases and reports duplicate keys.
-
-    Events come from the fastest parser available; composing stays in Python (PyYAML's Composer) so that every
-    event can be checked before it becomes a node.
+    It takes its events from a parser mixed in after it. Composing stays in Python (PyYAML's Composer) so that
+    every event is checked before it becomes a node.
     """
 
-    def __init__(self, stream: str, name: str) -> None:
-        _EventParser.__init__(self, stream)
+    def __init__(self, name: str) -> None:
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
         self.source_name = name
+
+    # Provided by the parser mixed in after this class.
+    peek_event: Callable[[], Event]
 
     # libyaml's parser has its own composer, which would skip the checks in compose_node; use PyYAML's.
     get_single_node = Composer.get_single_node
@@ -149,12 +141,34 @@ class _StrictLoader(_EventParser, Composer, SafeConstructor, Resolver):
         return SafeConstructor.construct_mapping(self, node, deep=deep)
 
 
-# Replace the YAML 1.1 float resolver with the YAML 1.2 one, on our loader only.
-_StrictLoader.yaml_implicit_resolvers = {
+class _PythonStrictLoader(_StrictComposer, Reader, Scanner, Parser):
+    """The strict loader on PyYAML's pure-Python reader, scanner and parser: the reference, and the fallback."""
+
+    def __init__(self, stream: str, name: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _StrictComposer.__init__(self, name)
+
+
+class _LibyamlStrictLoader(_StrictComposer, CParser):
+    """The strict loader on libyaml's parser, which reads a 1 MiB framework several times faster."""
+
+    def __init__(self, stream: str, name: str) -> None:
+        CParser.__init__(self, stream)
+        _StrictComposer.__init__(self, name)
+
+
+_StrictLoader: type[_PythonStrictLoader | _LibyamlStrictLoader] = (
+    _LibyamlStrictLoader if yaml.__with_libyaml__ else _PythonStrictLoader
+)
+
+# Replace the YAML 1.1 float resolver with the YAML 1.2 one, on our loaders only.
+_StrictComposer.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
     for first, resolvers in Resolver.yaml_implicit_resolvers.items()
 }
-_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
+_StrictComposer.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
 
 
 def _walk_lines(node: Node, path: FieldPath) -> Iterator[tuple[FieldPath, int]]:
@@ -177,7 +191,13 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> LoadedYaml:
 
     ``line_offset`` is added to every reported line, for YAML embedded in a larger file.
     """
-    loader = _StrictLoader(text, name)
+    return _load(_StrictLoader, text, name, line_offset)
+
+
+def _load(
+    loader_class: type[_PythonStrictLoader | _LibyamlStrictLoader], text: str, name: str, line_offset: int
+) -> LoadedYaml:
+    loader = loader_class(text, name)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -212,7 +232,7 @@ class _Dumper(yaml.SafeDumper):
     read back as a float, and it never writes anchors or aliases, which the loader refuses.
     """
 
-    yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+    yaml_implicit_resolvers = _StrictComposer.yaml_implicit_resolvers
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
