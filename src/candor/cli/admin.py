@@ -1,4 +1,7 @@
-"""``candor admin``: the registry operator registers developers and their keys, and issues API tokens."""
+"""``candor admin``: the registry operator registers developers and their keys, and issues API tokens.
+
+The store is imported inside the commands, so that the rest of the CLI starts without SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,8 @@ import typer
 
 from candor.cli.db import DataDirOption, open_database
 from candor.domain.developer_keys import key_fingerprint, load_public_key
-from candor.errors import SourceError
-from candor.store.database import session_factory
-from candor.store.developers import Developers
-from candor.store.errors import StoreError
-from candor.store.tables import TokenScope
-from candor.store.tokens import ApiTokens
+from candor.errors import CandorError, SourceError
+from candor.store.vocabulary import TokenScope
 
 admin_app = typer.Typer(help="Operate the registry: developers, keys and API tokens.", no_args_is_help=True)
 developer_app = typer.Typer(help="Register developers and their signing keys.", no_args_is_help=True)
@@ -46,6 +45,9 @@ def add_developer(
     data_dir: DataDirOption = None,
 ) -> None:
     """Register a developer with its first signing key."""
+    from candor.store.database import session_factory
+    from candor.store.developers import Developers
+
     key = load_public_key(str(public_key), _read_public_key_file(public_key))
     with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
         developers = Developers(session)
@@ -62,6 +64,9 @@ def add_key(
     data_dir: DataDirOption = None,
 ) -> None:
     """Register another signing key for a developer, e.g. when rotating keys."""
+    from candor.store.database import session_factory
+    from candor.store.developers import Developers
+
     key = load_public_key(str(public_key), _read_public_key_file(public_key))
     with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
         developers = Developers(session)
@@ -78,8 +83,12 @@ def create_token(
     data_dir: DataDirOption = None,
 ) -> None:
     """Issue an API token. It is shown once, as the last line, and stored only as a hash."""
+    from candor.store.database import session_factory
+    from candor.store.developers import Developers
+    from candor.store.tokens import ApiTokens
+
     if scope is TokenScope.PUBLISH and slug is None:
-        raise StoreError("a publish token needs the developer's SLUG")
+        raise CandorError("a publish token needs the developer's SLUG")
     with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
         developer = Developers(session).get(slug) if slug else None
         token, _ = ApiTokens(session).issue(scope, developer)

@@ -1,26 +1,21 @@
-"""``candor db``: create or upgrade the registry's database, and check it against the models."""
+"""``candor db``: create or upgrade the registry's database, and check it against the models.
+
+SQLAlchemy and Alembic are imported inside the commands, so that the rest of the CLI starts without them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from candor.config import Settings, load_settings
-from candor.store.database import create_database_engine
-from candor.store.errors import StoreError
-from candor.store.migrations import (
-    current_revision,
-    find_drift,
-    head_revision,
-    require_current_schema,
-    upgrade_database,
-)
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from candor.config import Settings
 
 db_app = typer.Typer(help="Create, upgrade and check the registry's database.", no_args_is_help=True)
 
@@ -46,6 +41,13 @@ def open_database(data_dir: Path | None, *, require_current: bool = True) -> Ite
 
     A database that cannot be reached becomes one clear :class:`StoreError` line rather than a traceback.
     """
+    from sqlalchemy.exc import OperationalError
+
+    from candor.config import load_settings
+    from candor.store.database import create_database_engine
+    from candor.store.errors import StoreError
+    from candor.store.migrations import require_current_schema
+
     settings = load_settings(data_dir=data_dir)
     engine = create_database_engine(settings.database_url)
     try:
@@ -62,6 +64,8 @@ def open_database(data_dir: Path | None, *, require_current: bool = True) -> Ite
 @db_app.command("upgrade")
 def upgrade(data_dir: DataDirOption = None) -> None:
     """Create the database, or bring it up to the newest migration."""
+    from candor.store.migrations import current_revision, upgrade_database
+
     with open_database(data_dir, require_current=False) as (_, engine):
         before = current_revision(engine)
         upgrade_database(engine)
@@ -75,6 +79,8 @@ def upgrade(data_dir: DataDirOption = None) -> None:
 @db_app.command("check")
 def check(data_dir: DataDirOption = None) -> None:
     """Compare the database built by the migrations with the models; exit 1 and list any differences."""
+    from candor.store.migrations import find_drift, head_revision
+
     with open_database(data_dir) as (_, engine):
         drift = find_drift(engine)
     if drift:

@@ -9,7 +9,6 @@ an entry counts as integrated once a checkpoint's size covers its index.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +26,22 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.statement import MAX_STATEMENT_BYTES
 from candor.store.columns import UTCDateTime, utc_now
+from candor.store.vocabulary import DeveloperStatus, TokenScope
+
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "ApiToken",
+    "Base",
+    "Checkpoint",
+    "Developer",
+    "DeveloperKey",
+    "DeveloperStatus",
+    "Document",
+    "Finding",
+    "LogEntry",
+    "StatementRecord",
+    "TokenScope",
+]
 
 #: Tables whose rows can be inserted but never updated or deleted.
 APPEND_ONLY_TABLES = ("documents", "statements", "log_entries", "checkpoints")
@@ -45,20 +60,6 @@ class Base(DeclarativeBase):
     """Base class of every table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class DeveloperStatus(StrEnum):
-    """Whether a developer may publish."""
-
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-
-
-class TokenScope(StrEnum):
-    """What an API token allows."""
-
-    PUBLISH = "publish"
-    ADMIN = "admin"
 
 
 class Developer(Base):
