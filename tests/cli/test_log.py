@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 import stat
 import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +21,11 @@ from candor.tlog.proof import parse_tlog_proof
 from tests.conftest import RunCandor
 
 ORIGIN = "example.com/log"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output clean."""
 
 
 @pytest.fixture
@@ -124,4 +133,28 @@ def test_clear_errors_without_tracebacks(log_dir: Path, tmp_path: Path, run_cand
     big = tmp_path / "big"
     big.write_bytes(b"x" * 70_000)
     assert_clean_failure(run_candor("log", "add", str(log_dir), str(big)), "at most 65,535 bytes")
-    assert_clean_failure(run_candor("log", "verify", str(tmp_path), "--vkey", str(log_dir / "log.vkey")), "checkpoint")
+    assert_clean_failure(
+        run_candor("log", "verify", str(tmp_path), "--vkey", str(log_dir / "log.vkey")), "holds no checkpoint"
+    )
+
+
+def test_verify_through_an_http_url(log_dir: Path, tmp_path: Path, run_candor: RunCandor) -> None:
+    lines = tmp_path / "bulk.txt"
+    lines.write_text("".join(f"entry {i}\n" for i in range(300)))
+    run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    run_candor("log", "publish", str(log_dir))
+    handler = functools.partial(QuietHandler, directory=str(log_dir / "log"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = run_candor("log", "verify", url, "--vkey", str(log_dir / "log.vkey"))
+        assert result.returncode == 0, result.stderr
+        assert "300 entries" in result.stdout
+        (log_dir / "log" / "tile" / "entries" / "001.p" / "44").unlink()
+        missing = run_candor("log", "verify", url + "/", "--vkey", str(log_dir / "log.vkey"))
+        assert_clean_failure(missing, "tile/entries/001.p/44: missing from http://127.0.0.1:")
+    finally:
+        server.shutdown()
+        server.server_close()

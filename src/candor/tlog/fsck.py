@@ -82,7 +82,7 @@ def _fetch(fetcher: TileFetcher, name: str) -> bytes:
     try:
         return fetcher.fetch(name)
     except TileError as exc:
-        raise FsckError(name, "cannot be read", index=None) from exc
+        raise FsckError(name, exc.message.removeprefix(f"{name}: ")) from None
 
 
 def _stale_partials(fetcher: TileFetcher, size: int) -> dict[tuple[int, int], list[int]]:
