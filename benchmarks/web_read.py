@@ -37,6 +37,7 @@ from candor.config import load_settings  # noqa: E402
 from candor.store.database import create_database_engine, session_factory  # noqa: E402
 from candor.store.migrations import upgrade_database  # noqa: E402
 from candor.tlog.log import LocalLog  # noqa: E402
+from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 
 
 def fill(data_dir: Path, developers: int, versions: int) -> dict[str, str]:
@@ -72,7 +73,7 @@ def fill(data_dir: Path, developers: int, versions: int) -> dict[str, str]:
         "home": "/",
         "developer": f"/developers/{middle}",
         "document (with diff)": f"/statements/{last_index}",
-        "tile": "/log/tile/0/000",
+        "tile": "/log/" + (tile_path(0, 0) if total >= TILE_WIDTH else tile_path(0, 0, total)),
         "api statements": "/api/v1/statements?per_page=20",
     }
 

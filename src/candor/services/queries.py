@@ -118,6 +118,9 @@ class RegistryQueries:
         self._log_dir = log_dir
         # The bytes behind a digest never change, so neither does what they parse to.
         self._parsed_by_digest: OrderedDict[str, ParsedBody] = OrderedDict()
+        # Built once: constructing a select (and its aliases) costs more than running it on a small page.
+        self._summary_select = self._summaries()
+        self._developer_select = self._developer_rows()
 
     # --- statements ------------------------------------------------------------------------------------------
 
@@ -175,7 +178,7 @@ class RegistryQueries:
         return [self._summary(row) for row in session.execute(query).all()]
 
     def _one(self, session: Session, condition: Any, missing: str) -> StatementSummary:
-        row = session.execute(self._summaries().where(condition)).first()
+        row = session.execute(self._summary_select.where(condition)).first()
         if row is None:
             raise NotFoundError(missing)
         return self._summary(row)
@@ -192,7 +195,7 @@ class RegistryQueries:
         self, session: Session, number: int, size: int, developer_id: int | None, kind: str | None = None
     ) -> Page[StatementSummary]:
         number, size = clamp_page(number, size)
-        query = self._summaries()
+        query = self._summary_select
         count = select(func.count()).select_from(StatementRecord)
         if developer_id is not None:
             query = query.where(StatementRecord.developer_id == developer_id)
@@ -267,13 +270,13 @@ class RegistryQueries:
             return self._developers(session, number, size)
 
     @staticmethod
-    def _developer_rows(condition: Any = None) -> Select[*tuple[Any, ...]]:
+    def _developer_rows() -> Select[*tuple[Any, ...]]:
         counts = (
             select(StatementRecord.developer_id, func.count().label("statements"))
             .group_by(StatementRecord.developer_id)
             .subquery()
         )
-        query = select(
+        return select(
             Developer.slug,
             Developer.legal_name,
             Developer.website_domain,
@@ -281,13 +284,12 @@ class RegistryQueries:
             Developer.registered_at,
             func.coalesce(counts.c.statements, 0),
         ).outerjoin(counts, counts.c.developer_id == Developer.id)
-        return query if condition is None else query.where(condition)
 
     def _developers(self, session: Session, number: int, size: int) -> Page[DeveloperSummary]:
         number, size = clamp_page(number, size)
         total = session.scalar(select(func.count()).select_from(Developer)) or 0
         rows = session.execute(
-            self._developer_rows().order_by(Developer.slug).offset((number - 1) * size).limit(size)
+            self._developer_select.order_by(Developer.slug).offset((number - 1) * size).limit(size)
         ).all()
         return Page([DeveloperSummary(*row) for row in rows], number, size, total)
 
@@ -297,7 +299,7 @@ class RegistryQueries:
             return self._developer_summary(session, slug)
 
     def _developer_summary(self, session: Session, slug: str) -> DeveloperSummary:
-        row = session.execute(self._developer_rows(Developer.slug == slug)).first()
+        row = session.execute(self._developer_select.where(Developer.slug == slug)).first()
         if row is None:
             raise NotFoundError(f"no developer {slug!r} is registered")
         return DeveloperSummary(*row)
@@ -310,9 +312,9 @@ class RegistryQueries:
             # What is current is decided per series, from each series' statements and the withdrawals.
             everything = self._list(
                 session,
-                self._summaries()
-                .where(StatementRecord.developer_id == developer_id, StatementRecord.kind != _WITHDRAWAL)
-                .order_by(StatementRecord.log_index.desc()),
+                self._summary_select.where(
+                    StatementRecord.developer_id == developer_id, StatementRecord.kind != _WITHDRAWAL
+                ).order_by(StatementRecord.log_index.desc()),
             )
             history = self._statements(session, number, size, developer_id)
         current = _current_by_series(everything)
@@ -350,19 +352,17 @@ class RegistryQueries:
             developer_id = self._developer_id(session, statement.developer_slug)
             versions = self._list(
                 session,
-                self._summaries()
-                .where(
+                self._summary_select.where(
                     StatementRecord.developer_id == developer_id,
                     StatementRecord.kind == statement.kind,
                     StatementRecord.series == statement.series,
-                )
-                .order_by(StatementRecord.log_index.desc()),
+                ).order_by(StatementRecord.log_index.desc()),
             )
             findings = self._findings(session, log_index)
             target = None
             if statement.target_sha256 is not None:
                 row = session.execute(
-                    self._summaries().where(StatementRecord.statement_sha256 == statement.target_sha256)
+                    self._summary_select.where(StatementRecord.statement_sha256 == statement.target_sha256)
                 ).first()
                 target = None if row is None else self._summary(row)
             checkpoint = self._checkpoint(session)
@@ -394,9 +394,9 @@ class RegistryQueries:
         with self._sessions() as session:
             frameworks = self._list(
                 session,
-                self._summaries()
-                .where(StatementRecord.kind == KIND_FRAMEWORK)
-                .order_by(StatementRecord.log_index.desc()),
+                self._summary_select.where(StatementRecord.kind == KIND_FRAMEWORK).order_by(
+                    StatementRecord.log_index.desc()
+                ),
             )
             current = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
             parsed = {s.developer_slug: self._parsed(session, s.document_sha256 or "") for s in current}
@@ -420,7 +420,7 @@ class RegistryQueries:
         with self._sessions() as session:
             developers = self._developers(session, number, size)
             latest = self._list(
-                session, self._summaries().order_by(StatementRecord.log_index.desc()).limit(LATEST_ON_HOME)
+                session, self._summary_select.order_by(StatementRecord.log_index.desc()).limit(LATEST_ON_HOME)
             )
             last_index = session.scalar(select(func.max(LogEntry.log_index)))
             checkpoint = self._checkpoint(session)

@@ -1,4 +1,8 @@
-"""What routes take from the app: the read-side queries, the templates and the Markdown renderer."""
+"""What routes take from the app: the read-side queries, the templates and the Markdown renderer.
+
+The providers are ``async`` although they only read app state: FastAPI runs a plain ``def`` dependency in its
+thread pool, and a thread hop per dependency costs more than the page itself.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from candor.services.queries import MAX_PAGE_SIZE, RegistryQueries
 from candor.web.markdown import DocumentRenderer
 
 
-def queries(request: Request) -> RegistryQueries:
+async def queries(request: Request) -> RegistryQueries:
     registry: RegistryQueries = request.app.state.queries
     return registry
 
 
-def templates(request: Request) -> Jinja2Templates:
+async def templates(request: Request) -> Jinja2Templates:
     found: Jinja2Templates = request.app.state.templates
     return found
 
 
-def renderer(request: Request) -> DocumentRenderer:
+async def renderer(request: Request) -> DocumentRenderer:
     found: DocumentRenderer = request.app.state.renderer
     return found
 

@@ -1,15 +1,26 @@
-"""``/api/v1/statements``: published statements, their findings and their inclusion proofs.
+"""``/api/v1/statements``: publishing, published statements, their findings and their inclusion proofs.
 
-Publishing (``POST /api/v1/statements``) belongs here too, beside the reads: add it to :func:`build_router`.
+The router's lifespan starts the registry log's background integrator (see :mod:`candor.services.integration`),
+so that whoever serves this API also signs checkpoints over what it accepts.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from candor.web.api.models import FindingOut, InclusionProofOut, PageOut, StatementOut, page_out
+from candor.web.api.publishing import (
+    PUBLISH_RESPONSES,
+    Authorization,
+    PublicationIn,
+    PublishedOut,
+    publish_statement,
+    registry_log_lifespan,
+    statement_ids,
+    tlog_proof_text,
+)
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES
 
@@ -25,7 +36,29 @@ DeveloperSlug = Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$", descri
 
 
 def build_router() -> APIRouter:
-    router = APIRouter(prefix="/statements", tags=["statements"], responses=ERROR_RESPONSES)
+    router = APIRouter(
+        prefix="/statements", tags=["statements"], responses=ERROR_RESPONSES, lifespan=registry_log_lifespan
+    )
+
+    @router.post("", status_code=201, responses=PUBLISH_RESPONSES, summary="Publish a signed statement")
+    def publish(
+        publication: PublicationIn, request: Request, response: Response, authorization: Authorization = None
+    ) -> PublishedOut:
+        """Publish a statement signed by the developer, with its document: 201 when new, 200 when published before."""
+        return publish_statement(request, response, publication, authorization)
+
+    @router.get("/by-document/{sha256}", summary="The statements that publish a document, by its SHA-256")
+    def by_document(sha256: StatementId, request: Request, registry: Queries) -> list[StatementOut]:
+        return [StatementOut.of(registry.statement_by_digest(digest)) for digest in statement_ids(request, sha256)]
+
+    @router.get(
+        "/{statement_id}/tlog-proof",
+        response_class=Response,
+        summary="The statement's c2sp.org/tlog-proof, with the statement and its signature",
+        responses={200: {"content": {"text/plain": {}}, "description": "A tlog-proof file."}},
+    )
+    def get_tlog_proof(statement_id: StatementId, request: Request, registry: Queries) -> Response:
+        return Response(tlog_proof_text(request, registry, statement_id), media_type="text/plain; charset=utf-8")
 
     @router.get("", summary="Published statements, newest first")
     def list_statements(

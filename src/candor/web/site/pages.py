@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.standards import StandardCatalogue, StandardError
 from candor.web.deps import PageNumber, Queries, Renderer, Templates
 from candor.web.log import LogFiles
+from candor.web.site.fragments import DiffFragments
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1)]
@@ -48,12 +49,17 @@ def build_router() -> APIRouter:
         log_index: LogIndex, request: Request, registry: Queries, templates: Templates, renderer: Renderer
     ) -> HTMLResponse:
         view = registry.document(log_index)
+        diff = None
+        if view.changes is not None and view.statement.document_sha256:
+            fragments: DiffFragments = request.app.state.diff_fragments
+            diff = fragments.render(view.changes, view.statement.document_sha256)
         return render(
             templates,
             request,
             "document.html",
             view=view,
             body=renderer.render(view.body) if view.body else None,
+            diff=diff,
             registry_url=registry_url(request),
         )
 

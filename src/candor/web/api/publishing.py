@@ -1,0 +1,159 @@
+"""What ``POST /api/v1/statements`` and the tlog-proof route need: bodies, the publisher, and the integrator.
+
+The publisher and the registry log are built once per app, from ``app.state.settings`` and ``app.state.sessions``,
+on first use; the integrator thread runs for the app's lifetime (started by the statements router's lifespan).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Request, Response
+from pydantic import BaseModel, Field
+
+from candor.config import Settings
+from candor.domain.standards import DEFAULT_STANDARD, load_standard
+from candor.errors import CandorError
+from candor.services.evidence import statement_evidence, statements_of_document
+from candor.services.integration import Integrator, RegistryLog
+from candor.services.publishing import Publication, Publisher, UnauthenticatedError
+from candor.services.queries import RegistryQueries
+from candor.tlog.proof import format_tlog_proof
+from candor.web.errors import ErrorEnvelope
+
+#: ``Authorization: Bearer <token>``.
+Authorization = Annotated[str | None, Header(description="Bearer token of the publishing developer.")]
+
+PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Published before: the existing entry."},
+    **{
+        status: {"model": ErrorEnvelope, "description": description}
+        for status, description in (
+            (401, "Missing, unknown or revoked token."),
+            (403, "The token or key may not publish this statement."),
+            (409, "The statement breaks the series' version rules."),
+            (413, "The document or request is too large."),
+            (422, "A malformed statement, or a document that does not parse or match it."),
+        )
+    },
+}
+
+_BUILD_LOCK = threading.Lock()
+
+
+class BadEncodingError(CandorError):
+    """A request field that is not valid base64."""
+
+    http_status = 422
+    error_code = "invalid_request"
+
+
+class PublicationIn(BaseModel):
+    """A statement signed by the developer, and the document it names."""
+
+    statement: str = Field(description="The canonical (RFC 8785) statement bytes, base64.", max_length=32 * 1024)
+    signature: str = Field(description="The developer's Ed25519 signature over those bytes, base64.", max_length=200)
+    document: str | None = Field(default=None, description="The document bytes, base64; none for a withdrawal.")
+
+
+class PublishedOut(BaseModel):
+    """Where the statement sits in the log. The inclusion proof follows within a second, at ``proof_url``."""
+
+    id: str = Field(description="SHA-256 (hex) of the statement's canonical bytes.")
+    log_index: int
+    leaf_hash: str = Field(description="RFC 6962 leaf hash of the entry, hex.")
+    developer: str
+    kind: str
+    version: str
+    created: bool = Field(description="False when the same statement or document was published before.")
+    url: str = Field(description="The statement's page on the registry's website.")
+    proof_url: str = Field(description="Its c2sp.org/tlog-proof, once integrated.")
+
+
+def _decode(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise BadEncodingError(f"{field}: not valid base64") from exc
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
+    with _BUILD_LOCK:
+        if getattr(app.state, "publisher", None) is None:
+            settings: Settings = app.state.settings
+            standard = load_standard(DEFAULT_STANDARD)
+            app.state.publisher = Publisher(
+                app.state.sessions, standard, max_document_bytes=settings.max_document_bytes
+            )
+            app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin)
+    return app.state.publisher, app.state.registry_log
+
+
+def publish_statement(
+    request: Request, response: Response, publication: PublicationIn, authorization: str | None
+) -> PublishedOut:
+    """Publish, wake the integrator, and describe the entry (201 when new, 200 when it existed)."""
+    token = _bearer(authorization)
+    publisher, _ = _state(request.app)
+    document = None if publication.document is None else _decode(publication.document, "document")
+    entry = publisher.publish(
+        token,
+        Publication(_decode(publication.statement, "statement"), _decode(publication.signature, "signature"), document),
+    )
+    integrator: Integrator | None = getattr(request.app.state, "integrator", None)
+    if integrator is not None:
+        integrator.wake()
+    if not entry.created:
+        response.status_code = 200
+    base = str(request.base_url).rstrip("/")
+    return PublishedOut(
+        id=entry.statement_sha256,
+        log_index=entry.log_index,
+        leaf_hash=entry.leaf_hash.hex(),
+        developer=entry.developer,
+        kind=entry.kind,
+        version=entry.version,
+        created=entry.created,
+        url=f"{base}/statements/{entry.log_index}",
+        proof_url=f"{base}/api/v1/statements/{entry.statement_sha256}/tlog-proof",
+    )
+
+
+def statement_ids(request: Request, document_sha256: str) -> list[str]:
+    """The digests of the statements publishing a document."""
+    return statements_of_document(request.app.state.sessions, document_sha256)
+
+
+def tlog_proof_text(request: Request, registry: RegistryQueries, statement_sha256: str) -> str:
+    """The statement's tlog-proof against the latest checkpoint, its evidence in the extra line."""
+    log_index, evidence = statement_evidence(request.app.state.sessions, statement_sha256)
+    proof = registry.inclusion_proof(log_index)
+    return format_tlog_proof(log_index, proof.hashes, proof.checkpoint.encode("utf-8"), extra=evidence.to_extra())
+
+
+@asynccontextmanager
+async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Integrate the log in the background while the app serves."""
+    _, log = _state(app)
+    integrator = Integrator(log)
+    app.state.integrator = integrator
+    integrator.start()
+    try:
+        yield
+    finally:
+        app.state.integrator = None
+        integrator.stop()
