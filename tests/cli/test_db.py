@@ -8,8 +8,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from candor.domain.developer_keys import generate_private_key, private_key_pem, public_key_pem
 from candor.store.database import create_database_engine
+from candor.store.migrations import upgrade_database
 from tests.conftest import RunCandor
+
+
+@pytest.fixture
+def migrated_registry_env(registry_env: str, tmp_path: Path) -> str:
+    """A migrated database for the admin commands, and a key pair at tmp_path/acme and tmp_path/acme.pub.
+
+    Both are made in-process: ``db upgrade`` and ``keygen`` have their own tests, and each child process costs.
+    """
+    engine = create_database_engine(registry_env)
+    upgrade_database(engine)
+    engine.dispose()
+    private_key = generate_private_key()
+    (tmp_path / "acme").write_bytes(private_key_pem(private_key))
+    (tmp_path / "acme.pub").write_bytes(public_key_pem(private_key.public_key()))
+    return registry_env
 
 
 @pytest.fixture
@@ -76,10 +93,8 @@ def test_an_unreachable_database_is_one_clear_line(run_candor: RunCandor, monkey
 
 
 def test_admin_registers_a_developer_and_issues_a_token(
-    run_candor: RunCandor, registry_env: str, tmp_path: Path
+    run_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
 ) -> None:
-    assert run_candor("db", "upgrade").returncode == 0
-    assert run_candor("keygen", str(tmp_path / "acme")).returncode == 0
     added = run_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme AI Inc.", "--domain", "acme.example",
         "--public-key", str(tmp_path / "acme.pub"),
@@ -90,7 +105,7 @@ def test_admin_registers_a_developer_and_issues_a_token(
     token = issued.stdout.strip().splitlines()[-1]
     assert token.startswith("candor_")
 
-    engine = create_database_engine(registry_env)
+    engine = create_database_engine(migrated_registry_env)
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT token_sha256 FROM api_tokens")).scalar_one()
         slug = connection.execute(text("SELECT slug FROM developers")).scalar_one()
@@ -100,10 +115,8 @@ def test_admin_registers_a_developer_and_issues_a_token(
 
 
 def test_admin_refuses_a_private_key_and_an_unknown_developer(
-    run_candor: RunCandor, registry_env: str, tmp_path: Path
+    run_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
 ) -> None:
-    assert run_candor("db", "upgrade").returncode == 0
-    assert run_candor("keygen", str(tmp_path / "acme")).returncode == 0
     leaked = run_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme", "--domain", "acme.example",
         "--public-key", str(tmp_path / "acme"),
