@@ -60,6 +60,13 @@ def _no_progress(done: int, total: int) -> None:
 def fsck(location: str | Path, verifier: Verifier, progress: Progress = _no_progress) -> FsckReport:
     """Check the log at a directory or an HTTP base URL against the log's verifier key."""
     fetcher = open_fetcher(location)
+    try:
+        return _fsck(fetcher, verifier, progress)
+    finally:
+        fetcher.close()
+
+
+def _fsck(fetcher: TileFetcher, verifier: Verifier, progress: Progress) -> FsckReport:
     note = _fetch(fetcher, CHECKPOINT_NAME)
     try:
         checkpoint = open_checkpoint(note, verifier)
@@ -111,6 +118,8 @@ def _stale_partials(fetcher: TileFetcher, size: int) -> dict[tuple[int, int], li
 
 
 class _Check:
+    """One pass over a log, level by level, remembering what the later checks need."""
+
     def __init__(
         self, fetcher: TileFetcher, size: int, stale: dict[tuple[int, int], list[int]], progress: Progress
     ) -> None:

@@ -38,6 +38,8 @@ class TileFetcher(Protocol):
 
     def fetch(self, name: str) -> bytes: ...
 
+    def close(self) -> None: ...
+
 
 class DirectoryFetcher:
     """A log laid out in a local directory."""
@@ -53,6 +55,9 @@ class DirectoryFetcher:
             raise TileError(f"{name}: missing from {self.location}") from None
         except OSError as exc:
             raise TileError(f"{name}: cannot be read from {self.location}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        """Nothing to release for a directory."""
 
 
 class HttpFetcher:
