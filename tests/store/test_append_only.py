@@ -7,6 +7,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.store.database import create_database_engine, session_factory
+from candor.store.migrations import upgrade_database
 from candor.store.tables import APPEND_ONLY_TABLES
 from tests.store.registry_rows import publish_framework
 
@@ -54,11 +56,16 @@ def test_deleting_a_checkpoint_is_rejected(published: Engine) -> None:
     attempt(published, "DELETE FROM checkpoints")
 
 
-def test_truncating_published_history_is_rejected_on_postgresql(published: Engine) -> None:
-    if published.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE; its DELETE trigger covers the same attack")
-    for table in APPEND_ONLY_TABLES:
-        attempt(published, f"TRUNCATE {table} CASCADE")
+def test_truncating_published_history_is_rejected_on_postgresql(postgres_schema_url: str) -> None:
+    # SQLite has no TRUNCATE (its DELETE trigger covers the same attack); PostgreSQL needs its own trigger.
+    engine = create_database_engine(postgres_schema_url)
+    upgrade_database(engine)
+    publish_framework(session_factory(engine))
+    try:
+        for table in APPEND_ONLY_TABLES:
+            attempt(engine, f"TRUNCATE {table} CASCADE")
+    finally:
+        engine.dispose()
 
 
 def test_history_is_intact_after_the_attempts(published: Engine) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.config import sqlite_url
+from candor.store.database import create_database_engine, session_factory
 from candor.store.errors import ConflictError
 from candor.store.log import (
     LogLockError,
@@ -20,6 +23,7 @@ from candor.store.log import (
     next_log_index,
     record_checkpoint,
 )
+from candor.store.migrations import upgrade_database
 from candor.tlog.merkle import leaf_hash
 from tests.store.log_appender import append_entries
 
@@ -64,13 +68,17 @@ def test_a_failed_transaction_leaves_no_gap(sessions: sessionmaker[Session]) -> 
         assert append_log_entry(session, b"kept").log_index == 0
 
 
-def test_on_sqlite_the_lock_must_come_first(sessions: sessionmaker[Session], migrated_engine: Engine) -> None:
-    if migrated_engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's advisory lock can be taken at any point of a transaction")
-    with sessions.begin() as session:
-        log_size(session)
-        with pytest.raises(LogLockError, match="before any other query"), log_append_lock(session):
-            pass
+def test_on_sqlite_the_lock_must_come_first(tmp_path: Path) -> None:
+    # PostgreSQL's advisory lock can be taken at any point of a transaction; SQLite's write lock cannot.
+    engine = create_database_engine(sqlite_url(tmp_path / "candor.sqlite3"))
+    upgrade_database(engine)
+    try:
+        with session_factory(engine).begin() as session:
+            log_size(session)
+            with pytest.raises(LogLockError, match="before any other query"), log_append_lock(session):
+                pass
+    finally:
+        engine.dispose()
 
 
 def test_parallel_processes_get_unique_dense_indexes(database_url: str, migrated_engine: Engine) -> None:
