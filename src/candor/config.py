@@ -40,9 +40,16 @@ class Settings(BaseSettings):
         default=MAX_STATEMENT_BYTES, gt=0, le=MAX_STATEMENT_BYTES, description="Largest canonical statement accepted."
     )
     max_request_bytes: int = Field(
-        default=MAX_DOCUMENT_BYTES + 256 * 1024,
+        # A publication carries the document in base64, which is 4/3 of its size.
+        default=(MAX_DOCUMENT_BYTES + 2) // 3 * 4 + 256 * 1024,
         gt=0,
-        description="Largest request body: a document plus its statement, signature and envelope.",
+        description="Largest request body: a base64 document plus its statement, signature and envelope.",
+    )
+    log_origin: str = Field(
+        default="candor.example/registry",
+        min_length=1,
+        pattern=r"^[^\s+]+$",
+        description="The registry log's origin: the first line of its checkpoints and the name of its key.",
     )
 
     @model_validator(mode="after")

@@ -7,6 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from candor.config import load_settings
+
+from candor.config import load_settings
 from tests.web.conftest import Served
 
 
@@ -62,7 +65,7 @@ def test_invalid_parameters_are_422_with_detail(served: Served, path: str) -> No
 
 
 def test_oversized_body_is_413_in_the_same_shape(served: Served) -> None:
-    too_big = b"x" * (5 * 1024 * 1024 + 256 * 1024 + 1)
+    too_big = b"x" * (load_settings().max_request_bytes + 1)
     _error(served.client.post("/api/v1/statements", content=too_big), 413, "request_too_large")
 
 

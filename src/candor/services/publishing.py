@@ -1,0 +1,362 @@
+"""The publish use case: a developer's signed statement and document in, one new log entry out.
+
+The checks run in the order the registry promises, so that the first thing wrong is the thing reported:
+
+1. the bearer token: known, unrevoked, of publish scope, and acting for the statement's developer;
+2. the developer's signature over the statement, against a registered key that is not revoked;
+3. the document: its SHA-256 is the one the statement names, it parses, and its front matter agrees with the
+   statement (developer, kind, version, series);
+4. the series rules: versions increase, ``supersedes`` names the current version, and the same document again
+   returns the entry already published; a withdrawal or correction names an earlier statement of the same
+   developer.
+
+Parsing and the standards run outside any transaction. Then ONE transaction, holding the log's append lock, stores
+the document, the statement, its log entry and its findings; the index is allocated inside that lock, so indexes
+are unique and dense however many server processes publish at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.domain.developer_keys import public_key_from_raw
+from candor.domain.documents import SystemCard
+from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.standards import Finding, RulePack, run_standard
+from candor.domain.statement import (
+    KINDS_WITH_TARGET,
+    SignatureError,
+    Statement,
+    StatementKind,
+    parse_statement,
+    verify_statement_signature,
+)
+from candor.errors import CandorError
+from candor.store.developers import Developers
+from candor.store.documents import Documents
+from candor.store.errors import ConflictError
+from candor.store.log import append_log_entry, log_append_lock
+from candor.store.statements import Statements
+from candor.store.tables import Developer, DeveloperKey, DeveloperStatus, StatementRecord, TokenScope
+from candor.store.tokens import ApiTokens
+
+
+class PublishError(CandorError):
+    """A publication the registry refuses; ``http_status`` says how the API reports it."""
+
+    http_status = 422
+
+
+class UnauthenticatedError(PublishError):
+    """No token, or one the registry does not know (or has revoked)."""
+
+    http_status = 401
+    error_code = "unauthorized"
+
+
+class ForbiddenError(PublishError):
+    """A token or key that may not publish this statement."""
+
+    http_status = 403
+    error_code = "forbidden"
+
+
+class DocumentTooLargeError(PublishError):
+    """A document over the registry's size limit."""
+
+    http_status = 413
+    error_code = "request_too_large"
+
+
+class VersionConflictError(ConflictError):
+    """A statement that breaks the series rules: an old version, or a supersedes that is not current."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the developer sends: the canonical statement, its signature, and the document bytes."""
+
+    statement_bytes: bytes
+    signature: bytes
+    document: bytes | None
+
+
+@dataclass(frozen=True)
+class PublishedEntry:
+    """Where the registry recorded a statement; ``created`` is False when it had been published before."""
+
+    statement_sha256: str
+    log_index: int
+    leaf_hash: bytes
+    developer: str
+    kind: str
+    version: str
+    created: bool
+
+
+def series_of(model: object) -> str | None:
+    """The series a disclosure belongs to: a system card's model name; None for a developer's single framework."""
+    return model.model.name if isinstance(model, SystemCard) else None
+
+
+def statement_for_document(parsed: ParsedDocument, raw: bytes, issued_at: datetime) -> Statement:
+    """The statement a developer signs to publish ``raw``, read from its front matter."""
+    model = parsed.model
+    return Statement(
+        developer=model.developer,
+        kind=StatementKind(model.kind),
+        series=series_of(model),
+        version=model.version,
+        document_sha256=hashlib.sha256(raw).hexdigest(),
+        supersedes=model.supersedes,
+        issued_at=issued_at,
+    )
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key under which "2.0" > "1.10" > "1.9" > "1.0": digit runs compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|[^\d.]+", version))
+
+
+class Publisher:
+    """Publishes statements into the registry whose sessions it holds, checking them against ``standard``."""
+
+    def __init__(self, sessions: sessionmaker[Session], standard: RulePack, *, max_document_bytes: int) -> None:
+        self.sessions = sessions
+        self.standard = standard
+        self.max_document_bytes = max_document_bytes
+
+    def publish(self, token: str | None, publication: Publication) -> PublishedEntry:
+        """Check ``publication`` and record it, or return the entry that already records it."""
+        statement = parse_statement(publication.statement_bytes)
+        with self.sessions.begin() as session:
+            self._authorise(session, token, statement)
+            self._signing_key(session, statement, publication)
+        parsed = self._check_document(statement, publication.document)
+        findings = run_standard(self.standard, parsed) if parsed is not None else []
+        with self.sessions.begin() as session, log_append_lock(session):
+            # Checked again under the lock: a key revoked in the meantime must not sign anything new.
+            key = self._signing_key(session, statement, publication)
+            existing = self._check_series(session, statement, parsed.model.kind if parsed else None)
+            if existing is not None:
+                return _entry(existing, created=False)
+            record = self._record(session, statement, publication, key, findings)
+            return _entry(record, created=True)
+
+    # -- 1. the token ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _authorise(session: Session, token: str | None, statement: Statement) -> None:
+        if not token:
+            raise UnauthenticatedError("publishing needs a bearer token", hint="Authorization: Bearer <token>")
+        row = ApiTokens(session).authenticate(token)
+        if row is None:
+            raise UnauthenticatedError("the bearer token is unknown or revoked")
+        if row.scope != TokenScope.PUBLISH.value or row.developer is None:
+            raise ForbiddenError(f"a {row.scope} token cannot publish; use a publish token of the developer")
+        if row.developer.slug != statement.developer:
+            raise ForbiddenError(
+                f"this token publishes for {row.developer.slug}, not for {statement.developer}",
+                hint="one developer can never publish as another",
+            )
+        if row.developer.status != DeveloperStatus.ACTIVE.value:
+            raise ForbiddenError(f"developer {row.developer.slug} is {row.developer.status} and cannot publish")
+
+    # -- 2. the signature -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _signing_key(session: Session, statement: Statement, publication: Publication) -> DeveloperKey:
+        developers = Developers(session)
+        developer = developers.get(statement.developer)
+        keys = developers.keys_valid_at(developer, datetime.now(UTC))
+        for key in keys:
+            try:
+                verify_statement_signature(
+                    publication.statement_bytes, publication.signature, public_key_from_raw(key.public_key)
+                )
+            except SignatureError:
+                continue
+            return key
+        if not keys:
+            raise ForbiddenError(f"developer {developer.slug} has no registered key that is in force")
+        raise ForbiddenError(
+            f"the statement's signature does not verify against any unrevoked key of {developer.slug}",
+            hint="sign with the private key whose public key the registry holds",
+        )
+
+    # -- 3. the document ------------------------------------------------------------------------------------------
+
+    def _check_document(self, statement: Statement, document: bytes | None) -> ParsedDocument | None:
+        if statement.document_sha256 is None:
+            if document:
+                raise PublishError("a withdrawal carries no document; send the statement alone")
+            return None
+        if document is None:
+            raise PublishError(f"the statement names document {statement.document_sha256}, but none was sent")
+        if len(document) > self.max_document_bytes:
+            raise DocumentTooLargeError(
+                f"document is {len(document):,} bytes, over the limit of {self.max_document_bytes:,} bytes"
+            )
+        actual = hashlib.sha256(document).hexdigest()
+        if actual != statement.document_sha256:
+            raise PublishError(
+                f"the document's SHA-256 is {actual}, but the statement names {statement.document_sha256}"
+            )
+        name = f"{statement.developer}/{statement.kind.value}/{statement.version}"
+        parsed = parse_bytes(name, document)
+        _front_matter_agrees(parsed, statement)
+        return parsed
+
+    # -- 4. the series ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_series(session: Session, statement: Statement, document_kind: str | None) -> StatementRecord | None:
+        """The statement already recording this publication, if any; raises if it breaks the series rules."""
+        statements = Statements(session)
+        same = statements.find(statement.digest())
+        if same is not None:
+            return same
+        developer = Developers(session).get(statement.developer)
+        if statement.kind in KINDS_WITH_TARGET:
+            return _check_target(statements, developer, statement, document_kind)
+        series = statements.series(developer, statement.kind.value, statement.series)
+        for earlier in series:
+            if earlier.version == statement.version:
+                if earlier.document_sha256 == statement.document_sha256:
+                    return earlier
+                raise VersionConflictError(
+                    f"version {statement.version} of {_series_name(statement)} is already published "
+                    "with a different document",
+                    hint="give the new document a higher version",
+                )
+        if series:
+            newest = max(series, key=lambda record: version_key(record.version))
+            if version_key(statement.version) <= version_key(newest.version):
+                raise VersionConflictError(
+                    f"version {statement.version} of {_series_name(statement)} does not increase on "
+                    f"{newest.version}, already published"
+                )
+        current = _current(statements, series)
+        if statement.supersedes != (current.version if current else None):
+            if current is None:
+                raise VersionConflictError(
+                    f"supersedes {statement.supersedes} names no current version of {_series_name(statement)}",
+                    hint="the first published version supersedes nothing",
+                )
+            raise VersionConflictError(
+                f"{_series_name(statement)} version {statement.version} must supersede the current version "
+                f"{current.version}, not {statement.supersedes}"
+            )
+        return None
+
+    def _record(
+        self,
+        session: Session,
+        statement: Statement,
+        publication: Publication,
+        key: DeveloperKey,
+        findings: Sequence[Finding],
+    ) -> StatementRecord:
+        developer = Developers(session).get(statement.developer)
+        document = (
+            Documents(session).put(publication.document, limit=self.max_document_bytes)
+            if publication.document is not None
+            else None
+        )
+        entry = append_log_entry(session, publication.statement_bytes)
+        statements = Statements(session)
+        record = statements.add(
+            statement,
+            signature=publication.signature,
+            developer=developer,
+            key=key,
+            log_entry=entry,
+            document=document,
+        )
+        for finding in findings:
+            statements.add_finding(
+                record,
+                standard_id=self.standard.id,
+                standard_version=self.standard.version,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                message=finding.message,
+                location=finding.field,
+            )
+        return record
+
+
+def _front_matter_agrees(parsed: ParsedDocument, statement: Statement) -> None:
+    model = parsed.model
+    kind = statement.kind.value
+    if statement.kind is StatementKind.CORRECTION:
+        kind = model.kind  # a correction's document is of the corrected statement's kind, checked later
+    expected = {
+        "developer": (model.developer, statement.developer),
+        "kind": (model.kind, kind),
+        "version": (model.version, statement.version),
+        "series": (series_of(model), statement.series),
+    }
+    for field, (written, stated) in expected.items():
+        if written != stated:
+            raise PublishError(
+                f"{parsed.name}: the document's {field} is {written!r}, but the statement says {stated!r}",
+                hint="build the statement from the document's front matter",
+            )
+
+
+def _check_target(
+    statements: Statements, developer: Developer, statement: Statement, document_kind: str | None
+) -> StatementRecord | None:
+    assert statement.target is not None  # the Statement model requires it for these kinds
+    target = statements.find(statement.target)
+    if target is None:
+        raise PublishError(f"the {statement.kind.value} names statement {statement.target}, which is not published")
+    if target.developer_id != developer.id:
+        raise ForbiddenError(f"statement {statement.target} is not {developer.slug}'s; only its developer acts on it")
+    if target.kind in {kind.value for kind in KINDS_WITH_TARGET}:
+        raise PublishError(f"statement {statement.target} is a {target.kind}; name the statement it acted on")
+    if statement.kind is StatementKind.WITHDRAWAL:
+        for earlier in statements.targeting(target.statement_sha256):
+            if earlier.kind == StatementKind.WITHDRAWAL.value:
+                return earlier  # already withdrawn: the same request again gets the same answer
+    elif target.kind != document_kind or target.series != (statement.series or ""):
+        raise PublishError(
+            f"a correction of {target.kind} {target.version} must be a {target.kind} of the same series, "
+            f"not a {document_kind}"
+        )
+    return None
+
+
+def _current(statements: Statements, series: Sequence[StatementRecord]) -> StatementRecord | None:
+    """The newest version in the series that has not been withdrawn."""
+    for record in sorted(series, key=lambda item: version_key(item.version), reverse=True):
+        withdrawn = any(
+            action.kind == StatementKind.WITHDRAWAL.value for action in statements.targeting(record.statement_sha256)
+        )
+        if not withdrawn:
+            return record
+    return None
+
+
+def _series_name(statement: Statement) -> str:
+    base = f"{statement.developer}'s {statement.kind.value}"
+    return f"{base} {statement.series}" if statement.series else base
+
+
+def _entry(record: StatementRecord, *, created: bool) -> PublishedEntry:
+    return PublishedEntry(
+        statement_sha256=record.statement_sha256,
+        log_index=record.log_index,
+        leaf_hash=record.log_entry.leaf_hash,
+        developer=record.developer.slug,
+        kind=record.kind,
+        version=record.version,
+        created=created,
+    )
