@@ -8,8 +8,6 @@ import httpx
 import pytest
 
 from candor.config import load_settings
-
-from candor.config import load_settings
 from tests.web.conftest import Served
 
 
