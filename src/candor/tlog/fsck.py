@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,8 @@ from candor.tlog.tiles import (
 
 Progress = Callable[[int, int], None]
 
+_FETCH_THREADS = 8
+_FETCH_AHEAD = 16
 _PARTIAL_NAME = re.compile(r"tile/(entries|\d+)/((?:x\d{3}/)*\d{3})\.p/(\d+)")
 
 
@@ -73,6 +76,16 @@ def _fsck(fetcher: TileFetcher, verifier: Verifier, progress: Progress) -> FsckR
     except TlogError as exc:
         raise FsckError(CHECKPOINT_NAME, exc.message) from None
     stale = _stale_partials(fetcher, checkpoint.size)
+    with ThreadPoolExecutor(_FETCH_THREADS) as pool:
+        try:
+            return _check_tree(_Prefetcher(fetcher, pool), checkpoint, stale, progress)
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _check_tree(
+    fetcher: _Prefetcher, checkpoint: Checkpoint, stale: dict[tuple[int, int], list[int]], progress: Progress
+) -> FsckReport:
     check = _Check(fetcher, checkpoint.size, stale, progress)
     hashes = check.level_zero()
     level = 1
@@ -90,6 +103,31 @@ def _fetch(fetcher: TileFetcher, name: str) -> bytes:
         return fetcher.fetch(name)
     except TileError as exc:
         raise FsckError(name, exc.message.removeprefix(f"{name}: ")) from None
+
+
+class _Prefetcher:
+    """Fetches files ahead on a few threads, so that reading (or HTTP round trips) overlaps hashing.
+
+    Errors surface only when a file is taken, so the first mismatch is still the first one reported.
+    """
+
+    def __init__(self, fetcher: TileFetcher, pool: ThreadPoolExecutor) -> None:
+        self._fetcher = fetcher
+        self._pool = pool
+        self._ahead: dict[str, Future[bytes]] = {}
+
+    def want(self, name: str) -> None:
+        if name not in self._ahead:
+            self._ahead[name] = self._pool.submit(self._fetcher.fetch, name)
+
+    def fetch(self, name: str) -> bytes:
+        ahead = self._ahead.pop(name, None)
+        if ahead is None:
+            return _fetch(self._fetcher, name)
+        try:
+            return ahead.result()
+        except TileError as exc:
+            raise FsckError(name, exc.message.removeprefix(f"{name}: ")) from None
 
 
 def _stale_partials(fetcher: TileFetcher, size: int) -> dict[tuple[int, int], list[int]]:
@@ -121,7 +159,7 @@ class _Check:
     """One pass over a log, level by level, remembering what the later checks need."""
 
     def __init__(
-        self, fetcher: TileFetcher, size: int, stale: dict[tuple[int, int], list[int]], progress: Progress
+        self, fetcher: _Prefetcher, size: int, stale: dict[tuple[int, int], list[int]], progress: Progress
     ) -> None:
         self.fetcher = fetcher
         self.size = size
@@ -137,9 +175,14 @@ class _Check:
         """Recompute level 0 from the bundles, compare every level-0 tile, and return the level-1 hashes."""
         roots: list[bytes] = []
         full, partial = divmod(self.size, TILE_WIDTH)
+        count = full + (1 if partial else 0)
         self.partials.append([])
         self.progress(0, self.size)
-        for index in range(full + (1 if partial else 0)):
+        for index in range(count):
+            for ahead in range(index, min(index + _FETCH_AHEAD, count)):
+                ahead_width = TILE_WIDTH if ahead < full else partial
+                self.fetcher.want(entries_path(ahead, ahead_width))
+                self.fetcher.want(tile_path(0, ahead, ahead_width))
             width = TILE_WIDTH if index < full else partial
             entries = self._bundle(index, width)
             if (-1, index) in self.stale:
@@ -169,7 +212,7 @@ class _Check:
     def _bundle(self, index: int, width: int) -> list[bytes]:
         name = entries_path(index, width)
         try:
-            entries = decode_bundle(_fetch(self.fetcher, name), name)
+            entries = decode_bundle(self.fetcher.fetch(name), name)
         except TileError as exc:
             raise FsckError(name, exc.message.removeprefix(f"{name}: ")) from None
         if len(entries) != width:
@@ -179,7 +222,7 @@ class _Check:
     def _compare(self, level: int, index: int, expected: list[bytes], *, first_entry: int | None) -> None:
         width = len(expected)
         name = tile_path(level, index, width)
-        stored = _fetch(self.fetcher, name)
+        stored = self.fetcher.fetch(name)
         self.tiles += 1
         if (level, index) in self.stale:
             self.kept[(level, index)] = expected
