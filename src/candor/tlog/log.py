@@ -94,12 +94,17 @@ class LocalLog:
         if existing:
             raise LogError(f"{directory}: already holds a log ({', '.join(existing)}); refusing to overwrite it")
         skey, vkey = generate_key(origin)
-        directory.mkdir(parents=True, exist_ok=True)
         key_path = directory / KEY_FILE
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LogError(f"{directory}: cannot create the log here: {exc.strerror}") from None
         try:
             descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             raise LogError(f"{key_path}: already exists; refusing to overwrite a log key") from None
+        except OSError as exc:
+            raise LogError(f"{key_path}: cannot be created: {exc.strerror}") from None
         with os.fdopen(descriptor, "w") as handle:
             handle.write(skey + "\n")
             handle.flush()
