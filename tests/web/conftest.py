@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from candor.store.database import create_database_engine, session_factory
 from candor.store.migrations import upgrade_database
 from candor.tlog.log import LocalLog
 from candor.web.app import create_app
+from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url
 from tests.web.registry import Filled, Registry, fill
 
@@ -77,10 +79,14 @@ def _postgres_schema() -> Iterator[str]:
 
 
 def _serve(data_dir: Path, database_url: str) -> Iterator[Served]:
-    settings = load_settings(data_dir=data_dir, database_url=database_url)
+    settings = load_settings(data_dir=data_dir, database_url=database_url, log_origin="registry.test/log")
+    facts = data_dir / "facts"
+    facts.mkdir()
+    shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", facts / "acme-ai.yaml")
+    (facts / "borealis.yaml").write_text("developer: borealis\nlegal_name: [unclosed\n")
     engine = create_database_engine(database_url)
     upgrade_database(engine)
-    log = LocalLog.create(data_dir, "registry.test/log")
+    log = LocalLog.create(data_dir, settings.log_origin)
     try:
         filled = fill(Registry(session_factory(engine), log))
     finally:

@@ -103,11 +103,11 @@ def test_tile_paths_outside_the_grammar_are_refused(served: Served, path: bytes)
 def big_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A log of 300 entries: one full level-0 tile and bundle, and partial ones after it."""
     data_dir = tmp_path_factory.mktemp("big-log")
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, log_origin="registry.test/big")
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
     engine.dispose()
-    with LocalLog.create(data_dir, "registry.test/big") as log:
+    with LocalLog.create(data_dir, settings.log_origin) as log:
         log.append_many([f"entry {number}".encode() for number in range(300)])
         log.publish()
     with serve_app(create_app(settings)) as base_url:

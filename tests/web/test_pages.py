@@ -73,6 +73,16 @@ def test_developer_page_shows_current_framework_cards_certifications_and_history
         assert f'/statements/{published[key].log_index}"' in history
 
 
+def test_developer_page_shows_coverage_by_regime_from_the_facts_on_file(served: Served) -> None:
+    acme = served.client.get("/developers/acme-ai").text.split('id="coverage-heading"')[1].split("</section>")[0]
+    assert "Determinations from the latest facts on file" in acme
+    assert "<strong>Yes</strong>" in acme  # Acme's example facts put it above the SB 53 thresholds
+    borealis = served.client.get("/developers/borealis").text.split('id="coverage-heading"')[1]
+    assert "The facts on file cannot be read: borealis.yaml:" in borealis.split("</section>")[0]
+    corvid = served.client.get("/developers/corvid-labs").text.split('id="coverage-heading"')[1]
+    assert "No facts are on file for this developer." in corvid.split("</section>")[0]
+
+
 def test_document_page_has_summary_findings_versions_and_verification(served: Served) -> None:
     published = served.filled.published["acme-sdf-2"]
     text = served.client.get(f"/statements/{published.log_index}").text

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,16 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from candor.domain.coverage import report_coverage
 from candor.domain.documents import (
     KIND_CERTIFICATION,
     KIND_FRAMEWORK,
     KIND_SYSTEM_CARD,
     SecureDevelopmentFramework,
 )
+from candor.domain.facts import parse_facts
 from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.regimes import load_regimes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
 from candor.errors import CandorError
 from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
@@ -32,6 +36,7 @@ from candor.services.views import (
     CommitmentChange,
     ComparisonCell,
     ComparisonView,
+    CoverageView,
     DeveloperSummary,
     DeveloperView,
     DiffLine,
@@ -52,6 +57,8 @@ from candor.tlog.tilereader import DirectoryFetcher, TileReader
 #: The most items any one page of a list may hold, whatever the caller asks for.
 MAX_PAGE_SIZE = 100
 LATEST_ON_HOME = 10
+#: Facts files in the facts directory are named after the developer: ``acme-ai.yaml``.
+FACTS_SUFFIX = ".yaml"
 #: How many parsed documents one query service keeps.
 PARSED_CACHE_SIZE = 512
 
@@ -113,9 +120,11 @@ class RegistryQueries:
     gives one, however many queries it runs.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], log_dir: Path) -> None:
+    def __init__(self, sessions: sessionmaker[Session], log_dir: Path, facts_dir: Path) -> None:
         self._sessions = sessions
         self._log_dir = log_dir
+        self._facts_dir = facts_dir
+        self._regimes = list(load_regimes().values())
         # The bytes behind a digest never change, so neither does what they parse to.
         self._parsed_by_digest: OrderedDict[str, ParsedBody] = OrderedDict()
         # Built once: constructing a select (and its aliases) costs more than running it on a small page.
@@ -326,7 +335,22 @@ class RegistryQueries:
             if kind == KIND_SYSTEM_CARD
         ]
         certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
-        return DeveloperView(summary, framework, cards, certifications, history)
+        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug))
+
+    def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
+        """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""
+        path = self._facts_dir / f"{slug}{FACTS_SUFFIX}"
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return CoverageView(None, "no facts are on file for this developer")
+        try:
+            facts = parse_facts(path.name, raw)
+            if facts.developer != slug:
+                return CoverageView(None, f"the facts on file are for {facts.developer!r}, not {slug!r}")
+            return CoverageView(report_coverage(facts, self._regimes, as_of or datetime.now(UTC).date()))
+        except CandorError as exc:
+            return CoverageView(None, f"the facts on file cannot be read: {exc.diagnostics()}")
 
     # --- documents -------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
 
 Item = TypeVar("Item")
@@ -190,6 +191,14 @@ class SeriesView:
 
 
 @dataclass(frozen=True)
+class CoverageView:
+    """Which regimes cover a developer, from the facts on file; ``problem`` says why there is no report."""
+
+    report: CoverageReport | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class DeveloperView:
     """Everything the developer page shows."""
 
@@ -198,6 +207,7 @@ class DeveloperView:
     system_cards: list[SeriesView]
     certifications: list[StatementSummary]
     history: Page[StatementSummary]
+    coverage: CoverageView
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,15 @@ from candor.web.security import SECURITY_HEADERS, BodySizeLimitMiddleware, Secur
 from candor.web.site.fragments import DiffFragments
 
 _HERE = Path(__file__).resolve().parent
+#: Where the operator keeps each developer's latest facts file, ``<slug>.yaml``, inside the data directory.
+FACTS_DIR_NAME = "facts"
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app serving the registry whose data lives where ``settings`` say.
 
-    The log directory (:class:`~candor.tlog.log.LocalLog`) is the data directory itself.
+    The log directory (:class:`~candor.tlog.log.LocalLog`) is the data directory itself; developers' latest
+    facts files, which decide the coverage the developer pages show, are in its ``facts`` folder.
     """
     engine = create_database_engine(settings.database_url)
     log_files = LogFiles.of(settings.data_dir)
@@ -56,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.log_files = log_files
-    app.state.queries = RegistryQueries(app.state.sessions, log_files.public)
+    app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
