@@ -51,9 +51,9 @@ def main() -> None:
 
 def _register_command_groups() -> None:
     # Imported here, not at the top, so that each command module can import ``app`` helpers freely.
-    from candor.cli import admin, checking, coverage, db, demo, keys, log, standards, templates
+    from candor.cli import admin, checking, coverage, db, demo, keys, log, publish, serve, standards, templates, verify
 
-    for module in (checking, standards, coverage, templates, log, demo, admin, db, keys):
+    for module in (checking, standards, coverage, templates, log, demo, admin, db, keys, serve, publish, verify):
         module.register(app)
 
 

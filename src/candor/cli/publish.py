@@ -1,0 +1,55 @@
+"""``candor publish``: sign a disclosure with the developer's key and publish it to a registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from candor.errors import SourceError
+
+RegistryOption = Annotated[
+    str, typer.Option("--registry", help="The registry's base URL, e.g. https://registry.example.", show_default=False)
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.command("publish")(publish)
+
+
+def publish(
+    file: Annotated[Path, typer.Argument(help="The disclosure to publish (Markdown with front matter).")],
+    registry: RegistryOption,
+    token: Annotated[
+        str,
+        typer.Option("--token", envvar="CANDOR_TOKEN", help="The developer's publish token.", show_default=False),
+    ],
+    key: Annotated[Path, typer.Option("--key", help="The developer's private key (from candor keygen).")],
+) -> None:
+    """Parse FILE, sign its statement with KEY, and publish both; prints the log index, leaf hash and page."""
+    from candor.domain.developer_keys import load_private_key
+    from candor.domain.statement import sign_statement
+    from candor.services.checking import read_disclosure
+    from candor.services.client import RegistryClient
+    from candor.services.publishing import statement_for_document
+
+    # Parsed here first, so that a mistake is reported with its file and line before anything is sent.
+    parsed = read_disclosure(file)
+    raw = file.read_bytes()
+    try:
+        key_pem = key.read_bytes()
+    except OSError as exc:
+        raise SourceError(str(key), f"cannot read the private key ({exc.strerror})") from exc
+    private_key = load_private_key(str(key), key_pem)
+    statement = statement_for_document(parsed, raw, datetime.now(UTC))
+    with RegistryClient(registry) as client:
+        entry = client.publish(token, statement.canonical_bytes(), sign_statement(statement, private_key), raw)
+    verb = "published" if entry.get("created") else "already published"
+    typer.echo(f"{verb}: {file} ({entry['developer']} {entry['kind']} {entry['version']})")
+    typer.echo(f"log index: {entry['log_index']}")
+    typer.echo(f"leaf hash: {entry['leaf_hash']}")
+    typer.echo(f"statement: {entry['id']}")
+    typer.echo(f"page: {entry['url']}")

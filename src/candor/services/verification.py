@@ -1,0 +1,70 @@
+"""Verifying a document: it is exactly what the developer signed, and the log holds that signed statement.
+
+Everything here works offline, from the document's bytes, its tlog-proof and the log's verifier key; fetching
+those from a registry is the client's job. Three checks, each of which fails loudly:
+
+1. the statement in the proof names the document's SHA-256;
+2. the proof's checkpoint is signed by the log, and the statement is included in its tree;
+3. the developer's signature over the statement verifies (with the key in the proof, or a pinned one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from candor.domain.developer_keys import key_fingerprint, public_key_from_raw, public_key_raw
+from candor.domain.statement import Statement, parse_statement, verify_statement_signature
+from candor.errors import CandorError
+from candor.services.evidence import StatementEvidence
+from candor.tlog.checkpoint import Checkpoint
+from candor.tlog.note import parse_verifier_key
+from candor.tlog.proof import parse_tlog_proof, verify_tlog_proof
+
+
+class VerificationError(CandorError):
+    """A document that does not verify: altered, not in the log, or not signed by its developer."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class VerifiedDocument:
+    """What verification established."""
+
+    statement: Statement
+    statement_sha256: str
+    log_index: int
+    checkpoint: Checkpoint
+    developer_key_fingerprint: str
+
+
+def verify_document(
+    name: str, document: bytes, proof_text: str, log_vkey: str, *, developer_key: Ed25519PublicKey | None = None
+) -> VerifiedDocument:
+    """Verify ``document`` (called ``name`` in messages) with its tlog-proof and the log's verifier key."""
+    evidence = StatementEvidence.from_extra(parse_tlog_proof(proof_text).extra)
+    statement = parse_statement(evidence.statement_bytes, name="the proof's statement")
+    digest = hashlib.sha256(document).hexdigest()
+    if statement.document_sha256 != digest:
+        raise VerificationError(
+            f"{name}: its SHA-256 is {digest}, but the signed statement names {statement.document_sha256}",
+            hint="the file was altered, or the proof belongs to another document",
+        )
+    proven = verify_tlog_proof(proof_text, evidence.statement_bytes, parse_verifier_key(log_vkey))
+    key = public_key_from_raw(evidence.developer_key)
+    if developer_key is not None and public_key_raw(developer_key) != evidence.developer_key:
+        raise VerificationError(
+            f"{name}: signed with key SHA256:{key_fingerprint(key)}, not the pinned developer key "
+            f"SHA256:{key_fingerprint(developer_key)}"
+        )
+    verify_statement_signature(evidence.statement_bytes, evidence.signature, key)
+    return VerifiedDocument(
+        statement=statement,
+        statement_sha256=hashlib.sha256(evidence.statement_bytes).hexdigest(),
+        log_index=proven.index,
+        checkpoint=proven.checkpoint,
+        developer_key_fingerprint=key_fingerprint(key),
+    )
