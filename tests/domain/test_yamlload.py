@@ -80,6 +80,30 @@ def test_an_alias_alone_is_refused_as_an_alias(load: Load) -> None:
     assert caught.value.line == 2
 
 
+def test_merge_keys_are_refused(load: Load) -> None:
+    with pytest.raises(DocumentError, match=r"YAML merge keys \(<<\) are not allowed") as caught:
+        load("a: 1\n<<: {b: 2}\n", "merge.md")
+    assert caught.value.line == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: " + "[" * 3000 + "]" * 3000, "a:\n" + "".join("  " * depth + "- \n" for depth in range(1, 400))],
+    ids=["flow", "block"],
+)
+def test_deep_nesting_is_an_error_not_a_stack_overflow(load: Load, text: str) -> None:
+    with pytest.raises(DocumentError, match="nest"):
+        load(text, "deep.md")
+
+
+def test_nesting_up_to_the_limit_is_fine(load: Load) -> None:
+    value = load("a: " + "[" * 63 + "]" * 63, "deep.md").value["a"]
+    depth = 1
+    while value:
+        value, depth = value[0], depth + 1
+    assert depth == 63
+
+
 def test_a_key_written_twice_is_an_error_naming_both_lines(load: Load) -> None:
     with pytest.raises(
         DocumentError, match=r"key 'developer' is written twice in one mapping \(first on line 1\)"
@@ -121,6 +145,10 @@ def test_every_field_path_has_its_line_with_the_offset(load: Load) -> None:
 def test_field_paths_are_written_the_way_people_read_them() -> None:
     assert format_path(("risk_domains", 0, "evaluations", 2, "timing")) == "risk_domains[0].evaluations[2].timing"
     assert format_path(()) == "(document)"
+
+
+def test_a_lone_equals_key_reads_as_text(load: Load) -> None:
+    assert load("=: 1\n", "f.yaml").value == {"=": 1}
 
 
 def test_an_empty_document_loads_as_none(load: Load) -> None:
