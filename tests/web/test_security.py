@@ -125,3 +125,17 @@ def test_a_non_numeric_content_length_is_refused(echo_server: str) -> None:
         echo_server, b"POST /api/v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\nConnection: close\r\n\r\n"
     )
     assert raw.startswith(b"HTTP/1.1 400")
+
+
+def test_the_publishing_endpoint_refuses_a_streamed_body_over_the_limit(served: Served) -> None:
+    limit = load_settings().max_request_bytes
+
+    def chunks() -> Iterator[bytes]:
+        sent = 0
+        while sent <= limit:
+            yield b"{" * 65536
+            sent += 65536
+
+    response = served.client.post("/api/v1/statements", content=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
