@@ -20,6 +20,7 @@ from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import verify_tlog_proof
 from candor.tlog.tiles import decode_bundle
 from candor.web.app import create_app
+from tests.conftest import RunCandor
 from tests.web.conftest import Served, serve_app
 
 
@@ -126,3 +127,22 @@ def test_full_tiles_are_immutable_and_byte_exact(big_log: tuple[str, Path]) -> N
     assert len(httpx.get(f"{base_url}/log/tile/0/000").content) == 256 * 32
     assert httpx.get(f"{base_url}/log/tile/0/001.p/44").status_code == 200
     assert httpx.get(f"{base_url}/log/tile/0/002").status_code == 404
+
+
+def test_what_the_document_page_offers_verifies_with_candor_verify(
+    served: Served, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    published = served.filled.published["acme-card-3"]
+    assert published.document_sha256 is not None
+    document = tmp_path / "card.md"
+    document.write_bytes(served.client.get(f"/api/v1/documents/{published.document_sha256}").content)
+    proof = tmp_path / "card.md.tlog-proof"
+    proof.write_bytes(served.client.get(f"/api/v1/statements/{published.statement_sha256}/tlog-proof").content)
+    vkey = _vkey(served.client)
+    offline = run_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
+    assert offline.returncode == 0, offline.stderr
+    online = run_candor("verify", str(document), "--registry", served.base_url)
+    assert online.returncode == 0, online.stderr
+    document.write_bytes(document.read_bytes().replace(b"Acme-3", b"Acme-X", 1))
+    tampered = run_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
+    assert tampered.returncode != 0

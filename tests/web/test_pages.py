@@ -92,7 +92,10 @@ def test_document_page_has_summary_findings_versions_and_verification(served: Se
     assert 'aria-label="Versions"' in text
     assert "version 1.0" in text
     assert "version 2.0" in text
-    assert f"candor verify acme-ai-secure-development-framework-2.0.md --registry {served.base_url}" in text
+    file_name = "acme-ai-secure-development-framework-2.0.md"
+    assert f"candor verify {file_name} --registry {served.base_url}" in text
+    vkey = served.client.get("/log/vkey").text.strip().splitlines()[-1]
+    assert f"candor verify {file_name} --proof {file_name}.tlog-proof --vkey {vkey}" in text
     assert published.document_sha256 is not None
     assert published.document_sha256 in text
     assert published.statement_sha256 in text

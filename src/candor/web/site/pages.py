@@ -23,6 +23,12 @@ def registry_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def log_files(request: Request) -> LogFiles:
+    """The served log's files."""
+    files: LogFiles = request.app.state.log_files
+    return files
+
+
 def build_router() -> APIRouter:
     router = APIRouter(default_response_class=HTMLResponse)
 
@@ -61,6 +67,7 @@ def build_router() -> APIRouter:
             body=renderer.render(view.body) if view.body else None,
             diff=diff,
             registry_url=registry_url(request),
+            vkey=log_files(request).verifier_key(),
         )
 
     @router.get("/compare")
@@ -69,13 +76,12 @@ def build_router() -> APIRouter:
 
     @router.get("/log")
     def log(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
-        log_files: LogFiles = request.app.state.log_files
         return render(
             templates,
             request,
             "log.html",
             checkpoint=registry.checkpoint(),
-            vkey=log_files.verifier_key(),
+            vkey=log_files(request).verifier_key(),
             registry_url=registry_url(request),
         )
 
