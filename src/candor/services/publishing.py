@@ -134,9 +134,14 @@ class Publisher:
 
     def publish(self, token: str | None, publication: Publication) -> PublishedEntry:
         """Check ``publication`` and record it, or return the entry that already records it."""
-        statement = parse_statement(publication.statement_bytes)
         with self.sessions.begin() as session:
-            self._authorise(session, token, statement)
+            holder = self._token_holder(session, token)
+            statement = parse_statement(publication.statement_bytes)
+            if holder != statement.developer:
+                raise ForbiddenError(
+                    f"this token publishes for {holder}, not for {statement.developer}",
+                    hint="one developer can never publish as another",
+                )
             self._signing_key(session, statement, publication)
         parsed = self._check_document(statement, publication.document)
         findings = run_standard(self.standard, parsed) if parsed is not None else []
@@ -152,7 +157,8 @@ class Publisher:
     # -- 1. the token ---------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _authorise(session: Session, token: str | None, statement: Statement) -> None:
+    def _token_holder(session: Session, token: str | None) -> str:
+        """The slug of the active developer the publish token acts for."""
         if not token:
             raise UnauthenticatedError("publishing needs a bearer token", hint="Authorization: Bearer <token>")
         row = ApiTokens(session).authenticate(token)
@@ -160,13 +166,9 @@ class Publisher:
             raise UnauthenticatedError("the bearer token is unknown or revoked")
         if row.scope != TokenScope.PUBLISH.value or row.developer is None:
             raise ForbiddenError(f"a {row.scope} token cannot publish; use a publish token of the developer")
-        if row.developer.slug != statement.developer:
-            raise ForbiddenError(
-                f"this token publishes for {row.developer.slug}, not for {statement.developer}",
-                hint="one developer can never publish as another",
-            )
         if row.developer.status != DeveloperStatus.ACTIVE.value:
             raise ForbiddenError(f"developer {row.developer.slug} is {row.developer.status} and cannot publish")
+        return row.developer.slug
 
     # -- 2. the signature -----------------------------------------------------------------------------------------
 
