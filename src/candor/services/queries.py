@@ -216,11 +216,6 @@ class RegistryQueries:
         query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
         return Page(self._list(session, query), number, size, total)
 
-    def statement(self, log_index: int) -> StatementSummary:
-        """The statement at ``log_index``."""
-        with self._sessions() as session:
-            return self._one(session, StatementRecord.log_index == log_index, f"no statement at log index {log_index}")
-
     def statement_by_digest(self, statement_sha256: str) -> StatementSummary:
         """The statement whose canonical bytes have this SHA-256."""
         with self._sessions() as session:
@@ -353,11 +348,6 @@ class RegistryQueries:
             return CoverageView(None, f"the facts on file cannot be read: {exc.diagnostics()}")
 
     # --- documents -------------------------------------------------------------------------------------------
-
-    def parsed(self, sha256: str) -> ParsedBody:
-        """The stored document with this digest, parsed."""
-        with self._sessions() as session:
-            return self._parsed(session, sha256)
 
     def _parsed(self, session: Session, sha256: str) -> ParsedBody:
         cached = self._parsed_by_digest.get(sha256)
