@@ -167,7 +167,7 @@ def test_list_regimes_in_text_and_json(run_candor: RunCandor) -> None:
 
 
 def test_demo_reports_coverage_of_every_example(run_candor: RunCandor) -> None:
-    result = run_candor("demo", "--as-of", "2027-02-01", cwd=REPO)
+    result = run_candor("demo", "--check-only", "--as-of", "2027-02-01", cwd=REPO)
     assert result.returncode == 0, result.stderr
     for developer in ("acme-ai", "halvorsen-institute", "kestrel-systems", "lumenforge", "pebble-ai"):
         assert f"Coverage of {developer} as of 2027-02-01" in result.stdout
@@ -184,7 +184,7 @@ def test_demo_reports_a_broken_example_and_still_shows_the_others(run_candor: Ru
     (tmp_path / "bad.yaml").write_text(Path(ACME).read_text().replace("fiscal_year: 2025", "fiscal_year: soon"))
     (tmp_path / "invalid").mkdir()
     (tmp_path / "invalid" / "facts.yaml").write_text("developer: [\n")
-    result = run_candor("demo", "--examples", str(tmp_path))
+    result = run_candor("demo", "--check-only", "--examples", str(tmp_path))
     assert result.returncode == 1
     assert "bad.yaml:5: fiscal_year:" in result.stdout
     assert "Coverage of acme-ai" in result.stdout
@@ -192,7 +192,7 @@ def test_demo_reports_a_broken_example_and_still_shows_the_others(run_candor: Ru
 
 
 def test_demo_without_an_examples_folder_fails_clearly(run_candor: RunCandor, tmp_path: Path) -> None:
-    assert_one_line_error(run_candor("demo", cwd=tmp_path), "no examples folder here", "--examples DIR")
+    assert_one_line_error(run_candor("demo", "--check-only", cwd=tmp_path), "no examples folder here", "--examples DIR")
 
 
 def test_init_facts_fails_coverage_until_filled(run_candor: RunCandor, tmp_path: Path) -> None:

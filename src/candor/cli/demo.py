@@ -1,15 +1,20 @@
-"""``candor demo``: the main job of ``make demo``, run over the example developers.
+"""``candor demo``: a living registry of fictional developers, served at http://127.0.0.1:8000.
 
-Until the registry server exists, the demo shows the two checks a developer runs before publishing: every example
+It builds a fresh data directory (``./candor-data/demo`` unless ``--data-dir`` says otherwise), publishes the
+example developers' disclosures through the real publication path (generated keys, signed statements, the
+publish service and the log integrator), prints a short tour and serves the registry.
+
+``candor demo --check-only`` runs the two checks a developer runs before publishing, with no server: every example
 disclosure checked against the default transparency standard, then, for every facts file, the full coverage
 determination, and one table of who is covered by what.
 """
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,8 +29,14 @@ from candor.errors import CandorError, SourceError
 from candor.services.checking import CheckReport, check_files
 from candor.services.coverage import read_facts
 
+if TYPE_CHECKING:
+    from candor.config import Settings
+
 #: Example files that are wrong on purpose, one mistake each; the demo shows the good examples.
 INVALID_FOLDER = "invalid"
+DEFAULT_DEMO_DIR = Path("candor-data") / "demo"
+#: Written into a demo data directory, so that a later run knows it may wipe it.
+DEMO_MARKER = ".candor-demo"
 
 
 def register(app: typer.Typer) -> None:
@@ -37,11 +48,38 @@ def demo(
     examples: Annotated[Path, typer.Option("--examples", help="The examples folder.", file_okay=False)] = Path(
         "examples"
     ),
+    check_only: Annotated[
+        bool, typer.Option("--check-only", help="Only check the examples and report coverage; serve nothing.")
+    ] = False,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Apply the regime versions in effect on this date. Default: today.")
+        str | None,
+        typer.Option("--as-of", help="With --check-only: apply the regime versions in effect on this date."),
     ] = None,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="The demo's data directory; wiped and rebuilt on every run.")
+    ] = DEFAULT_DEMO_DIR,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = 8000,
+    seed_only: Annotated[
+        bool, typer.Option("--seed-only", help="Build the demo data directory, print the tour, and exit.")
+    ] = False,
 ) -> None:
-    """Run Candor's main job over the examples: check every disclosure, then decide every developer's coverage."""
+    """Serve a demo registry of fictional developers; with --check-only, check the examples instead."""
+    if check_only:
+        check_examples(examples, as_of)
+        return
+    from candor.cli.serve import build_app, run_server
+
+    settings = seed_registry(examples, data_dir)
+    url = f"http://{host}:{port}"
+    app = build_app(settings)
+    print_tour(url, data_dir, Console(highlight=False, soft_wrap=True))
+    if not seed_only:
+        run_server(app, host, port)
+
+
+def check_examples(examples: Path, as_of: str | None) -> None:
+    """Check every example disclosure, then decide every developer's coverage; exit 1 if anything failed."""
     console = Console(highlight=False)
     day = parse_as_of(as_of)
     facts_files = find_facts_files(examples)
@@ -119,3 +157,71 @@ def _print_summary(reports: list[CoverageReport], regime_ids: list[str], as_of: 
             cells.append(cell)
         table.add_row(report.developer, *cells)
     console.print(table)
+
+
+def seed_registry(examples: Path, data_dir: Path) -> Settings:
+    """Wipe ``data_dir``, create the registry there and publish the demo developers; its settings."""
+    import time
+
+    from candor.config import SQLITE_FILE_NAME, load_settings, sqlite_url
+    from candor.services.demo_registry import DEMO_DEVELOPERS, seed_demo
+    from candor.services.integration import RegistryLog
+    from candor.services.publishing import Publisher
+    from candor.store.database import create_database_engine, session_factory
+    from candor.store.migrations import upgrade_database
+
+    if not (examples / "acme-ai").is_dir():
+        raise SourceError(
+            str(examples), "no demo examples here", hint="run from the repository root, or pass --examples DIR"
+        )
+    _wipe(data_dir)
+    started = time.monotonic()
+    # The demo always uses its own SQLite file, whatever CANDOR_DATABASE_URL says.
+    settings = load_settings(data_dir=data_dir, database_url=sqlite_url(data_dir / SQLITE_FILE_NAME))
+    engine = create_database_engine(settings.database_url)
+    try:
+        upgrade_database(engine)
+        sessions = session_factory(engine)
+        publisher = Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=settings.max_document_bytes)
+        seeded = seed_demo(sessions, publisher, examples, data_dir / "developer-keys")
+        checkpoint = RegistryLog(sessions, data_dir, settings.log_origin).integrate()
+    finally:
+        engine.dispose()
+    seconds = time.monotonic() - started
+    typer.echo(
+        f"published {len(seeded)} signed statements by {len(DEMO_DEVELOPERS)} developers in {seconds:.1f} s; "
+        f"log checkpoint size {checkpoint.size}"
+    )
+    return settings
+
+
+def _wipe(data_dir: Path) -> None:
+    """Empty the demo directory, refusing any directory that a demo did not make."""
+    if data_dir.exists():
+        if any(data_dir.iterdir()) and not (data_dir / DEMO_MARKER).is_file():
+            raise CandorError(
+                f"{data_dir}: not a demo data directory (no {DEMO_MARKER}); refusing to wipe it",
+                hint="pass --data-dir with a new or empty directory",
+            )
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / DEMO_MARKER).write_text("made by candor demo; wiped and rebuilt on every run\n", "utf-8")
+
+
+def print_tour(url: str, data_dir: Path, console: Console) -> None:
+    """Where to look in the demo registry."""
+    console.rule("Candor demo registry")
+    console.print(f"Serving [bold]{url}[/] from {escape(str(data_dir))}. A short tour:")
+    for path, what in (
+        ("/", "the covered developers, the latest statements and the log size"),
+        ("/developers/borealis-labs", "framework 3.0 weakens a commitment: biological risk went from must to should"),
+        ("/developers/tessellate-ai", "the Tessera-1.5 system card was withdrawn, and stays readable"),
+        ("/developers/acme-ai", "a framework, two system cards and a certification"),
+        ("/compare", "risk domains against developers, with each commitment's strength"),
+        ("/log", "the signed checkpoint and the log's verifier key"),
+        ("/api/v1/docs", "the JSON API"),
+    ):
+        console.print(f"  {url}{path}  {escape(what)}")
+    console.print("Verify a published document against the registry:")
+    console.print(f"  candor verify examples/acme-ai/sdf-v2.md --registry {url}")
+    console.print(f"The developers' private keys are in {escape(str(data_dir / 'developer-keys'))}.")
