@@ -451,6 +451,12 @@ def test_ids_are_unique_across_a_framework(acme_framework: SecureDevelopmentFram
     assert _problems(SecureDevelopmentFramework, fields) == [((), "value_error")]
 
 
+def test_a_commitment_cannot_take_a_domain_id(acme_framework: SecureDevelopmentFramework) -> None:
+    fields = acme_framework.model_dump()
+    fields["weight_security"]["commitments"][0]["id"] = "autonomy"
+    assert _problems(SecureDevelopmentFramework, fields) == [((), "value_error")]
+
+
 def test_a_risk_domain_is_listed_once(acme_framework: SecureDevelopmentFramework) -> None:
     fields = acme_framework.model_dump()
     fields["risk_domains"].append(fields["risk_domains"][0])

@@ -329,18 +329,13 @@ class SecureDevelopmentFramework(DisclosureHeader):
 
     @model_validator(mode="after")
     def _ids_are_unique(self) -> SecureDevelopmentFramework:
-        seen_domains: set[str] = set()
-        for index, domain in enumerate(self.risk_domains):
-            if domain.id in seen_domains:
-                raise FieldValueError(("risk_domains", index, "id"), f"risk domain {domain.id} is listed twice")
-            seen_domains.add(domain.id)
-        # Thresholds share the id space with commitments, since both are cited by id in system cards and diffs.
-        named: list[tuple[FieldPath, str]] = [
+        # Domains, thresholds and commitments share one id space: system cards and diffs cite all of them by id.
+        named = [(ref.path, ref.id) for ref in self.commitments()]
+        named += [
             (("risk_domains", d_index, "thresholds", t_index), threshold.id)
             for d_index, domain in enumerate(self.risk_domains)
             for t_index, threshold in enumerate(domain.thresholds)
         ]
-        named += [(ref.path, ref.id) for ref in self.commitments() if ref.id not in seen_domains]
         seen: dict[str, FieldPath] = {}
         for path, ident in named:
             if ident in seen:
