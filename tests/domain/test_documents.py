@@ -70,7 +70,7 @@ versions = st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,3}){0,2}", fullmatch=True)
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31))
 domain_ids = st.sampled_from(list(RISK_DOMAINS)) | slugs.map(lambda slug: f"other:{slug}")
 tokens = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
-bodies = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+bodies = st.text(st.characters(codec="utf-8"), max_size=200)
 
 
 def literal(alias: Any) -> st.SearchStrategy[Any]:

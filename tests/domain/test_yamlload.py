@@ -183,7 +183,7 @@ def test_both_parsers_read_every_example_the_same_way() -> None:
     for path in sorted(EXAMPLES.glob("*/*.md")):
         text = path.read_text(encoding="utf-8", errors="replace")
         front = text.split("\n---\n", 1)[0].removeprefix("---\n")
-        outcomes = []
+        outcomes: list[object] = []
         for loader in (_LibyamlStrictLoader, _PythonStrictLoader):
             try:
                 loaded = _load(loader, front, path.name, 1)
