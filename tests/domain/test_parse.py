@@ -95,6 +95,16 @@ def test_an_unknown_nested_key_suggests_from_its_own_model() -> None:
     assert error.hint.startswith("did you mean title?")
 
 
+def test_an_unknown_key_deep_in_a_list_suggests_from_the_list_items_model() -> None:
+    text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text(encoding="utf-8")
+    error = fails(
+        text.replace("        method: Automated question set", "        metod: Automated question set"), "sdf.md"
+    )
+    assert error.field == "risk_domains[0].evaluations[0].metod"
+    assert error.hint is not None
+    assert error.hint.startswith("did you mean method?")
+
+
 def test_an_unrelated_unknown_key_lists_the_known_fields() -> None:
     error = fails(CERTIFICATION.replace("date: 2026-07-20", "date: 2026-07-20\nsignature: xyz"))
     assert error.field == "signature"
