@@ -23,6 +23,13 @@ from candor.domain.documents import (
     SystemCard,
 )
 from candor.domain.placeholders import reject_placeholders
+from candor.domain.redaction import (
+    FrontMatterRedactions,
+    Redaction,
+    find_body_redactions,
+    locate_front_matter,
+    resolve_front_matter,
+)
 from candor.domain.source import Source, decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
@@ -43,6 +50,8 @@ class ParsedDocument:
     #: The file line on which the body starts (1-based).
     body_line: int
     front_matter: LoadedYaml
+    #: Redacted passages (in an author's file) or their placeholders (in a public one), in file order.
+    redactions: tuple[Redaction, ...] = ()
 
     @property
     def name(self) -> str:
@@ -70,11 +79,35 @@ def parse_document(source: Source) -> ParsedDocument:
         raise DocumentError(source.name, "the front matter must be a mapping of fields (key: value)", line=2)
     model_class = _model_class(source.name, loaded)
     reject_placeholders(loaded, source.name)
+    # Redaction markup is looked for only where the word appears: most disclosures have none.
+    front = resolve_front_matter(loaded, source.name) if "redact" in front_text else None
     try:
-        model = model_class.model_validate(loaded.value)
+        model = model_class.model_validate(loaded.value if front is None else front.value)
     except ValidationError as exc:
         raise _document_error(source.name, loaded, model_class, exc) from None
-    return ParsedDocument(source, model, body, body_line, loaded)
+    redactions: list[Redaction] = []
+    if front is not None and front.redactions:
+        _check_redactable(source.name, loaded, model_class, front)
+        redactions += locate_front_matter(front.redactions, front_text, source.text.index("\n") + 1, source.name)
+    if "redact" in body:
+        redactions += find_body_redactions(source.text, body_line, source.name)
+    return ParsedDocument(source, model, body, body_line, loaded, tuple(redactions))
+
+
+def _check_redactable(
+    name: str, loaded: LoadedYaml, model_class: type[BaseModel], front: FrontMatterRedactions
+) -> None:
+    """Refuse a redacted front-matter value whose placeholder the model would not accept (an id, a version)."""
+    try:
+        model_class.model_validate(front.public_value)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise DocumentError(
+            name,
+            "this value cannot be redacted: only free text can, so the public version stays checkable",
+            line=loaded.line_of(_path_of(error)),
+            field=format_path(_path_of(error)),
+        ) from None
 
 
 def _split_front_matter(source: Source) -> tuple[str, str, int]:
