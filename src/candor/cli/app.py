@@ -51,9 +51,37 @@ def main() -> None:
 
 def _register_command_groups() -> None:
     # Imported here, not at the top, so that each command module can import ``app`` helpers freely.
-    from candor.cli import admin, checking, coverage, db, demo, keys, log, publish, serve, standards, templates, verify
+    from candor.cli import (
+        admin,
+        checking,
+        coverage,
+        db,
+        demo,
+        keys,
+        log,
+        publish,
+        redaction,
+        serve,
+        standards,
+        templates,
+        verify,
+    )
 
-    for module in (checking, standards, coverage, templates, log, demo, admin, db, keys, serve, publish, verify):
+    for module in (
+        checking,
+        standards,
+        coverage,
+        templates,
+        log,
+        demo,
+        admin,
+        db,
+        keys,
+        serve,
+        publish,
+        verify,
+        redaction,
+    ):
         module.register(app)
 
 
