@@ -193,6 +193,20 @@ def stale_review(front: FrontMatter) -> None:
     front["review"]["last_reviewed"] = front["effective_date"] - dt.timedelta(days=400)
 
 
+def redacted(justification: str | None, text: str, *path: str) -> Mutation:
+    """Replace the text at ``path`` by a redaction of ``text``, with or without a justification."""
+    marked: dict[str, Any] = {"category": "trade-secret", "value": text}
+    if justification is not None:
+        marked["justification"] = justification
+    return set_value({"redact": marked}, *path)
+
+
+def redact_most_of_the_text(front: FrontMatter) -> None:
+    # An optional field, so that only the share rule fires: three times the body's length, redacted.
+    body = parse_example(SDF_V1).body
+    redacted("Names a supplier", "x" * (3 * len(body)), "scope", "substantially_modified")(front)
+
+
 # (rule id, standard, passing example, mutation that removes what the rule requires)
 CASES: list[tuple[str, str, str, Mutation]] = [
     # candor-minimum-2026.1
@@ -212,6 +226,9 @@ CASES: list[tuple[str, str, str, Mutation]] = [
     ("SC-MITIGATIONS", "candor-minimum-2026.1", CARD, set_value([], "mitigations")),
     ("SC-CROSSED-UNRESTRICTED", "candor-minimum-2026.1", CARD, crossed_and_deployed),
     ("CERT-PERIOD-ENDED", "candor-minimum-2026.1", CERTIFICATION, certified_before_period_ends),
+    ("DOC-REDACTION-JUSTIFIED", "candor-minimum-2026.1", SDF_V1, redacted(None, "Our supplier", "scope", "criteria")),
+    ("DOC-REDACTED-SHARE", "candor-minimum-2026.1", SDF_V1, redact_most_of_the_text),
+    ("DOC-REDACTED-MANDATORY", "candor-minimum-2026.1", CARD, redacted("Unreleased", "Acme-3.5", "model", "name")),
     # ca-sb53-2026
     ("SB53-FW-PUBLISHED", "ca-sb53-2026", SDF_V2, delete("website")),
     ("SB53-FW-STANDARDS", "ca-sb53-2026", SDF_V2, delete("standards_and_practices")),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from enum import StrEnum
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -21,9 +22,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from candor.domain.checks import CHECKS, CheckContext, CheckParamsError
+from candor.domain.checks import CHECKS, CheckContext, CheckParamsError, Gap
 from candor.domain.documents import DISCLOSURE_KINDS
 from candor.domain.parse import ParsedDocument
+from candor.domain.redaction import DocumentRedactions
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import CandorError, DocumentError, SourceError
@@ -139,26 +141,26 @@ def run_standard(pack: RulePack, document: ParsedDocument, context: CheckContext
     ``context`` holds the disclosures checked alongside, for rules that compare documents (a system card against
     the framework it applied); without it those rules find nothing.
     """
-    context = context or CheckContext()
+    context = replace(context or CheckContext(), redactions=DocumentRedactions.of(document.body, document.redactions))
     findings: list[Finding] = []
     kind = document.model.kind
     for rule in pack.rules:
         if not rule.applies(kind):
             continue
         for gap in CHECKS[rule.check].inspect(document.model, rule.params, context):
-            findings.append(_finding(rule, document, gap.path, gap.detail, gap.hint))
+            findings.append(_finding(rule, document, gap))
     return findings
 
 
-def _finding(rule: Rule, document: ParsedDocument, path: FieldPath, detail: str | None, hint: str | None) -> Finding:
+def _finding(rule: Rule, document: ParsedDocument, gap: Gap) -> Finding:
     return Finding(
         rule_id=rule.id,
         severity=rule.severity,
         file=document.source.name,
-        line=document.front_matter.line_of(path),
-        field=format_path(path) if path else None,
-        message=f"{rule.message}: {detail}" if detail else rule.message,
-        hint=hint or rule.hint,
+        line=gap.line or document.front_matter.line_of(gap.path),
+        field=format_path(gap.path) if gap.path else None,
+        message=f"{rule.message}: {gap.detail}" if gap.detail else rule.message,
+        hint=gap.hint or rule.hint,
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from candor.domain.checks import certification, common, framework, system_card
+from candor.domain.checks import certification, common, framework, redaction, system_card
 from candor.domain.checks.base import Check, CheckContext, CheckParamsError, DisclosureModel, Gap
 
 __all__ = ["CHECKS", "Check", "CheckContext", "CheckParamsError", "DisclosureModel", "Gap"]
@@ -32,6 +32,9 @@ _ALL: tuple[Check[Any, Any], ...] = (
     common.FIELD_PRESENT,
     common.CHANGELOG_COVERS_VERSION,
     common.FRAMEWORK_VERSION_KNOWN,
+    redaction.REDACTION_JUSTIFIED,
+    redaction.REDACTED_SHARE,
+    redaction.MANDATORY_NOT_REDACTED,
 )
 
 #: Every check by name.

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from candor.domain.documents import DISCLOSURE_KINDS, Certification, SecureDevelopmentFramework, SystemCard
+from candor.domain.redaction import DocumentRedactions
 from candor.domain.yamlload import FieldPath
 
 #: Any disclosure a check may look at.
@@ -30,6 +31,8 @@ class Gap:
     path: FieldPath
     detail: str | None = None
     hint: str | None = None
+    #: The file line, for a gap in the body, where no field path gives one.
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class CheckContext:
 
     #: The frameworks checked together, by (developer, version).
     frameworks: Mapping[tuple[str, str], SecureDevelopmentFramework] = field(default_factory=dict)
+    #: The redactions of the document being checked; :func:`~candor.domain.standards.run_standard` sets them.
+    redactions: DocumentRedactions = field(default_factory=DocumentRedactions)
 
     @classmethod
     def of(cls, models: Iterable[DisclosureModel]) -> CheckContext:
