@@ -1,0 +1,253 @@
+"""Benchmark the registry end to end: signed publication over HTTP, then page and tile reads under load.
+
+Prints figures; asserts nothing. Usage:
+
+    .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 2000] [--seconds 20]
+                                       [--connections 50] [--workers 1 2]
+
+1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
+   publish tokens.
+2. ``candor serve``'s app under uvicorn. Every developer publishes ``versions`` framework versions (each
+   superseding the last) and one system card, each document generated from the example framework, signed by
+   the developer's key and POSTed to ``/api/v1/statements`` through the real client: this is the publish
+   latency measured, one publisher at a time, with the background integrator running.
+3. For each uvicorn worker count: ``connections`` concurrent keep-alive connections (an httpx async client in
+   this process, loopback only) fetch the home page, a developer page, a framework version's page (with its
+   diff against the previous version) and a full level-0 tile, up to ``requests`` requests or ``seconds``
+   seconds per target.
+
+Targets on a 2-core machine: document page p99 under 100 ms and at least 300 req/s; publish p99 under 250 ms.
+The load generator shares the machine's cores with the server, so the read figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from candor.config import load_settings
+from candor.domain.parse import parse_bytes
+from candor.domain.statement import sign_statement
+from candor.services.client import RegistryClient
+from candor.services.publishing import statement_for_document
+from candor.store.database import create_database_engine, session_factory
+from candor.store.developers import Developers
+from candor.store.migrations import upgrade_database
+from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import TokenScope
+from candor.tlog.tiles import TILE_WIDTH, tile_path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
+LOG_ORIGIN = "bench.example/registry"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """A registered developer, able to sign and publish."""
+
+    slug: str
+    key: Ed25519PrivateKey
+    token: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Latencies (seconds) of completed requests, failures, and the wall time they took."""
+
+    latencies: list[float]
+    failures: int
+    seconds: float
+
+    def line(self) -> str:
+        count = len(self.latencies)
+        if count < 2:
+            return f"{count} requests, {self.failures} failed"
+        cuts = statistics.quantiles(self.latencies, n=100)
+        return (
+            f"{count / self.seconds:7.0f} req/s  p50 {cuts[49] * 1000:6.1f} ms  p99 {cuts[98] * 1000:6.1f} ms  "
+            f"({count} requests, {self.failures} not 2xx)"
+        )
+
+
+def register(data_dir: Path, developers: int) -> list[Publisher]:
+    """Register ``developers`` developers, each with a fresh key and a publish token, straight into the store."""
+    settings = load_settings(data_dir=data_dir, log_origin=LOG_ORIGIN)
+    engine = create_database_engine(settings.database_url)
+    upgrade_database(engine)
+    sessions = session_factory(engine)
+    publishers = []
+    with sessions.begin() as session:
+        for number in range(developers):
+            slug = f"developer-{number:03d}"
+            key = Ed25519PrivateKey.generate()
+            store = Developers(session)
+            developer = store.add(slug, legal_name=f"Developer {number} Ltd", website_domain=f"{slug}.example")
+            store.add_key(developer, key.public_key())
+            token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
+            publishers.append(Publisher(slug, key, token))
+    engine.dispose()
+    return publishers
+
+
+def framework(slug: str, version: int) -> bytes:
+    """Version ``version``.0 of ``slug``'s framework: the example, re-attributed, with a line of its own."""
+    text = (EXAMPLES / "sdf-v2.md").read_text("utf-8").replace("developer: acme-ai", f"developer: {slug}", 1)
+    supersedes = f'supersedes: "{version - 1}.0"\n' if version > 1 else ""
+    text = text.replace('version: "2.0"\nsupersedes: "1.0"\n', f'version: "{version}.0"\n{supersedes}', 1)
+    return f"{text}\nRevision {version} of this framework.\n".encode()
+
+
+def system_card(slug: str) -> bytes:
+    raw = (EXAMPLES / "system-card-acme-3.md").read_text("utf-8")
+    return raw.replace("developer: acme-ai", f"developer: {slug}", 1).encode()
+
+
+def publish_all(base_url: str, publishers: list[Publisher], versions: int) -> tuple[Figures, int]:
+    """Publish every developer's documents, one request at a time; the latencies and the last framework's index."""
+    latencies: list[float] = []
+    clock = datetime(2026, 1, 1, tzinfo=UTC)
+    last_framework = -1
+    started = time.perf_counter()
+    with RegistryClient(base_url) as client:
+        for publisher in publishers:
+            documents = [framework(publisher.slug, version) for version in range(1, versions + 1)]
+            for raw in [*documents, system_card(publisher.slug)]:
+                clock += timedelta(seconds=1)
+                statement = statement_for_document(parse_bytes("bench.md", raw), raw, clock)
+                signature = sign_statement(statement, publisher.key)
+                sent = time.perf_counter()
+                entry = client.publish(publisher.token, statement.canonical_bytes(), signature, raw)
+                latencies.append(time.perf_counter() - sent)
+                if statement.kind.value == "secure-development-framework":
+                    last_framework = int(entry["log_index"])
+            done = len(latencies)
+            if done % 200 < versions + 1:
+                print(f"  published {done} statements", flush=True)
+    return Figures(latencies, 0, time.perf_counter() - started), last_framework
+
+
+def wait_for_checkpoint(base_url: str, size: int) -> float:
+    """Wait until the served checkpoint covers ``size`` entries; how long that took after the last publish."""
+    started = time.perf_counter()
+    while True:
+        note = httpx.get(f"{base_url}/log/checkpoint", timeout=30)
+        if note.status_code == 200 and int(note.text.splitlines()[1]) >= size:
+            return time.perf_counter() - started
+        if time.perf_counter() - started > 120:
+            raise SystemExit(f"the log did not integrate {size} entries within 120 s")
+        time.sleep(0.05)
+
+
+async def _load(url: str, connections: int, requests: int, seconds: float) -> Figures:
+    latencies: list[float] = []
+    failures = 0
+    remaining = requests
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    started = time.perf_counter()
+    deadline = started + seconds
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def connection() -> None:
+            nonlocal failures, remaining
+            while remaining > 0 and time.perf_counter() < deadline:
+                remaining -= 1
+                sent = time.perf_counter()
+                response = await client.get(url)
+                latencies.append(time.perf_counter() - sent)
+                failures += not response.is_success
+
+        await asyncio.gather(*(connection() for _ in range(connections)))
+    return Figures(latencies, failures, time.perf_counter() - started)
+
+
+def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """uvicorn serving the registry app with ``workers`` processes, on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "candor.web.app:app_from_environment",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir), "CANDOR_LOG_ORIGIN": LOG_ORIGIN}
+    server = subprocess.Popen(command, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base_url + "/", timeout=5).status_code == 200:
+                return server, base_url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("uvicorn did not start within 60 s")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=60)
+
+
+def read_targets(developers: int, last_framework: int, size: int) -> dict[str, str]:
+    full_tile = tile_path(0, 0) if size >= TILE_WIDTH else tile_path(0, 0, size)
+    return {
+        "home": "/",
+        "developer": f"/developers/developer-{developers // 2:03d}",
+        "document (with diff)": f"/statements/{last_framework}",
+        "tile": f"/log/{full_tile}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--developers", type=int, default=100)
+    parser.add_argument("--versions", type=int, default=20, help="framework versions per developer")
+    parser.add_argument("--requests", type=int, default=2000, help="most requests per read target")
+    parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to measure")
+    args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(prefix="candor-web-bench-") as directory:
+        data_dir = Path(directory)
+        publishers = register(data_dir, args.developers)
+        size = args.developers * (args.versions + 1)
+        server, base_url = serve(data_dir, 1)
+        try:
+            print(f"publishing {size} signed statements over HTTP, one at a time (1 uvicorn worker)")
+            published, last_framework = publish_all(base_url, publishers, args.versions)
+            integrated = wait_for_checkpoint(base_url, size)
+        finally:
+            stop(server)
+        print(f"{'publish':>22}: {published.line()}")
+        print(f"{'':>22}  checkpoint covered all {size} entries {integrated * 1000:.0f} ms after the last publish")
+        targets = read_targets(args.developers, last_framework, size)
+        for workers in args.workers:
+            server, base_url = serve(data_dir, workers)
+            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), httpx async client")
+            try:
+                for name, path in targets.items():
+                    httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
+                    figures = asyncio.run(_load(base_url + path, args.connections, args.requests, args.seconds))
+                    print(f"{name:>22}: {figures.line()}", flush=True)
+            finally:
+                stop(server)
+    print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""A registry filled with the demo developers, served by the real ``candor serve``, and Debian's Chromium.
+
+The browser is the system's Chromium (``/usr/bin/chromium``), never a downloaded one. Where it is missing the
+browser tests skip with the reason, except under ``CI=true``, where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from candor.config import load_settings
+from candor.store.database import create_database_engine, session_factory
+from candor.store.migrations import upgrade_database
+from candor.tlog.log import LocalLog
+from tests.conftest import EXAMPLES, REPO
+from tests.web.registry import Filled, Registry, fill
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: Quiet, offline Chromium: no sandbox (containers), no GPU, no update or sync traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+LOG_ORIGIN = "registry.test/log"
+
+
+@dataclass
+class Site:
+    """The served registry: its address and what was published into it."""
+
+    base_url: str
+    filled: Filled
+    data_dir: Path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def page_of(self, name: str) -> str:
+        """The path of a published statement's page, by its name in :func:`tests.web.registry.fill`."""
+        return f"/statements/{self.filled.published[name].log_index}"
+
+
+class ConsoleRecord:
+    """Every console message of a page, so that a test can assert that none reports a CSP violation."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def listen(self, page: Page) -> None:
+        page.on("console", self._record)
+
+    def _record(self, message: ConsoleMessage) -> None:
+        self.messages.append(f"{message.type}: {message.text}")
+
+    def csp_violations(self) -> list[str]:
+        return [message for message in self.messages if "Content Security Policy" in message]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium); the browser tests need it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo developers published into a fresh data directory, served by ``candor serve`` in a child process."""
+    data_dir = tmp_path_factory.mktemp("browser-registry")
+    filled = _fill(data_dir)
+    port = _free_port()
+    command = [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    env = {**os.environ, "CANDOR_LOG_ORIGIN": LOG_ORIGIN}
+    log_path = data_dir / "serve.log"
+    with log_path.open("wb") as server_log:
+        server = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, env=env, cwd=data_dir)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_until_serving(server, base_url, log_path)
+            yield Site(base_url, filled, data_dir)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    opened = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def console() -> ConsoleRecord:
+    return ConsoleRecord()
+
+
+@pytest.fixture
+def page(context: BrowserContext, console: ConsoleRecord) -> Page:
+    opened = context.new_page()
+    console.listen(opened)
+    return opened
+
+
+@pytest.fixture
+def shoot(request: pytest.FixtureRequest) -> Shooter:
+    return Shooter(request.node.name)
+
+
+class Shooter:
+    """Saves numbered full-page screenshots of one test under ``test-artifacts/screenshots/<test>/``."""
+
+    def __init__(self, test_name: str) -> None:
+        self.folder = SCREENSHOTS / test_name.replace("[", "-").replace("]", "")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.taken = 0
+
+    def __call__(self, page: Page, step: str) -> Path:
+        self.taken += 1
+        path = self.folder / f"{self.taken:02d}-{step}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+
+def _fill(data_dir: Path) -> Filled:
+    settings = load_settings(data_dir=data_dir, log_origin=LOG_ORIGIN)
+    facts = data_dir / "facts"
+    facts.mkdir()
+    shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", facts / "acme-ai.yaml")
+    engine = create_database_engine(settings.database_url)
+    upgrade_database(engine)
+    log = LocalLog.create(data_dir, LOG_ORIGIN)
+    try:
+        return fill(Registry(session_factory(engine), log))
+    finally:
+        log.close()
+        engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"candor serve exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(base_url + "/log/checkpoint", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"candor serve did not answer within 60 s:\n{log_path.read_text()}")
