@@ -1,0 +1,172 @@
+"""The registry's commands end to end: candor serve on loopback, admin, keygen, publish and verify (online and
+offline), candor serve --get, and the demo's seeding. Every command runs through the real entry point."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import EXAMPLES, REPO, RunCandor
+
+SDF_V1 = EXAMPLES / "acme-ai" / "sdf-v1.md"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def registry_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every child process uses this test's database (a SQLite file, or a fresh PostgreSQL schema)."""
+    monkeypatch.setenv("CANDOR_DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.fixture
+def served(registry_env: str, run_candor: RunCandor, tmp_path: Path) -> Iterator[str]:
+    """``candor serve`` in a child process on a free loopback port; its base URL."""
+    data_dir = tmp_path / "data"
+    assert run_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ},
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            if server.poll() is not None:
+                pytest.fail(f"candor serve exited: {(tmp_path / 'serve.log').read_text()}")
+            try:
+                if httpx.get(base_url + "/log/checkpoint", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("candor serve did not start")
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+def _register(run_candor: RunCandor, tmp_path: Path, slug: str) -> tuple[Path, str]:
+    """Keygen, admin developer add and token create for ``slug``; its key file and token."""
+    data_dir = str(tmp_path / "data")
+    key = tmp_path / f"{slug}.key"
+    assert run_candor("keygen", str(key)).returncode == 0
+    added = run_candor(
+        "admin", "developer", "add", slug, "--name", f"{slug} Inc.", "--domain", f"{slug}.example",
+        "--public-key", f"{key}.pub", "--data-dir", data_dir,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    created = run_candor("admin", "token", "create", slug, "--data-dir", data_dir)
+    assert created.returncode == 0, created.stderr
+    return key, created.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
+    key, token = _register(run_candor, tmp_path, "acme-ai")
+    published = run_candor("publish", str(SDF_V1), "--registry", served, "--token", token, "--key", str(key))
+    assert published.returncode == 0, published.stderr
+    assert "log index: 0" in published.stdout
+    assert f"page: {served}/statements/0" in published.stdout
+    again = run_candor("publish", str(SDF_V1), "--registry", served, "--token", token, "--key", str(key))
+    assert again.stdout.startswith("already published")
+    assert "log index: 0" in again.stdout
+
+    proof = tmp_path / "sdf-v1.tlog-proof"
+    online = run_candor("verify", str(SDF_V1), "--registry", served, "--save-proof", str(proof))
+    assert online.returncode == 0, online.stderr
+    assert "verified:" in online.stdout
+    assert "log index 0 of 1" in online.stdout
+    assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\n")
+
+    vkey = tmp_path / "log.vkey"
+    vkey.write_text(httpx.get(served + "/log/vkey").text)
+    offline = run_candor("verify", str(SDF_V1), "--proof", str(proof), "--vkey", str(vkey))
+    assert offline.returncode == 0, offline.stderr
+    pinned = run_candor(
+        "verify", str(SDF_V1), "--proof", str(proof), "--vkey", str(vkey), "--developer-key", f"{key}.pub"
+    )
+    assert pinned.returncode == 0, pinned.stderr
+
+    tampered = tmp_path / "sdf-v1.md"
+    tampered.write_bytes(SDF_V1.read_bytes().replace(b"strength: must", b"strength: may", 1))
+    refused = run_candor("verify", str(tampered), "--proof", str(proof), "--vkey", str(vkey))
+    assert refused.returncode != 0
+    assert "but the signed statement names" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    unknown = run_candor("verify", str(tampered), "--registry", served)
+    assert unknown.returncode != 0
+    assert "no statement" in unknown.stderr
+
+
+def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
+    _register(run_candor, tmp_path, "acme-ai")
+    rival_key, rival_token = _register(run_candor, tmp_path, "rival-ai")
+    forged = run_candor("publish", str(SDF_V1), "--registry", served, "--token", rival_token, "--key", str(rival_key))
+    assert forged.returncode != 0
+    assert "403" in forged.stderr
+    assert "not for acme-ai" in forged.stderr
+
+
+def test_publish_reports_a_document_that_does_not_parse_before_sending(run_candor: RunCandor, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.md"
+    broken.write_text(SDF_V1.read_text().replace("effective_date:", "effective_dat:", 1))
+    key = tmp_path / "k"
+    run_candor("keygen", str(key))
+    result = run_candor(
+        "publish", str(broken), "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(key)
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "effective_dat" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_get_exits_zero_only_on_200(run_candor: RunCandor, tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "data")
+    home = run_candor("serve", "--get", "/", "--data-dir", data_dir)
+    assert home.returncode == 0, home.stderr
+    assert "<html" in home.stdout
+    missing = run_candor("serve", "--get", "/nonexistent", "--data-dir", data_dir)
+    assert missing.returncode != 0
+    assert "404" in missing.stderr
+
+
+def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor, tmp_path: Path) -> None:
+    data_dir = tmp_path / "demo"
+    seeded = run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "published 16 signed statements by 3 developers" in seeded.stdout
+    assert "http://127.0.0.1:8000/developers/borealis-labs" in seeded.stdout
+    page = run_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
+    assert page.returncode == 0, page.stderr
+    assert "Tessellate AI" in page.stdout
+    # A second run rebuilds the same registry from nothing.
+    assert run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO).returncode == 0
+
+
+def test_demo_refuses_to_wipe_a_directory_it_did_not_make(run_candor: RunCandor, tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = run_candor("demo", "--seed-only", "--data-dir", str(tmp_path), cwd=REPO)
+    assert result.returncode != 0
+    assert "refusing to wipe it" in result.stderr
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
