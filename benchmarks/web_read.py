@@ -1,5 +1,8 @@
 """Measure the registry's read side over real HTTP: home, developer and document pages, a tile, an API list.
 
+Besides requests/s and latency it prints the server's CPU time per request, which does not depend on what else
+the (shared) machine is doing: 2 cores / CPU per request bounds what the server can do alone.
+
 Prints figures; asserts nothing. Usage:
 
     .venv/bin/python benchmarks/web_read.py [--developers 100] [--versions 20] [--workers 2]
@@ -34,9 +37,9 @@ sys.path.insert(0, str(REPO))
 from tests.web.registry import Registry, as_developer, example  # noqa: E402
 
 from candor.config import load_settings  # noqa: E402
+from candor.services.integration import RegistryLog  # noqa: E402
 from candor.store.database import create_database_engine, session_factory  # noqa: E402
 from candor.store.migrations import upgrade_database  # noqa: E402
-from candor.tlog.log import LocalLog  # noqa: E402
 from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 
 
@@ -45,8 +48,8 @@ def fill(data_dir: Path, developers: int, versions: int) -> dict[str, str]:
     settings = load_settings(data_dir=data_dir)
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
-    log = LocalLog.create(data_dir, "bench.example/log")
-    registry = Registry(session_factory(engine), log, integrate_each=False)
+    sessions = session_factory(engine)
+    registry = Registry(sessions, RegistryLog(sessions, data_dir, settings.log_origin), integrate_each=False)
     framework = example("sdf-v2.md")
     card = example("system-card-acme-3.md")
     started = time.perf_counter()
@@ -64,7 +67,6 @@ def fill(data_dir: Path, developers: int, versions: int) -> dict[str, str]:
             previous = f"{version}.0"
         registry.publish(as_developer(card, slug))
     registry.integrate()
-    log.close()
     engine.dispose()
     total = developers * (versions + 1)
     print(f"filled {total} statements in {time.perf_counter() - started:.1f} s")
@@ -104,18 +106,35 @@ def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
-def with_wrk(url: str, connections: int, seconds: int) -> str:
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) used so far by the server and its worker processes, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if server.pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def with_wrk(url: str, connections: int, seconds: int) -> tuple[str, int]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    requests = re.search(r"(\d+) requests in", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"\s50%\s+([\d.]+\w+)", output)
     p99 = re.search(r"\s99%\s+([\d.]+\w+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return (
         f"{float(rate.group(1)) if rate else 0:8.0f} req/s  p50 {p50.group(1) if p50 else '?':>8}  "
-        f"p99 {p99.group(1) if p99 else '?':>8}  non-2xx {errors.group(1) if errors else 0}"
+        f"p99 {p99.group(1) if p99 else '?':>8}  non-2xx {errors.group(1) if errors else 0}",
+        int(requests.group(1)) if requests else 0,
     )
 
 
@@ -138,12 +157,11 @@ async def _load(url: str, connections: int, seconds: int) -> tuple[int, list[flo
     return len(latencies), latencies, failures
 
 
-def with_httpx(url: str, connections: int, seconds: int) -> str:
+def with_httpx(url: str, connections: int, seconds: int) -> tuple[str, int]:
     count, latencies, failures = asyncio.run(_load(url, connections, seconds))
     cuts = statistics.quantiles(latencies, n=100)
-    return (
-        f"{count / seconds:8.0f} req/s  p50 {cuts[49] * 1000:6.1f}ms  p99 {cuts[98] * 1000:6.1f}ms  non-200 {failures}"
-    )
+    figures = f"{count / seconds:8.0f} req/s  p50 {cuts[49] * 1000:6.1f}ms  p99 {cuts[98] * 1000:6.1f}ms"
+    return f"{figures}  non-200 {failures}", count
 
 
 def main() -> None:
@@ -164,7 +182,11 @@ def main() -> None:
             for name, path in paths.items():
                 httpx.get(base + path, timeout=30).raise_for_status()  # warm the caches once
                 measure = with_wrk if tool == "wrk" else with_httpx
-                print(f"{name:>22}: {measure(base + path, args.connections, args.seconds)}")
+                cpu_before = server_cpu_seconds(server)
+                figures, count = measure(base + path, args.connections, args.seconds)
+                cpu = (server_cpu_seconds(server) - cpu_before) / max(count, 1) * 1000
+                # Server CPU per request does not depend on how busy the (shared) machine is.
+                print(f"{name:>22}: {figures}  server CPU {cpu:.2f} ms/request")
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -21,9 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from candor.config import load_settings, sqlite_url
+from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.migrations import upgrade_database
-from candor.tlog.log import LocalLog
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url
@@ -86,11 +86,10 @@ def _serve(data_dir: Path, database_url: str) -> Iterator[Served]:
     (facts / "borealis.yaml").write_text("developer: borealis\nlegal_name: [unclosed\n")
     engine = create_database_engine(database_url)
     upgrade_database(engine)
-    log = LocalLog.create(data_dir, settings.log_origin)
+    sessions = session_factory(engine)
     try:
-        filled = fill(Registry(session_factory(engine), log))
+        filled = fill(Registry(sessions, RegistryLog(sessions, data_dir, settings.log_origin)))
     finally:
-        log.close()
         engine.dispose()
     with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         yield Served(base_url, client, filled, data_dir)

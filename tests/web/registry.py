@@ -1,11 +1,13 @@
-"""Fills a registry through the real store and a real tlog directory, as the publishing service will.
+"""Fills a registry through the real store and the registry log's real integration.
 
-Every statement is signed with a real Ed25519 key, appended to the store's log rows and to the tile log at the
-same index, and covered by a real signed checkpoint; the standards' findings are real findings.
+Every statement is signed with a real Ed25519 key and stored with its document, log entry and the standards'
+real findings in one transaction, as the publishing service does; the registry log then tiles the entries and
+signs a checkpoint over them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,13 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.documents import SystemCard
 from candor.domain.parse import parse_bytes
-from candor.domain.standards import RulePack, StandardCatalogue, run_standard
+from candor.domain.standards import Finding, RulePack, StandardCatalogue, run_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.services.integration import RegistryLog
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.log import append_log_entry, log_append_lock, record_checkpoint
+from candor.store.log import append_log_entry, log_append_lock
 from candor.store.statements import Statements
-from candor.tlog.log import LocalLog
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme-ai"
 STANDARD = "candor-minimum-2026.1"
@@ -58,7 +60,7 @@ class Registry:
     """A registry's database sessions and log, and a clock that moves one hour per statement."""
 
     sessions: sessionmaker[Session]
-    log: LocalLog
+    log: RegistryLog
     keys: dict[str, Ed25519PrivateKey] = field(default_factory=dict)
     clock: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     #: Sign a checkpoint after every statement (as the service does), or only on :meth:`integrate` (bulk loads).
@@ -87,20 +89,7 @@ class Registry:
             issued_at=self._tick(),
         )
         findings = run_standard(self.standard, parsed)
-        published = self._record(statement, raw)
-        with self.sessions.begin() as session:
-            record = Statements(session).get(published.statement_sha256)
-            for finding in findings:
-                Statements(session).add_finding(
-                    record,
-                    standard_id=STANDARD,
-                    standard_version="2026.1",
-                    rule_id=finding.rule_id,
-                    severity=finding.severity.value,
-                    message=finding.message,
-                    location=finding.field,
-                )
-        return published
+        return self._record(statement, raw, findings)
 
     def withdraw(self, slug: str, target: Published, *, series: str | None, version: str) -> Published:
         statement = Statement(
@@ -111,23 +100,21 @@ class Registry:
             target=target.statement_sha256,
             issued_at=self._tick(),
         )
-        return self._record(statement, None)
+        return self._record(statement, None, [])
 
     def _tick(self) -> datetime:
         self.clock += timedelta(hours=1)
         return self.clock
 
-    def _record(self, statement: Statement, raw: bytes | None) -> Published:
+    def _record(self, statement: Statement, raw: bytes | None, findings: list[Finding]) -> Published:
         private_key = self.keys[statement.developer]
-        entry_bytes = statement.canonical_bytes()
         with self.sessions.begin() as session, log_append_lock(session):
             developers = Developers(session)
             developer = developers.get(statement.developer)
             document = Documents(session).put(raw) if raw is not None else None
-            entry = append_log_entry(session, entry_bytes)
-            tile_index = self.log.append(entry_bytes)
-            assert tile_index == entry.log_index, "the store and the tile log must agree on every index"
-            record = Statements(session).add(
+            entry = append_log_entry(session, statement.canonical_bytes())
+            statements = Statements(session)
+            record = statements.add(
                 statement,
                 signature=sign_statement(statement, private_key),
                 developer=developer,
@@ -135,23 +122,27 @@ class Registry:
                 log_entry=entry,
                 document=document,
             )
+            for finding in findings:
+                statements.add_finding(
+                    record,
+                    standard_id=STANDARD,
+                    standard_version=self.standard.version,
+                    rule_id=finding.rule_id,
+                    severity=finding.severity.value,
+                    message=finding.message,
+                    location=finding.field,
+                )
             published = Published(entry.log_index, record.statement_sha256, statement.document_sha256)
         if self.integrate_each:
             self.integrate()
         return published
 
     def integrate(self) -> None:
-        """Integrate every appended entry into the tiles and record the signed checkpoint."""
-        checkpoint = self.log.publish()
-        with self.sessions.begin() as session:
-            record_checkpoint(
-                session, size=checkpoint.size, root_hash=checkpoint.root, note=self.log.checkpoint_note().decode()
-            )
+        """Tile every stored entry and sign a checkpoint over them, as the registry's integrator does."""
+        self.log.integrate()
 
 
 def _sha256(raw: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -442,6 +442,22 @@ class RegistryQueries:
 
     # --- the log ---------------------------------------------------------------------------------------------
 
+    def revision(self) -> tuple[int, int, int]:
+        """What every page built from the database depends on: the log's size, the signed size, the developers.
+
+        Statements, their findings, withdrawals and documents only ever arrive with a new log entry, checkpoints
+        only with a larger size, and developers are only ever added, so equal revisions mean equal pages.
+        """
+        with self._sessions() as session:
+            row = session.execute(
+                select(
+                    select(func.coalesce(func.max(LogEntry.log_index) + 1, 0)).scalar_subquery(),
+                    select(func.coalesce(func.max(Checkpoint.size), 0)).scalar_subquery(),
+                    select(func.count(Developer.id)).scalar_subquery(),
+                )
+            ).one()
+            return (int(row[0]), int(row[1]), int(row[2]))
+
     def checkpoint(self) -> CheckpointView | None:
         """The latest signed checkpoint, or None before the first one."""
         with self._sessions() as session:

@@ -25,7 +25,7 @@ from candor.web.log import LogFiles
 from candor.web.log import build_router as build_log_router
 from candor.web.markdown import DocumentRenderer
 from candor.web.security import SECURITY_HEADERS, BodySizeLimitMiddleware, SecurityHeadersMiddleware
-from candor.web.site.fragments import DiffFragments
+from candor.web.site.fragments import DiffFragments, PageCache
 
 _HERE = Path(__file__).resolve().parent
 #: Where the operator keeps each developer's latest facts file, ``<slug>.yaml``, inside the data directory.
@@ -63,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
+    app.state.page_cache = PageCache()
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
     # Added last, so outermost: the size limit applies before anything reads the body, and every response the

@@ -1,11 +1,14 @@
-"""Parts of pages that depend only on immutable content, rendered once and kept.
+"""Pages and parts of pages rendered once and kept while what they show cannot have changed.
 
-A diff between two document versions depends on nothing but the two digests, so its HTML never changes.
+A diff between two document versions depends on nothing but the two digests, so its HTML never changes. A whole
+document page depends on the registry's revision (see :meth:`RegistryQueries.revision`) and the address it is
+served under, so it is kept under those.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Hashable
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -14,6 +17,8 @@ from candor.services.views import VersionChanges
 
 #: How many rendered diffs one app keeps.
 DIFF_CACHE_SIZE = 256
+#: How many rendered pages one app keeps.
+PAGE_CACHE_SIZE = 512
 
 
 class DiffFragments:
@@ -34,3 +39,22 @@ class DiffFragments:
             if len(self._rendered) > DIFF_CACHE_SIZE:
                 self._rendered.popitem(last=False)
         return cached
+
+
+class PageCache:
+    """Rendered pages by key, least recently used first out. Safe under threads: each step is one dict operation."""
+
+    def __init__(self, size: int = PAGE_CACHE_SIZE) -> None:
+        self._size = size
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
+
+    def get(self, key: Hashable) -> bytes | None:
+        return self._pages.get(key)
+
+    def put(self, key: Hashable, page: bytes) -> None:
+        self._pages[key] = page
+        while len(self._pages) > self._size:
+            try:
+                self._pages.popitem(last=False)
+            except KeyError:  # another thread emptied it first
+                break

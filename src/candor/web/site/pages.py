@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.standards import StandardCatalogue, StandardError
 from candor.web.deps import PageNumber, Queries, Renderer, Templates
 from candor.web.log import LogFiles
-from candor.web.site.fragments import DiffFragments
+from candor.web.site.fragments import DiffFragments, PageCache
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1)]
@@ -54,12 +54,17 @@ def build_router() -> APIRouter:
     def document(
         log_index: LogIndex, request: Request, registry: Queries, templates: Templates, renderer: Renderer
     ) -> HTMLResponse:
+        pages: PageCache = request.app.state.page_cache
+        key = ("document", log_index, registry_url(request), registry.revision())
+        cached = pages.get(key)
+        if cached is not None:
+            return HTMLResponse(cached)
         view = registry.document(log_index)
         diff = None
         if view.changes is not None and view.statement.document_sha256:
             fragments: DiffFragments = request.app.state.diff_fragments
             diff = fragments.render(view.changes, view.statement.document_sha256)
-        return render(
+        response = render(
             templates,
             request,
             "document.html",
@@ -69,6 +74,8 @@ def build_router() -> APIRouter:
             registry_url=registry_url(request),
             vkey=log_files(request).verifier_key(),
         )
+        pages.put(key, bytes(response.body))
+        return response
 
     @router.get("/compare")
     def compare(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
