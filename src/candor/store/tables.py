@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from candor.domain.sealing import MAX_SEALED_BYTES
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.statement import MAX_STATEMENT_BYTES
 from candor.store.columns import UTCDateTime, utc_now
@@ -39,6 +40,7 @@ __all__ = [
     "Document",
     "Finding",
     "LogEntry",
+    "SealedOriginalRecord",
     "StatementRecord",
     "TokenScope",
 ]
@@ -210,3 +212,29 @@ class Finding(Base):
     message: Mapped[str] = mapped_column(Text)
 
     statement: Mapped[StatementRecord] = relationship(back_populates="findings")
+
+
+class SealedOriginalRecord(Base):
+    """The unredacted original of a published document, sealed to the regulator's key: ciphertext only.
+
+    Kept at least five years (SB 53 asks for five) and, like published history, never updated or deleted: the
+    triggers of migration 0002 refuse both, so no interface can remove one.
+    """
+
+    __tablename__ = "sealed_originals"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The statement whose ``sealed_sha256`` names these bytes.
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    #: The earliest date it may ever be let go; until then, and in practice for good, it is kept.
+    retain_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    statement: Mapped[StatementRecord] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("size = length(content)", name="size_matches"),
+        CheckConstraint(f"size <= {MAX_SEALED_BYTES}", name="size_limit"),
+    )
