@@ -40,10 +40,11 @@ class Settings(BaseSettings):
         default=MAX_STATEMENT_BYTES, gt=0, le=MAX_STATEMENT_BYTES, description="Largest canonical statement accepted."
     )
     max_request_bytes: int = Field(
-        # A publication carries the document in base64, which is 4/3 of its size.
-        default=(MAX_DOCUMENT_BYTES + 2) // 3 * 4 + 256 * 1024,
+        # A publication carries the document in base64, which is 4/3 of its size, and for a redacted document its
+        # sealed original too, about as large again.
+        default=2 * ((MAX_DOCUMENT_BYTES + 2) // 3 * 4) + 256 * 1024,
         gt=0,
-        description="Largest request body: a base64 document plus its statement, signature and envelope.",
+        description="Largest request body: a base64 document and sealed original, statement, signature, envelope.",
     )
     log_origin: str = Field(
         default="candor.example/registry",

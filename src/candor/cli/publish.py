@@ -28,13 +28,19 @@ def publish(
         typer.Option("--token", envvar="CANDOR_TOKEN", help="The developer's publish token.", show_default=False),
     ],
     key: Annotated[Path, typer.Option("--key", help="The developer's private key (from candor keygen).")],
+    sealed: Annotated[
+        Path | None,
+        typer.Option("--sealed", help="For a redacted FILE: the sealed original `candor redact` wrote beside it."),
+    ] = None,
 ) -> None:
     """Parse FILE, sign its statement with KEY, and publish both; prints the log index, leaf hash and page."""
     from candor.domain.developer_keys import load_private_key
+    from candor.domain.sealing import MAX_SEALED_BYTES
     from candor.domain.statement import sign_statement
     from candor.services.checking import read_disclosure
     from candor.services.client import RegistryClient
     from candor.services.publishing import statement_for_document
+    from candor.services.redacting import read_small_file
 
     # Parsed here first, so that a mistake is reported with its file and line before anything is sent.
     parsed = read_disclosure(file)
@@ -44,9 +50,12 @@ def publish(
     except OSError as exc:
         raise SourceError(str(key), f"cannot read the private key ({exc.strerror})") from exc
     private_key = load_private_key(str(key), key_pem)
-    statement = statement_for_document(parsed, raw, datetime.now(UTC))
+    sealed_bytes = None if sealed is None else read_small_file(sealed, MAX_SEALED_BYTES)
+    statement = statement_for_document(parsed, raw, datetime.now(UTC), sealed=sealed_bytes)
     with RegistryClient(registry) as client:
-        entry = client.publish(token, statement.canonical_bytes(), sign_statement(statement, private_key), raw)
+        entry = client.publish(
+            token, statement.canonical_bytes(), sign_statement(statement, private_key), raw, sealed_bytes
+        )
     verb = "published" if entry.get("created") else "already published"
     typer.echo(f"{verb}: {file} ({entry['developer']} {entry['kind']} {entry['version']})")
     typer.echo(f"log index: {entry['log_index']}")

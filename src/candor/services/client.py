@@ -39,13 +39,17 @@ class RegistryClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def publish(self, token: str, statement_bytes: bytes, signature: bytes, document: bytes | None) -> dict[str, Any]:
-        """POST a signed statement (and its document); the registry's description of the log entry."""
+    def publish(
+        self, token: str, statement_bytes: bytes, signature: bytes, document: bytes | None, sealed: bytes | None = None
+    ) -> dict[str, Any]:
+        """POST a signed statement (its document, and a redacted one's sealed original); the registry's answer."""
         body = {
             "statement": base64.b64encode(statement_bytes).decode("ascii"),
             "signature": base64.b64encode(signature).decode("ascii"),
             "document": None if document is None else base64.b64encode(document).decode("ascii"),
         }
+        if sealed is not None:
+            body["sealed_original"] = base64.b64encode(sealed).decode("ascii")
         response = self._request("POST", "/api/v1/statements", json=body, headers={"Authorization": f"Bearer {token}"})
         return _json_object(response)
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.documents import SystemCard
 from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.sealing import SealingError, read_sealed_header
 from candor.domain.standards import Finding, RulePack, run_standard
 from candor.domain.statement import (
     KINDS_WITH_TARGET,
@@ -42,6 +43,7 @@ from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.errors import ConflictError
 from candor.store.log import append_log_entry, log_append_lock
+from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements
 from candor.store.tables import Developer, DeveloperKey, DeveloperStatus, StatementRecord, TokenScope
 from candor.store.tokens import ApiTokens
@@ -85,6 +87,8 @@ class Publication:
     statement_bytes: bytes
     signature: bytes
     document: bytes | None
+    #: The sealed original of a redacted document, named by the statement's ``sealed_sha256``.
+    sealed: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,10 @@ def series_of(model: object) -> str | None:
     return model.model.name if isinstance(model, SystemCard) else None
 
 
-def statement_for_document(parsed: ParsedDocument, raw: bytes, issued_at: datetime) -> Statement:
-    """The statement a developer signs to publish ``raw``, read from its front matter."""
+def statement_for_document(
+    parsed: ParsedDocument, raw: bytes, issued_at: datetime, *, sealed: bytes | None = None
+) -> Statement:
+    """The statement a developer signs to publish ``raw`` (and its ``sealed`` original), read from its front matter."""
     model = parsed.model
     return Statement(
         developer=model.developer,
@@ -116,6 +122,7 @@ def statement_for_document(parsed: ParsedDocument, raw: bytes, issued_at: dateti
         document_sha256=hashlib.sha256(raw).hexdigest(),
         supersedes=model.supersedes,
         issued_at=issued_at,
+        sealed_sha256=None if sealed is None else hashlib.sha256(sealed).hexdigest(),
     )
 
 
@@ -144,6 +151,7 @@ class Publisher:
                 )
             self._signing_key(session, statement, publication)
         parsed = self._check_document(statement, publication.document)
+        check_sealed_original(statement, publication.sealed, parsed)
         findings = run_standard(self.standard, parsed) if parsed is not None else []
         with self.sessions.begin() as session, log_append_lock(session):
             # Checked again under the lock: a key revoked in the meantime must not sign anything new.
@@ -281,6 +289,8 @@ class Publisher:
             log_entry=entry,
             document=document,
         )
+        if publication.sealed is not None:
+            SealedOriginals(session).put(record, publication.sealed)
         for finding in findings:
             statements.add_finding(
                 record,
@@ -292,6 +302,41 @@ class Publisher:
                 location=finding.field,
             )
         return record
+
+
+def check_sealed_original(statement: Statement, sealed: bytes | None, parsed: ParsedDocument | None) -> None:
+    """A sealed original comes exactly when the statement names one, with that hash, bound to this statement.
+
+    Its document must be the public version: a passage still marked for redaction would be published in clear.
+    """
+    if statement.sealed_sha256 is None:
+        if sealed is not None:
+            raise PublishError("a sealed original was sent, but the statement names none in sealed_sha256")
+        return
+    if sealed is None or parsed is None:
+        raise PublishError(f"the statement names sealed original {statement.sealed_sha256}, but none was sent")
+    actual = hashlib.sha256(sealed).hexdigest()
+    if actual != statement.sealed_sha256:
+        raise PublishError(
+            f"the sealed original's SHA-256 is {actual}, but the statement names {statement.sealed_sha256}"
+        )
+    try:
+        header = read_sealed_header(sealed, "sealed original")
+    except SealingError as exc:
+        raise PublishError(exc.message, hint=exc.hint) from None
+    bound = (header.developer, header.kind, header.version, header.public_sha256)
+    expected = (statement.developer, parsed.model.kind, statement.version, statement.document_sha256)
+    if bound != expected:
+        raise PublishError(
+            "the sealed original is bound to {} {} {} (document {}), not to this statement".format(*bound),
+            hint="publish the public version and the sealed original that `candor redact` wrote together",
+        )
+    marked = next((redaction for redaction in parsed.redactions if not redaction.is_placeholder), None)
+    if marked is not None:
+        raise PublishError(
+            f"{parsed.name}:{marked.line}: this passage is still marked for redaction and would be published",
+            hint="publish the public version that `candor redact` wrote, not the original",
+        )
 
 
 def _front_matter_agrees(parsed: ParsedDocument, statement: Statement) -> None:

@@ -59,6 +59,11 @@ class PublicationIn(BaseModel):
     statement: str = Field(description="The canonical (RFC 8785) statement bytes, base64.", max_length=32 * 1024)
     signature: str = Field(description="The developer's Ed25519 signature over those bytes, base64.", max_length=200)
     document: str | None = Field(default=None, description="The document bytes, base64; none for a withdrawal.")
+    sealed_original: str | None = Field(
+        default=None,
+        description="For a redacted document: its original sealed to the regulator (`candor redact`), base64. "
+        "Kept, never served; its SHA-256 is the statement's sealed_sha256.",
+    )
 
 
 class PublishedOut(BaseModel):
@@ -110,9 +115,12 @@ def publish_statement(
     token = _bearer(authorization)
     publisher, _ = _state(request.app)
     document = None if publication.document is None else _decode(publication.document, "document")
+    sealed = None if publication.sealed_original is None else _decode(publication.sealed_original, "sealed_original")
     entry = publisher.publish(
         token,
-        Publication(_decode(publication.statement, "statement"), _decode(publication.signature, "signature"), document),
+        Publication(
+            _decode(publication.statement, "statement"), _decode(publication.signature, "signature"), document, sealed
+        ),
     )
     integrator: Integrator | None = getattr(request.app.state, "integrator", None)
     if integrator is not None:

@@ -1,0 +1,136 @@
+"""Publishing a redacted document with its sealed original, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.domain.parse import parse_bytes
+from candor.domain.regulator_keys import generate_regulator_key, regulator_key_fingerprint
+from candor.domain.sealing import SealedHeader, seal_original
+from candor.domain.statement import sign_statement
+from candor.services.publishing import Publication, PublishError, statement_for_document
+from candor.services.redacting import RedactedDocument, redact_document
+from candor.store.sealed import RETENTION, SealedOriginals
+from candor.store.statements import Statements
+from candor.store.tables import SealedOriginalRecord
+from tests.services.publishing_kit import Signer, framework, publisher, register
+
+SECRET = "Our weights sit in the Halden vault"
+_CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def marked(slug: str, version: int = 1) -> bytes:
+    raw = framework(slug, version).decode()
+    return (raw + f'\n::: redact category=cybersecurity justification="Names a site"\n{SECRET}.\n:::\n').encode()
+
+
+def redacted(slug: str, version: int = 1) -> RedactedDocument:
+    return redact_document(parse_bytes("sdf.md", marked(slug, version)), generate_regulator_key().public_key())
+
+
+def publication(signer: Signer, document: bytes, sealed: bytes | None, *, names: bytes | None = None) -> Publication:
+    """``document`` signed with a statement naming ``names`` (by default ``sealed``) as its sealed original."""
+    statement = statement_for_document(parse_bytes("doc.md", document), document, _CLOCK, sealed=names or sealed)
+    return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed)
+
+
+def public_bytes(redaction: RedactedDocument) -> bytes:
+    return redaction.public.source.text.encode()
+
+
+def test_the_sealed_original_is_kept_with_its_statement(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    entry = publisher(sessions).publish(acme.token, publication(acme, public_bytes(redaction), redaction.sealed))
+    with sessions() as session:
+        record = Statements(session).find(entry.statement_sha256)
+        assert record is not None
+        kept = SealedOriginals(session).of_statement(record)
+        assert kept is not None
+        assert kept.content == redaction.sealed
+        assert kept.sha256 == redaction.sealed_sha256 == hashlib.sha256(redaction.sealed).hexdigest()
+        assert kept.retain_until - kept.stored_at == RETENTION >= timedelta(days=5 * 365)
+        assert record.document is not None
+        assert SECRET.encode() not in record.document.content
+
+
+def test_a_statement_naming_other_sealed_bytes_is_refused(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    sent = publication(acme, public_bytes(redaction), redaction.sealed, names=redaction.sealed + b"!")
+    with pytest.raises(PublishError, match="sealed original's SHA-256"):
+        publisher(sessions).publish(acme.token, sent)
+
+
+def test_a_sealed_original_the_statement_does_not_name_is_refused(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    document = public_bytes(redaction)
+    statement = statement_for_document(parse_bytes("doc.md", document), document, _CLOCK)
+    sent = Publication(statement.canonical_bytes(), sign_statement(statement, acme.key), document, redaction.sealed)
+    with pytest.raises(PublishError, match="names none in sealed_sha256"):
+        publisher(sessions).publish(acme.token, sent)
+
+
+def test_a_named_sealed_original_must_be_sent(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    sent = publication(acme, public_bytes(redaction), None, names=redaction.sealed)
+    with pytest.raises(PublishError, match="none was sent"):
+        publisher(sessions).publish(acme.token, sent)
+
+
+def test_a_sealed_original_bound_to_another_document_is_refused(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    first, second = redacted("acme-ai"), redacted("acme-ai")
+    with pytest.raises(PublishError, match=r"bound to acme-ai secure-development-framework 1\.0"):
+        publisher(sessions).publish(acme.token, publication(acme, public_bytes(first), second.sealed))
+
+
+def test_publishing_the_marked_original_with_a_sealed_copy_is_refused(sessions: sessionmaker[Session]) -> None:
+    # The header is bound to the public version's hash, so sending the original instead fails on the binding;
+    # the registry never stores the marked passages.
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    with pytest.raises(PublishError, match="not to this statement"):
+        publisher(sessions).publish(acme.token, publication(acme, marked("acme-ai"), redaction.sealed))
+
+
+def test_a_document_still_marked_for_redaction_is_refused_even_when_sealed_to_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    # A hand-made envelope bound to the marked original itself: the passage would be published in clear.
+    acme = register(sessions, "acme-ai")
+    original = marked("acme-ai")
+    key = generate_regulator_key().public_key()
+    header = SealedHeader(
+        developer="acme-ai",
+        kind="secure-development-framework",
+        version="1.0",
+        public_sha256=hashlib.sha256(original).hexdigest(),
+        regulator_key=regulator_key_fingerprint(key),
+    )
+    sealed = seal_original(header, original, [bytes(32)], key)
+    with pytest.raises(PublishError, match="still marked for redaction"):
+        publisher(sessions).publish(acme.token, publication(acme, original, sealed))
+
+
+def test_sealed_originals_cannot_be_rewritten_or_deleted(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    redaction = redacted("acme-ai")
+    publisher(sessions).publish(acme.token, publication(acme, public_bytes(redaction), redaction.sealed))
+    for sql in (
+        "DELETE FROM sealed_originals",
+        "UPDATE sealed_originals SET retain_until = stored_at",
+        "UPDATE sealed_originals SET content = content",
+    ):
+        with pytest.raises(DBAPIError), sessions.begin() as session:
+            session.execute(text(sql))
+    with sessions() as session:
+        assert session.scalars(select(SealedOriginalRecord)).one().content == redaction.sealed
