@@ -84,7 +84,13 @@ def test_a_wrong_strength_names_file_line_and_field() -> None:
 def test_an_unknown_key_suggests_the_known_one() -> None:
     error = fails(CERTIFICATION.replace("statement:", "statment:"))
     assert error.message.startswith("cert.md:9: statment: is not a known field")
-    # The misspelt key also leaves "statement" missing; the hint counts it instead of reporting it first.
+    # The misspelt key also leaves "statement" missing: that is the same mistake, reported once.
+    assert error.hint == "did you mean statement?"
+
+
+def test_problems_beyond_a_misspelt_key_are_counted() -> None:
+    error = fails(CERTIFICATION.replace("statement:", "statment:").replace("  name: Dana Okafor", "  name: 7"))
+    assert error.field == "statment"
     assert error.hint == "did you mean statement? 1 more problem after this one"
 
 

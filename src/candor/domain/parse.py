@@ -150,8 +150,15 @@ def _document_error(name: str, loaded: LoadedYaml, model: type[BaseModel], exc: 
     ]
     _, line, _, error = min(located, key=lambda item: item[:3])
     message, hint = _describe(error, model)
-    if len(located) > 1:
-        more = f"{len(located) - 1} more problem{'s' if len(located) > 2 else ''} after this one"
+    # A misspelt key also leaves the field it was meant to be missing: that is the same problem, not another.
+    meant = _meant_field(model, error["loc"]) if error["type"] == "extra_forbidden" else None
+    others = [
+        other
+        for *_, other in located
+        if other is not error and not (other["type"] == "missing" and meant and tuple(other["loc"]) == meant)
+    ]
+    if others:
+        more = f"{len(others)} more problem{'s' if len(others) > 1 else ''} after this one"
         hint = f"{hint} {more}" if hint and hint.endswith("?") else f"{hint}; {more}" if hint else more
     return DocumentError(name, message, line=line or None, field=format_path(_path_of(error)), hint=hint)
 
@@ -207,15 +214,21 @@ def _describe(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, str | N
 
 
 def _field_hint(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
-    """Suggest the field the writer probably meant, from the fields allowed where the unknown key sits."""
+    """Suggest the field the writer probably meant, or list the fields allowed where the unknown key sits."""
+    meant = _meant_field(model, loc)
+    if meant is not None:
+        return f"did you mean {meant[-1]}?"
+    owner = _model_at(model, loc[:-1])
+    return None if owner is None else f"known fields here: {', '.join(owner.model_fields)}"
+
+
+def _meant_field(model: type[BaseModel], loc: tuple[int | str, ...]) -> FieldPath | None:
+    """The path of the known field closest to the unknown key at ``loc``, if one is close enough."""
     owner = _model_at(model, loc[:-1])
     if owner is None:
         return None
-    known = list(owner.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean {close[0]}?"
-    return f"known fields here: {', '.join(known)}"
+    close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1, cutoff=0.6)
+    return (*loc[:-1], close[0]) if close else None
 
 
 def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
