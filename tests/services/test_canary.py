@@ -1,0 +1,305 @@
+"""The canary test: a redacted passage's text must reach the registry nowhere, in any encoding.
+
+A framework whose redacted passages (a block, an inline span and a front-matter value) hold a random canary is
+redacted with ``candor redact`` and published with ``candor publish --sealed`` to a real ``candor serve`` on SQLite
+and on PostgreSQL. Then every place the registry keeps or shows anything is searched for the canary, as text, hex
+(either case) and base64 (standard and URL-safe, at each of the three byte alignments): the database dump
+(sqlite3 ``iterdump``, or ``pg_dump``), every file in the data directory (the database file and the log's tiles),
+every page reachable from the home page, the API's answers about the statement, and the server's log.
+
+Positive controls show that each search would have found it: the same scanner finds the canary in the original,
+and finds the public text of the document in the dump and in hex in the dumped document bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlparse
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from candor.domain.developer_keys import private_key_pem
+from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
+from candor.store.database import create_database_engine, session_factory
+from candor.store.migrations import upgrade_database
+from tests.conftest import EXAMPLES
+from tests.services.publishing_kit import register
+
+pytestmark = pytest.mark.slow
+
+_MAX_PAGES = 150
+
+
+def encodings(secret: bytes) -> dict[str, bytes]:
+    """The forms in which ``secret`` could hide inside a larger text: plain, hex, and base64 at every alignment."""
+    forms = {"plain": secret, "hex": secret.hex().encode(), "HEX": secret.hex().upper().encode()}
+    for shift in range(3):
+        for name, encode in (("base64", base64.b64encode), ("base64url", base64.urlsafe_b64encode)):
+            encoded = encode(b"\0" * shift + secret)
+            # Keep only the characters that depend on the secret's bytes alone, whatever surrounds it.
+            start, end = (4 if shift else 0), (shift + len(secret)) // 3 * 4
+            forms[f"{name}+{shift}"] = encoded[start:end]
+    return forms
+
+
+def leaks(haystack: bytes, secret: bytes) -> list[str]:
+    """The forms of ``secret`` found in ``haystack``."""
+    return [name for name, form in encodings(secret).items() if form in haystack]
+
+
+def test_the_encodings_find_a_secret_however_it_is_wrapped() -> None:
+    secret = b"canary-" + secrets.token_hex(8).encode()
+    for prefix in (b"", b"a", b"ab", b"abc"):
+        wrapped = prefix + secret + b"tail"
+        assert "plain" in leaks(wrapped, secret)
+        assert "hex" in leaks(wrapped.hex().encode(), secret)
+        assert "HEX" in leaks(wrapped.hex().upper().encode(), secret)
+        assert any(name.startswith("base64+") for name in leaks(base64.b64encode(wrapped), secret))
+        assert any(name.startswith("base64url+") for name in leaks(base64.urlsafe_b64encode(wrapped), secret))
+    assert leaks(b"nothing to see here", secret) == []
+
+
+def _marked_framework(canary: str) -> str:
+    """The example framework with the canary in a front-matter value, a block and an inline redaction."""
+    text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text()
+    field = re.search(r"^  board_oversight: >-\n(?:    .*\n)+", text, flags=re.MULTILINE)
+    assert field is not None
+    redacted_field = (
+        "  board_oversight: {redact: {category: trade-secret, justification: Names board members, "
+        f'value: "The board subcommittee is chaired by {canary}."}}}}\n'
+    )
+    text = text[: field.start()] + redacted_field + text[field.end() :]
+    return (
+        text
+        + f'\n::: redact category=cybersecurity justification="Names a datacentre"\nWeights live at {canary}.\n:::\n'
+        + f'\nThe evaluator is [{canary}]{{.redact category=trade-secret justification="Named vendor"}}.\n'
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _candor(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "candor", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+class _Server:
+    """``candor serve`` in a child process, its output going to a log file."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str], log_path: Path) -> None:
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.log = log_path.open("wb")
+        port = self.url.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "candor", "serve", "--port", port, "--data-dir", str(data_dir)],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    def wait_until_up(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "candor serve exited"
+            try:
+                if httpx.get(self.url + "/", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("candor serve did not come up")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _crawl(client: httpx.Client, start: list[str]) -> Iterator[tuple[str, bytes]]:
+    """GET ``start`` and every same-site page linked from the HTML found, up to a bound."""
+    queue, seen = list(start), set(start)
+    while queue and len(seen) <= _MAX_PAGES:
+        path = queue.pop(0)
+        response = client.get(path)
+        yield path, response.content
+        if "html" not in response.headers.get("content-type", ""):
+            continue
+        for link in re.findall(rb'(?:href|src)="([^"#]+)', response.content):
+            target = urlparse(urljoin(str(client.base_url) + path, link.decode()))
+            if target.netloc != urlparse(str(client.base_url)).netloc:
+                continue
+            local = target.path + (f"?{target.query}" if target.query else "")
+            if local not in seen:
+                seen.add(local)
+                queue.append(local)
+
+
+def _database_dump(database_url: str) -> bytes:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        assert url.database is not None
+        with sqlite3.connect(url.database) as connection:
+            return "\n".join(connection.iterdump()).encode()
+    pg_dump = shutil.which("pg_dump") or next(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"), None)
+    assert pg_dump is not None, "pg_dump is needed for the PostgreSQL canary test"
+    options = parse_qs(f"o={url.query['options']}")["o"][0]
+    schema = options.removeprefix("-csearch_path=")
+    command = [
+        str(pg_dump),
+        "-h",
+        url.host or "127.0.0.1",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+    ]
+    result = subprocess.run(
+        [*command, "-n", schema, "--no-owner", url.database or "test"], capture_output=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout
+
+
+def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tmp_path: Path) -> None:
+    canary = "canary-" + secrets.token_hex(16)
+    secret = canary.encode()
+    data_dir, work = tmp_path / "registry", tmp_path / "work"
+    data_dir.mkdir()
+    work.mkdir()
+    env = {**os.environ, "CANDOR_DATABASE_URL": database_url, "CANDOR_DATA_DIR": str(data_dir), "NO_COLOR": "1"}
+
+    engine = create_database_engine(database_url)
+    try:
+        upgrade_database(engine)
+        acme = register(session_factory(engine), "acme-ai")
+    finally:
+        engine.dispose()
+    (work / "acme.key").write_bytes(private_key_pem(acme.key))
+    regulator = generate_regulator_key()
+    (work / "regulator").write_bytes(regulator_private_pem(regulator))
+    (work / "regulator.pub").write_bytes(regulator_public_pem(regulator.public_key()))
+    (work / "sdf.md").write_text(_marked_framework(canary))
+    (work / "public").mkdir()
+    assert leaks((work / "sdf.md").read_bytes(), secret) == ["plain"]  # the scanner sees it where it is
+
+    _candor(
+        "redact",
+        str(work / "sdf.md"),
+        "--regulator-key",
+        str(work / "regulator.pub"),
+        "--out",
+        str(work / "public"),
+        env=env,
+    )
+    public = (work / "public" / "sdf.md").read_bytes()
+    assert leaks(public, secret) == []
+    assert leaks((work / "public" / "sdf.sealed").read_bytes(), secret) == []
+
+    server = _Server(data_dir, env, tmp_path / "server.log")
+    try:
+        server.wait_until_up()
+        published = _candor(
+            "publish",
+            str(work / "public" / "sdf.md"),
+            "--sealed",
+            str(work / "public" / "sdf.sealed"),
+            "--registry",
+            server.url,
+            "--token",
+            acme.token,
+            "--key",
+            str(work / "acme.key"),
+            env=env,
+        ).stdout
+        statement_id = re.search(r"^statement: ([0-9a-f]{64})$", published, flags=re.MULTILINE)
+        assert statement_id is not None, published
+        served = _served(server.url, statement_id.group(1), public)
+    finally:
+        server.stop()
+
+    dump = _database_dump(database_url)
+    # Positive control: the same scanner finds the public text of the document in the dump.
+    assert leaks(dump, b"Acme AI Secure Development Framework")
+    places: dict[str, bytes] = {"database dump": dump, "server log": (tmp_path / "server.log").read_bytes()}
+    places.update(
+        {
+            f"file {path.relative_to(tmp_path)}": path.read_bytes()
+            for path in [*data_dir.rglob("*"), *tmp_path.glob("candor.sqlite3*")]
+            if path.is_file()
+        }
+    )
+    places.update({f"GET {path}": body for path, body in served})
+    assert len(served) > 10
+    found = {place: forms for place, content in places.items() if (forms := leaks(content, secret))}
+    assert found == {}
+
+    # The regulator can still read it all back.
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "candor",
+            "regulator",
+            "open",
+            str(work / "public" / "sdf.sealed"),
+            "--key",
+            str(work / "regulator"),
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert opened.returncode == 0
+    assert opened.stdout.count(secret) == 3
+
+
+def _served(base_url: str, statement_id: str, public: bytes) -> list[tuple[str, bytes]]:
+    """Every page from the home page on, and the API's answers about the statement, once it is in the log."""
+    document_sha256 = hashlib.sha256(public).hexdigest()
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        deadline = time.monotonic() + 60
+        while client.get(f"/api/v1/statements/{statement_id}/tlog-proof").status_code != 200:
+            assert time.monotonic() < deadline, "the statement was never integrated into the log"
+            time.sleep(0.2)
+        api = [
+            f"/api/v1/statements/{statement_id}",
+            f"/api/v1/statements/{statement_id}/findings",
+            f"/api/v1/statements/{statement_id}/tlog-proof",
+            f"/api/v1/statements/by-document/{document_sha256}",
+            f"/api/v1/documents/{document_sha256}",
+            "/api/v1/developers",
+            "/api/v1/developers/acme-ai",
+            "/log/checkpoint",
+            "/log/tile/entries/000.p/1",
+            "/openapi.json",
+        ]
+        pages = list(_crawl(client, ["/", *api]))
+    ((_, document),) = [(path, body) for path, body in pages if path == f"/api/v1/documents/{document_sha256}"]
+    assert document == public  # the API serves the public version, byte for byte
+    return pages
