@@ -13,12 +13,14 @@ from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.migrations import upgrade_database
 from candor.web.app import create_app
+from tests.conftest import EXAMPLES
 from tests.web.conftest import serve_app
 from tests.web.registry import Published, Registry, example
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[httpx.Client, Registry, Published]]:
+    """A registry that the test can publish to while its server runs; its data directory is ``tmp_path``."""
     settings = load_settings(data_dir=tmp_path, log_origin="registry.test/live")
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
@@ -52,3 +54,25 @@ def test_a_cached_document_page_shows_new_versions_and_withdrawals_at_once(
     withdrawn = client.get(path).text
     assert "Withdrawn" in withdrawn
     assert f'/statements/{withdrawal.log_index}"' in withdrawn
+
+
+def test_cached_lists_show_a_new_statement_at_once(live: tuple[httpx.Client, Registry, Published]) -> None:
+    client, registry, _ = live
+    pages = ["/", "/statements", "/developers/acme-ai", "/compare"]
+    before = {path: client.get(path).text for path in pages}
+    second = registry.publish(example("sdf-v2.md"))
+    for path in pages:
+        after = client.get(path).text
+        assert after != before[path], path
+        assert f'/statements/{second.log_index}"' in after, path
+
+
+def test_a_cached_developer_page_follows_its_facts_file(
+    live: tuple[httpx.Client, Registry, Published], tmp_path: Path
+) -> None:
+    client, _, _ = live
+    assert "No facts are on file" in client.get("/developers/acme-ai").text
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "acme-ai.yaml").write_bytes((EXAMPLES / "acme-ai" / "facts.yaml").read_bytes())
+    assert "Determinations from the latest facts on file" in client.get("/developers/acme-ai").text

@@ -332,6 +332,14 @@ class RegistryQueries:
         certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
         return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug))
 
+    def coverage_stamp(self, slug: str) -> tuple[int | None, date]:
+        """What the coverage shown for ``slug`` depends on besides the regimes: its facts file's version and the day."""
+        try:
+            changed: int | None = (self._facts_dir / f"{slug}{FACTS_SUFFIX}").stat().st_mtime_ns
+        except FileNotFoundError:
+            changed = None
+        return changed, datetime.now(UTC).date()
+
     def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
         """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""
         path = self._facts_dir / f"{slug}{FACTS_SUFFIX}"

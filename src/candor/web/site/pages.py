@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -36,50 +37,80 @@ def build_router() -> APIRouter:
         response: HTMLResponse = templates.TemplateResponse(request, name, context)
         return response
 
+    def cached(
+        request: Request, registry: Queries, key: tuple[Hashable, ...], build: Callable[[], HTMLResponse]
+    ) -> HTMLResponse:
+        """The page under ``key`` at the registry's current revision, built only when that changed."""
+        pages: PageCache = request.app.state.page_cache
+        full_key = (*key, registry_url(request), registry.revision())
+        page = pages.get(full_key)
+        if page is not None:
+            return HTMLResponse(page)
+        response = build()
+        pages.put(full_key, bytes(response.body))
+        return response
+
     @router.get("/")
     def home(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return render(templates, request, "home.html", view=registry.home(number=page))
+        return cached(
+            request,
+            registry,
+            ("home", page),
+            lambda: render(templates, request, "home.html", view=registry.home(number=page)),
+        )
 
     @router.get("/statements")
     def statements(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return render(templates, request, "statements.html", statements=registry.statements(number=page))
+        return cached(
+            request,
+            registry,
+            ("statements", page),
+            lambda: render(templates, request, "statements.html", statements=registry.statements(number=page)),
+        )
 
     @router.get("/developers/{slug}")
     def developer(
         slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
     ) -> HTMLResponse:
-        return render(templates, request, "developer.html", view=registry.developer(slug, number=page))
+        # The coverage table also depends on the facts file on record and on the day.
+        return cached(
+            request,
+            registry,
+            ("developer", slug, page, registry.coverage_stamp(slug)),
+            lambda: render(templates, request, "developer.html", view=registry.developer(slug, number=page)),
+        )
 
     @router.get("/statements/{log_index}")
     def document(
         log_index: LogIndex, request: Request, registry: Queries, templates: Templates, renderer: Renderer
     ) -> HTMLResponse:
-        pages: PageCache = request.app.state.page_cache
-        key = ("document", log_index, registry_url(request), registry.revision())
-        cached = pages.get(key)
-        if cached is not None:
-            return HTMLResponse(cached)
-        view = registry.document(log_index)
-        diff = None
-        if view.changes is not None and view.statement.document_sha256:
-            fragments: DiffFragments = request.app.state.diff_fragments
-            diff = fragments.render(view.changes, view.statement.document_sha256)
-        response = render(
-            templates,
-            request,
-            "document.html",
-            view=view,
-            body=renderer.render(view.body) if view.body else None,
-            diff=diff,
-            registry_url=registry_url(request),
-            vkey=log_files(request).verifier_key(),
-        )
-        pages.put(key, bytes(response.body))
-        return response
+        def build() -> HTMLResponse:
+            view = registry.document(log_index)
+            diff = None
+            if view.changes is not None and view.statement.document_sha256:
+                fragments: DiffFragments = request.app.state.diff_fragments
+                diff = fragments.render(view.changes, view.statement.document_sha256)
+            return render(
+                templates,
+                request,
+                "document.html",
+                view=view,
+                body=renderer.render(view.body) if view.body else None,
+                diff=diff,
+                registry_url=registry_url(request),
+                vkey=log_files(request).verifier_key(),
+            )
+
+        return cached(request, registry, ("document", log_index), build)
 
     @router.get("/compare")
     def compare(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
-        return render(templates, request, "compare.html", view=registry.comparison())
+        return cached(
+            request,
+            registry,
+            ("compare",),
+            lambda: render(templates, request, "compare.html", view=registry.comparison()),
+        )
 
     @router.get("/log")
     def log(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
