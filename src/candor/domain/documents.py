@@ -507,12 +507,23 @@ class Officer(Part):
     title: Text
 
 
+class FrameworkEntry(Part):
+    """One published framework, named as the registry's log holds it: a false certification can then be proved."""
+
+    #: The index of the framework's statement in the registry's log.
+    log_index: int = Field(ge=0)
+    #: SHA-256 (hex) of the framework document's bytes, as the statement names it.
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class Certification(DisclosureHeader):
     """The developer's statement that it complied with its own framework over a period."""
 
     kind: Literal["certification"]
     #: The framework version whose compliance is certified.
     framework: Version
+    #: That version as published: its log entry and document hash. The registry checks it is this developer's.
+    framework_entry: FrameworkEntry | None = None
     period: Period
     statement: Text
     officer: Officer
