@@ -83,6 +83,10 @@ def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     async def echo(request: Request) -> dict[str, int]:
         return {"received": len(await request.body())}
 
+    @app.get("/api/v1/crash")
+    async def crash() -> None:
+        raise RuntimeError("a bug, not a user error")
+
     with serve_app(app) as base_url:
         yield base_url
 
@@ -139,3 +143,14 @@ def test_the_publishing_endpoint_refuses_a_streamed_body_over_the_limit(served: 
     response = served.client.post("/api/v1/statements", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "request_too_large"
+
+
+def test_a_crash_answers_500_in_the_error_shape_with_the_security_headers(echo_server: str) -> None:
+    response = httpx.get(f"{echo_server}/api/v1/crash")
+    assert response.status_code == 500
+    assert response.json() == {
+        "error": {"code": "internal_error", "message": "the registry failed to answer this request", "detail": None}
+    }
+    assert "a bug" not in response.text  # no internals leak
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-content-type-options"] == "nosniff"
