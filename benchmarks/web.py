@@ -3,7 +3,7 @@
 Prints figures; asserts nothing. Usage:
 
     .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 2000] [--seconds 20]
-                                       [--connections 50] [--workers 1 2]
+                                       [--connections 50] [--workers 1 2] [--wrk]
 
 1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
    publish tokens.
@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -122,7 +124,7 @@ def publish_all(base_url: str, publishers: list[Publisher], versions: int) -> tu
     last_framework = -1
     started = time.perf_counter()
     with RegistryClient(base_url) as client:
-        for publisher in publishers:
+        for number, publisher in enumerate(publishers, start=1):
             documents = [framework(publisher.slug, version) for version in range(1, versions + 1)]
             for raw in [*documents, system_card(publisher.slug)]:
                 clock += timedelta(seconds=1)
@@ -133,9 +135,8 @@ def publish_all(base_url: str, publishers: list[Publisher], versions: int) -> tu
                 latencies.append(time.perf_counter() - sent)
                 if statement.kind.value == "secure-development-framework":
                     last_framework = int(entry["log_index"])
-            done = len(latencies)
-            if done % 200 < versions + 1:
-                print(f"  published {done} statements", flush=True)
+            if number % 10 == 0:
+                print(f"  {number} developers, {len(latencies)} statements published", flush=True)
     return Figures(latencies, 0, time.perf_counter() - started), last_framework
 
 
@@ -171,6 +172,22 @@ async def _load(url: str, connections: int, requests: int, seconds: float) -> Fi
 
         await asyncio.gather(*(connection() for _ in range(connections)))
     return Figures(latencies, failures, time.perf_counter() - started)
+
+
+def with_wrk(url: str, connections: int, seconds: float) -> str:
+    """The same load from wrk, a C load generator: it needs far less CPU than the httpx client it cross-checks."""
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"\s50%\s+([\d.]+\w+)", output)
+    p99 = re.search(r"\s99%\s+([\d.]+\w+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return (
+        f"{float(rate.group(1)) if rate else 0:7.0f} req/s  p50 {p50.group(1) if p50 else '?':>9}  "
+        f"p99 {p99.group(1) if p99 else '?':>9}  (wrk, {errors.group(1) if errors else 0} not 2xx)"
+    )
 
 
 def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -220,6 +237,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to measure")
+    parser.add_argument(
+        "--wrk", action="store_true", help="also load each target with wrk (if installed), to cross-check the client"
+    )
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="candor-web-bench-") as directory:
@@ -244,6 +264,8 @@ def main() -> None:
                     httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
                     figures = asyncio.run(_load(base_url + path, args.connections, args.requests, args.seconds))
                     print(f"{name:>22}: {figures.line()}", flush=True)
+                    if args.wrk and shutil.which("wrk"):
+                        print(f"{'':>22}  {with_wrk(base_url + path, args.connections, args.seconds)}", flush=True)
             finally:
                 stop(server)
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")

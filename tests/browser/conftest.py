@@ -7,6 +7,7 @@ browser tests skip with the reason, except under ``CI=true``, where a missing br
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,12 +19,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
 
 from candor.config import load_settings
+from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.migrations import upgrade_database
-from candor.tlog.log import LocalLog
 from tests.conftest import EXAMPLES, REPO
 from tests.web.registry import Filled, Registry, fill
 
@@ -131,18 +132,23 @@ def shoot(request: pytest.FixtureRequest) -> Shooter:
 
 
 class Shooter:
-    """Saves numbered full-page screenshots of one test under ``test-artifacts/screenshots/<test>/``."""
+    """Saves numbered screenshots of one test under ``test-artifacts/screenshots/<test>/``."""
 
     def __init__(self, test_name: str) -> None:
-        self.folder = SCREENSHOTS / test_name.replace("[", "-").replace("]", "")
+        self.folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.taken = 0
 
-    def __call__(self, page: Page, step: str) -> Path:
+    def __call__(self, page: Page, step: str, part: Locator | None = None, *, scrolled: bool = False) -> Path:
+        """The whole page; or only ``part`` of it; or, when ``scrolled``, what the window shows now (a long
+        document's full page is too tall to look at)."""
         self.taken += 1
         path = self.folder / f"{self.taken:02d}-{step}.png"
-        page.screenshot(path=path, full_page=True)
+        if part is not None:
+            part.screenshot(path=path)
+        else:
+            page.screenshot(path=path, full_page=not scrolled)
         return path
 
 
@@ -153,11 +159,10 @@ def _fill(data_dir: Path) -> Filled:
     shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", facts / "acme-ai.yaml")
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
-    log = LocalLog.create(data_dir, LOG_ORIGIN)
+    sessions = session_factory(engine)
     try:
-        return fill(Registry(session_factory(engine), log))
+        return fill(Registry(sessions, RegistryLog(sessions, data_dir, settings.log_origin)))
     finally:
-        log.close()
         engine.dispose()
 
 

@@ -53,8 +53,9 @@ def test_reader_browses_from_home_to_a_weakened_commitment_and_its_verification(
     added = changes.locator("table.diff tr.diff-added", has_text="strength: may")
     expect(removed.first).to_be_visible()
     expect(added.first).to_be_visible()
-    changes.scroll_into_view_if_needed()
-    shoot(page, "diff")
+    shoot(page, "weakened-commitments", weakened)
+    changes.locator("table.diff").scroll_into_view_if_needed()
+    shoot(page, "diff", scrolled=True)
 
     panel = page.locator("section.verify")
     panel.scroll_into_view_if_needed()
@@ -66,7 +67,7 @@ def test_reader_browses_from_home_to_a_weakened_commitment_and_its_verification(
     expect(command).to_have_text(
         f"candor verify borealis-secure-development-framework-2.0.md --registry {site.base_url}"
     )
-    shoot(page, "verification")
+    shoot(page, "verification", panel)
 
     page.get_by_role("link", name="version 1.0", exact=True).first.click()
     expect(page).to_have_url(site.url(site.page_of("borealis-sdf-1")))
