@@ -38,6 +38,7 @@ class Served:
     client: httpx.Client
     filled: Filled
     data_dir: Path
+    database_url: str
 
 
 def _free_port() -> int:
@@ -92,7 +93,7 @@ def _serve(data_dir: Path, database_url: str) -> Iterator[Served]:
     finally:
         engine.dispose()
     with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
-        yield Served(base_url, client, filled, data_dir)
+        yield Served(base_url, client, filled, data_dir, database_url)
 
 
 @contextmanager

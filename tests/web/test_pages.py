@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from candor.services.queries import RegistryQueries
+from candor.store.database import create_database_engine, session_factory
 from tests.web.conftest import Served
 from tests.web.htmlcheck import check_html
 
@@ -147,3 +149,18 @@ def test_unknown_things_get_an_html_404_page(served: Served, path: str) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert check_html(response.text).errors == []
+
+
+def test_the_comparison_is_paginated_by_developer(served: Served) -> None:
+    engine = create_database_engine(served.database_url)
+    try:
+        queries = RegistryQueries(session_factory(engine), served.data_dir / "log", served.data_dir / "facts")
+        first, second = queries.comparison(number=1, size=2), queries.comparison(number=2, size=2)
+    finally:
+        engine.dispose()
+    assert [s.developer_slug for s in first.frameworks.items] == ["acme-ai", "borealis"]
+    assert [s.developer_slug for s in second.frameworks.items] == ["corvid-labs"]
+    assert (first.frameworks.total, first.frameworks.count) == (3, 2)
+    past_the_end = served.client.get("/compare?page=9")
+    assert past_the_end.status_code == 200
+    assert "The comparison has only 1 page;" in past_the_end.text

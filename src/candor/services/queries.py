@@ -57,6 +57,8 @@ from candor.tlog.tilereader import DirectoryFetcher, TileReader
 #: The most items any one page of a list may hold, whatever the caller asks for.
 MAX_PAGE_SIZE = 100
 LATEST_ON_HOME = 10
+#: Developers side by side on one page of the comparison: more columns would not fit a screen.
+COMPARED_PER_PAGE = 8
 #: Facts files in the facts directory are named after the developer: ``acme-ai.yaml``.
 FACTS_SUFFIX = ".yaml"
 #: How many parsed documents one query service keeps.
@@ -411,8 +413,9 @@ class RegistryQueries:
 
     # --- comparison and home ---------------------------------------------------------------------------------
 
-    def comparison(self) -> ComparisonView:
-        """Risk domains against developers, from each developer's current (not withdrawn) framework."""
+    def comparison(self, *, number: int = 1, size: int = COMPARED_PER_PAGE) -> ComparisonView:
+        """Risk domains against developers (a page of them, by slug), from each one's current framework."""
+        number, size = clamp_page(number, size)
         with self._sessions() as session:
             frameworks = self._list(
                 session,
@@ -420,7 +423,8 @@ class RegistryQueries:
                     StatementRecord.log_index.desc()
                 ),
             )
-            current = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
+            everyone = sorted(_current_by_developer(frameworks).values(), key=lambda s: s.developer_slug)
+            current = everyone[(number - 1) * size : number * size]
             parsed = {s.developer_slug: self._parsed(session, s.document_sha256 or "") for s in current}
         cells: dict[tuple[str, str], ComparisonCell] = {}
         domain_ids: list[str] = list(RISK_DOMAINS)
@@ -435,7 +439,7 @@ class RegistryQueries:
                     domain.strength, len(domain.evaluations), len(domain.mitigations)
                 )
         domains = [(domain_id, risk_domain_title(domain_id)) for domain_id in domain_ids]
-        return ComparisonView(domains, current, cells)
+        return ComparisonView(domains, Page(current, number, size, len(everyone)), cells)
 
     def home(self, *, number: int = 1, size: int = 50) -> HomeView:
         """The home page: developers, the latest statements, and the log's size."""

@@ -234,7 +234,7 @@ class ComparisonView:
     """Risk domains against developers, from each developer's current framework."""
 
     domains: list[tuple[str, str]]
-    frameworks: list[StatementSummary]
+    frameworks: Page[StatementSummary]
     cells: dict[tuple[str, str], ComparisonCell] = field(default_factory=dict)
 
     def cell(self, developer_slug: str, domain_id: str) -> ComparisonCell:

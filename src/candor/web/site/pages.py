@@ -104,12 +104,12 @@ def build_router() -> APIRouter:
         return cached(request, registry, ("document", log_index), build)
 
     @router.get("/compare")
-    def compare(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
+    def compare(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
         return cached(
             request,
             registry,
-            ("compare",),
-            lambda: render(templates, request, "compare.html", view=registry.comparison()),
+            ("compare", page),
+            lambda: render(templates, request, "compare.html", view=registry.comparison(number=page)),
         )
 
     @router.get("/log")
