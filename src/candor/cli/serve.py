@@ -7,6 +7,7 @@ that needs no port, exiting non-zero unless the status is 200.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,25 +37,45 @@ def serve(
         str | None,
         typer.Option("--get", help="Send one GET for PATH in-process, print the response, and exit (0 only on 200)."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Server processes; they share the database and the data directory.", min=1)
+    ] = 1,
 ) -> None:
     """Serve the registry: the website, the JSON API under /api/v1, and the log under /log."""
     from candor.config import load_settings
 
     settings = load_settings(data_dir=data_dir)
-    app = build_app(settings)
     if get is not None:
-        status = asyncio.run(_get_once(app, get))
+        status = asyncio.run(_get_once(build_app(settings), get))
         if status != 200:
             raise typer.Exit(1)
         return
-    run_server(app, host, port)
+    if workers == 1:
+        run_server(build_app(settings), host, port)
+        return
+    import uvicorn
+
+    prepare_database(settings)
+    # Each worker process builds its own app from the environment, so the settings travel there.
+    os.environ["CANDOR_DATA_DIR"] = str(settings.data_dir)
+    os.environ["CANDOR_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "candor.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port, log_level="info"
+    )
 
 
 def build_app(settings: Settings) -> FastAPI:
-    """The registry app over a database brought up to date: SQLite is upgraded in place; others must be current."""
+    """The registry app over a database brought up to date (see :func:`prepare_database`)."""
+    from candor.web.app import create_app
+
+    prepare_database(settings)
+    return create_app(settings)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Upgrade an embedded SQLite database in place; any other database must already be current."""
     from candor.store.database import create_database_engine
     from candor.store.migrations import require_current_schema, upgrade_database
-    from candor.web.app import create_app
 
     engine = create_database_engine(settings.database_url)
     try:
@@ -66,7 +87,6 @@ def build_app(settings: Settings) -> FastAPI:
             require_current_schema(engine)
     finally:
         engine.dispose()
-    return create_app(settings)
 
 
 def run_server(app: FastAPI, host: str, port: int) -> None:

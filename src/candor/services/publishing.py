@@ -39,6 +39,7 @@ from candor.domain.statement import (
     verify_statement_signature,
 )
 from candor.errors import CandorError
+from candor.services.integration import AppendGate
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.errors import ConflictError
@@ -134,10 +135,18 @@ def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
 class Publisher:
     """Publishes statements into the registry whose sessions it holds, checking them against ``standard``."""
 
-    def __init__(self, sessions: sessionmaker[Session], standard: RulePack, *, max_document_bytes: int) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        standard: RulePack,
+        *,
+        max_document_bytes: int,
+        gate: AppendGate | None = None,
+    ) -> None:
         self.sessions = sessions
         self.standard = standard
         self.max_document_bytes = max_document_bytes
+        self.gate = gate or AppendGate()
 
     def publish(self, token: str | None, publication: Publication) -> PublishedEntry:
         """Check ``publication`` and record it, or return the entry that already records it."""
@@ -149,13 +158,16 @@ class Publisher:
                     f"this token publishes for {holder}, not for {statement.developer}",
                     hint="one developer can never publish as another",
                 )
-            self._signing_key(session, statement, publication)
+            key_id = self._signing_key(session, statement, publication).id
         parsed = self._check_document(statement, publication.document)
         check_sealed_original(statement, publication.sealed, parsed)
         findings = run_standard(self.standard, parsed) if parsed is not None else []
-        with self.sessions.begin() as session, log_append_lock(session):
-            # Checked again under the lock: a key revoked in the meantime must not sign anything new.
-            key = self._signing_key(session, statement, publication)
+        with self.gate, self.sessions.begin() as session, log_append_lock(session):
+            # Looked up again under the lock (the signature needs no second check): a key revoked in the meantime
+            # must not sign anything new.
+            key = session.get(DeveloperKey, key_id)
+            if key is None or key.revoked_at is not None:
+                raise ForbiddenError("the key that signed this statement was revoked while it was being checked")
             existing = self._check_series(session, statement, parsed.model.kind if parsed else None)
             if existing is not None:
                 return _entry(existing, created=False)

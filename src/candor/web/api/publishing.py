@@ -20,7 +20,7 @@ from candor.config import Settings
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.errors import CandorError
 from candor.services.evidence import statement_evidence, statements_of_document
-from candor.services.integration import Integrator, RegistryLog
+from candor.services.integration import AppendGate, Integrator, RegistryLog
 from candor.services.publishing import Publication, Publisher, UnauthenticatedError
 from candor.services.queries import RegistryQueries
 from candor.tlog.proof import format_tlog_proof
@@ -101,10 +101,12 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
         if getattr(app.state, "publisher", None) is None:
             settings: Settings = app.state.settings
             standard = load_standard(DEFAULT_STANDARD)
+            # Publishers and the integrator of this process queue for the database's append lock together.
+            gate = AppendGate()
             app.state.publisher = Publisher(
-                app.state.sessions, standard, max_document_bytes=settings.max_document_bytes
+                app.state.sessions, standard, max_document_bytes=settings.max_document_bytes, gate=gate
             )
-            app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin)
+            app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
     return app.state.publisher, app.state.registry_log
 
 
