@@ -1,4 +1,7 @@
-"""A registry filled with the demo developers, served by the real ``candor serve``, and Debian's Chromium.
+"""The demo registry, seeded by ``candor demo --seed-only`` and served by ``candor serve``, and Debian's Chromium.
+
+Both commands run as child processes through the real entry point, so the browser sees exactly what a visitor of
+``make demo`` sees: three fictional developers published through the real signing and publication path.
 
 The browser is the system's Chromium (``/usr/bin/chromium``), never a downloaded one. Where it is missing the
 browser tests skip with the reason, except under ``CI=true``, where a missing browser is a failure.
@@ -16,17 +19,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
 
-from candor.config import load_settings
-from candor.services.integration import RegistryLog
-from candor.store.database import create_database_engine, session_factory
-from candor.store.migrations import upgrade_database
-from tests.conftest import EXAMPLES, REPO
-from tests.web.registry import Filled, Registry, fill
+from tests.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Quiet, offline Chromium: no sandbox (containers), no GPU, no update or sync traffic.
@@ -39,23 +38,31 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-LOG_ORIGIN = "registry.test/log"
 
 
 @dataclass
 class Site:
-    """The served registry: its address and what was published into it."""
+    """The served demo registry."""
 
     base_url: str
-    filled: Filled
     data_dir: Path
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def page_of(self, name: str) -> str:
-        """The path of a published statement's page, by its name in :func:`tests.web.registry.fill`."""
-        return f"/statements/{self.filled.published[name].log_index}"
+    def statement(self, developer: str, kind: str, version: str, series: str | None = None) -> dict[str, Any]:
+        """A published statement, as the JSON API describes it."""
+        found = httpx.get(
+            self.url("/api/v1/statements"), params={"developer": developer, "kind": kind, "per_page": 100}
+        ).json()["items"]
+        matching = [item for item in found if item["version"] == version and item["series"] == series]
+        assert len(matching) == 1, f"{developer} has no single {kind} {series or ''} {version}: {found}"
+        statement: dict[str, Any] = matching[0]
+        return statement
+
+    def page_of(self, developer: str, kind: str, version: str, series: str | None = None) -> str:
+        """The path of a published statement's page."""
+        return f"/statements/{self.statement(developer, kind, version, series)['log_index']}"
 
 
 class ConsoleRecord:
@@ -89,19 +96,29 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The demo developers published into a fresh data directory, served by ``candor serve`` in a child process."""
-    data_dir = tmp_path_factory.mktemp("browser-registry")
-    filled = _fill(data_dir)
+    """The demo registry in a fresh data directory, served by ``candor serve`` on a free loopback port."""
+    data_dir = tmp_path_factory.mktemp("browser") / "demo"
+    # Only the defaults: a CANDOR_DATABASE_URL meant for other tests must not point the server elsewhere.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
+    seeded = subprocess.run(
+        [sys.executable, "-m", "candor", "demo", "--seed-only", "--data-dir", str(data_dir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert seeded.returncode == 0, f"candor demo --seed-only failed:\n{seeded.stdout}\n{seeded.stderr}"
     port = _free_port()
     command = [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)]
-    env = {**os.environ, "CANDOR_LOG_ORIGIN": LOG_ORIGIN}
-    log_path = data_dir / "serve.log"
+    log_path = data_dir.parent / "serve.log"
     with log_path.open("wb") as server_log:
-        server = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, env=env, cwd=data_dir)
+        server = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT, env=env, cwd=data_dir.parent)
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_serving(server, base_url, log_path)
-            yield Site(base_url, filled, data_dir)
+            yield Site(base_url, data_dir)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -150,20 +167,6 @@ class Shooter:
         else:
             page.screenshot(path=path, full_page=not scrolled)
         return path
-
-
-def _fill(data_dir: Path) -> Filled:
-    settings = load_settings(data_dir=data_dir, log_origin=LOG_ORIGIN)
-    facts = data_dir / "facts"
-    facts.mkdir()
-    shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", facts / "acme-ai.yaml")
-    engine = create_database_engine(settings.database_url)
-    upgrade_database(engine)
-    sessions = session_factory(engine)
-    try:
-        return fill(Registry(sessions, RegistryLog(sessions, data_dir, settings.log_origin)))
-    finally:
-        engine.dispose()
 
 
 def _free_port() -> int:

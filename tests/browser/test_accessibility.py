@@ -7,15 +7,19 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ConsoleRecord, Shooter, Site
 
-#: The pages a reader reaches from the main navigation, plus one developer and two documents.
+#: The pages a reader reaches from the main navigation, plus one developer.
 PAGES = ["/", "/statements", "/compare", "/standards", "/log", "/developers/acme-ai"]
-DOCUMENTS = ["borealis-sdf-2-weakened", "acme-card-3-5"]
+#: Two documents: a framework version that weakens a commitment, and a withdrawn system card.
+DOCUMENTS = {
+    "weakened-framework": ("borealis-labs", "secure-development-framework", "3.0", None),
+    "withdrawn-card": ("tessellate-ai", "system-card", "1.0", "Tessera-1.5"),
+}
 #: The links of the main navigation, in order.
 MAIN_LINKS = ["/", "/statements", "/compare", "/standards", "/log"]
 
 
 def every_page(site: Site) -> list[str]:
-    return PAGES + [site.page_of(name) for name in DOCUMENTS]
+    return PAGES + [site.page_of(*document) for document in DOCUMENTS.values()]
 
 
 def focused_href(page: Page) -> str | None:
@@ -26,14 +30,15 @@ def focused_href(page: Page) -> str | None:
 def test_the_first_tab_reaches_the_skip_link_which_moves_focus_to_the_main_content(
     site: Site, page: Page, shoot: Shooter
 ) -> None:
-    page.goto(site.url(site.page_of("borealis-sdf-2-weakened")))
+    document = site.page_of(*DOCUMENTS["weakened-framework"])
+    page.goto(site.url(document))
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to main content")
     expect(skip).to_be_focused()
     expect(skip).to_be_visible()  # hidden until focused, then shown
     shoot(page, "skip-link-focused")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(site.url(site.page_of("borealis-sdf-2-weakened") + "#main"))
+    expect(page).to_have_url(site.url(document + "#main"))
     expect(page.locator("main#main")).to_be_focused()
     # The next Tab continues inside the main content, past the header's navigation.
     page.keyboard.press("Tab")
@@ -51,17 +56,17 @@ def test_tabbing_reaches_every_main_link_and_a_developer_and_enter_follows_it(
         href = focused_href(page)
         if href is not None:
             reached.append(href)
-        if href == "/developers/borealis":
+        if href == "/developers/borealis-labs":
             break
     # The site name links home too, before the navigation: each main link counts once, in the order reached.
     assert [href for href in dict.fromkeys(reached) if href in MAIN_LINKS] == MAIN_LINKS
     assert "/developers/acme-ai" in reached
-    assert reached[-1] == "/developers/borealis"
+    assert reached[-1] == "/developers/borealis-labs"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none", "the focused link must show a focus indicator"
     shoot(page, "developer-link-focused")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(site.url("/developers/borealis"))
+    expect(page).to_have_url(site.url("/developers/borealis-labs"))
 
 
 def test_pages_work_without_javascript_and_break_no_content_security_policy(
@@ -82,7 +87,7 @@ def test_pages_work_without_javascript_and_break_no_content_security_policy(
             assert stylesheet_applied != "inline", f"{path}: the stylesheet did not load"
             shoot(page, "no-js" + path.replace("/", "-"))
         # The version list and the verification panel are plain links and details: they work without script.
-        page.goto(site.url(site.page_of("borealis-sdf-2-weakened")))
+        page.goto(site.url(site.page_of(*DOCUMENTS["weakened-framework"])))
         page.get_by_text("Signed checkpoint note").click()
         expect(page.locator("section.verify details pre")).to_be_visible()
     finally:
@@ -110,7 +115,7 @@ def test_a_phone_width_screen_needs_no_horizontal_scrolling(
 def test_a_document_on_a_phone_width_screen_needs_no_horizontal_scrolling(
     site: Site, browser: Browser, shoot: Shooter, name: str
 ) -> None:
-    _assert_fits_a_phone(site, browser, shoot, site.page_of(name))
+    _assert_fits_a_phone(site, browser, shoot, site.page_of(*DOCUMENTS[name]))
 
 
 def _assert_fits_a_phone(site: Site, browser: Browser, shoot: Shooter, path: str) -> None:
