@@ -1,5 +1,6 @@
-"""The registry's commands end to end: candor serve on loopback, admin, keygen, publish and verify (online and
-offline), candor serve --get, and the demo's seeding. Every command runs through the real entry point."""
+"""The registry's commands end to end: candor serve on loopback, admin, keygen, publish, verify (online and
+offline) and withdraw, candor serve --get, and the demo's seeding. Every command runs through the real entry
+point."""
 
 from __future__ import annotations
 
@@ -117,6 +118,15 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
     unknown = run_candor("verify", str(tampered), "--registry", served)
     assert unknown.returncode != 0
     assert "no statement" in unknown.stderr
+
+    statement_id = published.stdout.split("statement: ")[1].split()[0]
+    withdrawn = run_candor("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "log index: 1" in withdrawn.stdout
+    # Still verifiable (nothing is deleted), and the verifier is told it was withdrawn.
+    after = run_candor("verify", str(SDF_V1), "--registry", served)
+    assert after.returncode == 0, after.stderr
+    assert "withdrawn this statement (log index 1)" in after.stdout
 
 
 def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor: RunCandor, tmp_path: Path) -> None:

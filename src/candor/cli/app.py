@@ -65,6 +65,7 @@ def _register_command_groups() -> None:
         standards,
         templates,
         verify,
+        withdraw,
     )
 
     for module in (
@@ -80,6 +81,7 @@ def _register_command_groups() -> None:
         serve,
         publish,
         verify,
+        withdraw,
         redaction,
     ):
         module.register(app)

@@ -53,6 +53,10 @@ class RegistryClient:
         response = self._request("POST", "/api/v1/statements", json=body, headers={"Authorization": f"Bearer {token}"})
         return _json_object(response)
 
+    def statement(self, statement_sha256: str) -> dict[str, Any]:
+        """One published statement, as ``GET /api/v1/statements/{id}`` describes it."""
+        return _json_object(self._request("GET", f"/api/v1/statements/{statement_sha256}"))
+
     def statements_of_document(self, document_sha256: str) -> list[dict[str, Any]]:
         """The statements that publish the document with this SHA-256, oldest first."""
         found = self._request("GET", f"/api/v1/statements/by-document/{document_sha256}").json()

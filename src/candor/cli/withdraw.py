@@ -1,0 +1,58 @@
+"""``candor withdraw``: publish a signed withdrawal of an earlier statement.
+
+Nothing is deleted: the withdrawal is one more entry in the log, and the withdrawn document stays readable,
+marked as withdrawn.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from candor.cli.publish import RegistryOption
+from candor.errors import CandorError, SourceError
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""
+    app.command("withdraw")(withdraw)
+
+
+def withdraw(
+    statement_id: Annotated[str, typer.Argument(help="The id (SHA-256) of the statement to withdraw.")],
+    registry: RegistryOption,
+    token: Annotated[
+        str,
+        typer.Option("--token", envvar="CANDOR_TOKEN", help="The developer's publish token.", show_default=False),
+    ],
+    key: Annotated[Path, typer.Option("--key", help="The developer's private key (from candor keygen).")],
+) -> None:
+    """Sign a withdrawal of STATEMENT_ID with KEY and publish it; prints its log index and page."""
+    from candor.domain.developer_keys import load_private_key
+    from candor.domain.statement import Statement, StatementKind, is_sha256_hex, sign_statement
+    from candor.services.client import RegistryClient
+
+    if not is_sha256_hex(statement_id):
+        raise CandorError(f"{statement_id!r} is not a statement id", hint="64 lowercase hex digits, as publish prints")
+    try:
+        private_key = load_private_key(str(key), key.read_bytes())
+    except OSError as exc:
+        raise SourceError(str(key), f"cannot read the private key ({exc.strerror})") from exc
+    with RegistryClient(registry) as client:
+        target = client.statement(statement_id)
+        statement = Statement(
+            developer=target["developer"],
+            kind=StatementKind.WITHDRAWAL,
+            series=target.get("series"),
+            version=target["version"],
+            target=statement_id,
+            issued_at=datetime.now(UTC),
+        )
+        entry = client.publish(token, statement.canonical_bytes(), sign_statement(statement, private_key), None)
+    verb = "withdrawn" if entry.get("created") else "already withdrawn"
+    typer.echo(f"{verb}: {target['developer']} {target['kind']} {target['version']} ({statement_id})")
+    typer.echo(f"log index: {entry['log_index']}")
+    typer.echo(f"page: {entry['url']}")
