@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.domain.parse import parse_bytes
 from candor.domain.statement import Statement, StatementError, StatementKind
 from candor.errors import DocumentError
 from candor.services.publishing import (
@@ -17,6 +18,7 @@ from candor.services.publishing import (
     PublishError,
     UnauthenticatedError,
     VersionConflictError,
+    statement_for_document,
     version_key,
 )
 from candor.store.developers import Developers
@@ -25,6 +27,7 @@ from candor.store.tables import Finding, LogEntry
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
 from candor.tlog.merkle import leaf_hash
+from tests.conftest import EXAMPLES
 from tests.services.publishing_kit import (
     Signer,
     framework,
@@ -266,3 +269,18 @@ def test_the_front_matter_must_agree_with_the_statement(sessions: sessionmaker[S
 def test_version_order_compares_numbers_as_numbers() -> None:
     assert version_key("1.10") > version_key("1.9") > version_key("1.0")
     assert version_key("2026") > version_key("2025.12")
+
+
+def test_a_model_name_that_cannot_name_a_series_is_reported_not_raised() -> None:
+    raw = (EXAMPLES / "acme-ai" / "system-card-acme-3.md").read_bytes().replace(b"name: Acme-3\n", b"name: Acme 3\n", 1)
+    with pytest.raises(StatementError, match="series"):
+        statement_for_document(parse_bytes("card.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC))
+
+
+def test_a_withdrawal_carries_no_document(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    service = publisher(sessions)
+    published = service.publish(acme.token, signed(acme, framework("acme-ai", 1)))
+    bare = withdrawal(acme, published.statement_sha256)
+    with pytest.raises(PublishError, match="carries no document"):
+        service.publish(acme.token, Publication(bare.statement_bytes, bare.signature, b""))

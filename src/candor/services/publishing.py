@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
@@ -34,6 +35,7 @@ from candor.domain.statement import (
     KINDS_WITH_TARGET,
     SignatureError,
     Statement,
+    StatementError,
     StatementKind,
     parse_statement,
     verify_statement_signature,
@@ -115,16 +117,22 @@ def statement_for_document(
 ) -> Statement:
     """The statement a developer signs to publish ``raw`` (and its ``sealed`` original), read from its front matter."""
     model = parsed.model
-    return Statement(
-        developer=model.developer,
-        kind=StatementKind(model.kind),
-        series=series_of(model),
-        version=model.version,
-        document_sha256=hashlib.sha256(raw).hexdigest(),
-        supersedes=model.supersedes,
-        issued_at=issued_at,
-        sealed_sha256=None if sealed is None else hashlib.sha256(sealed).hexdigest(),
-    )
+    try:
+        return Statement(
+            developer=model.developer,
+            kind=StatementKind(model.kind),
+            series=series_of(model),
+            version=model.version,
+            document_sha256=hashlib.sha256(raw).hexdigest(),
+            supersedes=model.supersedes,
+            issued_at=issued_at,
+            sealed_sha256=None if sealed is None else hashlib.sha256(sealed).hexdigest(),
+        )
+    except ValidationError as exc:
+        # A front-matter value can be valid in a document and still not fit a statement (a model name with spaces).
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise StatementError(f"{parsed.name}: cannot be stated for publication: {field}: {first['msg']}") from exc
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
@@ -216,7 +224,7 @@ class Publisher:
 
     def _check_document(self, statement: Statement, document: bytes | None) -> ParsedDocument | None:
         if statement.document_sha256 is None:
-            if document:
+            if document is not None:
                 raise PublishError("a withdrawal carries no document; send the statement alone")
             return None
         if document is None:
