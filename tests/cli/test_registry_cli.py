@@ -166,7 +166,8 @@ def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor,
     seeded = run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
     assert seeded.returncode == 0, seeded.stderr
     assert "published 16 signed statements by 3 developers" in seeded.stdout
-    assert "http://127.0.0.1:8000/developers/borealis-labs" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/9  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/13  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
     page = run_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
     assert page.returncode == 0, page.stderr
     assert "Tessellate AI" in page.stdout

@@ -31,6 +31,7 @@ from candor.services.coverage import read_facts
 
 if TYPE_CHECKING:
     from candor.config import Settings
+    from candor.services.demo_registry import SeededStatement
 
 #: Example files that are wrong on purpose, one mistake each; the demo shows the good examples.
 INVALID_FOLDER = "invalid"
@@ -70,10 +71,10 @@ def demo(
         return
     from candor.cli.serve import build_app, run_server
 
-    settings = seed_registry(examples, data_dir)
+    settings, seeded = seed_registry(examples, data_dir)
     url = f"http://{host}:{port}"
     app = build_app(settings)
-    print_tour(url, data_dir, Console(highlight=False, soft_wrap=True))
+    print_tour(url, data_dir, seeded, Console(highlight=False, soft_wrap=True))
     if not seed_only:
         run_server(app, host, port)
 
@@ -159,8 +160,8 @@ def _print_summary(reports: list[CoverageReport], regime_ids: list[str], as_of: 
     console.print(table)
 
 
-def seed_registry(examples: Path, data_dir: Path) -> Settings:
-    """Wipe ``data_dir``, create the registry there and publish the demo developers; its settings."""
+def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[SeededStatement]]:
+    """Wipe ``data_dir``, create the registry there and publish the demo developers; its settings and statements."""
     import time
 
     from candor.config import SQLITE_FILE_NAME, load_settings, sqlite_url
@@ -192,7 +193,7 @@ def seed_registry(examples: Path, data_dir: Path) -> Settings:
         f"published {len(seeded)} signed statements by {len(DEMO_DEVELOPERS)} developers in {seconds:.1f} s; "
         f"log checkpoint size {checkpoint.size}"
     )
-    return settings
+    return settings, seeded
 
 
 def _wipe(data_dir: Path) -> None:
@@ -208,15 +209,17 @@ def _wipe(data_dir: Path) -> None:
     (data_dir / DEMO_MARKER).write_text("made by candor demo; wiped and rebuilt on every run\n", "utf-8")
 
 
-def print_tour(url: str, data_dir: Path, console: Console) -> None:
+def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console: Console) -> None:
     """Where to look in the demo registry."""
+    weakened = _page(seeded, "borealis-labs", "sdf-v3.md")
+    withdrawn = _page(seeded, "tessellate-ai", "system-card-tessera-1-5.md")
     console.rule("Candor demo registry")
-    console.print(f"Serving [bold]{url}[/] from {escape(str(data_dir))}. A short tour:")
+    console.print(f"The demo registry at [bold]{url}[/], with its data in {escape(str(data_dir))}. A short tour:")
     for path, what in (
         ("/", "the covered developers, the latest statements and the log size"),
-        ("/developers/borealis-labs", "framework 3.0 weakens a commitment: biological risk went from must to should"),
-        ("/developers/tessellate-ai", "the Tessera-1.5 system card was withdrawn, and stays readable"),
-        ("/developers/acme-ai", "a framework, two system cards and a certification"),
+        (weakened, "Borealis Labs' framework 3.0 weakens a commitment: biological risk went from must to should"),
+        (withdrawn, "Tessellate AI's Tessera-1.5 system card, withdrawn, and still readable"),
+        ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),
         ("/api/v1/docs", "the JSON API"),
@@ -225,3 +228,11 @@ def print_tour(url: str, data_dir: Path, console: Console) -> None:
     console.print("Verify a published document against the registry:")
     console.print(f"  candor verify examples/acme-ai/sdf-v2.md --registry {url}")
     console.print(f"The developers' private keys are in {escape(str(data_dir / 'developer-keys'))}.")
+
+
+def _page(seeded: list[SeededStatement], developer: str, file_name: str) -> str:
+    """The website path of the statement that published ``file_name`` for ``developer``."""
+    for item in seeded:
+        if item.developer == developer and item.file is not None and Path(item.file).name == file_name:
+            return f"/statements/{item.entry.log_index}"
+    return f"/developers/{developer}"
