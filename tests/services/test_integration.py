@@ -110,6 +110,20 @@ def test_tiles_lost_from_the_data_directory_are_rebuilt_from_the_database(
     assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 2
 
 
+def test_a_new_data_directory_gets_the_tiles_of_a_log_with_nothing_new(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    acme = register(sessions, "acme-ai")
+    publisher(sessions).publish(acme.token, signed(acme, framework("acme-ai", 1)))
+    RegistryLog(sessions, tmp_path / "first", ORIGIN).integrate()
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "log.key").write_bytes((tmp_path / "first" / "log.key").read_bytes())
+    log = RegistryLog(sessions, second, ORIGIN)
+    assert log.integrate().size == 1
+    assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 1
+
+
 def test_the_background_integrator_signs_soon_after_a_publish(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     acme = register(sessions, "acme-ai")
     log = RegistryLog(sessions, tmp_path, ORIGIN)

@@ -122,19 +122,37 @@ class RegistryLog:
     def integrate(self) -> Checkpoint:
         """Integrate every entry past the last checkpoint, and serve the newest checkpoint. Returns it."""
         with self._lock:
-            with self.gate, self.sessions.begin() as session, log_append_lock(session):
-                note, checkpoint = self._integrate(session)
+            current = self._current_checkpoint()
+            # Until this process has checked the tiles in its data directory against the database, it integrates
+            # under the lock even when nothing is new: a fresh directory gets its tiles rebuilt first.
+            if current is None or self._writer is None or self._writer.size != current[1].size:
+                with self.gate, self.sessions.begin() as session, log_append_lock(session):
+                    note, checkpoint = self._integrate(session)
+            else:
+                note, checkpoint = current
             self._serve(note, checkpoint.size)
             return checkpoint
+
+    def _current_checkpoint(self) -> tuple[bytes, Checkpoint] | None:
+        """The latest checkpoint when it already covers every entry, read without the lock; else None.
+
+        The integrator looks four times a second; most of the time there is nothing new, and taking the append
+        lock (on SQLite, the database's write lock) only to find that out would stall publishers for nothing.
+        """
+        with self.sessions() as session:
+            latest = latest_checkpoint(session)
+            if latest is None or latest.size != log_size(session):
+                return None
+            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
 
     def _integrate(self, session: Session) -> tuple[bytes, Checkpoint]:
         latest = latest_checkpoint(session)
         size = log_size(session)
-        if latest is not None and latest.size == size:
-            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
         signed_size = 0 if latest is None else latest.size
         signed_root = EMPTY_TREE_HASH if latest is None else latest.root_hash
         writer = self._writer_at(session, signed_size, signed_root)
+        if latest is not None and latest.size == size:
+            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
         for first in range(signed_size, size, _CHUNK):
             writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, size))])
         checkpoint = Checkpoint(self.origin, writer.size, writer.root())
