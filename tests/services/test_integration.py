@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import private_key_pem
 from candor.services.evidence import statement_evidence
-from candor.services.integration import Integrator, RegistryLog
+from candor.services.integration import Integrator, RegistryLog, registry_log_signer
 from candor.services.verification import VerificationError, verify_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log import latest_checkpoint, log_entries
@@ -53,6 +54,13 @@ def test_first_integration_creates_a_private_key_and_signs_the_empty_tree(
     assert served.size == 0
     # A second server on the same data directory uses the same key.
     assert RegistryLog(sessions, tmp_path, ORIGIN).signer.vkey() == log.signer.vkey()
+
+
+def test_servers_starting_together_all_get_the_same_whole_key(tmp_path: Path) -> None:
+    with ThreadPoolExecutor(16) as pool:
+        vkeys = set(pool.map(lambda _: registry_log_signer(tmp_path, ORIGIN).vkey(), range(64)))
+    assert len(vkeys) == 1
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
 
 
 def test_published_entries_get_a_checkpoint_and_inclusion_proofs(

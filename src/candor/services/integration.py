@@ -13,6 +13,7 @@ for a size already signed, several server processes sharing one database never s
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -28,7 +29,15 @@ from candor.tlog.errors import TlogError
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import EMPTY_TREE_HASH
 from candor.tlog.note import Signer, generate_key, parse_note, parse_signer_key
-from candor.tlog.tiles import CHECKPOINT_NAME, RightEdge, TileError, TileWriter, load_right_edge, write_atomic
+from candor.tlog.tiles import (
+    CHECKPOINT_NAME,
+    RightEdge,
+    TileError,
+    TileWriter,
+    fsync_directory,
+    load_right_edge,
+    write_atomic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,22 +59,14 @@ def registry_log_signer(data_dir: Path, origin: str) -> Signer:
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     key_path = data_dir / KEY_FILE
-    skey, _ = generate_key(origin)
-    try:
-        descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made before, perhaps by another server process at this very moment: use that one
-    else:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(skey + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+    if not key_path.exists():
+        _create_key(key_path, origin)
     try:
         text = key_path.read_text("utf-8")
     except OSError as exc:
         raise IntegrationError(f"{key_path}: cannot read the log key: {exc.strerror}") from None
     if not text.strip():
-        raise IntegrationError(f"{key_path}: the log key file is empty", hint="another process may be creating it")
+        raise IntegrationError(f"{key_path}: the log key file is empty", hint="restore it from a backup")
     try:
         signer = parse_signer_key(text)
     except TlogError as exc:
@@ -79,6 +80,28 @@ def registry_log_signer(data_dir: Path, origin: str) -> Signer:
     if not vkey_path.exists() or vkey_path.read_text("utf-8").strip() != signer.vkey():
         write_atomic(vkey_path, (signer.vkey() + "\n").encode())
     return signer
+
+
+def _create_key(key_path: Path, origin: str) -> None:
+    """Write a new signer key to ``key_path`` unless one appears there first, never leaving a partial file.
+
+    Several server processes may start at once: each writes its key to a private temporary file, and only the
+    first hard link into place wins, so every process then reads the same complete key.
+    """
+    skey, _ = generate_key(origin)
+    temporary = key_path.with_name(f".{key_path.name}.{os.getpid()}.{threading.get_ident()}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(skey + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # If another process made the key first, that one is the log's key.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, key_path)
+    finally:
+        temporary.unlink()
+    fsync_directory(key_path.parent)
 
 
 class AppendGate:
