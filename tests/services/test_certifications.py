@@ -71,3 +71,16 @@ def test_a_certification_naming_other_bytes_or_another_version_is_refused(
         check(sessions, certification("acme-ai", "1.0", index, "0" * 64))
     with pytest.raises(CertifiedFrameworkError, match=r"framework version 1\.0, but the certification names 2\.0"):
         check(sessions, certification("acme-ai", "2.0", index, sha256))
+
+
+def test_the_registry_refuses_to_publish_a_certification_of_another_developers_framework(
+    sessions: sessionmaker[Session], published: tuple[int, str, int]
+) -> None:
+    acme_index, sha256, _ = published
+    acme = register(sessions, "acme-two")
+    own = framework("acme-two", 1)
+    own_entry = publisher(sessions).publish(acme.token, signed(acme, own))
+    with pytest.raises(CertifiedFrameworkForbiddenError):
+        publisher(sessions).publish(acme.token, signed(acme, certification("acme-two", "1.0", acme_index, sha256)))
+    bound = certification("acme-two", "1.0", own_entry.log_index, hashlib.sha256(own).hexdigest())
+    assert publisher(sessions).publish(acme.token, signed(acme, bound)).created

@@ -41,6 +41,7 @@ from candor.domain.statement import (
     verify_statement_signature,
 )
 from candor.errors import CandorError
+from candor.services.certifications import check_certified_framework
 from candor.services.integration import AppendGate
 from candor.store.developers import Developers
 from candor.store.documents import Documents
@@ -179,6 +180,7 @@ class Publisher:
             existing = self._check_series(session, statement, parsed.model.kind if parsed else None)
             if existing is not None:
                 return _entry(existing, created=False)
+            check_certified_framework(session, statement.developer, parsed)
             record = self._record(session, statement, publication, key, findings)
             return _entry(record, created=True)
 
