@@ -51,7 +51,9 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         summary="Signed transparency disclosures of frontier AI developers, and the log that records them.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        # The interactive docs load scripts from elsewhere, which the content security policy refuses; the site
+        # serves a server-rendered reference at /api instead.
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )

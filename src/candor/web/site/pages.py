@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.standards import StandardCatalogue, StandardError
 from candor.web.deps import PageNumber, Queries, Renderer, Templates
 from candor.web.log import LogFiles
+from candor.web.site.apiref import api_reference
 from candor.web.site.fragments import DiffFragments, PageCache
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
@@ -122,6 +123,10 @@ def build_router() -> APIRouter:
             vkey=log_files(request).verifier_key(),
             registry_url=registry_url(request),
         )
+
+    @router.get("/api")
+    def api(request: Request, templates: Templates) -> HTMLResponse:
+        return render(templates, request, "api.html", reference=api_reference(request.app.openapi()))
 
     @router.get("/standards")
     def standards(request: Request, templates: Templates) -> HTMLResponse:
