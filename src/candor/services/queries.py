@@ -323,8 +323,13 @@ class RegistryQueries:
                 ).order_by(StatementRecord.log_index.desc()),
             )
             history = self._statements(session, number, size, developer_id)
-        current = _current_by_series(everything)
-        framework = current.get((KIND_FRAMEWORK, ""))
+            current = _current_by_series(everything)
+            framework = current.get((KIND_FRAMEWORK, ""))
+            framework_changes = None
+            if framework is not None:
+                # The same comparison the framework's own page shows, so both flag the same weakened commitments.
+                frameworks = [s for s in everything if (s.kind, s.series) == (KIND_FRAMEWORK, framework.series)]
+                framework_changes = self._changes_since_previous(session, framework, frameworks)
         versions = Counter((s.kind, s.series) for s in everything)
         cards = [
             SeriesView(latest, versions[(KIND_SYSTEM_CARD, series)])
@@ -332,7 +337,7 @@ class RegistryQueries:
             if kind == KIND_SYSTEM_CARD
         ]
         certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
-        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug))
+        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug), framework_changes)
 
     def coverage_stamp(self, slug: str) -> tuple[int | None, date]:
         """What the coverage shown for ``slug`` depends on besides the regimes: its facts file's version and the day."""
@@ -369,6 +374,18 @@ class RegistryQueries:
             self._parsed_by_digest.popitem(last=False)
         return parsed
 
+    def _changes_since_previous(
+        self, session: Session, statement: StatementSummary, versions: Sequence[StatementSummary]
+    ) -> VersionChanges | None:
+        """How ``statement``'s document differs from the latest earlier version in ``versions`` that has one."""
+        previous = next((v for v in versions if v.log_index < statement.log_index and v.document_sha256), None)
+        if previous is None or previous.document_sha256 is None or statement.document_sha256 is None:
+            return None
+        before = self._parsed(session, previous.document_sha256)
+        after = self._parsed(session, statement.document_sha256)
+        lines, added, removed, weakened = _compare(previous.document_sha256, before, statement.document_sha256, after)
+        return VersionChanges(previous, lines, weakened, added, removed)
+
     def document(self, log_index: int) -> DocumentView:
         """The document page: the text, its summary, findings, versions, changes and where it is in the log."""
         with self._sessions() as session:
@@ -392,13 +409,7 @@ class RegistryQueries:
             checkpoint = self._checkpoint(session)
             empty = ParsedBody(None, "", "")
             parsed = self._parsed(session, statement.document_sha256) if statement.document_sha256 else empty
-            changes = None
-            previous = next((v for v in versions if v.log_index < log_index and v.document_sha256), None)
-            if previous is not None and previous.document_sha256 is not None and statement.document_sha256:
-                before = self._parsed(session, previous.document_sha256)
-                compared = _compare(previous.document_sha256, before, statement.document_sha256, parsed)
-                lines, added, removed, weakened = compared
-                changes = VersionChanges(previous, lines, weakened, added, removed)
+            changes = self._changes_since_previous(session, statement, versions)
         return DocumentView(
             statement=statement,
             disclosure=parsed.disclosure,
