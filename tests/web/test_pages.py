@@ -97,7 +97,8 @@ def test_document_page_has_summary_findings_versions_and_verification(served: Se
     file_name = "acme-ai-secure-development-framework-2.0.md"
     assert f"candor verify {file_name} --registry {served.base_url}" in text
     vkey = served.client.get("/log/vkey").text.strip().splitlines()[-1]
-    assert f"candor verify {file_name} --proof {file_name}.tlog-proof --vkey {vkey}" in text
+    # One argument per line, so that the long verifier key never wraps inside itself.
+    assert f"candor verify {file_name} \\\n  --proof {file_name}.tlog-proof \\\n  --vkey {vkey}</code>" in text
     assert published.document_sha256 is not None
     assert published.document_sha256 in text
     assert published.statement_sha256 in text
