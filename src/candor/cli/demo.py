@@ -168,6 +168,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     from candor.services.demo_registry import DEMO_DEVELOPERS, seed_demo
     from candor.services.integration import RegistryLog
     from candor.services.publishing import Publisher
+    from candor.services.registry_facts import FACTS_DIR_NAME
     from candor.store.database import create_database_engine, session_factory
     from candor.store.migrations import upgrade_database
 
@@ -183,8 +184,14 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     try:
         upgrade_database(engine)
         sessions = session_factory(engine)
-        publisher = Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=settings.max_document_bytes)
-        seeded = seed_demo(sessions, publisher, examples, data_dir / "developer-keys")
+        standard = load_standard(DEFAULT_STANDARD)
+        seeded = seed_demo(
+            sessions,
+            examples,
+            data_dir / "developer-keys",
+            data_dir / FACTS_DIR_NAME,
+            lambda now: Publisher(sessions, standard, max_document_bytes=settings.max_document_bytes, now=now),
+        )
         checkpoint = RegistryLog(sessions, data_dir, settings.log_origin).integrate()
     finally:
         engine.dispose()
@@ -222,7 +229,7 @@ def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console:
         ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),
-        ("/api/v1/docs", "the JSON API"),
+        ("/api", "the JSON API reference"),
     ):
         console.print(f"  {url}{path}  {escape(what)}")
     console.print("Verify a published document against the registry:")

@@ -2,13 +2,16 @@
 
 Each developer gets a fresh Ed25519 key and a publish token; each document is parsed, turned into a statement,
 signed with that key and handed to :class:`~candor.services.publishing.Publisher`, exactly as ``candor publish``
-does over HTTP. The history includes a framework version that weakens a commitment (Borealis Labs' 3.0 makes
-biological risk a *should*), a withdrawn system card (Tessellate AI's Tessera-1.5) and certifications.
+does over HTTP, on the dates of a history spread over 2025 and 2026. Each developer's facts are recorded too, so
+that its page shows its coverage by regime. The history includes a framework version that weakens a commitment
+(Borealis Labs' 3.0 makes biological risk a *should*), a withdrawn system card (Tessellate AI's Tessera-1.5) and
+certifications.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ from candor.domain.parse import parse_bytes
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.errors import SourceError
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
+from candor.services.registry_facts import record_facts
 from candor.store.developers import Developers
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
@@ -28,36 +32,61 @@ from candor.store.vocabulary import TokenScope
 
 @dataclass(frozen=True)
 class DemoDeveloper:
-    """A fictional developer, the example files it publishes in order, and those it later withdraws."""
+    """A fictional developer, and when it joined the registry."""
 
     slug: str
     legal_name: str
     domain: str
-    files: tuple[str, ...]
-    withdraws: tuple[str, ...] = ()
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """One publication in the demo's history: on ``day``, ``developer`` publishes ``file``, or withdraws it."""
+
+    day: str
+    developer: str
+    file: str
+    withdraw: bool = False
+
+    @property
+    def moment(self) -> datetime:
+        return datetime.fromisoformat(self.day).replace(tzinfo=UTC)
 
 
 DEMO_DEVELOPERS = (
+    DemoDeveloper("acme-ai", "Acme AI, Inc.", "acme-ai.example", datetime(2025, 5, 12, 9, 0, tzinfo=UTC)),
     DemoDeveloper(
-        "acme-ai",
-        "Acme AI, Inc.",
-        "acme-ai.example",
-        ("sdf-v1.md", "system-card-acme-3.md", "sdf-v2.md", "system-card-acme-3-5.md", "certification-2026.md"),
+        "borealis-labs", "Borealis Labs Ltd", "borealis-labs.example", datetime(2025, 5, 14, 9, 0, tzinfo=UTC)
     ),
     DemoDeveloper(
-        "borealis-labs",
-        "Borealis Labs Ltd",
-        "borealis-labs.example",
-        ("sdf-v1.md", "system-card-aurora-2.md", "sdf-v2.md", "certification-2026.md", "sdf-v3.md"),
-    ),
-    DemoDeveloper(
-        "tessellate-ai",
-        "Tessellate AI, Inc.",
-        "tessellate-ai.example",
-        ("sdf-v1.md", "sdf-v2.md", "system-card-tessera-1.md", "system-card-tessera-1-5.md", "certification-2026.md"),
-        withdraws=("system-card-tessera-1-5.md",),
+        "tessellate-ai", "Tessellate AI, Inc.", "tessellate-ai.example", datetime(2025, 5, 19, 9, 0, tzinfo=UTC)
     ),
 )
+
+#: The demo's history, oldest first, on dates that agree with the documents' own (frameworks published before
+#: they take effect, system cards on their models' release days, certifications after the period they cover).
+#: The log records them in this order.
+DEMO_HISTORY = (
+    DemoEvent("2025-05-26T14:05", "acme-ai", "sdf-v1.md"),
+    DemoEvent("2025-05-28T10:42", "borealis-labs", "sdf-v1.md"),
+    DemoEvent("2025-05-30T16:18", "tessellate-ai", "sdf-v1.md"),
+    DemoEvent("2025-11-02T15:00", "acme-ai", "system-card-acme-3.md"),
+    DemoEvent("2025-11-02T17:31", "borealis-labs", "system-card-aurora-2.md"),
+    DemoEvent("2025-11-03T09:12", "tessellate-ai", "system-card-tessera-1.md"),
+    DemoEvent("2026-01-12T11:20", "acme-ai", "sdf-v2.md"),
+    DemoEvent("2026-01-13T13:47", "borealis-labs", "sdf-v2.md"),
+    DemoEvent("2026-01-14T08:55", "tessellate-ai", "sdf-v2.md"),
+    DemoEvent("2026-03-10T15:00", "acme-ai", "system-card-acme-3-5.md"),
+    DemoEvent("2026-03-10T16:30", "tessellate-ai", "system-card-tessera-1-5.md"),
+    DemoEvent("2026-04-02T10:15", "tessellate-ai", "system-card-tessera-1-5.md", withdraw=True),
+    DemoEvent("2026-06-01T12:00", "borealis-labs", "sdf-v3.md"),
+    DemoEvent("2026-07-21T09:30", "acme-ai", "certification-2026.md"),
+    DemoEvent("2026-07-22T14:10", "borealis-labs", "certification-2026.md"),
+    DemoEvent("2026-07-24T11:05", "tessellate-ai", "certification-2026.md"),
+)
+#: Each developer's facts, from which the website decides its coverage by regime.
+FACTS_FILE = "facts.yaml"
 
 
 @dataclass(frozen=True)
@@ -69,49 +98,82 @@ class SeededStatement:
     entry: PublishedEntry
 
 
+@dataclass
+class _Clock:
+    """The time the demo's publisher sees: set to each event's moment before it is published."""
+
+    moment: datetime
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
 def seed_demo(
-    sessions: sessionmaker[Session], publisher: Publisher, examples: Path, keys_dir: Path
+    sessions: sessionmaker[Session],
+    examples: Path,
+    keys_dir: Path,
+    facts_dir: Path,
+    publisher_for: Callable[[Callable[[], datetime]], Publisher],
 ) -> list[SeededStatement]:
-    """Register the demo developers and publish their examples; their keys go to ``keys_dir`` (mode 0600)."""
-    seeded: list[SeededStatement] = []
+    """Register the demo developers, record their facts and publish their history on its own dates.
+
+    ``publisher_for`` makes the publisher from the clock it must use. Keys go to ``keys_dir`` (mode 0600).
+    """
+    signers: dict[str, tuple[Ed25519PrivateKey, str]] = {}
     for developer in DEMO_DEVELOPERS:
         key, token = _register(sessions, developer)
         _keep_key(keys_dir / f"{developer.slug}.key", key)
-        published: dict[str, PublishedEntry] = {}
-        for name in developer.files:
-            path = examples / developer.slug / name
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise SourceError(str(path), f"cannot read a demo example ({exc.strerror})") from exc
-            statement = statement_for_document(parse_bytes(str(path), raw), raw, datetime.now(UTC))
-            entry = publisher.publish(
-                token, Publication(statement.canonical_bytes(), sign_statement(statement, key), raw)
-            )
-            published[name] = entry
-            seeded.append(SeededStatement(developer.slug, str(path), entry))
-        for name in developer.withdraws:
-            target = published[name]
+        signers[developer.slug] = key, token
+        facts = examples / developer.slug / FACTS_FILE
+        record_facts(facts_dir, developer.slug, str(facts), _read(facts))
+    clock = _Clock(DEMO_HISTORY[0].moment)
+    publisher = publisher_for(clock)
+    seeded: list[SeededStatement] = []
+    published: dict[tuple[str, str], PublishedEntry] = {}
+    for event in DEMO_HISTORY:
+        clock.moment = event.moment
+        key, token = signers[event.developer]
+        if event.withdraw:
+            target = published[event.developer, event.file]
             withdrawal = Statement(
-                developer=developer.slug,
+                developer=event.developer,
                 kind=StatementKind.WITHDRAWAL,
                 version=target.version,
                 target=target.statement_sha256,
-                issued_at=datetime.now(UTC),
+                issued_at=clock(),
             )
             entry = publisher.publish(
                 token, Publication(withdrawal.canonical_bytes(), sign_statement(withdrawal, key), None)
             )
-            seeded.append(SeededStatement(developer.slug, None, entry))
+            seeded.append(SeededStatement(event.developer, None, entry))
+            continue
+        path = examples / event.developer / event.file
+        raw = _read(path)
+        statement = statement_for_document(parse_bytes(str(path), raw), raw, clock())
+        entry = publisher.publish(token, Publication(statement.canonical_bytes(), sign_statement(statement, key), raw))
+        published[event.developer, event.file] = entry
+        seeded.append(SeededStatement(event.developer, str(path), entry))
     return seeded
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(str(path), f"cannot read a demo example ({exc.strerror})") from exc
 
 
 def _register(sessions: sessionmaker[Session], developer: DemoDeveloper) -> tuple[Ed25519PrivateKey, str]:
     key = generate_private_key()
     with sessions.begin() as session:
         developers = Developers(session)
-        row = developers.add(developer.slug, legal_name=developer.legal_name, website_domain=developer.domain)
-        developers.add_key(row, key.public_key())
+        row = developers.add(
+            developer.slug,
+            legal_name=developer.legal_name,
+            website_domain=developer.domain,
+            registered_at=developer.registered_at,
+        )
+        developers.add_key(row, key.public_key(), valid_from=developer.registered_at)
         token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, row)
     return key, token
 

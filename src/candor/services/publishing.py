@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +43,7 @@ from candor.domain.statement import (
 from candor.errors import CandorError
 from candor.services.certifications import check_certified_framework
 from candor.services.integration import AppendGate
+from candor.store.columns import utc_now
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.errors import ConflictError
@@ -151,8 +152,12 @@ class Publisher:
         *,
         max_document_bytes: int,
         gate: AppendGate | None = None,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
         self.sessions = sessions
+        #: The registry's clock: publication times, and which keys are in force. Injectable so that a demo or a
+        #: test can publish a history on its own dates.
+        self.now = now
         self.standard = standard
         self.max_document_bytes = max_document_bytes
         self.gate = gate or AppendGate()
@@ -202,11 +207,10 @@ class Publisher:
 
     # -- 2. the signature -----------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _signing_key(session: Session, statement: Statement, publication: Publication) -> DeveloperKey:
+    def _signing_key(self, session: Session, statement: Statement, publication: Publication) -> DeveloperKey:
         developers = Developers(session)
         developer = developers.get(statement.developer)
-        keys = developers.keys_valid_at(developer, datetime.now(UTC))
+        keys = developers.keys_valid_at(developer, self.now())
         for key in keys:
             try:
                 verify_statement_signature(
@@ -310,6 +314,7 @@ class Publisher:
             key=key,
             log_entry=entry,
             document=document,
+            published_at=self.now(),
         )
         if publication.sealed is not None:
             SealedOriginals(session).put(record, publication.sealed)

@@ -27,7 +27,9 @@ class Developers:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, slug: str, *, legal_name: str, website_domain: str) -> Developer:
+    def add(
+        self, slug: str, *, legal_name: str, website_domain: str, registered_at: datetime | None = None
+    ) -> Developer:
         """Register a developer; the slug becomes its permanent name in URLs and statements."""
         if not _SLUG.fullmatch(slug):
             raise StoreError(
@@ -42,7 +44,11 @@ class Developers:
         if self.find(slug) is not None:
             raise ConflictError(f"developer {slug!r} is already registered")
         developer = Developer(
-            slug=slug, legal_name=legal_name.strip(), website_domain=domain, status=DeveloperStatus.ACTIVE.value
+            slug=slug,
+            legal_name=legal_name.strip(),
+            website_domain=domain,
+            status=DeveloperStatus.ACTIVE.value,
+            registered_at=registered_at or utc_now(),
         )
         self.session.add(developer)
         self.session.flush()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from candor.domain.statement import Statement, statement_digest
+from candor.store.columns import utc_now
 from candor.store.errors import NotFoundError, StoreError
 from candor.store.tables import Developer, DeveloperKey, Document, Finding, LogEntry, StatementRecord
 
@@ -27,8 +29,10 @@ class Statements:
         key: DeveloperKey,
         log_entry: LogEntry,
         document: Document | None,
+        published_at: datetime | None = None,
     ) -> StatementRecord:
-        """Record a verified statement whose canonical bytes are ``log_entry``'s entry.
+        """Record a verified statement whose canonical bytes are ``log_entry``'s entry, published now or at
+        ``published_at``.
 
         The caller has checked the signature; this keeps the pieces consistent with one another.
         """
@@ -53,6 +57,7 @@ class Statements:
             signature=signature,
             key_id=key.id,
             log_entry=log_entry,
+            published_at=published_at or utc_now(),
         )
         self.session.add(record)
         self.session.flush()
