@@ -23,9 +23,10 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 
-_BLOCK_OPEN = re.compile(r"^:::\s*redact\b(?P<attributes>.*)$")
+# ``redact`` marks a passage; ``redacted`` is the placeholder ``candor redact`` leaves in the public version.
+_BLOCK_OPEN = re.compile(r"^:::\s*redact(?:ed)?\b(?P<attributes>.*)$")
 _BLOCK_CLOSE = re.compile(r"^:::\s*$")
-_INLINE_MARK = re.compile(r"\{\s*\.redact\b(?P<attributes>[^{}\n]*)\}")
+_INLINE_MARK = re.compile(r"\{\s*\.redact(?:ed)?\b(?P<attributes>[^{}\n]*)\}")
 _ATTRIBUTE = re.compile(r"""(?P<key>[A-Za-z][\w-]*)=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'}]+))""")
 
 _ALLOWED_TAGS = {
@@ -102,6 +103,8 @@ def _render_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) 
     parts = [f'<aside class="redaction"><p class="redaction-label"><strong>Redacted passage</strong> — {category}</p>']
     if "justification" in attributes:
         parts.append(f"<p>Justification: {escape(attributes['justification'])}</p>")
+    if "size" in attributes:
+        parts.append(f"<p>Length: {escape(attributes['size'])} characters</p>")
     if "commitment" in attributes:
         parts.append(f"<p>Commitment: <code>{escape(attributes['commitment'])}</code></p>")
     parts.append("</aside>\n")
