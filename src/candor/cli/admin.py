@@ -12,7 +12,8 @@ import typer
 
 from candor.cli.db import DataDirOption, open_database
 from candor.domain.developer_keys import key_fingerprint, load_public_key
-from candor.errors import CandorError, SourceError
+from candor.errors import CandorError
+from candor.services.files import read_key_file
 from candor.store.vocabulary import TokenScope
 
 admin_app = typer.Typer(help="Operate the registry: developers, keys and API tokens.", no_args_is_help=True)
@@ -25,13 +26,6 @@ admin_app.add_typer(token_app, name="token")
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.add_typer(admin_app, name="admin")
-
-
-def _read_public_key_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read ({exc.strerror})") from exc
 
 
 @developer_app.command("add")
@@ -48,7 +42,7 @@ def add_developer(
     from candor.store.database import session_factory
     from candor.store.developers import Developers
 
-    key = load_public_key(str(public_key), _read_public_key_file(public_key))
+    key = load_public_key(str(public_key), read_key_file(public_key, what="public key file"))
     with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
         developers = Developers(session)
         developer = developers.add(slug, legal_name=name, website_domain=domain)
@@ -67,7 +61,7 @@ def add_key(
     from candor.store.database import session_factory
     from candor.store.developers import Developers
 
-    key = load_public_key(str(public_key), _read_public_key_file(public_key))
+    key = load_public_key(str(public_key), read_key_file(public_key, what="public key file"))
     with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
         developers = Developers(session)
         developers.add_key(developers.get(slug), key)

@@ -17,12 +17,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError, SourceError
+from candor.services.files import read_input_file, read_key_file
 from candor.tlog.fsck import fsck
 from candor.tlog.log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
 from candor.tlog.note import parse_verifier_key
-from candor.tlog.proof import format_tlog_proof, verify_tlog_proof
+from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
 from candor.tlog.tiles import MAX_ENTRY_SIZE, EntryTooLargeError
 
 log_app = typer.Typer(
@@ -31,6 +33,9 @@ log_app = typer.Typer(
 )
 
 _stderr = Console(stderr=True, highlight=False)
+
+# A --lines file carries many entries at once (a bulk load), so it may be far larger than any one entry.
+_MAX_LINES_FILE_BYTES = 1 << 30
 
 
 class ProgressBar:
@@ -55,22 +60,11 @@ def progress_bar(description: str) -> Iterator[ProgressBar]:
         yield ProgressBar(progress, description)
 
 
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise SourceError(str(path), "is a directory, not a file") from None
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot be read: {exc.strerror}") from None
-
-
 def _read_vkey(value: str) -> str:
     """A verifier key given inline, or the path of a file holding one."""
     if "+" in value and not Path(value).exists():
         return value
-    return _read_file(Path(value)).decode("utf-8", errors="replace").strip()
+    return read_key_file(Path(value), what="verifier key file").decode("utf-8", errors="replace").strip()
 
 
 def _public_location(location: str) -> str:
@@ -117,9 +111,10 @@ def add(
     if lines is not None and files:
         raise CandorError("give either FILE... or --lines FILE, not both")
     if lines is not None:
-        entries = _read_file(lines).splitlines()
+        entries = read_input_file(lines, what="file of entries", limit=_MAX_LINES_FILE_BYTES).splitlines()
     elif files:
-        entries = [_read_file(path) for path in files]
+        # Read up to a document's size, so that a too-large entry is refused with the entry bundle's own limit.
+        entries = [read_input_file(path, what="log entry", limit=MAX_DOCUMENT_BYTES) for path in files]
         for path, entry in zip(files, entries, strict=True):
             if len(entry) > MAX_ENTRY_SIZE:
                 raise EntryTooLargeError(len(entry), name=str(path))
@@ -174,7 +169,9 @@ def check_proof(
 ) -> None:
     """Verify a tlog-proof offline: the checkpoint's signature and the entry's inclusion."""
     verifier = parse_verifier_key(_read_vkey(vkey))
-    proven = verify_tlog_proof(_read_file(proof), _read_file(entry), verifier)
+    proof_bytes = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE)
+    entry_bytes = read_input_file(entry, what="log entry", limit=MAX_DOCUMENT_BYTES)
+    proven = verify_tlog_proof(proof_bytes, entry_bytes, verifier)
     checkpoint = proven.checkpoint
     typer.echo(f"ok: entry {proven.index} is in {checkpoint.origin} at size {checkpoint.size}")
 

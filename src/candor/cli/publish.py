@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from candor.errors import SourceError
+from candor.domain.source import MAX_DOCUMENT_BYTES
+from candor.services.files import read_input_file, read_key_file
 
 RegistryOption = Annotated[
     str, typer.Option("--registry", help="The registry's base URL, e.g. https://registry.example.", show_default=False)
@@ -35,22 +36,18 @@ def publish(
 ) -> None:
     """Parse FILE, sign its statement with KEY, and publish both; prints the log index, leaf hash and page."""
     from candor.domain.developer_keys import load_private_key
+    from candor.domain.parse import parse_bytes
     from candor.domain.sealing import MAX_SEALED_BYTES
     from candor.domain.statement import sign_statement
-    from candor.services.checking import read_disclosure
     from candor.services.client import RegistryClient
     from candor.services.publishing import statement_for_document
-    from candor.services.redacting import read_small_file
 
-    # Parsed here first, so that a mistake is reported with its file and line before anything is sent.
-    parsed = read_disclosure(file)
-    raw = file.read_bytes()
-    try:
-        key_pem = key.read_bytes()
-    except OSError as exc:
-        raise SourceError(str(key), f"cannot read the private key ({exc.strerror})") from exc
-    private_key = load_private_key(str(key), key_pem)
-    sealed_bytes = None if sealed is None else read_small_file(sealed, MAX_SEALED_BYTES)
+    # Parsed here first, so that a mistake is reported with its file and line before anything is sent; read once,
+    # so that the bytes signed are the bytes parsed.
+    raw = read_input_file(file, what="disclosure file", limit=MAX_DOCUMENT_BYTES)
+    parsed = parse_bytes(str(file), raw)
+    private_key = load_private_key(str(key), read_key_file(key, what="private key file"))
+    sealed_bytes = None if sealed is None else read_input_file(sealed, what="sealed original", limit=MAX_SEALED_BYTES)
     statement = statement_for_document(parsed, raw, datetime.now(UTC), sealed=sealed_bytes)
     with RegistryClient(registry) as client:
         entry = client.publish(

@@ -8,7 +8,10 @@ from typing import Annotated
 
 import typer
 
+from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError, SourceError
+from candor.services.files import read_input_file, read_key_file
+from candor.tlog.proof import MAX_PROOF_SIZE
 
 
 def register(app: typer.Typer) -> None:
@@ -44,12 +47,15 @@ def verify(
     from candor.domain.developer_keys import load_public_key
     from candor.services.verification import verify_document
 
-    document = _read(file, "document")
-    pinned = None if developer_key is None else load_public_key(str(developer_key), _read(developer_key, "key"))
+    document = read_input_file(file, what="document", limit=MAX_DOCUMENT_BYTES)
+    pinned = None
+    if developer_key is not None:
+        pem = read_key_file(developer_key, what="public key file")
+        pinned = load_public_key(str(developer_key), pem)
     if proof is not None:
         if vkey is None:
             raise CandorError("offline verification needs the log's verifier key", hint="pass --vkey KEY or FILE")
-        proof_text = _read(proof, "tlog-proof").decode("utf-8", errors="replace")
+        proof_text = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE).decode("utf-8", errors="replace")
         log_vkey = _vkey(vkey)
         withdrawn_by = None
     elif registry is not None:
@@ -71,20 +77,11 @@ def verify(
         typer.echo(f"note: the developer has since withdrawn this statement (log index {withdrawn_by})")
 
 
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(str(path), f"no such {what} file") from None
-    except OSError as exc:
-        raise SourceError(str(path), f"cannot read the {what} ({exc.strerror})") from exc
-
-
 def _vkey(given: str) -> str:
     """A verifier key given as itself, or as a file whose last non-empty line is the key."""
     path = Path(given)
     if "+" not in given or path.is_file():
-        lines = _read(path, "verifier key").decode("utf-8", errors="replace").split()
+        lines = read_key_file(path, what="verifier key file").decode("utf-8", errors="replace").split()
         if not lines:
             raise SourceError(given, "holds no verifier key")
         return lines[-1]

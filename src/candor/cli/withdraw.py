@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 
 from candor.cli.publish import RegistryOption
-from candor.errors import CandorError, SourceError
+from candor.errors import CandorError
+from candor.services.files import read_key_file
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +38,7 @@ def withdraw(
 
     if not is_sha256_hex(statement_id):
         raise CandorError(f"{statement_id!r} is not a statement id", hint="64 lowercase hex digits, as publish prints")
-    try:
-        private_key = load_private_key(str(key), key.read_bytes())
-    except OSError as exc:
-        raise SourceError(str(key), f"cannot read the private key ({exc.strerror})") from exc
+    private_key = load_private_key(str(key), read_key_file(key, what="private key file"))
     with RegistryClient(registry) as client:
         target = client.statement(statement_id)
         statement = Statement(

@@ -15,7 +15,8 @@ from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
-from candor.errors import CandorError, SourceError
+from candor.errors import CandorError
+from candor.services.files import read_input_file
 
 
 @dataclass(frozen=True)
@@ -62,20 +63,7 @@ class CheckReport:
 
 def read_disclosure(path: Path) -> ParsedDocument:
     """Read and parse one disclosure file; an unreadable one is a :class:`SourceError` that names it."""
-    name = str(path)
-    if path.is_dir():
-        raise SourceError(name, "is a directory, not a disclosure file")
-    try:
-        # Refuse an oversized file before reading it; decode_source checks the bytes actually read again.
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise SourceError(name, f"file is {size:,} bytes, over the limit of {MAX_DOCUMENT_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(name, "no such file") from None
-    except OSError as exc:
-        raise SourceError(name, f"cannot be read: {exc.strerror or exc}") from None
-    return parse_bytes(name, raw)
+    return parse_bytes(str(path), read_input_file(path, what="disclosure file", limit=MAX_DOCUMENT_BYTES))
 
 
 def check_document(document: ParsedDocument, standard: RulePack, context: CheckContext | None = None) -> CheckedFile:

@@ -10,24 +10,12 @@ from candor.domain.coverage import CoverageReport, report_coverage, select_regim
 from candor.domain.facts import DeveloperFacts, parse_facts
 from candor.domain.regimes import load_regimes
 from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.errors import SourceError
+from candor.services.files import read_input_file
 
 
 def read_facts(path: Path) -> DeveloperFacts:
     """Read and parse a facts file; an unreadable one is a :class:`SourceError` that names it."""
-    name = str(path)
-    if path.is_dir():
-        raise SourceError(name, "is a directory, not a facts file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise SourceError(name, f"file is {size:,} bytes, over the limit of {MAX_DOCUMENT_BYTES:,} bytes")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(name, "no such file") from None
-    except OSError as exc:
-        raise SourceError(name, f"cannot be read: {exc.strerror or exc}") from None
-    return parse_facts(name, raw)
+    return parse_facts(str(path), read_input_file(path, what="facts file", limit=MAX_DOCUMENT_BYTES))
 
 
 def coverage_of_file(
