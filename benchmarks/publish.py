@@ -38,7 +38,7 @@ from tests.services.publishing_kit import Signer, framework, register, signed  #
 
 from candor.config import load_settings  # noqa: E402
 from candor.store.database import create_database_engine, normalise_database_url, session_factory  # noqa: E402
-from candor.store.migrations import upgrade_database  # noqa: E402
+from candor.store.schema import upgrade_database  # noqa: E402
 
 
 def _free_port() -> int:

@@ -47,7 +47,7 @@ from candor.services.client import RegistryClient
 from candor.services.publishing import statement_for_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.developers import Developers
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
 from candor.tlog.tiles import TILE_WIDTH, tile_path

@@ -39,7 +39,7 @@ from tests.web.registry import Registry, as_developer, example  # noqa: E402
 from candor.config import load_settings  # noqa: E402
 from candor.services.integration import RegistryLog  # noqa: E402
 from candor.store.database import create_database_engine, session_factory  # noqa: E402
-from candor.store.migrations import upgrade_database  # noqa: E402
+from candor.store.schema import upgrade_database  # noqa: E402
 from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import sqlite_url
 from candor.store.database import create_database_engine, normalise_database_url, session_factory
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

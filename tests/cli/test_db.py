@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from candor.domain.developer_keys import generate_private_key, private_key_pem, public_key_pem
 from candor.store.database import create_database_engine
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from tests.conftest import RunCandor
 
 

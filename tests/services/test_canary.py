@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from candor.domain.developer_keys import private_key_pem
 from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
 from candor.store.database import create_database_engine, session_factory
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from tests.conftest import EXAMPLES
 from tests.services.publishing_kit import register
 

@@ -16,7 +16,7 @@ from candor.services.integration import Integrator, RegistryLog, registry_log_si
 from candor.services.verification import VerificationError, verify_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log import latest_checkpoint, log_entries
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import fsck
 from candor.tlog.merkle import inclusion_proof

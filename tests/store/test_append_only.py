@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.store.database import create_database_engine, session_factory
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.store.tables import APPEND_ONLY_TABLES
 from tests.store.registry_rows import publish_framework
 

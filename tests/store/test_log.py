@@ -23,7 +23,7 @@ from candor.store.log import (
     next_log_index,
     record_checkpoint,
 )
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.tlog.merkle import leaf_hash
 from tests.store.log_appender import append_entries
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Engine, MetaData, String, inspect
 
-from candor.store.migrations import current_revision, find_drift, head_revision, upgrade_database
+from candor.store.schema import current_revision, find_drift, head_revision, upgrade_database
 from candor.store.tables import Base
 
 

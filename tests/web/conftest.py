@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from candor.config import load_settings, sqlite_url
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url

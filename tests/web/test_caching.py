@@ -11,7 +11,7 @@ import pytest
 from candor.config import load_settings
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.web.conftest import serve_app

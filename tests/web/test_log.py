@@ -12,7 +12,7 @@ import pytest
 
 from candor.config import load_settings
 from candor.store.database import create_database_engine
-from candor.store.migrations import upgrade_database
+from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.log import LocalLog
 from candor.tlog.merkle import leaf_hash, verify_inclusion

@@ -46,7 +46,7 @@ def open_database(data_dir: Path | None, *, require_current: bool = True) -> Ite
     from candor.config import load_settings
     from candor.store.database import create_database_engine
     from candor.store.errors import StoreError
-    from candor.store.migrations import require_current_schema
+    from candor.store.schema import require_current_schema
 
     settings = load_settings(data_dir=data_dir)
     engine = create_database_engine(settings.database_url)
@@ -64,7 +64,7 @@ def open_database(data_dir: Path | None, *, require_current: bool = True) -> Ite
 @db_app.command("upgrade")
 def upgrade(data_dir: DataDirOption = None) -> None:
     """Create the database, or bring it up to the newest migration."""
-    from candor.store.migrations import current_revision, upgrade_database
+    from candor.store.schema import current_revision, upgrade_database
 
     with open_database(data_dir, require_current=False) as (_, engine):
         before = current_revision(engine)
@@ -79,7 +79,7 @@ def upgrade(data_dir: DataDirOption = None) -> None:
 @db_app.command("check")
 def check(data_dir: DataDirOption = None) -> None:
     """Compare the database built by the migrations with the models; exit 1 and list any differences."""
-    from candor.store.migrations import find_drift, head_revision
+    from candor.store.schema import find_drift, head_revision
 
     with open_database(data_dir) as (_, engine):
         drift = find_drift(engine)

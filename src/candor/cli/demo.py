@@ -170,7 +170,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     from candor.services.publishing import Publisher
     from candor.services.registry_facts import FACTS_DIR_NAME
     from candor.store.database import create_database_engine, session_factory
-    from candor.store.migrations import upgrade_database
+    from candor.store.schema import upgrade_database
 
     if not (examples / "acme-ai").is_dir():
         raise SourceError(

@@ -75,7 +75,7 @@ def build_app(settings: Settings) -> FastAPI:
 def prepare_database(settings: Settings) -> None:
     """Upgrade an embedded SQLite database in place; any other database must already be current."""
     from candor.store.database import create_database_engine
-    from candor.store.migrations import require_current_schema, upgrade_database
+    from candor.store.schema import require_current_schema, upgrade_database
 
     engine = create_database_engine(settings.database_url)
     try:

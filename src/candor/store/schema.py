@@ -1,4 +1,4 @@
-"""Running the shipped Alembic migrations, and proving that they match the models.
+"""The database schema: running the shipped Alembic migrations, and proving that they match the models.
 
 No alembic.ini is needed: the configuration is built here, pointing at ``store/migrations`` inside the
 installed package.
