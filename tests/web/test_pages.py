@@ -20,6 +20,7 @@ STATIC_PAGES = [
     "/log",
     "/standards",
     "/standards/candor-minimum-2026.1",
+    "/api",
 ]
 
 
