@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import httpx
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.conftest import ConsoleRecord, Shooter, Site
 
 FRAMEWORK = "secure-development-framework"
 DEMO_DEVELOPERS = ("acme-ai", "borealis-labs", "tessellate-ai")
-PHONE = {"width": 375, "height": 812}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
 def test_the_demo_history_is_dated_over_2025_and_2026_in_log_order(site: Site) -> None:
