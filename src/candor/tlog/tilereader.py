@@ -13,8 +13,6 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from candor.tlog.merkle import leaf_hash, node_hash
 from candor.tlog.tiles import (
     TILE_HEIGHT,
@@ -64,14 +62,19 @@ class HttpFetcher:
     """A log served over HTTP(S) under a base URL, as tlog-tiles specifies."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        # httpx is imported here, not at the top: the CLI and the registry read local logs far more often than
+        # remote ones, and should start without it.
+        import httpx
+
         self.location = base_url.rstrip("/")
         self._client = httpx.Client(timeout=timeout, follow_redirects=True)
+        self._http_error = httpx.HTTPError
 
     def fetch(self, name: str) -> bytes:
         url = f"{self.location}/{name}"
         try:
             response = self._client.get(url)
-        except httpx.HTTPError as exc:
+        except self._http_error as exc:
             raise TileError(f"{name}: cannot be fetched from {url}: {exc}") from None
         if response.status_code == 404:
             raise TileError(f"{name}: missing from {self.location} (HTTP 404)")
