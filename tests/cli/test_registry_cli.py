@@ -166,11 +166,16 @@ def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor,
     seeded = run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
     assert seeded.returncode == 0, seeded.stderr
     assert "published 16 signed statements by 3 developers" in seeded.stdout
-    assert "http://127.0.0.1:8000/statements/9  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
-    assert "http://127.0.0.1:8000/statements/13  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
+    # The history is published in date order across the three developers.
+    assert "http://127.0.0.1:8000/statements/12  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/10  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
+    assert "http://127.0.0.1:8000/api  the JSON API reference" in seeded.stdout
     page = run_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
     assert page.returncode == 0, page.stderr
     assert "Tessellate AI" in page.stdout
+    # The demo recorded its facts: the page decides coverage instead of saying none are on file.
+    assert "Coverage by regime" in page.stdout
+    assert "No facts are on file" not in page.stdout
     # A second run rebuilds the same registry from nothing.
     assert run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO).returncode == 0
 
