@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from candor.domain.pem_keys import MAX_KEY_FILE_BYTES
 from candor.errors import SourceError
-from candor.services.files import MAX_KEY_FILE_BYTES, read_input_file, read_key_file
+from candor.services.files import read_input_file, read_key_file
 
 
 def test_reads_a_file_within_the_limit(tmp_path: Path) -> None:

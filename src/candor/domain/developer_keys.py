@@ -18,42 +18,39 @@ import hashlib
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from candor.errors import CandorError
+from candor.domain.pem_keys import (
+    KeyFileError,
+    load_private_pem,
+    load_public_pem,
+    private_pem,
+    public_pem,
+    wrong_key_type,
+)
+
+__all__ = [
+    "PUBLIC_KEY_BYTES",
+    "KeyFileError",
+    "generate_private_key",
+    "key_fingerprint",
+    "load_private_key",
+    "load_public_key",
+    "private_key_pem",
+    "public_key_from_raw",
+    "public_key_pem",
+    "public_key_raw",
+]
 
 #: Raw Ed25519 public keys are 32 bytes (RFC 8032).
 PUBLIC_KEY_BYTES = 32
 
-# Key files are a few hundred bytes; anything far larger is not a key file.
-_MAX_KEY_FILE_BYTES = 16 * 1024
-
-
-class KeyFileError(CandorError):
-    """A key file that cannot be read as the expected kind of Ed25519 key."""
-
-    def __init__(self, name: str, message: str, *, hint: str | None = None) -> None:
-        super().__init__(f"{name}: {message}", hint=hint)
-        self.name = name
+#: A developer's key files are written in the shared PEM formats.
+private_key_pem = private_pem
+public_key_pem = public_pem
 
 
 def generate_private_key() -> Ed25519PrivateKey:
     """A fresh Ed25519 signing key from the operating system's random source."""
     return Ed25519PrivateKey.generate()
-
-
-def private_key_pem(private_key: Ed25519PrivateKey) -> bytes:
-    """The private key as an unencrypted PKCS #8 PEM block."""
-    return private_key.private_bytes(
-        encoding=serialization.Encoding.PEM,
-        format=serialization.PrivateFormat.PKCS8,
-        encryption_algorithm=serialization.NoEncryption(),
-    )
-
-
-def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
-    """The public key as a SubjectPublicKeyInfo PEM block."""
-    return public_key.public_bytes(
-        encoding=serialization.Encoding.PEM, format=serialization.PublicFormat.SubjectPublicKeyInfo
-    )
 
 
 def public_key_raw(public_key: Ed25519PublicKey) -> bytes:
@@ -75,35 +72,17 @@ def key_fingerprint(public_key: Ed25519PublicKey) -> str:
 
 def load_private_key(name: str, pem: bytes) -> Ed25519PrivateKey:
     """Read a private key file written by ``candor keygen`` (or any PKCS #8 Ed25519 PEM)."""
-    _check_size(name, pem)
-    try:
-        key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as exc:
-        raise KeyFileError(
-            name, "not an unencrypted PEM private key", hint="create one with `candor keygen OUT`"
-        ) from exc
+    key = load_private_pem(name, pem, keygen="candor keygen")
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(name, f"holds a {type(key).__name__}, not an Ed25519 private key")
+        raise wrong_key_type(name, key, "an Ed25519 private key")
     return key
 
 
 def load_public_key(name: str, pem: bytes) -> Ed25519PublicKey:
     """Read a public key file (``OUT.pub`` from ``candor keygen``, or any SubjectPublicKeyInfo Ed25519 PEM)."""
-    _check_size(name, pem)
-    if b"PRIVATE KEY" in pem:
-        # Refuse loudly: a private key handed to the registry has leaked and must be replaced.
-        raise KeyFileError(name, "is a PRIVATE key; give the registry only the .pub file", hint="generate a new key")
-    try:
-        key = serialization.load_pem_public_key(pem)
-    except (ValueError, TypeError) as exc:
-        raise KeyFileError(
-            name, "not a PEM public key", hint="use the OUT.pub file that `candor keygen` wrote"
-        ) from exc
+    # Refuse loudly: a private key handed to the registry has leaked and must be replaced.
+    leaked = KeyFileError(name, "is a PRIVATE key; give the registry only the .pub file", hint="generate a new key")
+    key = load_public_pem(name, pem, keygen="candor keygen", if_private=leaked)
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(name, f"holds a {type(key).__name__}, not an Ed25519 public key")
+        raise wrong_key_type(name, key, "an Ed25519 public key")
     return key
-
-
-def _check_size(name: str, pem: bytes) -> None:
-    if len(pem) > _MAX_KEY_FILE_BYTES:
-        raise KeyFileError(name, f"is {len(pem):,} bytes, too large for a key file")

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from candor.domain.pem_keys import MAX_KEY_FILE_BYTES
 from candor.errors import SourceError
-
-#: Key files and verifier keys are a few hundred bytes; anything far larger is not one.
-MAX_KEY_FILE_BYTES = 16 * 1024
 
 
 def read_input_file(path: Path, *, what: str, limit: int) -> bytes:
