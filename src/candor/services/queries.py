@@ -65,6 +65,7 @@ FACTS_SUFFIX = ".yaml"
 PARSED_CACHE_SIZE = 512
 
 _WITHDRAWAL = "withdrawal"
+_CORRECTION = "correction"
 
 
 @dataclass(frozen=True, eq=False)
@@ -217,6 +218,16 @@ class RegistryQueries:
         total = session.scalar(count) or 0
         query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
         return Page(self._list(session, query), number, size, total)
+
+    def corrections(self, statement_sha256: str) -> list[StatementSummary]:
+        """The corrections published of the statement with this digest, oldest first."""
+        with self._sessions() as session:
+            return self._list(
+                session,
+                self._summary_select.where(
+                    StatementRecord.target_sha256 == statement_sha256, StatementRecord.kind == _CORRECTION
+                ).order_by(StatementRecord.log_index),
+            )
 
     def statement_by_digest(self, statement_sha256: str) -> StatementSummary:
         """The statement whose canonical bytes have this SHA-256."""

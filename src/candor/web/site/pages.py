@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
 from candor.domain.standards import StandardCatalogue, StandardError
+from candor.services.certification_status import certification_status
+from candor.services.document_redactions import published_redaction_statistics
 from candor.web.deps import PageNumber, Queries, Renderer, Templates
 from candor.web.log import LogFiles
 from candor.web.site.apiref import api_reference
@@ -73,13 +75,16 @@ def build_router() -> APIRouter:
     def developer(
         slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
     ) -> HTMLResponse:
-        # The coverage table also depends on the facts file on record and on the day.
-        return cached(
-            request,
-            registry,
-            ("developer", slug, page, registry.coverage_stamp(slug)),
-            lambda: render(templates, request, "developer.html", view=registry.developer(slug, number=page)),
-        )
+        # The coverage table (and whether the certification has lapsed) also depend on the facts file on record
+        # and on the day.
+        stamp = registry.coverage_stamp(slug)
+
+        def build() -> HTMLResponse:
+            view = registry.developer(slug, number=page)
+            standing = certification_status(registry, view, stamp[1])
+            return render(templates, request, "developer.html", view=view, standing=standing)
+
+        return cached(request, registry, ("developer", slug, page, stamp), build)
 
     @router.get("/statements/{log_index}")
     def document(
@@ -98,6 +103,10 @@ def build_router() -> APIRouter:
                 view=view,
                 body=renderer.render(view.body) if view.body else None,
                 diff=diff,
+                corrections=registry.corrections(view.statement.statement_sha256),
+                redactions=published_redaction_statistics(registry, view.statement.document_sha256)
+                if view.statement.document_sha256
+                else None,
                 registry_url=registry_url(request),
                 vkey=log_files(request).verifier_key(),
             )

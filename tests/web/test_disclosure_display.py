@@ -1,0 +1,202 @@
+"""What the pages show about redactions, certifications and corrections, over real HTTP on SQLite and PostgreSQL.
+
+The registry is filled through the real publisher: a framework redacted by the real redaction path and published
+with its sealed original, certifications that stand, that are too old and that a newer framework superseded, a
+developer with none, and a system card with a correction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from candor.config import load_settings, sqlite_url
+from candor.domain.parse import parse_bytes
+from candor.domain.regulator_keys import generate_regulator_key
+from candor.domain.standards import DEFAULT_STANDARD, load_standard
+from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.services.integration import RegistryLog
+from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
+from candor.services.redacting import redact_document
+from candor.store.database import create_database_engine, session_factory
+from candor.store.schema import upgrade_database
+from candor.web.app import create_app
+from tests.services.publishing_kit import Signer, register
+from tests.web.conftest import _postgres_schema, serve_app
+from tests.web.htmlcheck import check_html
+from tests.web.registry import as_developer, example
+
+TODAY = datetime.now(UTC).date()
+#: The text of the example framework's redacted passages, which no page may show.
+REDACTED_TEXTS = ("412 questions across six protocol stages", "hardware security modules for weight encryption")
+
+
+@dataclass
+class Display:
+    client: httpx.Client
+    entries: dict[str, PublishedEntry]
+
+
+class _Clock:
+    """The publisher's clock: a minute further on each time it is read, so publication order shows in the times."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(UTC) + timedelta(minutes=1)
+
+    def __call__(self) -> datetime:
+        self.moment += timedelta(minutes=1)
+        return self.moment
+
+
+def _publish(publisher: Publisher, signer: Signer, raw: bytes, *, sealed: bytes | None = None) -> PublishedEntry:
+    statement = statement_for_document(parse_bytes("doc.md", raw), raw, datetime.now(UTC), sealed=sealed)
+    return publisher.publish(
+        signer.token, Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), raw, sealed)
+    )
+
+
+def certification(slug: str, framework: str, on: date, entry: PublishedEntry | None = None, sha256: str = "") -> bytes:
+    raw = example("certification-2026.md").decode()
+    raw = raw.replace("developer: acme-ai", f"developer: {slug}", 1).replace(
+        'framework: "2.0"', f'framework: "{framework}"'
+    )
+    raw = raw.replace("  start: 2026-01-15\n  end: 2026-06-30", f"  start: {on - timedelta(days=180)}\n  end: {on}")
+    raw = raw.replace("date: 2026-07-20", f"date: {on}")
+    if entry is not None:
+        raw = raw.replace(
+            "period:", f"framework_entry:\n  log_index: {entry.log_index}\n  sha256: {sha256}\nperiod:", 1
+        )
+    return raw.encode()
+
+
+def _fill(publisher: Publisher, signers: dict[str, Signer]) -> dict[str, PublishedEntry]:
+    acme, borealis, corvid = signers["acme-ai"], signers["borealis"], signers["corvid-labs"]
+    entries: dict[str, PublishedEntry] = {}
+    regulator = generate_regulator_key().public_key()
+    first = redact_document(parse_bytes("sdf-v1.md", example("sdf-v1.md")), regulator)
+    entries["acme-sdf-1"] = _publish(publisher, acme, first.public.source.text.encode(), sealed=first.sealed)
+    redacted = redact_document(parse_bytes("sdf-v2.md", example("sdf-v2.md")), regulator)
+    public = redacted.public.source.text.encode()
+    entries["acme-sdf-2"] = _publish(publisher, acme, public, sealed=redacted.sealed)
+    entries["acme-card"] = _publish(publisher, acme, example("system-card-acme-3.md"))
+    corrected = example("system-card-acme-3.md").replace(b'version: "1.0"', b'version: "1.0.1"', 1)
+    correction = Statement(
+        developer="acme-ai",
+        kind=StatementKind.CORRECTION,
+        series="Acme-3",
+        version="1.0.1",
+        document_sha256=hashlib.sha256(corrected).hexdigest(),
+        target=entries["acme-card"].statement_sha256,
+        issued_at=datetime.now(UTC),
+    )
+    entries["acme-correction"] = publisher.publish(
+        acme.token, Publication(correction.canonical_bytes(), sign_statement(correction, acme.key), corrected)
+    )
+    recent = certification("acme-ai", "2.0", TODAY - timedelta(days=30), entries["acme-sdf-2"], redacted.public_sha256)
+    entries["acme-certification"] = _publish(publisher, acme, recent)
+    entries["borealis-sdf-1"] = _publish(publisher, borealis, as_developer(example("sdf-v1.md"), "borealis"))
+    old = certification("borealis", "1.0", TODAY - timedelta(days=400))
+    entries["borealis-certification"] = _publish(publisher, borealis, old)
+    entries["borealis-sdf-2"] = _publish(publisher, borealis, as_developer(example("sdf-v2.md"), "borealis"))
+    entries["corvid-sdf-1"] = _publish(publisher, corvid, as_developer(example("sdf-v1.md"), "corvid-labs"))
+    return entries
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def display(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Display]:
+    data_dir = tmp_path_factory.mktemp("display")
+    if request.param == "sqlite":
+        yield from _serve(data_dir, sqlite_url(data_dir / "candor.sqlite3"))
+    else:
+        with _postgres_schema() as url:
+            yield from _serve(data_dir, url)
+
+
+def _serve(data_dir: Path, database_url: str) -> Iterator[Display]:
+    settings = load_settings(data_dir=data_dir, database_url=database_url, log_origin="registry.test/log")
+    engine = create_database_engine(database_url)
+    upgrade_database(engine)
+    sessions = session_factory(engine)
+    try:
+        signers = {slug: register(sessions, slug) for slug in ("acme-ai", "borealis", "corvid-labs")}
+        publisher = Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 << 20, now=_Clock())
+        entries = _fill(publisher, signers)
+        RegistryLog(sessions, data_dir, settings.log_origin).integrate()
+    finally:
+        engine.dispose()
+    with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        yield Display(client, entries)
+
+
+def page(display: Display, path: str) -> str:
+    response = display.client.get(path)
+    assert response.status_code == 200, (path, response.text[:500])
+    assert check_html(response.text).errors == [], path
+    return re.sub(r"\s+", " ", response.text)
+
+
+def test_a_redacted_framework_shows_its_redacted_share_by_category(display: Display) -> None:
+    html = page(display, f"/statements/{display.entries['acme-sdf-2'].log_index}")
+    assert '<h2 id="redactions-heading">Redactions</h2>' in html
+    assert "2 passages redacted:" in html
+    share = re.search(r"passages redacted: (\d+\.\d)% to (\d+\.\d)% of the document's text", html)
+    assert share is not None
+    assert 0 < float(share.group(1)) < float(share.group(2)) < 100
+    assert '<th scope="row">public-safety</th>' in html
+    assert '<th scope="row">cybersecurity</th>' in html
+    assert '<td class="num">100 to 999</td>' in html
+    for text in REDACTED_TEXTS:
+        assert text not in html
+
+
+def test_a_document_without_redactions_has_no_statistics(display: Display) -> None:
+    html = page(display, f"/statements/{display.entries['acme-certification'].log_index}")
+    assert "redactions-heading" not in html
+
+
+def test_a_standing_certification_links_the_framework_it_certified(display: Display) -> None:
+    html = page(display, "/developers/acme-ai")
+    framework = display.entries["acme-sdf-2"]
+    certified_on = TODAY - timedelta(days=30)
+    assert (
+        f'Certified compliance with <a href="/statements/{framework.log_index}">SDF v2.0</a> '
+        f"(log entry {framework.log_index}, document" in html
+    )
+    assert f"on {certified_on}, for {certified_on - timedelta(days=180)} to {certified_on}" in html
+    assert f'<a href="/statements/{display.entries["acme-certification"].log_index}">the certification</a>' in html
+    assert "has lapsed" not in html
+
+
+def test_an_old_certification_of_a_superseded_framework_is_flagged(display: Display) -> None:
+    html = page(display, "/developers/borealis")
+    assert "Certified compliance with SDF v1.0" in html
+    assert "The certification has lapsed" in html
+    assert "It is older than 12 months" in html
+    assert "It is older than the current framework, version 2.0" in html
+
+
+def test_a_developer_without_a_certification_is_flagged(display: Display) -> None:
+    html = page(display, "/developers/corvid-labs")
+    assert "<h3>No certification</h3>" in html
+    assert "No certification of compliance is published." in html
+
+
+def test_a_correction_and_the_corrected_card_link_to_each_other(display: Display) -> None:
+    card, correction = display.entries["acme-card"], display.entries["acme-correction"]
+    corrected_page = page(display, f"/statements/{card.log_index}")
+    assert f'Corrected by <a href="/statements/{correction.log_index}">Correction Acme-3, version 1.0.1</a>' in (
+        corrected_page
+    )
+    correction_page = page(display, f"/statements/{correction.log_index}")
+    assert f'This correction corrects <a href="/statements/{card.log_index}">System card Acme-3, version 1.0</a>' in (
+        correction_page
+    )
+    # The corrected card is still the published text, unchanged.
+    assert "Corrected by" not in correction_page
