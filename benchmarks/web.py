@@ -13,8 +13,10 @@ Prints figures; asserts nothing. Usage:
    latency measured, one publisher at a time, with the background integrator running.
 3. For each uvicorn worker count: ``connections`` concurrent keep-alive connections (an httpx async client in
    this process, loopback only) fetch the home page, a developer page, a framework version's page (with its
-   diff against the previous version) and a full level-0 tile, up to ``requests`` requests or ``seconds``
-   seconds per target.
+   diff against the previous version), a full level-0 tile and a page of the API's statement list, up to
+   ``requests`` requests or ``seconds`` seconds per target. Each line also gives the server's CPU time per
+   request (its processes' user + system time, from /proc), which does not depend on what else the shared
+   machine is doing: cores / CPU per request bounds what the server can do alone.
 
 Targets on a 2-core machine: document page p99 under 100 ms and at least 300 req/s; publish p99 under 250 ms.
 The load generator shares the machine's cores with the server, so the read figures are a lower bound.
@@ -174,20 +176,42 @@ async def _load(url: str, connections: int, requests: int, seconds: float) -> Fi
     return Figures(latencies, failures, time.perf_counter() - started)
 
 
-def with_wrk(url: str, connections: int, seconds: float) -> str:
-    """The same load from wrk, a C load generator: it needs far less CPU than the httpx client it cross-checks."""
+def with_wrk(url: str, connections: int, seconds: float) -> tuple[str, int]:
+    """The same load from wrk, a C load generator (it needs far less CPU than the httpx client it cross-checks):
+    its figures, and how many requests it made."""
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    requests = re.search(r"(\d+) requests in", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"\s50%\s+([\d.]+\w+)", output)
     p99 = re.search(r"\s99%\s+([\d.]+\w+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return (
+    figures = (
         f"{float(rate.group(1)) if rate else 0:7.0f} req/s  p50 {p50.group(1) if p50 else '?':>9}  "
         f"p99 {p99.group(1) if p99 else '?':>9}  (wrk, {errors.group(1) if errors else 0} not 2xx)"
     )
+    return figures, int(requests.group(1)) if requests else 0
+
+
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time (user + system) used so far by the server and its worker processes, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if server.pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def cpu_per_request(server: subprocess.Popen[bytes], cpu_before: float, requests: int) -> str:
+    return f"server CPU {(server_cpu_seconds(server) - cpu_before) / max(requests, 1) * 1000:.2f} ms/request"
 
 
 def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -226,6 +250,7 @@ def read_targets(developers: int, last_framework: int, size: int) -> dict[str, s
         "developer": f"/developers/developer-{developers // 2:03d}",
         "document (with diff)": f"/statements/{last_framework}",
         "tile": f"/log/{full_tile}",
+        "api statements": "/api/v1/statements?per_page=20",
     }
 
 
@@ -262,10 +287,15 @@ def main() -> None:
             try:
                 for name, path in targets.items():
                     httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
+                    cpu_before = server_cpu_seconds(server)
                     figures = asyncio.run(_load(base_url + path, args.connections, args.requests, args.seconds))
-                    print(f"{name:>22}: {figures.line()}", flush=True)
+                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
+                    print(f"{name:>22}: {figures.line()}  {cpu}", flush=True)
                     if args.wrk and shutil.which("wrk"):
-                        print(f"{'':>22}  {with_wrk(base_url + path, args.connections, args.seconds)}", flush=True)
+                        cpu_before = server_cpu_seconds(server)
+                        wrk_figures, wrk_requests = with_wrk(base_url + path, args.connections, args.seconds)
+                        cpu = cpu_per_request(server, cpu_before, wrk_requests)
+                        print(f"{'':>22}  {wrk_figures}  {cpu}", flush=True)
             finally:
                 stop(server)
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
