@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from candor.domain.checks.base import Check, CheckContext, Gap, NoParams, Params
-from candor.domain.documents import STRENGTHS, Practice, SecureDevelopmentFramework, Strength, Timing
+from candor.domain.documents import STRENGTHS, Practice, RiskDomain, SecureDevelopmentFramework, Strength, Timing
 from candor.domain.taxonomy import RiskDomainId, risk_domain_title
 
 SDF = SecureDevelopmentFramework
@@ -32,6 +32,12 @@ class DomainFilterParams(Params):
     """An optional restriction to some risk domains; absent means every domain the framework covers."""
 
     domains: list[RiskDomainId] | None = None
+
+    def applies_to(self, framework: SDF) -> Iterator[tuple[int, RiskDomain]]:
+        """The framework's risk domains this rule is about, each with its index in ``risk_domains``."""
+        for index, domain in enumerate(framework.risk_domains):
+            if self.domains is None or domain.id in self.domains:
+                yield index, domain
 
 
 def _covers(framework: SDF, params: DomainsParams, context: CheckContext) -> Iterator[Gap]:
@@ -81,9 +87,7 @@ class DomainPartParams(DomainFilterParams):
 
 
 def _domain_has_part(framework: SDF, params: DomainPartParams, context: CheckContext) -> Iterator[Gap]:
-    for index, domain in enumerate(framework.risk_domains):
-        if params.domains is not None and domain.id not in params.domains:
-            continue
+    for index, domain in params.applies_to(framework):
         if not getattr(domain, params.part):
             yield Gap(("risk_domains", index), f"{domain.id} has no {params.part}", hint=f"add {params.part}: [...]")
 
@@ -102,9 +106,7 @@ class TimingParams(DomainFilterParams):
 
 
 def _domain_evaluated_at(framework: SDF, params: TimingParams, context: CheckContext) -> Iterator[Gap]:
-    for index, domain in enumerate(framework.risk_domains):
-        if params.domains is not None and domain.id not in params.domains:
-            continue
+    for index, domain in params.applies_to(framework):
         if not any(params.timing in evaluation.timing for evaluation in domain.evaluations):
             yield Gap(
                 ("risk_domains", index, "evaluations"),
