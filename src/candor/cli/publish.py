@@ -8,12 +8,9 @@ from typing import Annotated
 
 import typer
 
+from candor.cli.signing import RegistryOption, SigningKeyOption, TokenOption, load_signing_key
 from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.services.files import read_input_file, read_key_file
-
-RegistryOption = Annotated[
-    str, typer.Option("--registry", help="The registry's base URL, e.g. https://registry.example.", show_default=False)
-]
+from candor.services.files import read_input_file
 
 
 def register(app: typer.Typer) -> None:
@@ -24,18 +21,14 @@ def register(app: typer.Typer) -> None:
 def publish(
     file: Annotated[Path, typer.Argument(help="The disclosure to publish (Markdown with front matter).")],
     registry: RegistryOption,
-    token: Annotated[
-        str,
-        typer.Option("--token", envvar="CANDOR_TOKEN", help="The developer's publish token.", show_default=False),
-    ],
-    key: Annotated[Path, typer.Option("--key", help="The developer's private key (from candor keygen).")],
+    token: TokenOption,
+    key: SigningKeyOption,
     sealed: Annotated[
         Path | None,
         typer.Option("--sealed", help="For a redacted FILE: the sealed original `candor redact` wrote beside it."),
     ] = None,
 ) -> None:
     """Parse FILE, sign its statement with KEY, and publish both; prints the log index, leaf hash and page."""
-    from candor.domain.developer_keys import load_private_key
     from candor.domain.parse import parse_bytes
     from candor.domain.sealing import MAX_SEALED_BYTES
     from candor.domain.statement import sign_statement
@@ -46,7 +39,7 @@ def publish(
     # so that the bytes signed are the bytes parsed.
     raw = read_input_file(file, what="disclosure file", limit=MAX_DOCUMENT_BYTES)
     parsed = parse_bytes(str(file), raw)
-    private_key = load_private_key(str(key), read_key_file(key, what="private key file"))
+    private_key = load_signing_key(key)
     sealed_bytes = None if sealed is None else read_input_file(sealed, what="sealed original", limit=MAX_SEALED_BYTES)
     statement = statement_for_document(parsed, raw, datetime.now(UTC), sealed=sealed_bytes)
     with RegistryClient(registry) as client:

@@ -7,14 +7,12 @@ marked as withdrawn.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from candor.cli.publish import RegistryOption
+from candor.cli.signing import RegistryOption, SigningKeyOption, TokenOption, load_signing_key
 from candor.errors import CandorError
-from candor.services.files import read_key_file
 
 
 def register(app: typer.Typer) -> None:
@@ -25,20 +23,16 @@ def register(app: typer.Typer) -> None:
 def withdraw(
     statement_id: Annotated[str, typer.Argument(help="The id (SHA-256) of the statement to withdraw.")],
     registry: RegistryOption,
-    token: Annotated[
-        str,
-        typer.Option("--token", envvar="CANDOR_TOKEN", help="The developer's publish token.", show_default=False),
-    ],
-    key: Annotated[Path, typer.Option("--key", help="The developer's private key (from candor keygen).")],
+    token: TokenOption,
+    key: SigningKeyOption,
 ) -> None:
     """Sign a withdrawal of STATEMENT_ID with KEY and publish it; prints its log index and page."""
-    from candor.domain.developer_keys import load_private_key
     from candor.domain.statement import Statement, StatementKind, is_sha256_hex, sign_statement
     from candor.services.client import RegistryClient
 
     if not is_sha256_hex(statement_id):
         raise CandorError(f"{statement_id!r} is not a statement id", hint="64 lowercase hex digits, as publish prints")
-    private_key = load_private_key(str(key), read_key_file(key, what="private key file"))
+    private_key = load_signing_key(key)
     with RegistryClient(registry) as client:
         target = client.statement(statement_id)
         statement = Statement(
