@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -381,7 +381,8 @@ class SecureDevelopmentFramework(DisclosureHeader):
                 yield section, practice
 
 
-_PRACTICE_SECTIONS = (
+#: The framework sections that are practices with commitments.
+PracticeSection = Literal[
     "assessment",
     "mitigation",
     "deployment_review",
@@ -391,7 +392,8 @@ _PRACTICE_SECTIONS = (
     "incident_response",
     "internal_use",
     "whistleblower_process",
-)
+]
+_PRACTICE_SECTIONS: tuple[PracticeSection, ...] = get_args(PracticeSection)
 
 
 class ModelIdentity(Part):

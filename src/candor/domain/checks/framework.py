@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from candor.domain.checks.base import Check, CheckContext, Gap, NoParams, Params
-from candor.domain.documents import STRENGTHS, Practice, RiskDomain, SecureDevelopmentFramework, Strength, Timing
+from candor.domain.documents import (
+    STRENGTHS,
+    Practice,
+    PracticeSection,
+    RiskDomain,
+    SecureDevelopmentFramework,
+    Strength,
+    Timing,
+)
 from candor.domain.taxonomy import RiskDomainId, risk_domain_title
 
 SDF = SecureDevelopmentFramework
@@ -163,19 +171,6 @@ THIRD_PARTY_EVALUATION = Check(
     params=NoParams,
     run=_third_party_evaluation,
 )
-
-#: The framework sections that are practices with commitments.
-PracticeSection = Literal[
-    "assessment",
-    "mitigation",
-    "deployment_review",
-    "weight_security",
-    "third_party_assessment",
-    "governance",
-    "incident_response",
-    "internal_use",
-    "whistleblower_process",
-]
 
 
 class PracticeParams(Params):
