@@ -6,6 +6,7 @@ import itertools
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def entries(start: int, stop: int) -> list[bytes]:
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> LocalLog:
+def log(tmp_path: Path) -> Iterator[LocalLog]:
     opened = LocalLog.create(tmp_path / "log", ORIGIN)
     yield opened
     opened.close()
