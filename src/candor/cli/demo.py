@@ -38,6 +38,8 @@ INVALID_FOLDER = "invalid"
 DEFAULT_DEMO_DIR = Path("candor-data") / "demo"
 #: Written into a demo data directory, so that a later run knows it may wipe it.
 DEMO_MARKER = ".candor-demo"
+#: Where, in the demo data directory, the demo regulator's key and the redacted documents' two versions go.
+REDACTED_DIR = "redacted"
 
 
 def register(app: typer.Typer) -> None:
@@ -191,6 +193,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
             data_dir / "developer-keys",
             data_dir / FACTS_DIR_NAME,
             lambda now: Publisher(sessions, standard, max_document_bytes=settings.max_document_bytes, now=now),
+            data_dir / REDACTED_DIR,
         )
         checkpoint = RegistryLog(sessions, data_dir, settings.log_origin).integrate()
     finally:
@@ -218,7 +221,10 @@ def _wipe(data_dir: Path) -> None:
 
 def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console: Console) -> None:
     """Where to look in the demo registry."""
+    from candor.services.demo_registry import REGULATOR_KEY_FILE
+
     weakened = _page(seeded, "borealis-labs", "sdf-v3.md")
+    redacted = _page(seeded, "acme-ai", "sdf-v2.md")
     withdrawn = _page(seeded, "tessellate-ai", "system-card-tessera-1-5.md")
     console.rule("Candor demo registry")
     console.print(f"The demo registry at [bold]{url}[/], with its data in {escape(str(data_dir))}. A short tour:")
@@ -226,15 +232,30 @@ def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console:
         ("/", "the covered developers, the latest statements and the log size"),
         (weakened, "Borealis Labs' framework 3.0 weakens a commitment: biological risk went from must to should"),
         (withdrawn, "Tessellate AI's Tessera-1.5 system card, withdrawn, and still readable"),
+        (redacted, "Acme AI's framework 2.0: redacted passages and how much of the text they withhold, by category"),
         ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),
         ("/api", "the JSON API reference"),
     ):
         console.print(f"  {url}{path}  {escape(what)}")
-    console.print("Verify a published document against the registry:")
-    console.print(f"  candor verify examples/acme-ai/sdf-v2.md --registry {url}")
+    framework = _published_file(seeded, "acme-ai", "sdf-v2.md")
+    sealed = Path(framework).with_suffix(".sealed")
+    regulator_key = data_dir / REDACTED_DIR / REGULATOR_KEY_FILE
+    console.print("Verify a published document (the public version of a redacted framework) against the registry:")
+    console.print(f"  candor verify {escape(framework)} --registry {url}")
+    console.print("As the regulator, check that the public version derives from its sealed original:")
+    check = f"candor regulator check-redactions {sealed} {framework} --key {regulator_key}"
+    console.print(f"  {escape(check)}")
     console.print(f"The developers' private keys are in {escape(str(data_dir / 'developer-keys'))}.")
+
+
+def _published_file(seeded: list[SeededStatement], developer: str, file_name: str) -> str:
+    """The file that was published as ``file_name`` for ``developer``: for a redacted one, its public version."""
+    for item in seeded:
+        if item.developer == developer and item.file is not None and Path(item.file).name == file_name:
+            return item.file
+    return f"examples/{developer}/{file_name}"
 
 
 def _page(seeded: list[SeededStatement], developer: str, file_name: str) -> str:

@@ -6,6 +6,10 @@ does over HTTP, on the dates of a history spread over 2025 and 2026. Each develo
 that its page shows its coverage by regime. The history includes a framework version that weakens a commitment
 (Borealis Labs' 3.0 makes biological risk a *should*), a withdrawn system card (Tessellate AI's Tessera-1.5) and
 certifications.
+
+Documents that mark passages for redaction go through the real redaction path first, as ``candor redact`` does:
+the demo generates a regulator key, writes each public version and sealed original beside it, and publishes the
+public version with its sealed original, so the registry holds no redacted passage in plaintext.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import generate_private_key, private_key_pem
 from candor.domain.parse import parse_bytes
+from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.errors import SourceError
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
+from candor.services.redacting import redact_file
 from candor.services.registry_facts import record_facts
 from candor.store.developers import Developers
 from candor.store.tokens import ApiTokens
@@ -87,11 +93,16 @@ DEMO_HISTORY = (
 )
 #: Each developer's facts, from which the website decides its coverage by regime.
 FACTS_FILE = "facts.yaml"
+#: The demo regulator's private key, in the redaction folder; its public key is beside it with ``.pub`` added.
+REGULATOR_KEY_FILE = "regulator.key"
 
 
 @dataclass(frozen=True)
 class SeededStatement:
-    """One statement the demo published: which developer, from which file (None for a withdrawal), and where."""
+    """One statement the demo published: which developer, from which file (None for a withdrawal), and where.
+
+    For a redacted document the file is the public version that was published, not the example it came from.
+    """
 
     developer: str
     file: str | None
@@ -114,11 +125,15 @@ def seed_demo(
     keys_dir: Path,
     facts_dir: Path,
     publisher_for: Callable[[Callable[[], datetime]], Publisher],
+    redaction_dir: Path,
 ) -> list[SeededStatement]:
     """Register the demo developers, record their facts and publish their history on its own dates.
 
-    ``publisher_for`` makes the publisher from the clock it must use. Keys go to ``keys_dir`` (mode 0600).
+    ``publisher_for`` makes the publisher from the clock it must use. Keys go to ``keys_dir`` (mode 0600). The
+    demo regulator's key pair goes to ``redaction_dir``, and each redacted document's public version and sealed
+    original to ``redaction_dir/<developer>/``.
     """
+    regulator_key = _regulator_key(redaction_dir)
     signers: dict[str, tuple[Ed25519PrivateKey, str]] = {}
     for developer in DEMO_DEVELOPERS:
         key, token = _register(sessions, developer)
@@ -149,8 +164,16 @@ def seed_demo(
             continue
         path = examples / event.developer / event.file
         raw = _read(path)
-        statement = statement_for_document(parse_bytes(str(path), raw), raw, clock())
-        entry = publisher.publish(token, Publication(statement.canonical_bytes(), sign_statement(statement, key), raw))
+        parsed, sealed = parse_bytes(str(path), raw), None
+        if any(not redaction.is_placeholder for redaction in parsed.redactions):
+            out_dir = redaction_dir / event.developer
+            out_dir.mkdir(parents=True, exist_ok=True)
+            redacted = redact_file(path, regulator_key, out_dir)
+            path, parsed, sealed = redacted.public_path, redacted.redacted.public, redacted.redacted.sealed
+            raw = redacted.public_path.read_bytes()
+        statement = statement_for_document(parsed, raw, clock(), sealed=sealed)
+        signature = sign_statement(statement, key)
+        entry = publisher.publish(token, Publication(statement.canonical_bytes(), signature, raw, sealed))
         published[event.developer, event.file] = entry
         seeded.append(SeededStatement(event.developer, str(path), entry))
     return seeded
@@ -178,8 +201,21 @@ def _register(sessions: sessionmaker[Session], developer: DemoDeveloper) -> tupl
     return key, token
 
 
+def _regulator_key(redaction_dir: Path) -> Path:
+    """Generate the demo regulator's key pair in ``redaction_dir``; the path of its public key."""
+    private_key = generate_regulator_key()
+    _keep(redaction_dir / REGULATOR_KEY_FILE, regulator_private_pem(private_key), 0o600)
+    public_path = redaction_dir / f"{REGULATOR_KEY_FILE}.pub"
+    _keep(public_path, regulator_public_pem(private_key.public_key()), 0o644)
+    return public_path
+
+
 def _keep_key(path: Path, key: Ed25519PrivateKey) -> None:
+    _keep(path, private_key_pem(key), 0o600)
+
+
+def _keep(path: Path, content: bytes, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(private_key_pem(key))
+        handle.write(content)
