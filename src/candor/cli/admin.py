@@ -1,4 +1,5 @@
-"""``candor admin``: the registry operator registers developers and their keys, and issues API tokens.
+"""``candor admin``: the registry operator registers developers and their keys, issues API tokens and records
+each developer's facts, from which the website decides its coverage by regime.
 
 The store is imported inside the commands, so that the rest of the CLI starts without SQLAlchemy.
 """
@@ -16,11 +17,13 @@ from candor.errors import CandorError
 from candor.services.files import read_key_file
 from candor.store.vocabulary import TokenScope
 
-admin_app = typer.Typer(help="Operate the registry: developers, keys and API tokens.", no_args_is_help=True)
+admin_app = typer.Typer(help="Operate the registry: developers, keys, API tokens and facts.", no_args_is_help=True)
 developer_app = typer.Typer(help="Register developers and their signing keys.", no_args_is_help=True)
 token_app = typer.Typer(help="Issue API tokens.", no_args_is_help=True)
+facts_app = typer.Typer(help="Record the facts that decide a developer's coverage.", no_args_is_help=True)
 admin_app.add_typer(developer_app, name="developer")
 admin_app.add_typer(token_app, name="token")
+admin_app.add_typer(facts_app, name="facts")
 
 
 def register(app: typer.Typer) -> None:
@@ -89,3 +92,24 @@ def create_token(
     holder = f"developer {slug}" if slug else "the operator"
     typer.echo(f"{scope.value} token for {holder} (shown once; store it as a secret):")
     typer.echo(token)
+
+
+@facts_app.command("set")
+def set_facts(
+    slug: Annotated[str, typer.Argument(help="The registered developer.")],
+    facts_file: Annotated[Path, typer.Argument(help="Its facts file (YAML, as for candor coverage).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Record a registered developer's facts; its page shows the coverage they decide."""
+    from candor.domain.source import MAX_DOCUMENT_BYTES
+    from candor.services.files import read_input_file
+    from candor.services.registry_facts import FACTS_DIR_NAME, record_facts
+    from candor.store.database import session_factory
+    from candor.store.developers import Developers
+
+    raw = read_input_file(facts_file, what="facts file", limit=MAX_DOCUMENT_BYTES)
+    with open_database(data_dir) as (settings, engine):
+        with session_factory(engine)() as session:
+            Developers(session).get(slug)  # only a registered developer has a page to show them on
+        facts = record_facts(settings.data_dir / FACTS_DIR_NAME, slug, str(facts_file), raw)
+    typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, fiscal year {facts.fiscal_year})")

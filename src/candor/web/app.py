@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from candor import __version__
 from candor.config import Settings, load_settings
 from candor.services.queries import RegistryQueries
+from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, site
 from candor.web.errors import install_error_handlers
@@ -28,8 +29,6 @@ from candor.web.security import SECURITY_HEADERS, BodySizeLimitMiddleware, Secur
 from candor.web.site.fragments import DiffFragments, PageCache
 
 _HERE = Path(__file__).resolve().parent
-#: Where the operator keeps each developer's latest facts file, ``<slug>.yaml``, inside the data directory.
-FACTS_DIR_NAME = "facts"
 
 
 def create_app(settings: Settings) -> FastAPI:

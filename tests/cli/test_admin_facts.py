@@ -1,0 +1,57 @@
+"""``candor admin facts set``: the operator records a developer's facts, and its page shows the coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, RunCandor
+
+ACME_FACTS = str(EXAMPLES / "acme-ai" / "facts.yaml")
+
+
+@pytest.fixture
+def data_dir(run_candor: RunCandor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A migrated registry (SQLite in its data directory) with acme-ai and borealis-labs registered."""
+    monkeypatch.delenv("CANDOR_DATABASE_URL", raising=False)
+    data = str(tmp_path / "data")
+    assert run_candor("db", "upgrade", "--data-dir", data).returncode == 0
+    for slug in ("acme-ai", "borealis-labs"):
+        key = tmp_path / f"{slug}.key"
+        assert run_candor("keygen", str(key)).returncode == 0
+        added = run_candor(
+            "admin", "developer", "add", slug, "--name", f"{slug} Inc.", "--domain", f"{slug}.example",
+            "--public-key", f"{key}.pub", "--data-dir", data,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    return data
+
+
+def test_recorded_facts_decide_the_coverage_on_the_developer_page(run_candor: RunCandor, data_dir: str) -> None:
+    before = run_candor("serve", "--get", "/developers/acme-ai", "--data-dir", data_dir)
+    assert "No facts are on file for this developer." in before.stdout
+    recorded = run_candor("admin", "facts", "set", "acme-ai", ACME_FACTS, "--data-dir", data_dir)
+    assert recorded.returncode == 0, recorded.stderr
+    assert "recorded the facts of acme-ai (Acme AI, Inc., fiscal year 2025)" in recorded.stdout
+    after = run_candor("serve", "--get", "/developers/acme-ai", "--data-dir", data_dir)
+    assert after.returncode == 0, after.stderr
+    assert "Determinations from the latest facts on file" in after.stdout
+    assert "No facts are on file" not in after.stdout
+
+
+def test_facts_of_another_developer_are_refused_in_one_line(run_candor: RunCandor, data_dir: str) -> None:
+    result = run_candor("admin", "facts", "set", "borealis-labs", ACME_FACTS, "--data-dir", data_dir)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "these facts are for 'acme-ai', not 'borealis-labs'" in result.stderr
+    assert not (Path(data_dir) / "facts" / "borealis-labs.yaml").exists()
+
+
+def test_facts_of_an_unregistered_developer_are_refused(run_candor: RunCandor, data_dir: str) -> None:
+    result = run_candor("admin", "facts", "set", "nobody", ACME_FACTS, "--data-dir", data_dir)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "nobody" in result.stderr
+    assert not (Path(data_dir) / "facts").exists()
