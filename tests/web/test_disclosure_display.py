@@ -169,14 +169,14 @@ def test_a_standing_certification_links_the_framework_it_certified(display: Disp
         f'Certified compliance with <a href="/statements/{framework.log_index}">SDF v2.0</a> '
         f"(log entry {framework.log_index}, document" in html
     )
-    assert f"on {certified_on}, for {certified_on - timedelta(days=180)} to {certified_on}" in html
+    assert f"</code>) on {certified_on}, for {certified_on - timedelta(days=180)} to {certified_on}" in html
     assert f'<a href="/statements/{display.entries["acme-certification"].log_index}">the certification</a>' in html
     assert "has lapsed" not in html
 
 
 def test_an_old_certification_of_a_superseded_framework_is_flagged(display: Display) -> None:
     html = page(display, "/developers/borealis")
-    assert "Certified compliance with SDF v1.0" in html
+    assert f"Certified compliance with SDF v1.0 on {TODAY - timedelta(days=400)}," in html
     assert "The certification has lapsed" in html
     assert "It is older than 12 months" in html
     assert "It is older than the current framework, version 2.0" in html
