@@ -82,19 +82,44 @@ def _register(run_candor: RunCandor, tmp_path: Path, slug: str) -> tuple[Path, s
     return key, created.stdout.strip().splitlines()[-1]
 
 
+def _redact(run_candor: RunCandor, tmp_path: Path) -> tuple[Path, Path]:
+    """SDF_V1, which marks passages for redaction, through `candor redact` to a fresh regulator key: the public
+    version and the sealed original, as its developer must publish them."""
+    regulator = tmp_path / "regulator"
+    assert run_candor("regulator", "keygen", str(regulator)).returncode == 0
+    out = tmp_path / "public"
+    out.mkdir()
+    redacted = run_candor("redact", str(SDF_V1), "--regulator-key", f"{regulator}.pub", "--out", str(out))
+    assert redacted.returncode == 0, redacted.stderr
+    return out / "sdf-v1.md", out / "sdf-v1.sealed"
+
+
 @pytest.mark.slow
 def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
     key, token = _register(run_candor, tmp_path, "acme-ai")
-    published = run_candor("publish", str(SDF_V1), "--registry", served, "--token", token, "--key", str(key))
+    public, sealed = _redact(run_candor, tmp_path)
+    publish = (
+        "publish",
+        str(public),
+        "--sealed",
+        str(sealed),
+        "--registry",
+        served,
+        "--token",
+        token,
+        "--key",
+        str(key),
+    )
+    published = run_candor(*publish)
     assert published.returncode == 0, published.stderr
     assert "log index: 0" in published.stdout
     assert f"page: {served}/statements/0" in published.stdout
-    again = run_candor("publish", str(SDF_V1), "--registry", served, "--token", token, "--key", str(key))
+    again = run_candor(*publish)
     assert again.stdout.startswith("already published")
     assert "log index: 0" in again.stdout
 
     proof = tmp_path / "sdf-v1.tlog-proof"
-    online = run_candor("verify", str(SDF_V1), "--registry", served, "--save-proof", str(proof))
+    online = run_candor("verify", str(public), "--registry", served, "--save-proof", str(proof))
     assert online.returncode == 0, online.stderr
     assert "verified:" in online.stdout
     assert "log index 0 of 1" in online.stdout
@@ -102,15 +127,15 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
 
     vkey = tmp_path / "log.vkey"
     vkey.write_text(httpx.get(served + "/log/vkey").text)
-    offline = run_candor("verify", str(SDF_V1), "--proof", str(proof), "--vkey", str(vkey))
+    offline = run_candor("verify", str(public), "--proof", str(proof), "--vkey", str(vkey))
     assert offline.returncode == 0, offline.stderr
     pinned = run_candor(
-        "verify", str(SDF_V1), "--proof", str(proof), "--vkey", str(vkey), "--developer-key", f"{key}.pub"
+        "verify", str(public), "--proof", str(proof), "--vkey", str(vkey), "--developer-key", f"{key}.pub"
     )
     assert pinned.returncode == 0, pinned.stderr
 
     tampered = tmp_path / "sdf-v1.md"
-    tampered.write_bytes(SDF_V1.read_bytes().replace(b"strength: must", b"strength: may", 1))
+    tampered.write_bytes(public.read_bytes().replace(b"strength: must", b"strength: may", 1))
     refused = run_candor("verify", str(tampered), "--proof", str(proof), "--vkey", str(vkey))
     assert refused.returncode != 0
     assert "but the signed statement names" in refused.stderr
@@ -124,7 +149,7 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "log index: 1" in withdrawn.stdout
     # Still verifiable (nothing is deleted), and the verifier is told it was withdrawn.
-    after = run_candor("verify", str(SDF_V1), "--registry", served)
+    after = run_candor("verify", str(public), "--registry", served)
     assert after.returncode == 0, after.stderr
     assert "withdrawn this statement (log index 1)" in after.stdout
 
@@ -132,7 +157,11 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
 def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
     _register(run_candor, tmp_path, "acme-ai")
     rival_key, rival_token = _register(run_candor, tmp_path, "rival-ai")
-    forged = run_candor("publish", str(SDF_V1), "--registry", served, "--token", rival_token, "--key", str(rival_key))
+    public, sealed = _redact(run_candor, tmp_path)
+    forged = run_candor(
+        "publish", str(public), "--sealed", str(sealed), "--registry", served, "--token", rival_token,
+        "--key", str(rival_key),
+    )  # fmt: skip
     assert forged.returncode != 0
     assert "403" in forged.stderr
     assert "not for acme-ai" in forged.stderr
@@ -149,6 +178,37 @@ def test_publish_reports_a_document_that_does_not_parse_before_sending(run_cando
     assert result.returncode != 0
     assert "effective_dat" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_publish_refuses_a_document_still_marked_for_redaction_before_signing(
+    run_candor: RunCandor, tmp_path: Path
+) -> None:
+    # The key file does not exist and the registry is unreachable: the refusal comes before either is touched, so
+    # the marked passages never leave the machine, with or without a sealed original beside them.
+    _, sealed = _redact(run_candor, tmp_path)
+    absent_key = tmp_path / "absent.key"
+    for extra in ((), ("--sealed", str(sealed))):
+        result = run_candor(
+            "publish", str(SDF_V1), *extra, "--registry", "http://127.0.0.1:9", "--token", "t",
+            "--key", str(absent_key),
+        )  # fmt: skip
+        assert result.returncode != 0
+        assert result.stderr.splitlines() == [
+            f"error: {SDF_V1}:451: this passage is still marked for redaction and would be published "
+            "(run `candor redact` and publish the public version it writes, with its sealed original)"
+        ]
+
+
+def test_publish_refuses_a_public_version_without_its_sealed_original(run_candor: RunCandor, tmp_path: Path) -> None:
+    public, _ = _redact(run_candor, tmp_path)
+    result = run_candor(
+        "publish", str(public), "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(tmp_path / "k")
+    )  # fmt: skip
+    assert result.returncode != 0
+    [line] = result.stderr.splitlines()
+    assert f"error: {public}:" in line
+    assert "redaction placeholder comes without the sealed original" in line
+    assert "--sealed" in line
 
 
 def test_serve_get_exits_zero_only_on_200(run_candor: RunCandor, tmp_path: Path) -> None:

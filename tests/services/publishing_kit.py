@@ -1,24 +1,34 @@
-"""Developers, keys, tokens and signed publications for the publishing tests, built with the real parts."""
+"""Developers, keys, tokens and signed publications for the publishing tests, built with the real parts.
+
+A document that holds passages marked for redaction is published as a developer must: through ``candor redact``'s
+own path, as its public version with the sealed original, sealed to :data:`REGULATOR_KEY`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.parse import parse_bytes
+from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.publishing import Publication, Publisher, statement_for_document
+from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.developers import Developers
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
 from tests.conftest import EXAMPLES
 
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
+
+#: The test regulator's key pair: every redacted original the kit publishes is sealed to its public half.
+REGULATOR_KEY = generate_regulator_key()
 
 
 @dataclass
@@ -56,15 +66,43 @@ def framework(slug: str, version: int, *, supersedes: int | None = None) -> byte
     return re.sub(r'^version: "1.0"$', header, raw, count=1, flags=re.MULTILINE).encode()
 
 
+@cache
+def redacted(raw: bytes) -> RedactedDocument | None:
+    """The public version and sealed original of ``raw``, or None if it marks nothing for redaction.
+
+    Redaction draws fresh salts, so it runs once per document: the same document again is the same publication.
+    """
+    parsed = parse_bytes("doc.md", raw)
+    if all(redaction.is_placeholder for redaction in parsed.redactions):
+        return None
+    return redact_document(parsed, REGULATOR_KEY.public_key())
+
+
+def public_version(raw: bytes) -> bytes:
+    """The bytes the registry publishes for ``raw``: its public version, or ``raw`` itself if nothing is marked."""
+    redaction = redacted(raw)
+    return raw if redaction is None else redaction.public.source.text.encode("utf-8")
+
+
+def sealed_original(raw: bytes) -> bytes | None:
+    """The sealed original published with :func:`public_version` of ``raw``; None if nothing is marked."""
+    redaction = redacted(raw)
+    return None if redaction is None else redaction.sealed
+
+
 def signed(signer: Signer, raw: bytes, *, minutes: int = 0) -> Publication:
-    """``raw`` with the statement its front matter implies, signed by ``signer``."""
-    statement = statement_for_document(parse_bytes("doc.md", raw), raw, _CLOCK + timedelta(minutes=minutes))
-    return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), raw)
+    """``raw``, redacted if it marks passages, with the statement its front matter implies, signed by ``signer``."""
+    document, sealed = public_version(raw), sealed_original(raw)
+    parsed = parse_bytes("doc.md", document)
+    statement = statement_for_document(parsed, document, _CLOCK + timedelta(minutes=minutes), sealed=sealed)
+    return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed)
 
 
-def statement_signed(signer: Signer, statement: Statement, document: bytes | None = None) -> Publication:
+def statement_signed(
+    signer: Signer, statement: Statement, document: bytes | None = None, sealed: bytes | None = None
+) -> Publication:
     """Any statement, signed by ``signer``."""
-    return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document)
+    return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed)
 
 
 def withdrawal(signer: Signer, target: str, *, version: str = "withdrawn-1") -> Publication:

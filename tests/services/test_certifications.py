@@ -14,7 +14,7 @@ from candor.services.certifications import (
     check_certified_framework,
 )
 from tests.conftest import EXAMPLES
-from tests.services.publishing_kit import framework, publisher, register, signed
+from tests.services.publishing_kit import framework, public_version, publisher, register, signed
 
 
 def certification(slug: str, version: str, log_index: int, sha256: str) -> bytes:
@@ -32,7 +32,7 @@ def published(sessions: sessionmaker[Session]) -> tuple[int, str, int]:
     acme_raw, other_raw = framework("acme-ai", 1), framework("other-ai", 1)
     acme_entry = publisher(sessions).publish(acme.token, signed(acme, acme_raw))
     other_entry = publisher(sessions).publish(other.token, signed(other, other_raw))
-    return acme_entry.log_index, hashlib.sha256(acme_raw).hexdigest(), other_entry.log_index
+    return acme_entry.log_index, hashlib.sha256(public_version(acme_raw)).hexdigest(), other_entry.log_index
 
 
 def check(sessions: sessionmaker[Session], raw: bytes) -> None:
@@ -82,5 +82,5 @@ def test_the_registry_refuses_to_publish_a_certification_of_another_developers_f
     own_entry = publisher(sessions).publish(acme.token, signed(acme, own))
     with pytest.raises(CertifiedFrameworkForbiddenError):
         publisher(sessions).publish(acme.token, signed(acme, certification("acme-two", "1.0", acme_index, sha256)))
-    bound = certification("acme-two", "1.0", own_entry.log_index, hashlib.sha256(own).hexdigest())
+    bound = certification("acme-two", "1.0", own_entry.log_index, hashlib.sha256(public_version(own)).hexdigest())
     assert publisher(sessions).publish(acme.token, signed(acme, bound)).created

@@ -25,7 +25,7 @@ from candor.tlog.proof import format_tlog_proof, verify_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import CHECKPOINT_NAME
 from tests.services.publisher_process import ORIGIN, publish_versions
-from tests.services.publishing_kit import framework, publisher, register, signed
+from tests.services.publishing_kit import framework, public_version, publisher, register, signed
 
 WORKERS = 4
 VERSIONS_EACH = 6
@@ -72,7 +72,7 @@ def test_published_entries_get_a_checkpoint_and_inclusion_proofs(
     documents = {}
     for version in range(1, 4):
         raw = framework("acme-ai", version, supersedes=version - 1 if version > 1 else None)
-        documents[service.publish(acme.token, signed(acme, raw)).statement_sha256] = raw
+        documents[service.publish(acme.token, signed(acme, raw)).statement_sha256] = public_version(raw)
     checkpoint = log.integrate()
     assert checkpoint.size == 3
     verifier = parse_verifier_key(log.signer.vkey())
@@ -98,7 +98,7 @@ def test_an_altered_document_does_not_verify(sessions: sessionmaker[Session], tm
     log.integrate()
     proof = _proof(sessions, log, entry.statement_sha256)
     with pytest.raises(VerificationError, match="but the signed statement names"):
-        verify_document("doc.md", raw.replace(b"must", b"may", 1), proof, log.signer.vkey())
+        verify_document("doc.md", public_version(raw).replace(b"must", b"may", 1), proof, log.signer.vkey())
 
 
 def test_tiles_lost_from_the_data_directory_are_rebuilt_from_the_database(

@@ -32,6 +32,7 @@ from tests.services.publishing_kit import (
     Signer,
     framework,
     publisher,
+    redacted,
     register,
     signed,
     statement_signed,
@@ -157,16 +158,19 @@ def test_correction_links_to_an_earlier_statement(sessions: sessionmaker[Session
     acme = register(sessions, "acme-ai")
     service = publisher(sessions)
     published = service.publish(acme.token, signed(acme, framework("acme-ai", 1)))
-    corrected = framework("acme-ai", 1).replace(b"Acme AI Secure", b"Acme AI's Secure", 1)
+    corrected = redacted(framework("acme-ai", 1).replace(b"Acme AI Secure", b"Acme AI's Secure", 1))
+    assert corrected is not None
     statement = Statement(
         developer="acme-ai",
         kind=StatementKind.CORRECTION,
         version="1.0",
-        document_sha256=hashlib.sha256(corrected).hexdigest(),
+        document_sha256=corrected.public_sha256,
+        sealed_sha256=corrected.sealed_sha256,
         target=published.statement_sha256,
         issued_at=datetime(2026, 4, 1, tzinfo=UTC),
     )
-    entry = service.publish(acme.token, statement_signed(acme, statement, corrected))
+    public = corrected.public.source.text.encode()
+    entry = service.publish(acme.token, statement_signed(acme, statement, public, corrected.sealed))
     with sessions() as session:
         assert [item.statement_sha256 for item in Statements(session).targeting(published.statement_sha256)] == [
             entry.statement_sha256

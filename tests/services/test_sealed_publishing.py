@@ -18,7 +18,7 @@ from candor.services.publishing import Publication, PublishError, statement_for_
 from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.sealed import RETENTION, SealedOriginals
 from candor.store.statements import Statements
-from candor.store.tables import SealedOriginalRecord
+from candor.store.tables import LogEntry, SealedOriginalRecord
 from tests.services.publishing_kit import Signer, framework, publisher, register
 
 SECRET = "Our weights sit in the Halden vault"
@@ -94,11 +94,11 @@ def test_a_sealed_original_bound_to_another_document_is_refused(sessions: sessio
 
 
 def test_publishing_the_marked_original_with_a_sealed_copy_is_refused(sessions: sessionmaker[Session]) -> None:
-    # The header is bound to the public version's hash, so sending the original instead fails on the binding;
-    # the registry never stores the marked passages.
+    # Sending the original instead of the public version is refused for its marked passages, before the binding
+    # (to the public version's hash) is even read; the registry never stores them.
     acme = register(sessions, "acme-ai")
     redaction = redacted("acme-ai")
-    with pytest.raises(PublishError, match="not to this statement"):
+    with pytest.raises(PublishError, match="still marked for redaction"):
         publisher(sessions).publish(acme.token, publication(acme, marked("acme-ai"), redaction.sealed))
 
 
@@ -119,6 +119,33 @@ def test_a_document_still_marked_for_redaction_is_refused_even_when_sealed_to_it
     sealed = seal_original(header, original, [bytes(32)], key)
     with pytest.raises(PublishError, match="still marked for redaction"):
         publisher(sessions).publish(acme.token, publication(acme, original, sealed))
+
+
+def test_a_document_still_marked_for_redaction_is_refused_without_a_sealed_original(
+    sessions: sessionmaker[Session],
+) -> None:
+    # The leak this closes: with no sealed original sent, the marked original was once accepted, and its passages
+    # were served in full by every download and diff of the append-only log.
+    acme = register(sessions, "acme-ai")
+    with pytest.raises(
+        PublishError, match=r"framework/1\.0:\d+: this passage is still marked for redaction"
+    ) as refused:
+        publisher(sessions).publish(acme.token, publication(acme, marked("acme-ai"), None))
+    assert "candor redact" in (refused.value.hint or "")
+    with sessions() as session:
+        assert session.scalars(select(LogEntry)).first() is None
+        assert session.execute(text("SELECT count(*) FROM documents")).scalar_one() == 0
+
+
+def test_a_public_version_without_its_sealed_original_is_refused(sessions: sessionmaker[Session]) -> None:
+    # Placeholders with nothing sealed behind them would withhold the text from the regulator too, for good.
+    acme = register(sessions, "acme-ai")
+    public = public_bytes(redacted("acme-ai"))
+    with pytest.raises(PublishError, match="placeholder comes without the sealed original") as refused:
+        publisher(sessions).publish(acme.token, publication(acme, public, None))
+    assert "--sealed" in (refused.value.hint or "")
+    with sessions() as session:
+        assert session.scalars(select(LogEntry)).first() is None
 
 
 def test_sealed_originals_cannot_be_rewritten_or_deleted(sessions: sessionmaker[Session]) -> None:

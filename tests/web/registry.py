@@ -2,7 +2,8 @@
 
 Every statement is signed with a real Ed25519 key and stored with its document, log entry and the standards'
 real findings in one transaction, as the publishing service does; the registry log then tiles the entries and
-signs a checkpoint over them.
+signs a checkpoint over them. A document that marks passages for redaction is stored as the publisher would take
+it: its public version from the real redaction path, with the sealed original.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from candor.domain.parse import parse_bytes
 from candor.domain.standards import Finding, RulePack, StandardCatalogue, run_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.integration import RegistryLog
+from candor.services.publishing import check_public_version
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log import append_log_entry, log_append_lock
+from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements
+from tests.services.publishing_kit import public_version, sealed_original
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme-ai"
 STANDARD = "candor-minimum-2026.1"
@@ -76,7 +80,10 @@ class Registry:
         self.keys[slug] = private_key
 
     def publish(self, raw: bytes, name: str = "document.md") -> Published:
-        parsed = parse_bytes(name, raw)
+        """Store ``raw``, or, if it marks passages for redaction, its public version and sealed original."""
+        document, sealed = public_version(raw), sealed_original(raw)
+        parsed = parse_bytes(name, document)
+        check_public_version(parsed, sealed=sealed is not None)  # the publisher's own check: this kit stores no leak
         model = parsed.model
         series = model.model.name if isinstance(model, SystemCard) else None
         statement = Statement(
@@ -84,12 +91,13 @@ class Registry:
             kind=StatementKind(model.kind),
             series=series,
             version=model.version,
-            document_sha256=_sha256(raw),
+            document_sha256=_sha256(document),
             supersedes=model.supersedes,
             issued_at=self._tick(),
+            sealed_sha256=None if sealed is None else _sha256(sealed),
         )
         findings = run_standard(self.standard, parsed)
-        return self._record(statement, raw, findings)
+        return self._record(statement, document, findings, sealed)
 
     def withdraw(self, slug: str, target: Published, *, series: str | None, version: str) -> Published:
         statement = Statement(
@@ -106,7 +114,9 @@ class Registry:
         self.clock += timedelta(hours=1)
         return self.clock
 
-    def _record(self, statement: Statement, raw: bytes | None, findings: list[Finding]) -> Published:
+    def _record(
+        self, statement: Statement, raw: bytes | None, findings: list[Finding], sealed: bytes | None = None
+    ) -> Published:
         private_key = self.keys[statement.developer]
         with self.sessions.begin() as session, log_append_lock(session):
             developers = Developers(session)
@@ -122,6 +132,8 @@ class Registry:
                 log_entry=entry,
                 document=document,
             )
+            if sealed is not None:
+                SealedOriginals(session).put(record, sealed)
             for finding in findings:
                 statements.add_finding(
                     record,

@@ -1,8 +1,9 @@
 """What the pages show about redactions, certifications and corrections, over real HTTP on SQLite and PostgreSQL.
 
-The registry is filled through the real publisher: a framework redacted by the real redaction path and published
-with its sealed original, certifications that stand, that are too old and that a newer framework superseded, a
-developer with none, and a system card with a correction.
+The registry is filled through the real publisher: every document that marks passages (the frameworks, the card
+and its correction) is redacted by the real redaction path and published with its sealed original; certifications
+that stand, that are too old and that a newer framework superseded; a developer with none; and a system card with a
+correction.
 """
 
 from __future__ import annotations
@@ -19,16 +20,14 @@ import pytest
 
 from candor.config import load_settings, sqlite_url
 from candor.domain.parse import parse_bytes
-from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.integration import RegistryLog
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
-from candor.services.redacting import redact_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.web.app import create_app
-from tests.services.publishing_kit import Signer, register
+from tests.services.publishing_kit import Signer, public_version, register, sealed_original
 from tests.web.conftest import _postgres_schema, serve_app
 from tests.web.htmlcheck import check_html
 from tests.web.registry import as_developer, example
@@ -55,10 +54,13 @@ class _Clock:
         return self.moment
 
 
-def _publish(publisher: Publisher, signer: Signer, raw: bytes, *, sealed: bytes | None = None) -> PublishedEntry:
-    statement = statement_for_document(parse_bytes("doc.md", raw), raw, datetime.now(UTC), sealed=sealed)
+def _publish(publisher: Publisher, signer: Signer, raw: bytes) -> PublishedEntry:
+    """``raw`` as its developer publishes it: if it marks passages, its public version with the sealed original."""
+    document, sealed = public_version(raw), sealed_original(raw)
+    statement = statement_for_document(parse_bytes("doc.md", document), document, datetime.now(UTC), sealed=sealed)
     return publisher.publish(
-        signer.token, Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), raw, sealed)
+        signer.token,
+        Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed),
     )
 
 
@@ -79,27 +81,28 @@ def certification(slug: str, framework: str, on: date, entry: PublishedEntry | N
 def _fill(publisher: Publisher, signers: dict[str, Signer]) -> dict[str, PublishedEntry]:
     acme, borealis, corvid = signers["acme-ai"], signers["borealis"], signers["corvid-labs"]
     entries: dict[str, PublishedEntry] = {}
-    regulator = generate_regulator_key().public_key()
-    first = redact_document(parse_bytes("sdf-v1.md", example("sdf-v1.md")), regulator)
-    entries["acme-sdf-1"] = _publish(publisher, acme, first.public.source.text.encode(), sealed=first.sealed)
-    redacted = redact_document(parse_bytes("sdf-v2.md", example("sdf-v2.md")), regulator)
-    public = redacted.public.source.text.encode()
-    entries["acme-sdf-2"] = _publish(publisher, acme, public, sealed=redacted.sealed)
+    entries["acme-sdf-1"] = _publish(publisher, acme, example("sdf-v1.md"))
+    entries["acme-sdf-2"] = _publish(publisher, acme, example("sdf-v2.md"))
     entries["acme-card"] = _publish(publisher, acme, example("system-card-acme-3.md"))
-    corrected = example("system-card-acme-3.md").replace(b'version: "1.0"', b'version: "1.0.1"', 1)
+    # The card marks a passage for redaction, so its correction is a public version with a sealed original too.
+    marked = example("system-card-acme-3.md").replace(b'version: "1.0"', b'version: "1.0.1"', 1)
+    corrected, sealed = public_version(marked), sealed_original(marked)
+    assert sealed is not None
     correction = Statement(
         developer="acme-ai",
         kind=StatementKind.CORRECTION,
         series="Acme-3",
         version="1.0.1",
         document_sha256=hashlib.sha256(corrected).hexdigest(),
+        sealed_sha256=hashlib.sha256(sealed).hexdigest(),
         target=entries["acme-card"].statement_sha256,
         issued_at=datetime.now(UTC),
     )
     entries["acme-correction"] = publisher.publish(
-        acme.token, Publication(correction.canonical_bytes(), sign_statement(correction, acme.key), corrected)
+        acme.token, Publication(correction.canonical_bytes(), sign_statement(correction, acme.key), corrected, sealed)
     )
-    recent = certification("acme-ai", "2.0", TODAY - timedelta(days=30), entries["acme-sdf-2"], redacted.public_sha256)
+    framework_sha256 = hashlib.sha256(public_version(example("sdf-v2.md"))).hexdigest()
+    recent = certification("acme-ai", "2.0", TODAY - timedelta(days=30), entries["acme-sdf-2"], framework_sha256)
     entries["acme-certification"] = _publish(publisher, acme, recent)
     entries["borealis-sdf-1"] = _publish(publisher, borealis, as_developer(example("sdf-v1.md"), "borealis"))
     old = certification("borealis", "1.0", TODAY - timedelta(days=400))

@@ -16,12 +16,21 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings
+from candor.domain.parse import parse_bytes
 from candor.domain.statement import Statement, StatementKind
-from candor.services.publishing import Publication
+from candor.services.publishing import Publication, statement_for_document
 from candor.services.verification import verify_document
 from candor.web.app import create_app
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, signed, statement_signed
+from tests.services.publishing_kit import (
+    Signer,
+    framework,
+    public_version,
+    register,
+    sealed_original,
+    signed,
+    statement_signed,
+)
 from tests.web.conftest import serve_app
 
 __all__ = ["database_url", "migrated_engine", "postgres_schema_url", "sessions"]
@@ -47,6 +56,7 @@ def _body(publication: Publication) -> dict[str, Any]:
         "statement": base64.b64encode(publication.statement_bytes).decode(),
         "signature": base64.b64encode(publication.signature).decode(),
         "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
+        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
     }
 
 
@@ -66,6 +76,8 @@ def _error(response: httpx.Response, status: int, code: str) -> str:
 def test_publish_returns_the_entry_and_the_proof_follows(api: Api) -> None:
     raw = framework("acme-ai", 1)
     publication = signed(api.acme, raw)
+    # The example marks passages for redaction, so what is published and proved is its public version.
+    document = public_version(raw)
     created = _post(api, publication, api.acme.token)
     assert created.status_code == 201, created.text
     entry = created.json()
@@ -84,8 +96,8 @@ def test_publish_returns_the_entry_and_the_proof_follows(api: Api) -> None:
         proof = api.client.get(f"/api/v1/statements/{entry['id']}/tlog-proof")
     assert proof.status_code == 200, proof.text
     vkey = api.client.get("/log/vkey").text.split()[-1]
-    assert verify_document("sdf.md", raw, proof.text, vkey).log_index == 0
-    found = api.client.get(f"/api/v1/statements/by-document/{hashlib.sha256(raw).hexdigest()}").json()
+    assert verify_document("sdf.md", document, proof.text, vkey).log_index == 0
+    found = api.client.get(f"/api/v1/statements/by-document/{hashlib.sha256(document).hexdigest()}").json()
     assert [item["id"] for item in found] == [entry["id"]]
 
 
@@ -134,6 +146,31 @@ def test_a_document_over_5_mib_gets_413(api: Api) -> None:
     )
     response = _post(api, statement_signed(api.acme, statement, raw), api.acme.token)
     assert "over the limit" in _error(response, 413, "request_too_large")
+
+
+def _marked_original(api: Api, *, sealed: bytes | None) -> Publication:
+    """The example framework as written, passages still marked, signed as it stands (naming ``sealed`` if given)."""
+    raw = framework("acme-ai", 1)
+    statement = statement_for_document(parse_bytes("sdf.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC), sealed=sealed)
+    return statement_signed(api.acme, statement, raw, sealed)
+
+
+def test_a_document_still_marked_for_redaction_gets_422_and_is_not_published(api: Api) -> None:
+    # Without a sealed original (the leak once let through) and with one sealed to the marked original itself.
+    sealed = sealed_original(framework("acme-ai", 1))
+    for publication in (_marked_original(api, sealed=None), _marked_original(api, sealed=sealed)):
+        message = _error(_post(api, publication, api.acme.token), 422, "publish")
+        assert "framework/1.0:451: this passage is still marked for redaction and would be published" in message
+        assert "run `candor redact`" in message
+    assert api.client.get("/api/v1/statements").json()["total"] == 0
+
+
+def test_a_public_version_without_its_sealed_original_gets_422(api: Api) -> None:
+    public = public_version(framework("acme-ai", 1))
+    statement = statement_for_document(parse_bytes("sdf.md", public), public, datetime(2026, 3, 1, tzinfo=UTC))
+    response = _post(api, statement_signed(api.acme, statement, public), api.acme.token)
+    assert "placeholder comes without the sealed original" in _error(response, 422, "publish")
+    assert api.client.get("/api/v1/statements").json()["total"] == 0
 
 
 def test_fields_that_are_not_base64_get_422(api: Api) -> None:

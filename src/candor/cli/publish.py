@@ -33,12 +33,15 @@ def publish(
     from candor.domain.sealing import MAX_SEALED_BYTES
     from candor.domain.statement import sign_statement
     from candor.services.client import RegistryClient
-    from candor.services.publishing import statement_for_document
+    from candor.services.publishing import check_public_version, statement_for_document
 
     # Parsed here first, so that a mistake is reported with its file and line before anything is sent; read once,
     # so that the bytes signed are the bytes parsed.
     raw = read_input_file(file, what="disclosure file", limit=MAX_DOCUMENT_BYTES)
     parsed = parse_bytes(str(file), raw)
+    # The registry's own check, run here before anything is signed or sent, so that passages marked for redaction
+    # never leave the developer's machine, not even to be refused.
+    check_public_version(parsed, sealed=sealed is not None)
     private_key = load_signing_key(key)
     sealed_bytes = None if sealed is None else read_input_file(sealed, what="sealed original", limit=MAX_SEALED_BYTES)
     statement = statement_for_document(parsed, raw, datetime.now(UTC), sealed=sealed_bytes)

@@ -334,11 +334,13 @@ class Publisher:
 def check_sealed_original(statement: Statement, sealed: bytes | None, parsed: ParsedDocument | None) -> None:
     """A sealed original comes exactly when the statement names one, with that hash, bound to this statement.
 
-    Its document must be the public version: a passage still marked for redaction would be published in clear.
+    The document must also be a public version that can be published (see :func:`check_public_version`).
     """
+    if statement.sealed_sha256 is None and sealed is not None:
+        raise PublishError("a sealed original was sent, but the statement names none in sealed_sha256")
+    if parsed is not None:
+        check_public_version(parsed, sealed=statement.sealed_sha256 is not None)
     if statement.sealed_sha256 is None:
-        if sealed is not None:
-            raise PublishError("a sealed original was sent, but the statement names none in sealed_sha256")
         return
     if sealed is None or parsed is None:
         raise PublishError(f"the statement names sealed original {statement.sealed_sha256}, but none was sent")
@@ -358,11 +360,31 @@ def check_sealed_original(statement: Statement, sealed: bytes | None, parsed: Pa
             "the sealed original is bound to {} {} {} (document {}), not to this statement".format(*bound),
             hint="publish the public version and the sealed original that `candor redact` wrote together",
         )
+
+
+def check_public_version(parsed: ParsedDocument, *, sealed: bool) -> None:
+    """Refuse a document that is not a public version fit to publish, with or without a ``sealed`` original.
+
+    The registry and ``candor publish`` (before it signs) both run this check:
+
+    - no passage may still be marked for redaction: the developer marked it as not for the public, and the log
+      would serve it in clear, in every download and diff, forever;
+    - a document holding redaction placeholders must come with its sealed original: otherwise the regulator could
+      never open what was withheld, and a redaction would become a hiding place.
+    """
     marked = next((redaction for redaction in parsed.redactions if not redaction.is_placeholder), None)
     if marked is not None:
         raise PublishError(
             f"{parsed.name}:{marked.line}: this passage is still marked for redaction and would be published",
-            hint="publish the public version that `candor redact` wrote, not the original",
+            hint="run `candor redact` and publish the public version it writes, with its sealed original",
+        )
+    placeholder = next((redaction for redaction in parsed.redactions if redaction.is_placeholder), None)
+    if placeholder is not None and not sealed:
+        raise PublishError(
+            f"{parsed.name}:{placeholder.line}: this redaction placeholder comes without the sealed original "
+            "that lets the regulator open it",
+            hint="publish the sealed original `candor redact` wrote beside the public version (candor publish "
+            "--sealed)",
         )
 
 
