@@ -55,6 +55,8 @@ def _body(signer: Signer, version: int) -> dict[str, object]:
         "statement": base64.b64encode(publication.statement_bytes).decode(),
         "signature": base64.b64encode(publication.signature).decode(),
         "document": base64.b64encode(publication.document).decode(),
+        # The example marks passages for redaction: the kit publishes its public version with the sealed original.
+        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
     }
 
 
