@@ -5,7 +5,8 @@ The checks run in the order the registry promises, so that the first thing wrong
 1. the bearer token: known, unrevoked, of publish scope, and acting for the statement's developer;
 2. the developer's signature over the statement, against a registered key that is not revoked;
 3. the document: its SHA-256 is the one the statement names, it parses, and its front matter agrees with the
-   statement (developer, kind, version, series);
+   statement (developer, kind, version, series); it is a public version (no passage still marked for redaction),
+   and any redaction placeholders come with the sealed original the statement names;
 4. the series rules: versions increase, ``supersedes`` names the current version, and the same document again
    returns the entry already published; a withdrawal or correction names an earlier statement of the same
    developer.
