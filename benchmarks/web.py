@@ -8,9 +8,11 @@ Prints figures; asserts nothing. Usage:
 1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
    publish tokens.
 2. ``candor serve``'s app under uvicorn. Every developer publishes ``versions`` framework versions (each
-   superseding the last) and one system card, each document generated from the example framework, signed by
-   the developer's key and POSTed to ``/api/v1/statements`` through the real client: this is the publish
-   latency measured, one publisher at a time, with the background integrator running.
+   superseding the last) and one system card, each document generated from the examples, which mark passages
+   for redaction: so each goes through the real redaction path (tests/services/publishing_kit.py), and its
+   public version is signed by the developer's key and POSTed with its sealed original to ``/api/v1/statements``
+   through the real client: this is the publish latency measured, one publisher at a time, with the background
+   integrator running.
 3. For each uvicorn worker count: ``connections`` concurrent keep-alive connections (an httpx async client in
    this process, loopback only) fetch the home page, a developer page, a framework version's page (with its
    diff against the previous version), a full level-0 tile and a page of the API's statement list, up to
@@ -36,35 +38,24 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from candor.config import load_settings
-from candor.domain.parse import parse_bytes
-from candor.domain.statement import sign_statement
-from candor.services.client import RegistryClient
-from candor.services.publishing import statement_for_document
-from candor.store.database import create_database_engine, session_factory
-from candor.store.developers import Developers
-from candor.store.schema import upgrade_database
-from candor.store.tokens import ApiTokens
-from candor.store.vocabulary import TokenScope
-from candor.tlog.tiles import TILE_WIDTH, tile_path
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+# Documents that mark passages for redaction go through the real redaction path, as benchmarks/publish.py does.
+from tests.services.publishing_kit import Signer, register, signed  # noqa: E402
+
+from candor.config import load_settings  # noqa: E402
+from candor.services.client import RegistryClient  # noqa: E402
+from candor.store.database import create_database_engine, session_factory  # noqa: E402
+from candor.store.schema import upgrade_database  # noqa: E402
+from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
 LOG_ORIGIN = "bench.example/registry"
-
-
-@dataclass(frozen=True)
-class Publisher:
-    """A registered developer, able to sign and publish."""
-
-    slug: str
-    key: Ed25519PrivateKey
-    token: str
 
 
 @dataclass(frozen=True)
@@ -86,24 +77,15 @@ class Figures:
         )
 
 
-def register(data_dir: Path, developers: int) -> list[Publisher]:
+def register_all(data_dir: Path, developers: int) -> list[Signer]:
     """Register ``developers`` developers, each with a fresh key and a publish token, straight into the store."""
     settings = load_settings(data_dir=data_dir, log_origin=LOG_ORIGIN)
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
     sessions = session_factory(engine)
-    publishers = []
-    with sessions.begin() as session:
-        for number in range(developers):
-            slug = f"developer-{number:03d}"
-            key = Ed25519PrivateKey.generate()
-            store = Developers(session)
-            developer = store.add(slug, legal_name=f"Developer {number} Ltd", website_domain=f"{slug}.example")
-            store.add_key(developer, key.public_key())
-            token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
-            publishers.append(Publisher(slug, key, token))
+    signers = [register(sessions, f"developer-{number:03d}") for number in range(developers)]
     engine.dispose()
-    return publishers
+    return signers
 
 
 def framework(slug: str, version: int) -> bytes:
@@ -119,23 +101,30 @@ def system_card(slug: str) -> bytes:
     return raw.replace("developer: acme-ai", f"developer: {slug}", 1).encode()
 
 
-def publish_all(base_url: str, publishers: list[Publisher], versions: int) -> tuple[Figures, int]:
-    """Publish every developer's documents, one request at a time; the latencies and the last framework's index."""
+def publish_all(base_url: str, signers: list[Signer], versions: int) -> tuple[Figures, int]:
+    """Publish every developer's documents, one request at a time; the latencies and the last framework's index.
+
+    Each document is redacted (a public version and its sealed original) and signed before the clock starts: the
+    figure is the registry's, not the client's.
+    """
     latencies: list[float] = []
-    clock = datetime(2026, 1, 1, tzinfo=UTC)
     last_framework = -1
     started = time.perf_counter()
     with RegistryClient(base_url) as client:
-        for number, publisher in enumerate(publishers, start=1):
-            documents = [framework(publisher.slug, version) for version in range(1, versions + 1)]
-            for raw in [*documents, system_card(publisher.slug)]:
-                clock += timedelta(seconds=1)
-                statement = statement_for_document(parse_bytes("bench.md", raw), raw, clock)
-                signature = sign_statement(statement, publisher.key)
+        for number, signer in enumerate(signers, start=1):
+            documents = [framework(signer.slug, version) for version in range(1, versions + 1)]
+            for minutes, raw in enumerate([*documents, system_card(signer.slug)]):
+                publication = signed(signer, raw, minutes=minutes)
                 sent = time.perf_counter()
-                entry = client.publish(publisher.token, statement.canonical_bytes(), signature, raw)
+                entry = client.publish(
+                    signer.token,
+                    publication.statement_bytes,
+                    publication.signature,
+                    publication.document,
+                    publication.sealed,
+                )
                 latencies.append(time.perf_counter() - sent)
-                if statement.kind.value == "secure-development-framework":
+                if minutes < versions:
                     last_framework = int(entry["log_index"])
             if number % 10 == 0:
                 print(f"  {number} developers, {len(latencies)} statements published", flush=True)
@@ -269,12 +258,12 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="candor-web-bench-") as directory:
         data_dir = Path(directory)
-        publishers = register(data_dir, args.developers)
+        signers = register_all(data_dir, args.developers)
         size = args.developers * (args.versions + 1)
         server, base_url = serve(data_dir, 1)
         try:
             print(f"publishing {size} signed statements over HTTP, one at a time (1 uvicorn worker)")
-            published, last_framework = publish_all(base_url, publishers, args.versions)
+            published, last_framework = publish_all(base_url, signers, args.versions)
             integrated = wait_for_checkpoint(base_url, size)
         finally:
             stop(server)
