@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from candor.tlog.checkpoint import open_checkpoint
+from candor.tlog.fsck import FsckError, fsck
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, LocalLog, LogError
 from candor.tlog.merkle import (
     EMPTY_TREE_HASH,
@@ -25,6 +26,7 @@ from candor.tlog.merkle import (
 )
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.sequencer import Sequencer, SequencerError, SignedHead
+from candor.tlog.tilecheck import TileCheckError
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import EntryTooLargeError, TileError
 
@@ -228,3 +230,63 @@ def test_the_sequencer_refuses_to_sign_over_a_head_it_did_not_extend(tmp_path: P
         sequencer.record(SignedHead(6, b"s" * 32, "n6"), previous=0)
     assert sequencer.latest() == SignedHead(5, b"r" * 32, "n5")
     sequencer.close()
+
+
+def flip_byte(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_publishing_repairs_damaged_tiles_before_signing(log: LocalLog) -> None:
+    log.append_many(entries(0, 10))
+    log.publish()
+    log.append_many(entries(10, 600))
+    log.publish()
+    log.close()
+    # Damage the opening check of the right edge cannot see: a full tile, a full bundle, an older partial tile.
+    flip_byte(log.public / "tile/0/001", 100)
+    flip_byte(log.public / "tile/entries/000", 5)
+    flip_byte(log.public / "tile/0/000.p/10", 0)
+    with pytest.raises(FsckError):
+        fsck(log.public, parse_verifier_key(log.vkey()))
+    with LocalLog.open(log.directory) as reopened:
+        reopened.append(b"one more")
+        checkpoint = reopened.publish()
+        assert sorted(repair.name for repair in reopened.repaired) == [
+            "tile/0/000.p/10",
+            "tile/0/001",
+            "tile/entries/000",
+        ]
+    assert checkpoint.size == 601
+    report = fsck(log.public, parse_verifier_key(log.vkey()))
+    assert report.checkpoint == checkpoint
+
+
+def test_the_tile_check_refuses_a_sequencer_that_disagrees_with_the_signed_root(log: LocalLog) -> None:
+    log.append_many(entries(0, 300))
+    log.publish()
+    log.close()
+    sequencer = Sequencer(log.directory / "sequencer.db")
+    sequencer._db.execute("UPDATE entries SET body = ? WHERE idx = 3", (b"rewritten",))
+    sequencer.close()
+    tiles_before = (log.public / "tile/0/000").read_bytes()
+    with LocalLog.open(log.directory) as reopened, pytest.raises(TileCheckError, match="do not hash to the signed"):
+        reopened.publish()
+    assert (log.public / "tile/0/000").read_bytes() == tiles_before
+
+
+def test_the_integrator_publishes_a_bulk_append_in_batches_of_256(log: LocalLog) -> None:
+    log.start_integrator()
+    log.append_many(entries(0, 600))
+    deadline = time.monotonic() + 30
+    while log.size() < 600 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    log.stop_integrator()
+    sequencer = Sequencer(log.directory / "sequencer.db")
+    try:
+        sizes = sequencer.signed_sizes()
+    finally:
+        sequencer.close()
+    # Two full batches at once, then the remaining 88 once they are 250 ms old.
+    assert sizes == [0, 256, 512, 600]

@@ -16,7 +16,10 @@ Promises, and how they are kept:
   recorded new one whose tiles are all on disk; opening the log rewrites a checkpoint file left behind.
 * The log never signs two inconsistent checkpoints: every new tree is the tree of the last recorded head,
   read back from the tiles and checked against the recorded root, extended by the next sequenced entries.
-  If the tiles do not match the recorded head, they are rebuilt from the sequencer before anything is signed.
+  If the right edge does not match the recorded head on opening, the tiles are rebuilt from the sequencer.
+* Before its first signature, each opened log checks every stored tile and entry bundle against the
+  sequencer's entries and the signed root (:mod:`candor.tlog.tilecheck`), and rewrites any that differ, so a
+  new checkpoint never vouches for files that fail fsck.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import fcntl
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -35,6 +39,7 @@ from candor.tlog.errors import TlogError
 from candor.tlog.merkle import EMPTY_TREE_HASH
 from candor.tlog.note import Signer, generate_key, parse_signer_key
 from candor.tlog.sequencer import Sequencer, SignedHead
+from candor.tlog.tilecheck import Repair, check_and_repair
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import (
     CHECKPOINT_NAME,
@@ -53,7 +58,7 @@ SEQUENCER_FILE = "sequencer.db"
 PUBLIC_DIR = "log"
 _LOCK_FILE = "publish.lock"
 
-#: Integration batches: publish once this many entries wait, or once the oldest has waited this long.
+#: Integration batches: a batch closes at this many entries, or once its oldest entry has waited this long.
 BATCH_ENTRIES = 256
 BATCH_SECONDS = 0.25
 #: Entries read from the sequencer and tiled at a time during a large publish.
@@ -83,6 +88,9 @@ class LocalLog:
         self._writer: TileWriter | None = None
         self._appends = _GroupCommit(self._sequencer.append)
         self._integrator: _Integrator | None = None
+        #: Files the check before the first signature found damaged and rewrote from the sequencer.
+        self.repaired: list[Repair] = []
+        self._tiles_checked = False
         self._check_and_repair()
 
     # -- creating and opening -------------------------------------------------------------------------
@@ -192,11 +200,18 @@ class LocalLog:
         head = self._head()
         return TileReader(DirectoryFetcher(self.public), head.size, head.root)
 
-    def publish(self, progress: Progress = _no_progress) -> Checkpoint:
-        """Integrate every pending entry into the tiles, sign a new checkpoint, and write it last."""
+    def publish(self, progress: Progress = _no_progress, *, limit: int | None = None) -> Checkpoint:
+        """Integrate pending entries (at most ``limit``) into the tiles, sign a new checkpoint, write it last.
+
+        The first publish of an opened log checks (and repairs) every stored tile first: see :meth:`check_tiles`.
+        """
         with self._publish_lock, self._file_lock():
             head = self._head()
+            if not self._tiles_checked:
+                self._check_tiles(head, progress)
             target = self._sequencer.next_index()
+            if limit is not None:
+                target = min(target, head.size + limit)
             if target == head.size:
                 return Checkpoint(self.origin, head.size, head.root)
             writer = self._writer_at(head)
@@ -210,6 +225,19 @@ class LocalLog:
             self._sequencer.record(SignedHead(target, root, note.decode()), previous=head.size)
             write_atomic(self.public / CHECKPOINT_NAME, note)
             return checkpoint
+
+    def check_tiles(self, progress: Progress = _no_progress) -> list[Repair]:
+        """Check every stored tile against the sequencer and the signed head; rewrite and return the damaged."""
+        with self._publish_lock, self._file_lock():
+            return self._check_tiles(self._head(), progress)
+
+    def _check_tiles(self, head: SignedHead, progress: Progress) -> list[Repair]:
+        repairs = check_and_repair(self.public, head, self._sequencer, progress)
+        if repairs:
+            self._writer = None  # its right edge may have been read from a damaged tile
+            self.repaired.extend(repairs)
+        self._tiles_checked = True
+        return repairs
 
     def _head(self) -> SignedHead:
         head = self._sequencer.latest()
@@ -284,9 +312,9 @@ class LocalLog:
     # -- background integration -------------------------------------------------------------------------
 
     def start_integrator(self) -> None:
-        """Publish in the background: when 256 entries wait, or 250 ms after the oldest arrived."""
+        """Publish in the background, in batches of up to 256 entries, each at most 250 ms after its oldest."""
         if self._integrator is None:
-            self._integrator = _Integrator(self.publish, self.pending())
+            self._integrator = _Integrator(lambda limit: self.publish(limit=limit), self.pending())
             self._integrator.start()
 
     def stop_integrator(self) -> None:
@@ -329,21 +357,28 @@ class _GroupCommit:
 
 
 class _Integrator(threading.Thread):
-    """Background publisher: a batch is published when it is full or when its oldest entry is old enough."""
+    """Background publisher in batches: a batch closes at 256 entries or 250 ms after its oldest entry came.
 
-    def __init__(self, publish: Callable[[], Checkpoint], waiting: int) -> None:
+    Each batch is one publish and one signed checkpoint. When more than a batch waits (a bulk append, or
+    appends faster than publishing), full batches are published back to back.
+    """
+
+    def __init__(self, publish: Callable[[int | None], object], waiting: int) -> None:
         super().__init__(name="candor-log-integrator", daemon=True)
         self._publish = publish
         self._condition = threading.Condition()
-        self._waiting = waiting
-        self._oldest = time.monotonic() if waiting else 0.0
+        # Arrival time and count of each notification not yet published, oldest first.
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._waiting = 0
+        if waiting:
+            self._arrivals.append((time.monotonic(), waiting))
+            self._waiting = waiting
         self._stopping = False
         self.error: BaseException | None = None
 
     def notify(self, count: int = 1) -> None:
         with self._condition:
-            if not self._waiting:
-                self._oldest = time.monotonic()
+            self._arrivals.append((time.monotonic(), count))
             self._waiting += count
             # Wake the integrator on the first waiting entry too, so that it starts the 250 ms clock.
             if self._waiting >= BATCH_ENTRIES or self._waiting == count:
@@ -364,18 +399,31 @@ class _Integrator(threading.Thread):
                     if self._waiting >= BATCH_ENTRIES:
                         break
                     if self._waiting:
-                        remaining = self._oldest + BATCH_SECONDS - time.monotonic()
+                        remaining = self._arrivals[0][0] + BATCH_SECONDS - time.monotonic()
                         if remaining <= 0:
                             break
                         self._condition.wait(remaining)
                     else:
                         self._condition.wait()
                 stopping = self._stopping
-                self._waiting = 0
+                # Stopping publishes everything that waits, in one last checkpoint.
+                batch = None if stopping else self._take(BATCH_ENTRIES)
             try:
-                self._publish()
+                self._publish(batch)
             except Exception as exc:  # reported by stop(); a daemon thread has nobody else to tell
                 self.error = exc
                 return
             if stopping:
                 return
+
+    def _take(self, count: int) -> int:
+        """Remove up to ``count`` of the oldest waiting entries from the queue; return how many."""
+        taken = 0
+        while self._arrivals and taken < count:
+            arrived, waiting = self._arrivals.popleft()
+            used = min(waiting, count - taken)
+            if used < waiting:
+                self._arrivals.appendleft((arrived, waiting - used))
+            taken += used
+        self._waiting -= taken
+        return taken
