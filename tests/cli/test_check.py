@@ -223,3 +223,23 @@ def test_missing_pack_file_exits_2(run_candor: RunCandor, tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "nope.yaml: no such file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("field", "written"),
+    [("effective_date", "2026-02-30"), ("effective_date", "2026-13-45"), ("version", "0b_")],
+)
+def test_an_impossible_value_exits_2_in_one_line_naming_file_line_and_field(
+    run_candor: RunCandor, tmp_path: Path, field: str, written: str
+) -> None:
+    text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text(encoding="utf-8")
+    start = text.index(f"\n{field}: ") + 1
+    line = text.count("\n", 0, start) + 1
+    bad = tmp_path / "sdf.md"
+    bad.write_text(text[:start] + f"{field}: {written}" + text[text.index("\n", start) :], encoding="utf-8")
+    result = run_candor("check", str(bad))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [row for row in result.stderr.splitlines() if row.startswith("error: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: {bad}:{line}: {field}: {written} ")

@@ -136,6 +136,16 @@ def test_bad_facts_exit_2_with_file_line_and_field(run_candor: RunCandor, tmp_pa
     assert_one_line_error(result, f"{bad}:7: rnd_capx_usd: unknown field", "did you mean 'rnd_capex_usd'?")
 
 
+def test_an_impossible_date_exits_2_with_file_line_and_field(run_candor: RunCandor, tmp_path: Path) -> None:
+    text = Path(ACME).read_text(encoding="utf-8")
+    bad = tmp_path / "facts.yaml"
+    bad.write_text(text.replace("training_started: 2025-03-01", "training_started: 2025-02-30", 1))
+    line = text.split("training_started: 2025-03-01")[0].count("\n") + 1
+    result = run_candor("coverage", str(bad))
+    assert_one_line_error(result, f"{bad}:{line}: models[0].training_started: 2025-02-30 is not a real date")
+    assert result.stderr.count("\n") == 1
+
+
 def test_the_unfilled_template_fails_clearly(run_candor: RunCandor) -> None:
     result = run_candor("coverage", TEMPLATE)
     assert_one_line_error(result, "developer: still holds the template placeholder <developer-slug>")

@@ -191,3 +191,67 @@ def test_both_parsers_read_every_example_the_same_way() -> None:
             except DocumentError as exc:
                 outcomes.append((exc.line, exc.detail.split(":")[0]))
         assert outcomes[0] == outcomes[1], path.name
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("2026-02-30", "2026-02-30 is not a real date"),
+        ("2026-13-45", "2026-13-45 is not a real date"),
+        ("2025-02-29", "2025-02-29 is not a real date"),
+        ("2026-02-28T25:00:00", "2026-02-28T25:00:00 is not a real date and time"),
+        ("2026-02-28T10:00:00+25:00", "2026-02-28T10:00:00+25:00 is not a real date and time"),
+        ("0b_", "0b_ cannot be read as a number"),
+        ("9" * 5000, "numbers may have at most 1,000 digits"),
+        ("0x" + "f" * 1000, "numbers may have at most 1,000 digits"),
+    ],
+)
+def test_values_shaped_like_dates_or_numbers_but_impossible_are_document_errors(
+    load: Load, written: str, message: str
+) -> None:
+    with pytest.raises(DocumentError) as caught:
+        load(f"kind: x\nmodels:\n  - training_started: {written}\n", "facts.yaml", 1)
+    assert caught.value.line == 4
+    assert caught.value.field == "models[0].training_started"
+    assert caught.value.detail == message
+    assert str(caught.value).startswith("facts.yaml:4: models[0].training_started: ")
+
+
+def test_an_impossible_date_as_a_key_names_its_line(load: Load) -> None:
+    with pytest.raises(DocumentError, match=r"^f.yaml:2: 2026-02-30: 2026-02-30 is not a real date$"):
+        load("a: 1\n2026-02-30: x\n", "f.yaml")
+
+
+def test_real_dates_numbers_and_long_numbers_under_the_limit_still_load(load: Load) -> None:
+    loaded = load(f"a: 2024-02-29\nb: 2026-02-28T23:59:59+14:00\nc: {'9' * 1000}\nd: 0b101\n", "f.yaml")
+    assert loaded.value["a"] == dt.date(2024, 2, 29)
+    assert loaded.value["b"].utcoffset() == dt.timedelta(hours=14)
+    assert loaded.value["c"] == int("9" * 1000)
+    assert loaded.value["d"] == 5
+
+
+# Fragments that steer the fuzzer toward the shapes resolvers match: dates, times, numbers in every base.
+_yaml_pieces = st.sampled_from(
+    ["\n", ": ", "- ", "  ", "[", "]", "{", "}", ",", "'", '"', "#", "&", "*", "!", "|", ">", "---", "...",
+     "2026-", "02-30", "13-45", "T25:", "00:00", "+25:00", "Z", ".5", "0x", "0o", "0b", "_", "1e", "9", ":", "."]
+)  # fmt: skip
+_fuzz_text = st.lists(_yaml_pieces | st.text(max_size=3), max_size=30).map("".join)
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_fuzz_text)
+def test_any_text_loads_or_raises_a_document_error(text: str) -> None:
+    for loader in (_LibyamlStrictLoader, _PythonStrictLoader):
+        message = ""
+        try:
+            _load(loader, text, "fuzz.yaml", 1)
+        except DocumentError as exc:
+            message = exc.diagnostics()
+        assert "\n" not in message
+
+
+def test_a_control_character_is_a_one_line_error_naming_its_line(load: Load) -> None:
+    with pytest.raises(DocumentError) as caught:
+        load("a: 1\nb: x\x1fy\n", "f.yaml", 1)
+    assert caught.value.line == 3
+    assert caught.value.detail == "character U+001F is not allowed in YAML"

@@ -35,7 +35,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
@@ -55,6 +55,14 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 # The tag PyYAML gives a plain "=" (YAML 1.1's value key); it reads as text.
 _VALUE = "tag:yaml.org,2002:value"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
+_DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+
+#: The longest whole number a value may be written with. Python refuses to turn ints of more than 4,300 digits
+#: into text, and no figure in a disclosure comes near this.
+_MAX_INT_DIGITS = 1000
+_INT_LIMIT = 10**_MAX_INT_DIGITS
 
 #: A field path: mapping keys and sequence indexes from the root, e.g. ("risk_domains", 0, "id").
 FieldPath = tuple[str | int, ...]
@@ -118,9 +126,10 @@ class _StrictComposer(Composer, SafeConstructor, Resolver):
     # libyaml's parser has its own composer, which would skip the checks in compose_node; use PyYAML's.
     get_single_node = Composer.get_single_node
 
-    def _fail(self, message: str, mark: Any, hint: str | None = None) -> DocumentError:
+    def _fail(self, message: str, mark: Any, hint: str | None = None, path: FieldPath | None = None) -> DocumentError:
         line = None if mark is None else int(mark.line) + 1
-        return DocumentError(self.source_name, message, line=line, hint=hint)
+        field = None if path is None else format_path(path)
+        return DocumentError(self.source_name, message, line=line, field=field, hint=hint)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
         """Compose the next node, refusing aliases, anchors, explicit tags and deep nesting.
@@ -187,7 +196,7 @@ class _StrictComposer(Composer, SafeConstructor, Resolver):
 
     def _build(self, node: Node, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._scalar(node, path)
         if isinstance(node, SequenceNode):
             items = []
             for index, item in enumerate(node.value):
@@ -200,7 +209,8 @@ class _StrictComposer(Composer, SafeConstructor, Resolver):
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise self._fail("a mapping key must be a plain value", key_node.start_mark)
-            key = self._scalar(key_node)
+            child = (*path, str(key_node.value))
+            key = self._scalar(key_node, child)
             line = key_node.start_mark.line + 1
             if key in first_lines:
                 raise self._fail(
@@ -209,12 +219,11 @@ class _StrictComposer(Composer, SafeConstructor, Resolver):
                     hint="keep one of them",
                 )
             first_lines[key] = line
-            child = (*path, str(key_node.value))
             lines[child] = line
             mapping[key] = self._build(value_node, child, lines)
         return mapping
 
-    def _scalar(self, node: ScalarNode) -> Any:
+    def _scalar(self, node: ScalarNode, path: FieldPath) -> Any:
         if node.tag in (_STR, _VALUE):
             return node.value
         construct = self.yaml_constructors.get(node.tag)
@@ -223,7 +232,33 @@ class _StrictComposer(Composer, SafeConstructor, Resolver):
             raise self._fail(
                 "YAML merge keys (<<) are not allowed", node.start_mark, hint="write the value out in full"
             )
-        return construct(self, node)
+        # The resolvers match the shape of a value, not its sense: 2026-02-30 looks like a date and 0b_ like a
+        # number, and building them raises a plain ValueError, which must reach a person as a DocumentError.
+        try:
+            value = construct(self, node)
+        except (ValueError, OverflowError):
+            raise self._unreadable(node, path) from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT_LIMIT:
+            # Python refuses to print an int this long, so every later message quoting it would fail.
+            raise self._too_long(node, path)
+        return value
+
+    def _too_long(self, node: ScalarNode, path: FieldPath) -> DocumentError:
+        return self._fail(f"numbers may have at most {_MAX_INT_DIGITS:,} digits", node.start_mark, path=path)
+
+    def _unreadable(self, node: ScalarNode, path: FieldPath) -> DocumentError:
+        if node.tag == _INT and len(node.value) > _MAX_INT_DIGITS:
+            return self._too_long(node, path)
+        written = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        if node.tag == _TIMESTAMP:
+            what = "date" if _DATE_ONLY.match(node.value) else "date and time"
+            return self._fail(f"{written} is not a real {what}", node.start_mark, path=path)
+        return self._fail(
+            f"{written} cannot be read as a number",
+            node.start_mark,
+            path=path,
+            hint="put it in quotes if it is text",
+        )
 
 
 class _PythonStrictLoader(_StrictComposer, Reader, Scanner, Parser):
@@ -267,15 +302,11 @@ def load_yaml(text: str, name: str, *, line_offset: int = 0) -> LoadedYaml:
 def _load(
     loader_class: type[_PythonStrictLoader | _LibyamlStrictLoader], text: str, name: str, line_offset: int
 ) -> LoadedYaml:
-    loader = loader_class(text, name)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return LoadedYaml(value=None, line_offset=line_offset)
-        value, lines = loader.build(node)
+        value, lines = _read(loader_class, text, name)
     except DocumentError as exc:
         if exc.line is not None and line_offset:
-            raise DocumentError(name, exc.detail, line=exc.line + line_offset, hint=exc.hint) from None
+            raise DocumentError(name, exc.detail, line=exc.line + line_offset, field=exc.field, hint=exc.hint) from None
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -288,11 +319,30 @@ def _load(
             hint = "a quote or bracket opened here is never closed"
         line = None if mark is None else mark.line + 1 + line_offset
         raise DocumentError(name, f"malformed YAML: {problem}", line=line, hint=hint) from None
+    except ReaderError as exc:
+        # A reader error carries a character offset, not a mark; its text spans two lines.
+        line = text.count("\n", 0, exc.position) + 1 + line_offset
+        raise DocumentError(
+            name,
+            f"character U+{exc.character:04X} is not allowed in YAML",
+            line=line,
+            hint="remove it, or write it as an escape such as \\u001f inside double quotes",
+        ) from None
     except yaml.YAMLError as exc:
         raise DocumentError(name, f"malformed YAML: {exc}") from None
+    return LoadedYaml(value=value, lines=lines, line_offset=line_offset)
+
+
+def _read(
+    loader_class: type[_PythonStrictLoader | _LibyamlStrictLoader], text: str, name: str
+) -> tuple[Any, dict[FieldPath, int]]:
+    # PyYAML's reader checks the text for unprintable characters as the loader is made, so making it can fail too.
+    loader = loader_class(text, name)
+    try:
+        node = loader.get_single_node()
+        return (None, {}) if node is None else loader.build(node)
     finally:
         loader.dispose()
-    return LoadedYaml(value=value, lines=lines, line_offset=line_offset)
 
 
 class _Dumper(yaml.SafeDumper):
