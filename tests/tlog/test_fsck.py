@@ -72,12 +72,23 @@ def test_checkpoint_of_another_key_is_refused(log: LocalLog) -> None:
         fsck(log.public, parse_verifier_key(other))
 
 
-def test_altered_entry_is_reported_at_its_tile_and_index(log: LocalLog) -> None:
+def test_altered_entry_is_reported_at_its_bundle_and_entry_index(log: LocalLog) -> None:
     bundle = log.public / "tile/entries/001"
     entries = [f"entry {i}".encode() for i in range(256, 512)]
     entries[7] = b"entry 999"
     bundle.write_bytes(encode_bundle(entries))
-    with pytest.raises(FsckError, match=r"^tile/0/001: index 7: hash is not the hash of entry 263"):
+    with pytest.raises(FsckError, match=r"^tile/entries/001: entry 263: its hash does not match tile/0/001 index 7$"):
+        run_fsck(log)
+
+
+def test_altered_entry_byte_in_the_partial_bundle_is_reported_at_its_bundle(log: LocalLog) -> None:
+    # "entry 65800" is entry 8 of the partial bundle; flip its last byte (after 8 entries and its own prefix).
+    bundle = log.public / "tile/entries/257.p/208"
+    offset = sum(2 + len(f"entry {i}") for i in range(65_792, 65_801)) - 1
+    flip_byte(bundle, offset)
+    with pytest.raises(
+        FsckError, match=r"^tile/entries/257\.p/208: entry 65800: its hash does not match tile/0/257\.p/208 index 8$"
+    ):
         run_fsck(log)
 
 

@@ -3,7 +3,9 @@
 It verifies the checkpoint's signature, recomputes every level-0 tile from the entry bundles and every
 higher tile from the tiles below, compares each stored tile (full and partial, every level) hash by hash,
 folds the recomputed right edge into the root and compares it with the signed one. It stops at the first
-mismatch and names the file and the index in it.
+mismatch and names the file and the index in it. When a level-0 tile disagrees with its entries, the tile is
+authenticated against the signed root (through the tiles above it): if it holds, the entry bundle was altered,
+and the bundle and the entry are named instead.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.merkle import HASH_SIZE, leaf_hash, root_from_leaf_hashes
 from candor.tlog.note import Verifier
-from candor.tlog.tilereader import DirectoryFetcher, TileFetcher, open_fetcher
+from candor.tlog.tilereader import DirectoryFetcher, TileFetcher, TileReader, open_fetcher
 from candor.tlog.tiles import (
     CHECKPOINT_NAME,
     TILE_WIDTH,
@@ -40,11 +42,13 @@ _PARTIAL_NAME = re.compile(r"tile/(entries|\d+)/((?:x\d{3}/)*\d{3})\.p/(\d+)")
 class FsckError(TlogError):
     """The first thing in a log that does not verify: which file, and which index in it."""
 
-    def __init__(self, name: str, message: str, *, index: int | None = None) -> None:
+    def __init__(self, name: str, message: str, *, index: int | None = None, entry: int | None = None) -> None:
         where = name if index is None else f"{name}: index {index}"
+        where = where if entry is None else f"{where}: entry {entry}"
         super().__init__(f"{where}: {message}")
         self.name = name
         self.index = index
+        self.entry = entry
 
 
 @dataclass(frozen=True)
@@ -78,15 +82,19 @@ def _fsck(fetcher: TileFetcher, verifier: Verifier, progress: Progress) -> FsckR
     stale = _stale_partials(fetcher, checkpoint.size)
     with ThreadPoolExecutor(_FETCH_THREADS) as pool:
         try:
-            return _check_tree(_Prefetcher(fetcher, pool), checkpoint, stale, progress)
+            return _check_tree(_Prefetcher(fetcher, pool), fetcher, checkpoint, stale, progress)
         finally:
             pool.shutdown(cancel_futures=True)
 
 
 def _check_tree(
-    fetcher: _Prefetcher, checkpoint: Checkpoint, stale: dict[tuple[int, int], list[int]], progress: Progress
+    fetcher: _Prefetcher,
+    direct: TileFetcher,
+    checkpoint: Checkpoint,
+    stale: dict[tuple[int, int], list[int]],
+    progress: Progress,
 ) -> FsckReport:
-    check = _Check(fetcher, checkpoint.size, stale, progress)
+    check = _Check(fetcher, direct, checkpoint, stale, progress)
     hashes = check.level_zero()
     level = 1
     while level_width(checkpoint.size, level) > 0:
@@ -159,10 +167,17 @@ class _Check:
     """One pass over a log, level by level, remembering what the later checks need."""
 
     def __init__(
-        self, fetcher: _Prefetcher, size: int, stale: dict[tuple[int, int], list[int]], progress: Progress
+        self,
+        fetcher: _Prefetcher,
+        direct: TileFetcher,
+        checkpoint: Checkpoint,
+        stale: dict[tuple[int, int], list[int]],
+        progress: Progress,
     ) -> None:
         self.fetcher = fetcher
-        self.size = size
+        self.direct = direct
+        self.checkpoint = checkpoint
+        self.size = checkpoint.size
         self.stale = stale
         self.progress = progress
         self.tiles = 0
@@ -188,7 +203,10 @@ class _Check:
             if (-1, index) in self.stale:
                 self.kept[(-1, index)] = entries
             hashes = [leaf_hash(entry) for entry in entries]
-            self._compare(0, index, hashes, first_entry=index * TILE_WIDTH)
+            try:
+                self._compare(0, index, hashes, first_entry=index * TILE_WIDTH)
+            except FsckError as mismatch:
+                raise self._altered_entry(index, width) or mismatch from None
             if width == TILE_WIDTH:
                 roots.append(root_from_leaf_hashes(hashes))
             else:
@@ -208,6 +226,20 @@ class _Check:
             else:
                 self.partials[level] = tile
         return roots
+
+    def _altered_entry(self, index: int, width: int) -> FsckError | None:
+        """When level-0 tile ``index`` holds the signed tree's hashes, the error naming the entry that differs."""
+        try:
+            reader = TileReader(self.direct, self.size, self.checkpoint.root)
+            first = index * TILE_WIDTH
+            signed = [reader.leaf_hash(first + position) for position in range(width)]
+        except TlogError:
+            return None  # the tile (or one above it) is what was altered
+        for position, (entry, hash_) in enumerate(zip(self._bundle(index, width), signed, strict=True)):
+            if leaf_hash(entry) != hash_:
+                message = f"its hash does not match {tile_path(0, index, width)} index {position}"
+                return FsckError(entries_path(index, width), message, entry=first + position)
+        return None
 
     def _bundle(self, index: int, width: int) -> list[bytes]:
         name = entries_path(index, width)
