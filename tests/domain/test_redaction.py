@@ -203,3 +203,65 @@ def test_statistics_give_the_redacted_share_by_category() -> None:
 )
 def test_size_buckets(length: int, bucket: str) -> None:
     assert SizeBucket.of("a" * length) == bucket
+
+
+@pytest.mark.parametrize(
+    ("body", "text", "container"),
+    [
+        (
+            "- An item:\n  ::: redact category=trade-secret justification=j\n  Plant in Ohio.\n  :::\n",
+            "Plant in Ohio.",
+            "  ",
+        ),
+        ("1. ::: redact category=trade-secret justification=j\n   Plant in Ohio.\n   :::\n", "Plant in Ohio.", "   "),
+        (
+            "> ::: redact category=trade-secret justification=j\n> Plant in Ohio.\n>\n> More.\n> :::\n",
+            "Plant in Ohio.\n\nMore.",
+            ">" + " ",
+        ),
+        (
+            "> - ::: redact category=trade-secret justification=j\n>   Plant in Ohio.\n>   :::\n",
+            "Plant in Ohio.",
+            ">   ",
+        ),
+    ],
+)
+def test_a_block_in_a_list_item_or_quote_is_redacted_not_published_in_clear(
+    body: str, text: str, container: str
+) -> None:
+    document = with_body(body)
+    (redaction,) = document.redactions
+    assert (redaction.text, redaction.container) == (text, container)
+    public_text = derive_public_text(document, salts := new_salts(1))
+    assert "Ohio" not in public_text
+    assert "More." not in public_text
+    public = parse_bytes("cert.md", public_text.encode())
+    (placeholder,) = public.redactions
+    assert placeholder.is_placeholder
+    assert placeholder.container == container
+    assert check_public_version(document, salts, public) == []
+
+
+def test_an_inline_redaction_with_spaces_inside_its_braces_is_redacted_not_published_in_clear() -> None:
+    document = with_body('We use [Foundry Nine]{ .redact category=cybersecurity justification="vendor" } chips.\n')
+    (redaction,) = document.redactions
+    assert redaction.text == "Foundry Nine"
+    public_text = derive_public_text(document, salts := new_salts(1))
+    assert "Foundry" not in public_text
+    assert check_public_version(document, salts, parse_bytes("cert.md", public_text.encode())) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "offset"),
+    [
+        ("Intro.\n\n::: {.redact category=trade-secret justification=j}\nPlant in Ohio.\n:::\n", 2),
+        ("- > ::: redact category=trade-secret justification=j\n  > Plant in Ohio.\n  > :::\n", 0),
+        ("Text\n\nWe use [Foundry]{#v .redact category=cybersecurity justification=j} chips.\n", 2),
+        ("We use [Foundry\nNine]{.redact category=cybersecurity justification=j} chips.\n", 1),
+        ("> ::: redact category=trade-secret justification=j\nPlant in Ohio.\n> :::\n", 1),
+    ],
+)
+def test_redaction_markup_that_cannot_be_read_is_refused_not_published_in_clear(body: str, offset: int) -> None:
+    with pytest.raises(DocumentError, match=r"it would be published in clear|must start with '>'") as raised:
+        with_body(body)
+    assert raised.value.line == with_body("").body_line + offset

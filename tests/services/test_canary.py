@@ -74,7 +74,8 @@ def test_the_encodings_find_a_secret_however_it_is_wrapped() -> None:
 
 
 def _marked_framework(canary: str) -> str:
-    """The example framework with the canary in a front-matter value, a block and an inline redaction."""
+    """The example framework with the canary in a front-matter value, in blocks (at the top level, in a list item
+    and in a quote) and in inline redactions (with and without a space inside the braces)."""
     text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text()
     field = re.search(r"^  board_oversight: >-\n(?:    .*\n)+", text, flags=re.MULTILINE)
     assert field is not None
@@ -87,6 +88,9 @@ def _marked_framework(canary: str) -> str:
         text
         + f'\n::: redact category=cybersecurity justification="Names a datacentre"\nWeights live at {canary}.\n:::\n'
         + f'\nThe evaluator is [{canary}]{{.redact category=trade-secret justification="Named vendor"}}.\n'
+        + f'\n- Sites:\n  ::: redact category=cybersecurity justification="A site"\n  Backup at {canary}.\n  :::\n'
+        + f'\n> ::: redact category=public-safety justification="A route"\n> Route via {canary}.\n> :::\n'
+        + f'\nThe auditor is [{canary}]{{ .redact category=trade-secret justification="Named auditor" }}.\n'
     )
 
 
@@ -276,7 +280,7 @@ def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tm
         check=False,
     )
     assert opened.returncode == 0
-    assert opened.stdout.count(secret) == 3
+    assert opened.stdout.count(secret) == 6  # one per redaction
 
 
 def _served(base_url: str, statement_id: str, public: bytes) -> list[tuple[str, bytes]]:

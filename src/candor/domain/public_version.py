@@ -85,7 +85,7 @@ def _placeholder(redaction: Redaction, salt: bytes, written: str) -> str:
         f"size={quote_attribute(size)} commitment={commitment}"
     )
     if redaction.form is RedactionForm.BLOCK:
-        return f"::: redacted {attributes}\n:::"
+        return f"::: redacted {attributes}\n{redaction.container}:::"
     return f"[redacted]{{.redacted {attributes}}}"
 
 

@@ -8,7 +8,10 @@ An author marks a passage in one of three ways:
       The passage, over as many lines as it takes.
       :::
 
-- inline in the body: ``[the words]{.redact category=cybersecurity justification="..."}`` (on one line);
+  The block may sit in a list item or a ``>`` quote: its following lines then keep the item's indent or the
+  quote's ``>`` up to the closing ``:::``;
+- inline in the body: ``[the words]{.redact category=cybersecurity justification="..."}`` (on one line; spaces
+  inside the braces are allowed);
 - one front-matter value, written as a mapping with the single key ``redact``::
 
       summary: {redact: {category: cybersecurity, justification: "...", value: "the text"}}
@@ -25,6 +28,10 @@ bucket and a commitment, and keeps the document parseable as the same kind:
 
 The commitment is SHA-256 over a 32-byte random salt followed by the redacted text in UTF-8: the regulator, who
 holds the salts in the sealed original, can check it; nobody else can test a guess against it.
+
+Anything else that looks like redaction markup (``::: {.redact}``, an inline span over two lines, a block whose
+lines leave its quote) is refused with its file line rather than ignored: ignored markup would be published in
+clear while the author believes it redacted.
 
 A missing justification is accepted here and reported by the standards (rule ``REDACTION-JUSTIFIED``), so that
 ``candor check`` shows it with the other findings; ``candor redact`` refuses to publish such a redaction.
@@ -121,6 +128,8 @@ class Redaction:
     text: str | None = None
     size: SizeBucket | None = None
     commitment: str | None = None
+    #: For a block inside ``>`` quotes or a list item: what each line after its opening one starts with.
+    container: str = ""
 
     @property
     def is_placeholder(self) -> bool:
@@ -226,16 +235,29 @@ def _placeholder_parts(
 
 # --- Body -------------------------------------------------------------------------------------------------------
 
-_BLOCK_OPEN = re.compile(r"^:::+\s*(redact|redacted)(?=\s|$)(.*)$")
-_DIV_OPEN = re.compile(r"^:::+\s*\S")
-_DIV_CLOSE = re.compile(r"^:::+\s*$")
+# A block may sit inside ``>`` quotes and a list item: the quote markers and the indent (or list marker) before the
+# ``:::`` are its container, which every following line of the block repeats.
+_BLOCK_OPEN = re.compile(
+    r"^(?P<quote>(?:[ \t]*>)*)(?P<indent>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)"
+    r":::+[ \t]*(?P<kind>redact|redacted)(?=\s|$)(?P<attributes>.*)$"
+)
+_QUOTE_MARK = re.compile(r"[ \t]*>")
+_DIV_OPEN = re.compile(r"^[ \t]*:::+\s*\S")
+_DIV_CLOSE = re.compile(r"^[ \t]*:::+\s*$")
 _CODE_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_INLINE = re.compile(r"\[([^\[\]\n]*)\]\{\.(redact|redacted)((?:\s[^{}\n]*)?)\}")
-_INLINE_START = re.compile(r"\{\.redact")
+_INLINE = re.compile(r"\[([^\[\]\n]*)\]\{\s*\.(redact|redacted)((?:\s[^{}\n]*)?)\}")
+# The safety net: anything that looks like redaction markup but was not read as a redaction would be published in
+# clear, so it is refused rather than ignored. Looser than the markup on purpose.
+_LOOKS_LIKE_BLOCK = re.compile(r"^[\s>]*(?:(?:[-*+]|\d+[.)])[\s>]*)*:{3,}\s*\{?\s*\.?redact(?:ed)?\b")
+_LOOKS_LIKE_INLINE = re.compile(r"\{[^{}\n]*\.redact(?:ed)?\b")
+_UNREADABLE = "redaction markup that Candor cannot read; it would be published in clear"
 
 
 def find_body_redactions(text: str, body_line: int, name: str) -> list[Redaction]:
-    """The redactions and placeholders in the body of ``text``, which starts at file line ``body_line``."""
+    """The redactions and placeholders in the body of ``text``, which starts at file line ``body_line``.
+
+    Text outside code fences that looks like redaction markup but is not read as a redaction is a DocumentError.
+    """
     lines = text.split("\n")
     offsets = _line_offsets(lines)
     found: list[Redaction] = []
@@ -250,13 +272,56 @@ def find_body_redactions(text: str, body_line: int, name: str) -> list[Redaction
         elif fence is None:
             opened = _BLOCK_OPEN.match(line)
             if opened is not None:
-                close = _block_close(lines, index, name)
-                found.append(_block(lines, offsets, index, close, opened, name))
+                container = _Container.of(opened)
+                close = _block_close(lines, index, container, name)
+                found.append(_block(lines, offsets, index, close, opened, container, name))
                 index = close + 1
                 continue
+            if _LOOKS_LIKE_BLOCK.match(line):
+                raise DocumentError(name, _UNREADABLE, line=index + 1, hint=_BLOCK_HINT)
             found.extend(_inline(line, offsets[index], index + 1, name))
         index += 1
     return found
+
+
+_BLOCK_HINT = (
+    'write ::: redact category=trade-secret justification="why" on its own line (in a list item or quote if need '
+    "be), the passage, then ::: on a line of its own"
+)
+
+
+@dataclass(frozen=True)
+class _Container:
+    """The ``>`` quotes and the list item a block sits in, as its opening line shows them."""
+
+    quotes: int
+    #: What the opening line has before the ``:::`` (the quotes' spacing aside): the indent and any list marker.
+    indent: int
+    #: What each following line of the block starts with, as the public version writes it.
+    prefix: str
+
+    @classmethod
+    def of(cls, opened: re.Match[str]) -> _Container:
+        quote = opened.group("quote")
+        width = len(opened.group("indent"))
+        return cls(quote.count(">"), width, quote + " " * width)
+
+    def strip(self, line: str, number: int, name: str) -> str:
+        """``line`` without the container's quote markers and up to its indent; a line that leaves the quote is
+        an error, since the markup would then end somewhere Markdown does not agree on."""
+        position = 0
+        for _ in range(self.quotes):
+            mark = _QUOTE_MARK.match(line, position)
+            if mark is None:
+                raise DocumentError(
+                    name,
+                    "every line of a redaction inside a quote must start with '>', up to its closing ':::'",
+                    line=number,
+                )
+            position = mark.end()
+        rest = line[position:]
+        kept = rest.lstrip(" \t")
+        return rest[min(len(rest) - len(kept), self.indent) :]
 
 
 def _line_offsets(lines: list[str]) -> list[int]:
@@ -267,10 +332,10 @@ def _line_offsets(lines: list[str]) -> list[int]:
     return offsets
 
 
-def _block_close(lines: list[str], opening: int, name: str) -> int:
+def _block_close(lines: list[str], opening: int, container: _Container, name: str) -> int:
     depth = 0
     for index in range(opening + 1, len(lines)):
-        line = lines[index]
+        line = container.strip(lines[index], index + 1, name)
         if _BLOCK_OPEN.match(line):
             raise DocumentError(
                 name, f"a redaction opened on line {opening + 1} cannot contain another", line=index + 1
@@ -285,12 +350,19 @@ def _block_close(lines: list[str], opening: int, name: str) -> int:
 
 
 def _block(
-    lines: list[str], offsets: list[int], opening: int, close: int, opened: re.Match[str], name: str
+    lines: list[str],
+    offsets: list[int],
+    opening: int,
+    close: int,
+    opened: re.Match[str],
+    container: _Container,
+    name: str,
 ) -> Redaction:
     line = opening + 1
-    span = (offsets[opening], offsets[close] + len(lines[close]))
-    if opened.group(1) == "redacted":
-        attributes = _parse_attributes(opened.group(2), name, line, _PLACEHOLDER_KEYS)
+    # The span starts at the ``:::``, so that the container before it stays as written.
+    span = (offsets[opening] + opened.end("indent"), offsets[close] + len(lines[close]))
+    if opened.group("kind") == "redacted":
+        attributes = _parse_attributes(opened.group("attributes"), name, line, _PLACEHOLDER_KEYS)
         if close != opening + 1:
             raise DocumentError(name, "a redacted placeholder holds no text; close it on the next line", line=line)
         size, commitment = _placeholder_parts(attributes, name, line)
@@ -303,9 +375,10 @@ def _block(
             span,
             size=size,
             commitment=commitment,
+            container=container.prefix,
         )
-    attributes = _parse_attributes(opened.group(2), name, line, _MARKED_KEYS)
-    text = "\n".join(lines[opening + 1 : close])
+    attributes = _parse_attributes(opened.group("attributes"), name, line, _MARKED_KEYS)
+    text = "\n".join(container.strip(lines[index], index + 1, name) for index in range(opening + 1, close))
     if not text.strip():
         raise DocumentError(name, "the redaction holds no text", line=line, hint="remove it, or put the passage in")
     return Redaction(
@@ -316,6 +389,7 @@ def _block(
         None,
         span,
         text=text,
+        container=container.prefix,
     )
 
 
@@ -350,11 +424,11 @@ def _inline(line_text: str, offset: int, line: int, name: str) -> Iterator[Redac
             span,
             text=match.group(1),
         )
-    for stray in _INLINE_START.finditer(line_text):
+    for stray in _LOOKS_LIKE_INLINE.finditer(line_text):
         if not any(start <= stray.start() < end for start, end in covered):
             raise DocumentError(
                 name,
-                "cannot read this inline redaction",
+                _UNREADABLE,
                 line=line,
                 hint='write [the words]{.redact category=trade-secret justification="why"} on one line',
             )
