@@ -22,6 +22,7 @@ from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, site
 from candor.web.errors import install_error_handlers
+from candor.web.head import HeadAsGetMiddleware
 from candor.web.log import LogFiles
 from candor.web.log import build_router as build_log_router
 from candor.web.markdown import DocumentRenderer
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_cache = PageCache()
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
+    app.add_middleware(HeadAsGetMiddleware)
     # Added last, so outermost: the size limit applies before anything reads the body, and every response the
     # app sends (errors included) passes through the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
