@@ -132,7 +132,7 @@ def test_clear_errors_without_tracebacks(log_dir: Path, tmp_path: Path, run_cand
     assert_clean_failure(bad_key, "verifier key")
     big = tmp_path / "big"
     big.write_bytes(b"x" * 70_000)
-    assert_clean_failure(run_candor("log", "add", str(log_dir), str(big)), "at most 65,535 bytes")
+    assert_clean_failure(run_candor("log", "add", str(log_dir), str(big)), "over the 65,535-byte limit")
     assert_clean_failure(
         run_candor("log", "verify", str(tmp_path), "--vkey", str(log_dir / "log.vkey")), "holds no checkpoint"
     )
@@ -158,3 +158,40 @@ def test_verify_through_an_http_url(log_dir: Path, tmp_path: Path, run_candor: R
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_too_long_line_is_named_by_file_and_line_and_nothing_is_added(
+    log_dir: Path, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    lines = tmp_path / "bulk.txt"
+    lines.write_bytes(b"first\nsecond\n" + b"x" * 70_000 + b"\nfourth\n")
+    result = run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    assert_clean_failure(result, f"{lines}:3: entry is 70,000 bytes, over the 65,535-byte limit")
+    lines.write_text("only\n")
+    added = run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    assert added.stdout == "0\n"  # the refused file added nothing
+    assert "all or nothing" in run_candor("log", "add", "--help").stdout.lower()
+
+
+def test_publish_repairs_a_damaged_full_tile_before_signing(
+    log_dir: Path, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    lines = tmp_path / "bulk.txt"
+    lines.write_text("".join(f"entry {i}\n" for i in range(70_000)))
+    assert run_candor("log", "add", str(log_dir), "--lines", str(lines)).returncode == 0
+    assert run_candor("log", "publish", str(log_dir)).returncode == 0
+    tile = log_dir / "log" / "tile/0/005"
+    data = bytearray(tile.read_bytes())
+    data[1000] ^= 0x01
+    tile.write_bytes(bytes(data))
+    vkey = str(log_dir / "log.vkey")
+    assert_clean_failure(run_candor("log", "verify", str(log_dir), "--vkey", vkey), "tile/0/005")
+    one = tmp_path / "one"
+    one.write_bytes(b"one more")
+    assert run_candor("log", "add", str(log_dir), str(one)).stdout == "70000\n"
+    published = run_candor("log", "publish", str(log_dir))
+    assert published.returncode == 0, published.stderr
+    assert "repaired tile/0/005 from the sequencer: differs from byte 1000" in published.stderr
+    verified = run_candor("log", "verify", str(log_dir), "--vkey", vkey)
+    assert verified.returncode == 0, verified.stderr
+    assert "size 70001" in verified.stdout

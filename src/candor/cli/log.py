@@ -7,6 +7,7 @@ publish, verify, prove, check-proof, consistency.
 from __future__ import annotations
 
 import base64
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from candor.tlog.log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
+from candor.tlog.tilecheck import logger as tilecheck_logger
 from candor.tlog.tiles import MAX_ENTRY_SIZE, EntryTooLargeError
 
 log_app = typer.Typer(
@@ -104,14 +106,20 @@ def add(
     directory: Annotated[Path, typer.Argument(help="The log directory.")],
     files: Annotated[list[Path] | None, typer.Argument(help="Files whose bytes become one entry each.")] = None,
     lines: Annotated[
-        Path | None, typer.Option("--lines", help="Append each line of this file (no newline) instead.")
+        Path | None, typer.Option("--lines", help="Append each line of this file (without its newline) instead.")
     ] = None,
 ) -> None:
-    """Append entries durably and print their indexes (publish makes them visible)."""
+    """Append entries durably and print their indexes (publish makes them visible).
+
+    All or nothing: if any entry is refused (for example a line over 65,535 bytes), none is added.
+    """
     if lines is not None and files:
         raise CandorError("give either FILE... or --lines FILE, not both")
     if lines is not None:
         entries = read_input_file(lines, what="file of entries", limit=_MAX_LINES_FILE_BYTES).splitlines()
+        for number, entry in enumerate(entries, start=1):
+            if len(entry) > MAX_ENTRY_SIZE:
+                raise EntryTooLargeError(len(entry), name=f"{lines}:{number}")
     elif files:
         # Read up to a document's size, so that a too-large entry is refused with the entry bundle's own limit.
         entries = [read_input_file(path, what="log entry", limit=MAX_DOCUMENT_BYTES) for path in files]
@@ -127,9 +135,17 @@ def add(
 
 @log_app.command("publish")
 def publish(directory: Annotated[Path, typer.Argument(help="The log directory.")]) -> None:
-    """Integrate pending entries, write the tiles and sign a new checkpoint (written last)."""
+    """Integrate pending entries, write the tiles and sign a new checkpoint (written last).
+
+    First every stored tile is checked against the sequenced entries and the last signed root, and any
+    damaged tile or entry bundle is rewritten from the sequencer (each one is reported).
+    """
+    # Repairs are reported here; without a handler, Python's last-resort handler would print them twice.
+    tilecheck_logger.addHandler(logging.NullHandler())
     with LocalLog.open(directory) as log, progress_bar("publishing") as bar:
         checkpoint = log.publish(bar)
+        for repair in log.repaired:
+            _stderr.print(f"repaired {repair.name} from the sequencer: {repair.problem}", markup=False, soft_wrap=True)
     typer.echo(f"{checkpoint.origin} size {checkpoint.size} root {base64.b64encode(checkpoint.root).decode()}")
 
 

@@ -41,7 +41,7 @@ class EntryTooLargeError(TlogError):
     def __init__(self, size: int, *, index: int | None = None, name: str | None = None) -> None:
         where = f"{name}: " if name else "" if index is None else f"entry {index}: "
         super().__init__(
-            f"{where}entry is {size:,} bytes; a tlog-tiles entry bundle holds at most {MAX_ENTRY_SIZE:,} bytes",
+            f"{where}entry is {size:,} bytes, over the {MAX_ENTRY_SIZE:,}-byte limit of a tlog-tiles entry bundle",
             hint="log a digest or a statement that points at the document instead of the document itself",
         )
         self.size = size
