@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import RunCandor
@@ -61,3 +64,28 @@ def test_log_check_proof_names_a_missing_verifier_key_file(tmp_path: Path, run_c
     vkey = tmp_path / "log.vkey"
     result = run_candor("log", "check-proof", str(tmp_path / "p"), str(tmp_path / "e"), "--vkey", str(vkey))
     assert_one_line_failure(result, f"{vkey}: no such file")
+
+
+def test_check_refuses_an_endless_device_in_one_line(run_candor: RunCandor) -> None:
+    result = run_candor("check", "/dev/zero")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == ["error: /dev/zero: is a character device, not a disclosure file"]
+
+
+def test_check_and_coverage_stop_reading_an_oversized_process_substitution_at_the_limit() -> None:
+    # bash hands the child /dev/fd/N, a pipe whose writer would produce 200 MB; the reader stops one byte past
+    # 5 MiB, and `head` then dies of SIGPIPE instead of filling memory.
+    for command in ("check", "coverage"):
+        result = subprocess.run(
+            ["bash", "-c", f'exec "$0" -m candor {command} <(head -c 200000000 /dev/zero)', sys.executable],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+            check=False,
+        )
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.strip().splitlines()
+        assert re.fullmatch(r"error: /dev/fd/\d+: is more than 5,242,880 bytes, over the limit for a \w+ file", line)
