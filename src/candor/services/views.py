@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
+from candor.store.errors import NotFoundError
 
 Item = TypeVar("Item")
 
@@ -25,14 +26,30 @@ KIND_TITLES = {
 }
 
 
+class PageNotFoundError(NotFoundError):
+    """A page past the last page of a list: the website and the API answer it with 404, like any missing thing."""
+
+    error_code = "not_found"
+
+
 @dataclass(frozen=True)
 class Page(Generic[Item]):
-    """One page of a list that grows; ``number`` counts from 1."""
+    """One page of a list that grows; ``number`` counts from 1.
+
+    Only pages that exist can be made: page 1 always does (an empty list shows its empty state), and a later page
+    only while the list reaches it, so that a link past the end is a 404 rather than a blank 200.
+    """
 
     items: list[Item]
     number: int
     size: int
     total: int
+
+    def __post_init__(self) -> None:
+        if self.number > self.count:
+            raise PageNotFoundError(
+                f"page {self.number} does not exist: the list has {self.count} page{'s' if self.count > 1 else ''}"
+            )
 
     @property
     def count(self) -> int:
