@@ -35,6 +35,7 @@ from candor.tlog.merkle import (
     verify_inclusion,
 )
 from candor.tlog.note import generate_key, parse_signer_key, parse_verifier_key
+from candor.tlog.sequencer import Sequencer
 from candor.tlog.tiles import RightEdge, TileWriter, write_atomic
 
 ENTRY_SIZE = 200
@@ -129,7 +130,29 @@ def durable_appends(directory: Path, count: int, threads: int, report: Report) -
         thread.join()
     elapsed = time.perf_counter() - start
     log.close()
+    integrated = time.perf_counter() - start
     report.rate(f"durable single appends, {threads} threads, batched", per_thread * threads, elapsed, ">= 2,000/s")
+    sequencer = Sequencer(directory / "sequencer.db")
+    checkpoints = len(sequencer.signed_sizes()) - 1
+    sequencer.close()
+    print(
+        f"{'':<6}all integrated and signed after {integrated:.2f} s "
+        f"({per_thread * threads / integrated:,.0f} entries/s) in {checkpoints:,} checkpoints of <= 256 entries"
+    )
+
+
+def tile_check(directory: Path, report: Report) -> None:
+    """Opening a big log, and the check of every stored tile that precedes its first new signature."""
+    start = time.perf_counter()
+    log = LocalLog.open(directory)
+    opened = time.perf_counter() - start
+    start, cpu_start = time.perf_counter(), time.process_time()
+    log.check_tiles()
+    cpu = time.process_time() - cpu_start
+    size = log.size()
+    report.rate(f"tile check before the first signature, {size:,}", size, time.perf_counter() - start, "-")
+    print(f"{'':<6}CPU {cpu:.2f} s; opening (right edge only) took {opened * 1e3:.1f} ms")
+    log.close()
 
 
 def proofs(log: LocalLog, report: Report) -> None:
@@ -226,6 +249,7 @@ def main() -> None:
         root = Path(scratch)
         tiles_only(root / "tiles", args.entries, report)
         log = bulk_build(root / "bulk", args.entries, report)
+        tile_check(root / "bulk", report)
         durable_appends(root / "appends", args.appends, args.threads, report)
         proofs(log, report)
         run_fsck(log, report)
