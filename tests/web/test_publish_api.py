@@ -20,6 +20,8 @@ from candor.domain.parse import parse_bytes
 from candor.domain.statement import Statement, StatementKind
 from candor.services.publishing import Publication, statement_for_document
 from candor.services.verification import verify_document
+from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import TokenScope
 from candor.web.app import create_app
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
 from tests.services.publishing_kit import (
@@ -107,6 +109,35 @@ def test_missing_or_bad_tokens_get_401(api: Api) -> None:
     _error(_post(api, publication, "candor_nope"), 401, "unauthorized")
     response = api.client.post("/api/v1/statements", json=_body(publication), headers={"Authorization": "Basic x"})
     _error(response, 401, "unauthorized")
+
+
+BAD_BODIES: list[dict[str, Any]] = [
+    {"json": {}},
+    {"json": {"statement": 1, "signature": ["x"], "unexpected": True}},
+    {"content": b'{"statement": ', "headers": {"Content-Type": "application/json"}},
+    {"content": b"not json at all", "headers": {"Content-Type": "text/plain"}},
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=["empty", "wrong-types", "truncated-json", "not-json"])
+def test_the_token_is_checked_before_the_body_so_a_bad_body_reveals_nothing(
+    api: Api, sessions: sessionmaker[Session], body: dict[str, Any]
+) -> None:
+    def post(authorization: str | None) -> httpx.Response:
+        headers = {**body.get("headers", {}), **({"Authorization": authorization} if authorization else {})}
+        return api.client.post("/api/v1/statements", **{**body, "headers": headers})
+
+    for authorization in (None, "Bearer candor_nope", "Basic x"):
+        response = post(authorization)
+        _error(response, 401, "unauthorized")
+        # Not a word about what the body should hold.
+        assert response.json()["error"]["detail"] is None
+        assert "statement" not in response.text
+    with sessions.begin() as session:
+        admin_token, _ = ApiTokens(session).issue(TokenScope.ADMIN)
+    assert "cannot publish" in _error(post(f"Bearer {admin_token}"), 403, "forbidden")
+    # With a publish token, the body is validated as before.
+    _error(post(f"Bearer {api.acme.token}"), 422, "invalid_request")
 
 
 def test_developer_cannot_publish_as_another_developer_over_the_api(api: Api) -> None:

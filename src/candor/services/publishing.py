@@ -192,6 +192,15 @@ class Publisher:
 
     # -- 1. the token ---------------------------------------------------------------------------------------------
 
+    def token_holder(self, token: str | None) -> str:
+        """The developer a publish token acts for; :class:`UnauthenticatedError` or :class:`ForbiddenError` if none.
+
+        The API asks this before it reads a request's body, so that nobody learns what a body must hold before
+        hearing whether they may publish at all; :meth:`publish` asks again, inside its transaction.
+        """
+        with self.sessions() as session:
+            return self._token_holder(session, token)
+
     @staticmethod
     def _token_holder(session: Session, token: str | None) -> str:
         """The slug of the active developer the publish token acts for."""

@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from candor.config import Settings
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
@@ -94,6 +96,26 @@ def _bearer(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("the Authorization header must be 'Bearer <token>'")
     return token.strip()
+
+
+class TokenFirstRoute(APIRoute):
+    """A route that checks the bearer token before FastAPI reads, parses or validates the request body.
+
+    A FastAPI dependency would run only after the body is parsed as JSON, so a request without a valid token could
+    still learn from a 422 what a publication must hold. Here a missing, unknown or powerless token gets its 401 or
+    403 first, whatever the body; the publisher checks the token again inside its transaction.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_with_token(request: Request) -> Response:
+            publisher, _ = _state(request.app)
+            # The token lookup is a blocking database read: off the event loop, like a plain ``def`` route.
+            await run_in_threadpool(publisher.token_holder, _bearer(request.headers.get("authorization")))
+            return await handle(request)
+
+        return handle_with_token
 
 
 def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:

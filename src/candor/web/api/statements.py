@@ -16,6 +16,7 @@ from candor.web.api.publishing import (
     Authorization,
     PublicationIn,
     PublishedOut,
+    TokenFirstRoute,
     publish_statement,
     registry_log_lifespan,
     statement_ids,
@@ -40,12 +41,21 @@ def build_router() -> APIRouter:
         prefix="/statements", tags=["statements"], responses=ERROR_RESPONSES, lifespan=registry_log_lifespan
     )
 
-    @router.post("", status_code=201, responses=PUBLISH_RESPONSES, summary="Publish a signed statement")
     def publish(
         publication: PublicationIn, request: Request, response: Response, authorization: Authorization = None
     ) -> PublishedOut:
         """Publish a statement signed by the developer, with its document: 201 when new, 200 when published before."""
         return publish_statement(request, response, publication, authorization)
+
+    router.add_api_route(
+        "",
+        publish,
+        methods=["POST"],
+        status_code=201,
+        responses=PUBLISH_RESPONSES,
+        summary="Publish a signed statement",
+        route_class_override=TokenFirstRoute,
+    )
 
     @router.get("/by-document/{sha256}", summary="The statements that publish a document, by its SHA-256")
     def by_document(sha256: StatementId, request: Request, registry: Queries) -> list[StatementOut]:
