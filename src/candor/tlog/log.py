@@ -16,10 +16,10 @@ Promises, and how they are kept:
   recorded new one whose tiles are all on disk; opening the log rewrites a checkpoint file left behind.
 * The log never signs two inconsistent checkpoints: every new tree is the tree of the last recorded head,
   read back from the tiles and checked against the recorded root, extended by the next sequenced entries.
-  If the right edge does not match the recorded head on opening, the tiles are rebuilt from the sequencer.
 * Before its first signature, each opened log checks every stored tile and entry bundle against the
   sequencer's entries and the signed root (:mod:`candor.tlog.tilecheck`), and rewrites any that differ, so a
-  new checkpoint never vouches for files that fail fsck.
+  new checkpoint never vouches for files that fail fsck. Opening checks only the right edge (cheap), and runs
+  that whole check at once when the right edge does not match the signed root.
 """
 
 from __future__ import annotations
@@ -39,13 +39,12 @@ from candor.tlog.errors import TlogError
 from candor.tlog.merkle import EMPTY_TREE_HASH
 from candor.tlog.note import Signer, generate_key, parse_signer_key
 from candor.tlog.sequencer import Sequencer, SignedHead
-from candor.tlog.tilecheck import Repair, check_and_repair
+from candor.tlog.tilecheck import Repair, TileCheckError, check_and_repair
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import (
     CHECKPOINT_NAME,
     MAX_ENTRY_SIZE,
     EntryTooLargeError,
-    RightEdge,
     TileError,
     TileWriter,
     load_right_edge,
@@ -232,7 +231,10 @@ class LocalLog:
             return self._check_tiles(self._head(), progress)
 
     def _check_tiles(self, head: SignedHead, progress: Progress) -> list[Repair]:
-        repairs = check_and_repair(self.public, head, self._sequencer, progress)
+        try:
+            repairs = check_and_repair(self.public, head, self._sequencer, progress)
+        except TileCheckError as exc:
+            raise LogError(exc.message, hint=exc.hint) from None
         if repairs:
             self._writer = None  # its right edge may have been read from a damaged tile
             self.repaired.extend(repairs)
@@ -286,7 +288,7 @@ class LocalLog:
             except TileError:
                 intact = False
             if not intact:
-                self._rebuild(head)
+                self._check_tiles(head, _no_progress)
             checkpoint_path = self.public / CHECKPOINT_NAME
             try:
                 on_disk = checkpoint_path.read_bytes()
@@ -295,19 +297,6 @@ class LocalLog:
             if on_disk != head.note.encode():
                 # The crash came after the head was recorded and before its file was written.
                 write_atomic(checkpoint_path, head.note.encode())
-
-    def _rebuild(self, head: SignedHead) -> None:
-        """Rewrite the tiles of every signed size from the sequencer, so older partial tiles exist too."""
-        writer = TileWriter(self.public, RightEdge())
-        for size in self._sequencer.signed_sizes():
-            for chunk in self._sequencer.chunks(writer.size, size, _PUBLISH_CHUNK):
-                writer.append(chunk)
-        if writer.size != head.size or writer.root() != head.root:
-            raise LogError(
-                f"{self.directory}: the sequenced entries do not hash to the signed root of size {head.size}",
-                hint="the sequencer database was altered; restore it from a backup",
-            )
-        self._writer = writer
 
     # -- background integration -------------------------------------------------------------------------
 
