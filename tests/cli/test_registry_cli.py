@@ -213,12 +213,32 @@ def test_publish_refuses_a_public_version_without_its_sealed_original(run_candor
 
 def test_serve_get_exits_zero_only_on_200(run_candor: RunCandor, tmp_path: Path) -> None:
     data_dir = str(tmp_path / "data")
+    assert run_candor("db", "upgrade", "--data-dir", data_dir).returncode == 0
     home = run_candor("serve", "--get", "/", "--data-dir", data_dir)
     assert home.returncode == 0, home.stderr
     assert "<html" in home.stdout
     missing = run_candor("serve", "--get", "/nonexistent", "--data-dir", data_dir)
     assert missing.returncode != 0
     assert "404" in missing.stderr
+
+
+def test_serve_refuses_a_data_dir_that_holds_no_registry_and_creates_none(
+    registry_env: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "mistyped"
+    refusal = [f"error: no registry in {data_dir}; run `candor db upgrade --data-dir {data_dir}` or `candor demo`"]
+    for command in (("--get", "/"), ("--port", str(_free_port()))):
+        result = run_candor("serve", *command, "--data-dir", str(data_dir))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.splitlines() == refusal
+    assert not data_dir.exists()
+    assert not (tmp_path / "candor.sqlite3").exists()  # where this test's SQLite database would be
+    # An empty directory holds no registry either; once there is one, it is served.
+    data_dir.mkdir()
+    assert run_candor("serve", "--get", "/", "--data-dir", str(data_dir)).stderr.splitlines() == refusal
+    assert run_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
+    served = run_candor("serve", "--get", "/", "--data-dir", str(data_dir))
+    assert served.returncode == 0, served.stderr
 
 
 def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor, tmp_path: Path) -> None:

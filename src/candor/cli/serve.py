@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from candor.cli.db import DataDirOption
+from candor.errors import CandorError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -41,7 +43,10 @@ def serve(
         int, typer.Option("--workers", help="Server processes; they share the database and the data directory.", min=1)
     ] = 1,
 ) -> None:
-    """Serve the registry: the website, the JSON API under /api/v1, and the log under /log."""
+    """Serve the registry: the website, the JSON API under /api/v1, and the log under /log.
+
+    The data directory must hold a registry, made by `candor db upgrade` or `candor demo`; serving never makes one.
+    """
     from candor.config import load_settings
 
     settings = load_settings(data_dir=data_dir)
@@ -72,15 +77,32 @@ def build_app(settings: Settings) -> FastAPI:
     return create_app(settings)
 
 
-def prepare_database(settings: Settings) -> None:
-    """Upgrade an embedded SQLite database in place; any other database must already be current."""
-    from candor.store.database import create_database_engine
-    from candor.store.schema import require_current_schema, upgrade_database
+class NoRegistryError(CandorError):
+    """Asked to serve a data directory that holds no registry."""
 
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(f"no registry in {data_dir}; run `candor db upgrade --data-dir {data_dir}` or `candor demo`")
+
+
+def prepare_database(settings: Settings) -> None:
+    """Check that there is a registry to serve, and upgrade an embedded SQLite one in place.
+
+    Serving never creates a registry: a mistyped ``--data-dir`` would otherwise serve a new, empty one. An existing
+    SQLite registry belongs to its data directory, so serving it brings its schema up to date; a shared PostgreSQL
+    is migrated once, deliberately, with ``candor db upgrade``.
+    """
+    from sqlalchemy.engine import make_url
+
+    from candor.store.database import create_database_engine
+    from candor.store.schema import current_revision, require_current_schema, upgrade_database
+
+    if settings.uses_sqlite and not Path(make_url(settings.database_url).database or "").is_file():
+        # Checked before any engine exists: opening a SQLite file creates it (and its directory).
+        raise NoRegistryError(settings.data_dir)
     engine = create_database_engine(settings.database_url)
     try:
-        # The embedded database belongs to this data directory, so serving it may create it; a shared
-        # PostgreSQL is migrated once, deliberately, with `candor db upgrade`.
+        if current_revision(engine) is None:
+            raise NoRegistryError(settings.data_dir)
         if settings.uses_sqlite:
             upgrade_database(engine)
         else:
