@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +120,53 @@ def test_text_report_lists_obligations_with_deadlines(run_candor: RunCandor) -> 
     assert "frontier-ai-framework" in result.stdout
     assert "within 15 days" in result.stdout
     assert "2026-03-10" in result.stdout  # Acme-3.5's transparency report, due at its release
+
+
+def coverage_text_at(columns: int, *args: str) -> str:
+    """The text report as a terminal (or a pipe) of ``columns`` columns would show it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "candor", "coverage", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_text_report_fits_80_columns_with_every_figure_whole() -> None:
+    kestrel = coverage_text_at(80, str(FACTS / "kestrel-systems.yaml"), "--as-of", "2026-06-01")
+    acme = coverage_text_at(80, ACME, "--as-of", "2026-06-01")
+    for text in (kestrel, acme):
+        assert "…" not in text
+        assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    for figure in ("9.5e25", "> 1e26", "-5.0%", "$480M", "≥ $100M", "$950M", "≥ $1B", "> $500M", "-4.0%", "NEAR"):
+        assert figure in kestrel, figure
+    for figure in ("3.1e26", "1.2e27", "+1100.0%", "$650M", "$1.2B", "+30.0%"):
+        assert figure in acme, figure
+    # Obligations are listed one under another, each with its document, deadline, cadence and source.
+    assert "transparency-report (Acme-3.5)" in acme
+    assert re.search(r"^\s+due\s+2026-03-10\s*$", acme, re.MULTILINE)
+    assert "Cal. Bus. & Prof. Code §22757.13(c)(1)" in acme
+
+
+def test_text_report_never_rounds_a_figure_to_its_limit(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(
+        Path(ACME).read_text(encoding="utf-8").replace("annual_revenue_usd: 650000000", "annual_revenue_usd: 499999999")
+    )
+    text = coverage_text_at(80, str(facts), "--regime", "ca-sb53", "--as-of", "2026-06-01")
+    assert re.search(r"annual_revenue_usd\s+\$499,999,999\s+> \$500M\s+-0\.0%\s+no NEAR", text)
+
+
+def test_text_report_prints_a_model_name_with_brackets_as_written(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(Path(ACME).read_text(encoding="utf-8").replace("- name: Acme-3\n", '- name: "Acme [/] 3"\n'))
+    text = coverage_text_at(80, str(facts), "--regime", "ca-sb53", "--as-of", "2026-06-01")
+    assert "training_compute_flop   Acme [/] 3" in text
+    assert "transparency-report (Acme [/] 3)" in text
 
 
 def test_param_overrides_the_seed_proposals_frontier_compute(run_candor: RunCandor) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 
 from candor.domain.coverage import CoverageReport, Determination
@@ -131,44 +134,88 @@ def _print_determination(found: Determination, console: Console) -> None:
         f"from {found.effective_from}): {verdict}"
     )
     if found.tests:
-        table = Table(Column("threshold", no_wrap=True), "model", "value", "test", "limit", "margin", "met", "near")
-        for test in found.tests:
-            table.add_row(
-                test.threshold,
-                test.model or "",
-                _amount(test.threshold, test.value),
-                "more than" if test.comparison == "more-than" else "at least",
-                _amount(test.threshold, test.limit),
-                f"{test.margin:+.1%}",
-                "yes" if test.met else "no",
-                "[bold yellow]NEAR[/]" if test.near else "",
-            )
-        console.print(table)
+        console.print(_tests_table(found))
     for exemption in found.exemptions:
         console.print(f"  exemption [bold]{exemption.id}[/]: {exemption.description} ({exemption.source})")
     for note in found.notes:
-        console.print(f"  note: {note}")
+        # Notes and due dates quote the facts file's model names, which may hold brackets that are not markup.
+        console.print(f"  note: {escape(note)}")
     if found.obligations:
-        # The full descriptions are in the JSON output; the table keeps to what a person acts on.
-        table = Table(Column("obligation", no_wrap=True), "model", "document", "due", "cadence", "source")
-        for obligation in found.obligations:
-            table.add_row(
-                obligation.id,
-                obligation.model or "",
-                obligation.document or "",
-                obligation.due,
-                obligation.cadence or "",
-                obligation.source,
-            )
-        console.print(table)
+        _print_obligations(found, console)
+
+
+def _tests_table(found: Determination) -> Table:
+    # Figures never wrap or shrink: a cut "$650,…" says nothing. The threshold and model names fold instead, and
+    # the light frame leaves the row of a model's compute test room to fit 80 columns.
+    table = Table(
+        Column("threshold", overflow="fold"),
+        Column("model", overflow="fold"),
+        Column("value", no_wrap=True, justify="right"),
+        Column("limit", no_wrap=True, justify="right"),
+        Column("margin", no_wrap=True, justify="right"),
+        Column("met", no_wrap=True),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    for test in found.tests:
+        comparison = ">" if test.comparison == "more-than" else "≥"
+        table.add_row(
+            test.threshold,
+            escape(test.model or ""),
+            _amount(test.threshold, test.value),
+            f"{comparison} {_amount(test.threshold, test.limit)}",
+            f"{test.margin:+.1%}",
+            ("yes" if test.met else "no") + (" [bold yellow]NEAR[/]" if test.near else ""),
+        )
+    return table
+
+
+def _print_obligations(found: Determination, console: Console) -> None:
+    # One under another rather than in a table: six columns of prose side by side squeeze into slivers at any
+    # terminal width, and cut the document names. The full descriptions are in the JSON output.
+    console.print("  [bold]obligations[/]")
+    for obligation in found.obligations:
+        heading = obligation.id if obligation.model is None else f"{obligation.id} ({obligation.model})"
+        console.print(f"  • [bold]{escape(heading)}[/]")
+        # Labels in one column and values wrapping in the other keep every wrapped line under its label's value.
+        fields = Table.grid(padding=(0, 1))
+        fields.add_column(no_wrap=True, width=len("    document"))
+        fields.add_column(overflow="fold")
+        for label, value in (
+            ("document", obligation.document),
+            ("due", obligation.due),
+            ("cadence", obligation.cadence),
+            ("source", obligation.source),
+        ):
+            if value:
+                fields.add_row(f"    {label}", escape(value))
+        console.print(fields)
 
 
 def _amount(threshold: str, value: int | float) -> str:
+    """A figure in its shortest exact form: $650M, $1.2B, 3.1e26; never rounded, so a near miss stays visible."""
+    exact = Decimal(repr(value) if isinstance(value, float) else value).normalize()
     if threshold.endswith("_usd"):
-        return f"${value:,.0f}"
+        return _dollars(exact)
     # Compute is written the way statutes write it: 3.1e26, not 310000000000000000000000000.
-    mantissa, _, exponent = f"{value:.4g}".partition("e")
-    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+    if exact.adjusted() < 6:
+        return f"{exact:,f}"
+    digits = "".join(map(str, exact.as_tuple().digits))
+    mantissa = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "")
+    return f"{'-' if exact < 0 else ''}{mantissa}e{exact.adjusted()}"
+
+
+_DOLLAR_UNITS = ((12, "T"), (9, "B"), (6, "M"))
+
+
+def _dollars(exact: Decimal) -> str:
+    for power, unit in _DOLLAR_UNITS:
+        scaled = exact.scaleb(-power)
+        # $650M and $1.25B read at a glance; $123,456,789 would lose digits as $123.5M, so it is written out.
+        if abs(scaled) >= 1 and len(scaled.as_tuple().digits) <= 4:
+            return f"${scaled:f}{unit}"
+    return f"${exact:,f}"
 
 
 def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
