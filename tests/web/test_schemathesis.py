@@ -1,7 +1,8 @@
-"""Generated requests to every GET operation of the JSON API, over real HTTP, on SQLite and PostgreSQL.
+"""Generated requests to every operation of the JSON API, over real HTTP, on SQLite and PostgreSQL.
 
 Schemathesis reads the app's own OpenAPI document and, for each operation, sends inputs Hypothesis generates from
-it (valid ids and pages, but also odd slugs, digests and page numbers). Whatever it sends, the registry must not
+it (valid ids and pages, but also odd slugs, digests and page numbers; for publishing, odd statements, signatures
+and documents, with no token, a generated one and a real publish token). Whatever it sends, the registry must not
 fail with a 5xx, and every answer must be one the document declares: status code, content type, headers and body.
 """
 
@@ -22,6 +23,10 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
+from candor.store.database import create_database_engine, session_factory
+from candor.store.developers import Developers
+from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import TokenScope
 from tests.web.conftest import Served
 
 CHECKS = [
@@ -54,6 +59,42 @@ def test_every_read_operation_answers_generated_inputs_as_documented(api_schema:
         answers_as_documented()
 
 
+@pytest.mark.parametrize("token", ["generated", "publish"])
+def test_publishing_answers_generated_bodies_as_documented(
+    openapi_schema: BaseSchema, served: Served, publish_token: str, token: str
+) -> None:
+    """POST /api/v1/statements with generated bodies: with whatever Authorization schemathesis makes up (often none),
+    every answer is a documented refusal; with acme-ai's real publish token, the body checks answer instead."""
+    operation = openapi_schema["/api/v1/statements"]["POST"]
+    statuses: set[int] = set()
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    def answers_as_documented(case: Case[Any]) -> None:
+        headers = {"Authorization": f"Bearer {publish_token}"} if token == "publish" else None
+        statuses.add(case.call_and_validate(base_url=served.base_url, headers=headers, checks=CHECKS).status_code)
+
+    answers_as_documented()
+    # Guards the property: a random body never publishes, and the real token gets past the token check.
+    assert statuses, "no request was sent"
+    assert all(400 <= status < 500 for status in statuses), statuses
+    if token == "publish":
+        assert 422 in statuses, statuses
+
+
+@pytest.fixture(scope="module")
+def publish_token(served: Served) -> str:
+    """A publish token of acme-ai, issued in the served registry's database."""
+    engine = create_database_engine(served.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            developer = Developers(session).get("acme-ai")
+            token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
+    finally:
+        engine.dispose()
+    return token
+
+
 #: Operations on one published statement, which generated digests almost never name.
 STATEMENT_OPERATIONS = [
     "/api/v1/statements/{statement_id}",
@@ -83,7 +124,12 @@ def test_published_statements_and_documents_are_served_as_documented(api_schema:
 
 
 @pytest.fixture(scope="module")
-def api_schema(served: Served) -> BaseSchema:
-    """The served app's OpenAPI document, narrowed to the GET operations under ``/api/v1``."""
-    loaded = schemathesis.openapi.from_url(f"{served.base_url}/api/v1/openapi.json")
-    return loaded.include(method="GET", path_regex=r"^/api/v1/")
+def openapi_schema(served: Served) -> BaseSchema:
+    """The served app's whole OpenAPI document."""
+    return schemathesis.openapi.from_url(f"{served.base_url}/api/v1/openapi.json")
+
+
+@pytest.fixture(scope="module")
+def api_schema(openapi_schema: BaseSchema) -> BaseSchema:
+    """The GET operations under ``/api/v1``: generated reads, which change nothing."""
+    return openapi_schema.include(method="GET", path_regex=r"^/api/v1/")

@@ -3,8 +3,8 @@
 Every API error looks like ``{"error": {"code": "not_found", "message": "...", "detail": null}}``, whatever raised
 it: a :class:`~candor.errors.CandorError`, a failed request validation, an unknown path, a wrong method or a body
 over the size limit. A ``CandorError`` subclass chooses its HTTP status with an ``http_status`` class attribute
-(and may name its code with ``error_code``); otherwise a missing thing gets 404, a clash 409, a document that
-does not parse 422, and the rest 400.
+(and may name its code with ``error_code``); otherwise a missing thing gets 404, a clash 409, a document or
+statement that does not parse 422, and the rest 400.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from candor.domain.statement import StatementError
 from candor.errors import CandorError, DocumentError, SourceError
 from candor.store.errors import ConflictError, NotFoundError
 
@@ -80,7 +81,7 @@ def status_of(error: CandorError) -> int:
         return 404
     if isinstance(error, ConflictError):
         return 409
-    if isinstance(error, DocumentError | SourceError):
+    if isinstance(error, DocumentError | SourceError | StatementError):
         return 422
     return 400
 
