@@ -2,8 +2,9 @@
 
 Prints figures; asserts nothing. Usage:
 
-    .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 2000] [--seconds 20]
-                                       [--connections 50] [--workers 1 2] [--wrk]
+    .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 3000] [--seconds 20]
+                                       [--connections 50] [--rate 300] [--publish-rate 20] [--publishers 50]
+                                       [--workers 1 2] [--wrk]
 
 1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
    publish tokens.
@@ -11,14 +12,25 @@ Prints figures; asserts nothing. Usage:
    superseding the last) and one system card, each document generated from the examples, which mark passages
    for redaction: so each goes through the real redaction path (tests/services/publishing_kit.py), and its
    public version is signed by the developer's key and POSTed with its sealed original to ``/api/v1/statements``
-   through the real client: this is the publish latency measured, one publisher at a time, with the background
-   integrator running.
-3. For each uvicorn worker count: ``connections`` concurrent keep-alive connections (an httpx async client in
-   this process, loopback only) fetch the home page, a developer page, a framework version's page (with its
-   diff against the previous version), a full level-0 tile and a page of the API's statement list, up to
-   ``requests`` requests or ``seconds`` seconds per target. Each line also gives the server's CPU time per
-   request (its processes' user + system time, from /proc), which does not depend on what else the shared
-   machine is doing: cores / CPU per request bounds what the server can do alone.
+   through the real client, with the background integrator running. The first half of the developers publish
+   one request at a time (the bare publish latency); the other half publish OPEN-LOOP: ``publishers`` threads
+   offer a fixed ``publish-rate`` statements/s between them, each developer's versions in order.
+3. For each uvicorn worker count and each read target (the home page, a developer page, a framework version's
+   page with its diff against the previous version, a full level-0 tile, a page of the API's statement list),
+   two runs over ``connections`` keep-alive connections (an httpx async client in this process, loopback only):
+   - CLOSED-LOOP saturation: each connection sends its next request as soon as the last is answered, up to
+     ``requests`` requests or ``seconds`` seconds. Its req/s is the most the server gave; its latencies are
+     NOT latency at a target rate: by Little's law the mean is connections / throughput, whatever the server.
+   - OPEN-LOOP at ``rate`` req/s: min(``requests``, ``rate`` x ``seconds``) requests, request i due at
+     start + i / rate, spread round-robin over the connections (as wrk2 does). A connection still busy when its
+     next request is due sends it as soon as it is free, and every latency is measured from the INTENDED send
+     time, so a stalled server cannot hide its queue (coordinated omission). The achieved rate must equal the
+     offered one, or the line says the run could not keep up; the generator's own lateness (when the event
+     loop, not a connection, was late) is printed beside it.
+   Each line also gives the server's CPU time per request (its processes' user + system time, from /proc),
+   which does not depend on what else the shared machine is doing: cores / CPU per request bounds what the
+   server can do alone. ``--wrk`` cross-checks the closed-loop runs with wrk when it is installed (wrk2, the
+   open-loop variant, is not packaged in Debian).
 
 Targets on a 2-core machine: document page p99 under 100 ms and at least 300 req/s; publish p99 under 250 ms.
 The load generator shares the machine's cores with the server, so the read figures are a lower bound.
@@ -36,8 +48,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,7 +63,9 @@ sys.path.insert(0, str(REPO))
 from tests.services.publishing_kit import Signer, register, signed  # noqa: E402
 
 from candor.config import load_settings  # noqa: E402
+from candor.errors import CandorError  # noqa: E402
 from candor.services.client import RegistryClient  # noqa: E402
+from candor.services.publishing import Publication  # noqa: E402
 from candor.store.database import create_database_engine, session_factory  # noqa: E402
 from candor.store.schema import upgrade_database  # noqa: E402
 from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
@@ -58,23 +74,56 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
 LOG_ORIGIN = "bench.example/registry"
 
 
+# An open-loop run keeps up when it achieves at least this share of the offered rate.
+KEPT_UP = 0.95
+
+
 @dataclass(frozen=True)
 class Figures:
-    """Latencies (seconds) of completed requests, failures, and the wall time they took."""
+    """Latencies (seconds) of completed requests, failures, and the rate (req/s) at which requests completed.
+
+    An open-loop run also has the rate it offered, and how late the generator itself sent requests that were due
+    on a free connection (a busy connection's lateness is the server's, and is in the latency).
+    """
 
     latencies: list[float]
     failures: int
-    seconds: float
+    rate: float
+    offered_rate: float | None = None
+    send_lags: list[float] = field(default_factory=list)
 
     def line(self) -> str:
         count = len(self.latencies)
         if count < 2:
             return f"{count} requests, {self.failures} failed"
-        cuts = statistics.quantiles(self.latencies, n=100)
-        return (
-            f"{count / self.seconds:7.0f} req/s  p50 {cuts[49] * 1000:6.1f} ms  p99 {cuts[98] * 1000:6.1f} ms  "
-            f"({count} requests, {self.failures} not 2xx)"
+        # Inclusive: a percentile of a small run stays within its observed latencies.
+        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
+        achieved = self.rate
+        spread = (
+            f"p50 {cuts[49] * 1000:6.1f}  p90 {cuts[89] * 1000:6.1f}  p99 {cuts[98] * 1000:6.1f}  "
+            f"max {max(self.latencies) * 1000:6.1f} ms  ({count} requests, {self.failures} failed)"
         )
+        if self.offered_rate is None:
+            return f"{achieved:7.0f} req/s  {spread}"
+        verdict = "kept up" if achieved >= KEPT_UP * self.offered_rate else "COULD NOT KEEP UP"
+        lag = statistics.quantiles(self.send_lags, n=100, method="inclusive")[98] if len(self.send_lags) >= 2 else 0.0
+        return (
+            f"{achieved:7.1f} of {self.offered_rate:g}/s offered, {verdict}  {spread}  "
+            f"generator late p99 {lag * 1000:.1f} ms"
+        )
+
+
+def schedule(count: int, lanes: int) -> list[list[int]]:
+    """Request i is due i / rate seconds after the start; lane k (a connection, a publisher) sends every
+    lanes-th one, from the k-th."""
+    return [list(range(lane, count, lanes)) for lane in range(min(lanes, count))]
+
+
+def completion_rate(completions: list[float]) -> float:
+    """Requests completed per second between the first completion and the last: under a fixed offered rate this
+    equals the offer when the server keeps pace, and falls below it when a backlog stretches the run."""
+    span = max(completions) - min(completions) if completions else 0.0
+    return (len(completions) - 1) / span if span > 0 else 0.0
 
 
 def register_all(data_dir: Path, developers: int) -> list[Signer]:
@@ -128,7 +177,66 @@ def publish_all(base_url: str, signers: list[Signer], versions: int) -> tuple[Fi
                     last_framework = int(entry["log_index"])
             if number % 10 == 0:
                 print(f"  {number} developers, {len(latencies)} statements published", flush=True)
-    return Figures(latencies, 0, time.perf_counter() - started), last_framework
+    return Figures(latencies, 0, len(latencies) / (time.perf_counter() - started)), last_framework
+
+
+def publish_at_rate(base_url: str, signers: list[Signer], versions: int, rate: float, publishers: int) -> Figures:
+    """Publish every developer's documents OPEN-LOOP: ``rate`` statements/s offered in all, by ``publishers``
+    threads; each latency runs from the statement's intended send time.
+
+    Round k publishes every developer's k-th document, so a developer's versions are ``len(signers) / rate``
+    seconds apart and each supersedes one already answered; a publisher owns whole developers, so it sends a
+    developer's versions in order. Everything is redacted and signed before the clock starts.
+    """
+    publications: list[tuple[str, Publication]] = []
+    for minutes in range(versions + 1):
+        for signer in signers:
+            raw = framework(signer.slug, minutes + 1) if minutes < versions else system_card(signer.slug)
+            publications.append((signer.token, signed(signer, raw, minutes=minutes)))
+    latencies: list[float] = []
+    lags: list[float] = []
+    completions: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    lanes = min(publishers, len(signers))
+    started = time.perf_counter() + 0.1  # every publisher's client is open before the first statement is due
+
+    def publish_lane(indices: list[int]) -> None:
+        nonlocal failures
+        with RegistryClient(base_url) as client:
+            for index in indices:
+                intended = started + index / rate
+                free = time.perf_counter() <= intended
+                time.sleep(max(0.0, intended - time.perf_counter()))
+                sent = time.perf_counter()
+                token, publication = publications[index]
+                try:
+                    client.publish(
+                        token,
+                        publication.statement_bytes,
+                        publication.signature,
+                        publication.document,
+                        publication.sealed,
+                    )
+                except (CandorError, httpx.HTTPError):
+                    with lock:
+                        failures += 1
+                    continue
+                done = time.perf_counter()
+                with lock:
+                    latencies.append(done - intended)
+                    completions.append(done)
+                    if free:
+                        lags.append(sent - intended)
+
+    # Developer d's documents are d, d + len(signers), ...: one lane per developer keeps each one's order.
+    by_developer = schedule(len(publications), len(signers))
+    lane_indices = [
+        sorted(i for d in range(lane, len(signers), lanes) for i in by_developer[d]) for lane in range(lanes)
+    ]
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        list(pool.map(publish_lane, lane_indices))
+    return Figures(latencies, failures, completion_rate(completions), rate, lags)
 
 
 def wait_for_checkpoint(base_url: str, size: int) -> float:
@@ -162,7 +270,40 @@ async def _load(url: str, connections: int, requests: int, seconds: float) -> Fi
                 failures += not response.is_success
 
         await asyncio.gather(*(connection() for _ in range(connections)))
-    return Figures(latencies, failures, time.perf_counter() - started)
+    return Figures(latencies, failures, len(latencies) / (time.perf_counter() - started))
+
+
+async def _load_at_rate(url: str, connections: int, rate: float, count: int) -> Figures:
+    """``count`` GETs of ``url`` OPEN-LOOP at ``rate`` req/s over ``connections`` connections; each latency runs
+    from the request's intended send time."""
+    latencies: list[float] = []
+    lags: list[float] = []
+    completions: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+
+        async def connection(indices: list[int]) -> None:
+            nonlocal failures
+            for index in indices:
+                intended = started + index / rate
+                free = time.perf_counter() <= intended
+                await asyncio.sleep(max(0.0, intended - time.perf_counter()))
+                if free:
+                    lags.append(time.perf_counter() - intended)
+                try:
+                    response = await client.get(url)
+                except httpx.HTTPError:
+                    failures += 1
+                    continue
+                done = time.perf_counter()
+                latencies.append(done - intended)
+                completions.append(done)
+                failures += not response.is_success
+
+        await asyncio.gather(*(connection(indices) for indices in schedule(count, connections)))
+    return Figures(latencies, failures, completion_rate(completions), rate, lags)
 
 
 def with_wrk(url: str, connections: int, seconds: float) -> tuple[str, int]:
@@ -247,9 +388,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--developers", type=int, default=100)
     parser.add_argument("--versions", type=int, default=20, help="framework versions per developer")
-    parser.add_argument("--requests", type=int, default=2000, help="most requests per read target")
-    parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target")
+    parser.add_argument("--requests", type=int, default=3000, help="most requests per read target and run")
+    parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target and run")
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=300, help="req/s offered by the open-loop read runs")
+    parser.add_argument("--publish-rate", type=float, default=20, help="statements/s offered by open-loop publishing")
+    parser.add_argument("--publishers", type=int, default=50, help="concurrent open-loop publishers")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to measure")
     parser.add_argument(
         "--wrk", action="store_true", help="also load each target with wrk (if installed), to cross-check the client"
@@ -260,19 +404,32 @@ def main() -> None:
         data_dir = Path(directory)
         signers = register_all(data_dir, args.developers)
         size = args.developers * (args.versions + 1)
+        one_at_a_time, at_rate = (
+            signers[: len(signers) - len(signers) // 2],
+            signers[len(signers) - len(signers) // 2 :],
+        )
         server, base_url = serve(data_dir, 1)
         try:
-            print(f"publishing {size} signed statements over HTTP, one at a time (1 uvicorn worker)")
-            published, last_framework = publish_all(base_url, signers, args.versions)
+            print(f"publishing {size} signed statements over HTTP (1 uvicorn worker): {len(one_at_a_time)} developers")
+            print(
+                f"one statement at a time, then {len(at_rate)} at {args.publish_rate:g}/s offered by {args.publishers}"
+            )
+            published, last_framework = publish_all(base_url, one_at_a_time, args.versions)
+            print(f"{'publish, one at a time':>22}: {published.line()}", flush=True)
+            if at_rate:
+                print(f"{'publish, open-loop':>22}: ", end="", flush=True)
+                publishing = publish_at_rate(base_url, at_rate, args.versions, args.publish_rate, args.publishers)
+                print(publishing.line(), flush=True)
             integrated = wait_for_checkpoint(base_url, size)
         finally:
             stop(server)
-        print(f"{'publish':>22}: {published.line()}")
         print(f"{'':>22}  checkpoint covered all {size} entries {integrated * 1000:.0f} ms after the last publish")
         targets = read_targets(args.developers, last_framework, size)
         for workers in args.workers:
             server, base_url = serve(data_dir, workers)
-            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), httpx async client")
+            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), httpx async client;")
+            print(f"{'':>22}  closed-loop saturation, then open-loop at {args.rate:g} req/s offered")
+            open_count = min(args.requests, round(args.rate * args.seconds))
             try:
                 for name, path in targets.items():
                     httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
@@ -280,6 +437,15 @@ def main() -> None:
                     figures = asyncio.run(_load(base_url + path, args.connections, args.requests, args.seconds))
                     cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
                     print(f"{name:>22}: {figures.line()}  {cpu}", flush=True)
+                    cpu_before = server_cpu_seconds(server)
+                    figures = asyncio.run(
+                        asyncio.wait_for(
+                            _load_at_rate(base_url + path, args.connections, args.rate, open_count),
+                            timeout=open_count / args.rate + 60,  # the schedule, plus room to drain a backlog
+                        )
+                    )
+                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
+                    print(f"{'':>22}  {figures.line()}  {cpu}", flush=True)
                     if args.wrk and shutil.which("wrk"):
                         cpu_before = server_cpu_seconds(server)
                         wrk_figures, wrk_requests = with_wrk(base_url + path, args.connections, args.seconds)
