@@ -226,6 +226,7 @@ CASES: list[tuple[str, str, str, Mutation]] = [
     ("SC-MITIGATIONS", "candor-minimum-2026.1", CARD, set_value([], "mitigations")),
     ("SC-CROSSED-UNRESTRICTED", "candor-minimum-2026.1", CARD, crossed_and_deployed),
     ("CERT-PERIOD-ENDED", "candor-minimum-2026.1", CERTIFICATION, certified_before_period_ends),
+    ("CERT-FRAMEWORK-ENTRY", "candor-minimum-2026.1", CERTIFICATION, delete("framework_entry")),
     ("DOC-REDACTION-JUSTIFIED", "candor-minimum-2026.1", SDF_V1, redacted(None, "Our supplier", "scope", "criteria")),
     ("DOC-REDACTED-SHARE", "candor-minimum-2026.1", SDF_V1, redact_most_of_the_text),
     ("DOC-REDACTED-MANDATORY", "candor-minimum-2026.1", CARD, redacted("Unreleased", "Acme-3.5", "model", "name")),

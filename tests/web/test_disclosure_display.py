@@ -22,6 +22,7 @@ from candor.config import load_settings, sqlite_url
 from candor.domain.parse import parse_bytes
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.services.certifications import bind_certification
 from candor.services.integration import RegistryLog
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
 from candor.store.database import create_database_engine, session_factory
@@ -64,18 +65,14 @@ def _publish(publisher: Publisher, signer: Signer, raw: bytes) -> PublishedEntry
     )
 
 
-def certification(slug: str, framework: str, on: date, entry: PublishedEntry | None = None, sha256: str = "") -> bytes:
+def certification(slug: str, framework: str, on: date, entry: PublishedEntry, sha256: str) -> bytes:
     raw = example("certification-2026.md").decode()
     raw = raw.replace("developer: acme-ai", f"developer: {slug}", 1).replace(
         'framework: "2.0"', f'framework: "{framework}"'
     )
     raw = raw.replace("  start: 2026-01-15\n  end: 2026-06-30", f"  start: {on - timedelta(days=180)}\n  end: {on}")
     raw = raw.replace("date: 2026-07-20", f"date: {on}")
-    if entry is not None:
-        raw = raw.replace(
-            "period:", f"framework_entry:\n  log_index: {entry.log_index}\n  sha256: {sha256}\nperiod:", 1
-        )
-    return raw.encode()
+    return bind_certification(raw.encode(), entry.log_index, sha256)
 
 
 def _fill(publisher: Publisher, signers: dict[str, Signer]) -> dict[str, PublishedEntry]:
@@ -104,8 +101,10 @@ def _fill(publisher: Publisher, signers: dict[str, Signer]) -> dict[str, Publish
     framework_sha256 = hashlib.sha256(public_version(example("sdf-v2.md"))).hexdigest()
     recent = certification("acme-ai", "2.0", TODAY - timedelta(days=30), entries["acme-sdf-2"], framework_sha256)
     entries["acme-certification"] = _publish(publisher, acme, recent)
-    entries["borealis-sdf-1"] = _publish(publisher, borealis, as_developer(example("sdf-v1.md"), "borealis"))
-    old = certification("borealis", "1.0", TODAY - timedelta(days=400))
+    borealis_sdf_1 = as_developer(example("sdf-v1.md"), "borealis")
+    entries["borealis-sdf-1"] = _publish(publisher, borealis, borealis_sdf_1)
+    borealis_sha256 = hashlib.sha256(public_version(borealis_sdf_1)).hexdigest()
+    old = certification("borealis", "1.0", TODAY - timedelta(days=400), entries["borealis-sdf-1"], borealis_sha256)
     entries["borealis-certification"] = _publish(publisher, borealis, old)
     entries["borealis-sdf-2"] = _publish(publisher, borealis, as_developer(example("sdf-v2.md"), "borealis"))
     entries["corvid-sdf-1"] = _publish(publisher, corvid, as_developer(example("sdf-v1.md"), "corvid-labs"))
@@ -179,7 +178,9 @@ def test_a_standing_certification_links_the_framework_it_certified(display: Disp
 
 def test_an_old_certification_of_a_superseded_framework_is_flagged(display: Display) -> None:
     html = page(display, "/developers/borealis")
-    assert f"Certified compliance with SDF v1.0 on {TODAY - timedelta(days=400)}," in html
+    framework = display.entries["borealis-sdf-1"]
+    assert f'Certified compliance with <a href="/statements/{framework.log_index}">SDF v1.0</a>' in html
+    assert f"</code>) on {TODAY - timedelta(days=400)}," in html
     assert "The certification has lapsed" in html
     assert "It is older than 12 months" in html
     assert "It is older than the current framework, version 2.0" in html

@@ -10,10 +10,16 @@ certifications.
 Documents that mark passages for redaction go through the real redaction path first, as ``candor redact`` does:
 the demo generates a regulator key, writes each public version and sealed original beside it, and publishes the
 public version with its sealed original, so the registry holds no redacted passage in plaintext.
+
+A certification is bound to the framework it certifies by that framework's log index and document hash, which
+are known only once the framework is published (a redacted framework's public version has fresh salts): the demo
+writes each certification, bound to the framework version it names, beside the public versions and publishes
+that.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +30,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import generate_private_key, private_key_pem
+from candor.domain.documents import KIND_FRAMEWORK, Certification
 from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.errors import SourceError
+from candor.services.certifications import bind_certification
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
 from candor.services.redacting import redact_file
 from candor.services.registry_facts import record_facts
@@ -131,7 +139,7 @@ def seed_demo(
 
     ``publisher_for`` makes the publisher from the clock it must use. Keys go to ``keys_dir`` (mode 0600). The
     demo regulator's key pair goes to ``redaction_dir``, and each redacted document's public version and sealed
-    original to ``redaction_dir/<developer>/``.
+    original, and each certification as bound to its framework, to ``redaction_dir/<developer>/``.
     """
     regulator_key = _regulator_key(redaction_dir)
     signers: dict[str, tuple[Ed25519PrivateKey, str]] = {}
@@ -145,6 +153,8 @@ def seed_demo(
     publisher = publisher_for(clock)
     seeded: list[SeededStatement] = []
     published: dict[tuple[str, str], PublishedEntry] = {}
+    #: Each developer's frameworks as published, by version: their log index and document hash.
+    frameworks: dict[tuple[str, str], tuple[int, str]] = {}
     for event in DEMO_HISTORY:
         clock.moment = event.moment
         key, token = signers[event.developer]
@@ -171,12 +181,25 @@ def seed_demo(
             redacted = redact_file(path, regulator_key, out_dir)
             path, parsed, sealed = redacted.public_path, redacted.redacted.public, redacted.redacted.sealed
             raw = redacted.public_path.read_bytes()
+        if isinstance(parsed.model, Certification):
+            certified = frameworks[event.developer, parsed.model.framework]
+            path = _bound_copy(redaction_dir / event.developer / event.file, raw, certified)
+            raw = path.read_bytes()
+            parsed = parse_bytes(str(path), raw)
         statement = statement_for_document(parsed, raw, clock(), sealed=sealed)
         signature = sign_statement(statement, key)
         entry = publisher.publish(token, Publication(statement.canonical_bytes(), signature, raw, sealed))
         published[event.developer, event.file] = entry
+        if parsed.model.kind == KIND_FRAMEWORK:
+            frameworks[event.developer, entry.version] = entry.log_index, hashlib.sha256(raw).hexdigest()
         seeded.append(SeededStatement(event.developer, str(path), entry))
     return seeded
+
+
+def _bound_copy(path: Path, raw: bytes, framework: tuple[int, str]) -> Path:
+    """Write the certification ``raw``, bound to ``framework``'s entry, to ``path``."""
+    _keep(path, bind_certification(raw, *framework), 0o644)
+    return path
 
 
 def _read(path: Path) -> bytes:

@@ -42,7 +42,7 @@ from candor.domain.statement import (
     verify_statement_signature,
 )
 from candor.errors import CandorError
-from candor.services.certifications import check_certified_framework
+from candor.services.certifications import check_certification
 from candor.services.integration import AppendGate
 from candor.store.columns import utc_now
 from candor.store.developers import Developers
@@ -186,7 +186,7 @@ class Publisher:
             existing = self._check_series(session, statement, parsed.model.kind if parsed else None)
             if existing is not None:
                 return _entry(existing, created=False)
-            check_certified_framework(session, statement.developer, parsed)
+            check_certification(session, statement.developer, parsed, self.now())
             record = self._record(session, statement, publication, key, findings)
             return _entry(record, created=True)
 
