@@ -215,8 +215,10 @@ def test_yaml_errors_carry_file_lines_not_front_matter_lines() -> None:
 def test_bytes_are_checked_before_parsing() -> None:
     with pytest.raises(SourceError, match="file is empty"):
         parse_bytes("empty.md", b"  \n")
-    with pytest.raises(SourceError, match="not valid UTF-8"):
-        parse_bytes("latin.md", CERTIFICATION.replace("Okafor", "Okaf\u00f6r").encode("latin-1"))
+    latin = CERTIFICATION.replace("Okafor", "Okaf\u00f6r").encode("latin-1")
+    line = CERTIFICATION[: CERTIFICATION.index("Okafor")].count("\n") + 1
+    with pytest.raises(DocumentError, match=rf"^latin\.md:{line}: bytes are not valid UTF-8 \(offset \d+\)$"):
+        parse_bytes("latin.md", latin)
     with pytest.raises(SourceError, match="over the limit"):
         parse_bytes("huge.md", CERTIFICATION.encode() + b"x" * MAX_DOCUMENT_BYTES)
 

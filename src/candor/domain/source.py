@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from candor.errors import SourceError
+from candor.errors import DocumentError, SourceError
 
 #: The largest document Candor accepts, in bytes (DESIGN: every input has a size limit).
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -34,9 +34,8 @@ def decode_source(name: str, raw: bytes, *, limit: int = MAX_DOCUMENT_BYTES) -> 
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            name,
-            f"line {line}: bytes are not valid UTF-8 (offset {exc.start})",
-            hint="save the file as UTF-8",
+        # A DocumentError, not a SourceError: it names its line as file:line, like every error inside a file.
+        raise DocumentError(
+            name, f"bytes are not valid UTF-8 (offset {exc.start})", line=line, hint="save the file as UTF-8"
         ) from None
     return Source(name=name, text=text.removeprefix("\ufeff"))
