@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,13 @@ def test_sarif_notice_level_and_unreadable_files(run_candor: RunCandor, tmp_path
     assert notification["level"] == "error"
     assert "malformed YAML" in notification["message"]["text"]
     location = notification["locations"][0]["physicalLocation"]
-    assert location["artifactLocation"]["uri"].startswith("file://")
     assert location["region"]["startLine"] >= 1
+    # A failure's file is named the way a finding's is: relative to the base, so a viewer resolves both alike.
+    result_artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    base = os.path.relpath(tmp_path.resolve(), REPO.resolve()).replace(os.sep, "/")
+    assert result_artifact == {"uri": f"{base}/weak-sdf.md", "uriBaseId": "SRCROOT"}
+    assert location["artifactLocation"] == {"uri": f"{base}/broken.md", "uriBaseId": "SRCROOT"}
+    assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": REPO.resolve().as_uri() + "/"}}
 
 
 def test_sarif_with_no_findings_is_valid(run_candor: RunCandor) -> None:

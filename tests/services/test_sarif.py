@@ -51,14 +51,17 @@ def test_source_errors_without_a_line_are_notifications(tmp_path: Path) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(log)
     (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     assert notification["message"]["text"] == "gone.md: no such file"
-    assert notification["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "gone.md"}}
+    assert notification["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "gone.md", "uriBaseId": "SRCROOT"}
+    }
+    assert log["runs"][0]["originalUriBaseIds"] == {"SRCROOT": {"uri": Path.cwd().resolve().as_uri() + "/"}}
 
 
-def test_artifact_uri_is_relative_inside_base_and_absolute_outside(tmp_path: Path) -> None:
+def test_artifact_uri_is_relative_to_the_base_inside_and_outside_it(tmp_path: Path) -> None:
     inside = tmp_path / "a dir" / "sdf v1.md"
     assert artifact_uri(str(inside), tmp_path) == "a%20dir/sdf%20v1.md"
     outside = tmp_path.parent / "elsewhere.md"
-    assert artifact_uri(str(outside), tmp_path) == outside.resolve().as_uri()
+    assert artifact_uri(str(outside), tmp_path) == "../elsewhere.md"
 
 
 def test_report_exit_codes(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 One run per report. ``tool.driver.rules`` lists every rule of the standard with its help text (rationale,
 source and hint), and each result points at the file and line with a URI relative to the base folder, which is
 what code-scanning services expect for files in a repository. Files that could not be read or parsed are tool
-execution notifications, and make the invocation unsuccessful.
+execution notifications, and make the invocation unsuccessful; they point at their file the same way, so that a
+viewer finds the file of a finding and of a failure alike. The base is declared as ``SRCROOT``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 # SARIF's levels are error, warning and note; Candor's "notice" is SARIF's "note".
+#: The name of the base folder that relative artifact URIs are resolved against.
+SRCROOT = "SRCROOT"
+
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 
 
@@ -38,6 +42,7 @@ def sarif_log(report: CheckReport, *, base: Path) -> dict[str, Any]:
                 "rules": [_descriptor(rule) for rule in rules],
             }
         },
+        "originalUriBaseIds": {SRCROOT: {"uri": base.resolve().as_uri().rstrip("/") + "/"}},
         "invocations": [_invocation(report, base)],
         "results": [_result(finding, index[finding.rule_id], base) for finding in report.findings],
         "columnKind": "unicodeCodePoints",
@@ -68,11 +73,19 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _physical_location(name: str, line: int | None, base: Path) -> dict[str, Any]:
+    """Where a finding or a failure is: the file relative to the base, and the line when there is one."""
+    uri = artifact_uri(name, base)
+    artifact = {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": SRCROOT}
+    return (
+        {"artifactLocation": artifact}
+        if line is None
+        else {"artifactLocation": artifact, "region": {"startLine": line}}
+    )
+
+
 def _result(finding: Finding, rule_index: int, base: Path) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.file, base)}}
-    if finding.line is not None:
-        physical["region"] = {"startLine": finding.line}
-    location: dict[str, Any] = {"physicalLocation": physical}
+    location: dict[str, Any] = {"physicalLocation": _physical_location(finding.file, finding.line, base)}
     if finding.field:
         location["logicalLocations"] = [{"fullyQualifiedName": finding.field, "kind": "member"}]
     message = finding.message if not finding.hint else f"{finding.message} ({finding.hint})"
@@ -93,22 +106,20 @@ def _invocation(report: CheckReport, base: Path) -> dict[str, Any]:
             "message": {"text": unreadable.error.diagnostics()},
             "descriptor": {"id": "CANDOR-UNREADABLE"},
         }
-        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(unreadable.name, base)}}
         line = unreadable.error.line if isinstance(unreadable.error, DocumentError) else None
-        if line is not None:
-            physical["region"] = {"startLine": line}
-        notification["locations"] = [{"physicalLocation": physical}]
+        notification["locations"] = [{"physicalLocation": _physical_location(unreadable.name, line, base)}]
         notifications.append(notification)
     return {"executionSuccessful": not report.unreadable, "toolExecutionNotifications": notifications}
 
 
 def artifact_uri(name: str, base: Path) -> str:
-    """A URI reference for a file: relative to ``base`` (with forward slashes) when inside it, else absolute."""
+    """A URI reference for a file, relative to ``base`` with forward slashes (``../`` for a file beside it).
+
+    Only a file on another drive than the base, on Windows, has no relative form: its URI is absolute.
+    """
     absolute = Path(name).resolve()
     try:
         relative = os.path.relpath(absolute, base.resolve())
-    except ValueError:  # another drive, on Windows
-        return absolute.as_uri()
-    if relative == ".." or relative.startswith(".." + os.sep):
+    except ValueError:
         return absolute.as_uri()
     return quote(PurePath(relative).as_posix())
