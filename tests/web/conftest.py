@@ -23,7 +23,10 @@ from sqlalchemy.exc import OperationalError
 from candor.config import load_settings, sqlite_url
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
+from candor.store.developers import Developers
 from candor.store.schema import upgrade_database
+from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import TokenScope
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url
@@ -57,6 +60,19 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     else:
         with _postgres_schema() as url:
             yield from _serve(data_dir, url)
+
+
+@pytest.fixture(scope="module")
+def publish_token(served: Served) -> str:
+    """A publish token of acme-ai, issued in the served registry's database."""
+    engine = create_database_engine(served.database_url)
+    try:
+        with session_factory(engine).begin() as session:
+            developer = Developers(session).get("acme-ai")
+            token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
+    finally:
+        engine.dispose()
+    return token
 
 
 @contextmanager

@@ -23,10 +23,6 @@ from schemathesis.checks import (
 )
 from schemathesis.core.result import Ok
 
-from candor.store.database import create_database_engine, session_factory
-from candor.store.developers import Developers
-from candor.store.tokens import ApiTokens
-from candor.store.vocabulary import TokenScope
 from tests.web.conftest import Served
 
 CHECKS = [
@@ -80,19 +76,6 @@ def test_publishing_answers_generated_bodies_as_documented(
     assert all(400 <= status < 500 for status in statuses), statuses
     if token == "publish":
         assert 422 in statuses, statuses
-
-
-@pytest.fixture(scope="module")
-def publish_token(served: Served) -> str:
-    """A publish token of acme-ai, issued in the served registry's database."""
-    engine = create_database_engine(served.database_url)
-    try:
-        with session_factory(engine).begin() as session:
-            developer = Developers(session).get("acme-ai")
-            token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
-    finally:
-        engine.dispose()
-    return token
 
 
 #: Operations on one published statement, which generated digests almost never name.

@@ -131,7 +131,7 @@ def test_a_non_numeric_content_length_is_refused(echo_server: str) -> None:
     assert raw.startswith(b"HTTP/1.1 400")
 
 
-def test_the_publishing_endpoint_refuses_a_streamed_body_over_the_limit(served: Served) -> None:
+def test_the_publishing_endpoint_refuses_a_streamed_body_over_the_limit(served: Served, publish_token: str) -> None:
     limit = load_settings().max_request_bytes
 
     def chunks() -> Iterator[bytes]:
@@ -140,9 +140,14 @@ def test_the_publishing_endpoint_refuses_a_streamed_body_over_the_limit(served: 
             yield b"{" * 65536
             sent += 65536
 
-    response = served.client.post("/api/v1/statements", content=chunks(), headers={"Content-Type": "application/json"})
-    assert response.status_code == 413
-    assert response.json()["error"]["code"] == "request_too_large"
+    # Without a token, the body is never read: the refusal is a 401. With one, reading stops at the limit.
+    for authorization, status, code in ((None, 401, "unauthorized"), (publish_token, 413, "request_too_large")):
+        headers = {"Content-Type": "application/json"}
+        if authorization is not None:
+            headers["Authorization"] = f"Bearer {authorization}"
+        response = served.client.post("/api/v1/statements", content=chunks(), headers=headers)
+        assert response.status_code == status
+        assert response.json()["error"]["code"] == code
 
 
 def test_a_crash_answers_500_in_the_error_shape_with_the_security_headers(echo_server: str) -> None:
