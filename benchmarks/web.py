@@ -17,7 +17,7 @@ Prints figures; asserts nothing. Usage:
    offer a fixed ``publish-rate`` statements/s between them, each developer's versions in order.
 3. For each uvicorn worker count and each read target (the home page, a developer page, a framework version's
    page with its diff against the previous version, a full level-0 tile, a page of the API's statement list),
-   two runs over ``connections`` keep-alive connections (an httpx async client in this process, loopback only):
+   two runs over ``connections`` keep-alive loopback connections (benchmarks/loadgen.py, h11 in this process):
    - CLOSED-LOOP saturation: each connection sends its next request as soon as the last is answered, up to
      ``requests`` requests or ``seconds`` seconds. Its req/s is the most the server gave; its latencies are
      NOT latency at a target rate: by Little's law the mean is connections / throughput, whatever the server.
@@ -29,8 +29,9 @@ Prints figures; asserts nothing. Usage:
      loop, not a connection, was late) is printed beside it.
    Each line also gives the server's CPU time per request (its processes' user + system time, from /proc),
    which does not depend on what else the shared machine is doing: cores / CPU per request bounds what the
-   server can do alone. ``--wrk`` cross-checks the closed-loop runs with wrk when it is installed (wrk2, the
-   open-loop variant, is not packaged in Debian).
+   server can do alone; and the generator's, which it takes from the server on a shared machine. ``--wrk``
+   cross-checks the closed-loop runs with wrk when it is installed (wrk2, the open-loop variant, is not
+   packaged in Debian).
 
 Targets on a 2-core machine: document page p99 under 100 ms and at least 300 req/s; publish p99 under 250 ms.
 The load generator shares the machine's cores with the server, so the read figures are a lower bound.
@@ -44,15 +45,14 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -70,60 +70,11 @@ from candor.store.database import create_database_engine, session_factory  # noq
 from candor.store.schema import upgrade_database  # noqa: E402
 from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 
+# A sibling module: running this script puts its folder on the path.
+from loadgen import Figures, completion_rate, offer, saturate, schedule  # noqa: E402
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
 LOG_ORIGIN = "bench.example/registry"
-
-
-# An open-loop run keeps up when it achieves at least this share of the offered rate.
-KEPT_UP = 0.95
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Latencies (seconds) of completed requests, failures, and the rate (req/s) at which requests completed.
-
-    An open-loop run also has the rate it offered, and how late the generator itself sent requests that were due
-    on a free connection (a busy connection's lateness is the server's, and is in the latency).
-    """
-
-    latencies: list[float]
-    failures: int
-    rate: float
-    offered_rate: float | None = None
-    send_lags: list[float] = field(default_factory=list)
-
-    def line(self) -> str:
-        count = len(self.latencies)
-        if count < 2:
-            return f"{count} requests, {self.failures} failed"
-        # Inclusive: a percentile of a small run stays within its observed latencies.
-        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
-        achieved = self.rate
-        spread = (
-            f"p50 {cuts[49] * 1000:6.1f}  p90 {cuts[89] * 1000:6.1f}  p99 {cuts[98] * 1000:6.1f}  "
-            f"max {max(self.latencies) * 1000:6.1f} ms  ({count} requests, {self.failures} failed)"
-        )
-        if self.offered_rate is None:
-            return f"{achieved:7.0f} req/s  {spread}"
-        verdict = "kept up" if achieved >= KEPT_UP * self.offered_rate else "COULD NOT KEEP UP"
-        lag = statistics.quantiles(self.send_lags, n=100, method="inclusive")[98] if len(self.send_lags) >= 2 else 0.0
-        return (
-            f"{achieved:7.1f} of {self.offered_rate:g}/s offered, {verdict}  {spread}  "
-            f"generator late p99 {lag * 1000:.1f} ms"
-        )
-
-
-def schedule(count: int, lanes: int) -> list[list[int]]:
-    """Request i is due i / rate seconds after the start; lane k (a connection, a publisher) sends every
-    lanes-th one, from the k-th."""
-    return [list(range(lane, count, lanes)) for lane in range(min(lanes, count))]
-
-
-def completion_rate(completions: list[float]) -> float:
-    """Requests completed per second between the first completion and the last: under a fixed offered rate this
-    equals the offer when the server keeps pace, and falls below it when a backlog stretches the run."""
-    span = max(completions) - min(completions) if completions else 0.0
-    return (len(completions) - 1) / span if span > 0 else 0.0
 
 
 def register_all(data_dir: Path, developers: int) -> list[Signer]:
@@ -251,61 +202,6 @@ def wait_for_checkpoint(base_url: str, size: int) -> float:
         time.sleep(0.05)
 
 
-async def _load(url: str, connections: int, requests: int, seconds: float) -> Figures:
-    latencies: list[float] = []
-    failures = 0
-    remaining = requests
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    started = time.perf_counter()
-    deadline = started + seconds
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-
-        async def connection() -> None:
-            nonlocal failures, remaining
-            while remaining > 0 and time.perf_counter() < deadline:
-                remaining -= 1
-                sent = time.perf_counter()
-                response = await client.get(url)
-                latencies.append(time.perf_counter() - sent)
-                failures += not response.is_success
-
-        await asyncio.gather(*(connection() for _ in range(connections)))
-    return Figures(latencies, failures, len(latencies) / (time.perf_counter() - started))
-
-
-async def _load_at_rate(url: str, connections: int, rate: float, count: int) -> Figures:
-    """``count`` GETs of ``url`` OPEN-LOOP at ``rate`` req/s over ``connections`` connections; each latency runs
-    from the request's intended send time."""
-    latencies: list[float] = []
-    lags: list[float] = []
-    completions: list[float] = []
-    failures = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        started = time.perf_counter()
-
-        async def connection(indices: list[int]) -> None:
-            nonlocal failures
-            for index in indices:
-                intended = started + index / rate
-                free = time.perf_counter() <= intended
-                await asyncio.sleep(max(0.0, intended - time.perf_counter()))
-                if free:
-                    lags.append(time.perf_counter() - intended)
-                try:
-                    response = await client.get(url)
-                except httpx.HTTPError:
-                    failures += 1
-                    continue
-                done = time.perf_counter()
-                latencies.append(done - intended)
-                completions.append(done)
-                failures += not response.is_success
-
-        await asyncio.gather(*(connection(indices) for indices in schedule(count, connections)))
-    return Figures(latencies, failures, completion_rate(completions), rate, lags)
-
-
 def with_wrk(url: str, connections: int, seconds: float) -> tuple[str, int]:
     """The same load from wrk, a C load generator (it needs far less CPU than the httpx client it cross-checks):
     its figures, and how many requests it made."""
@@ -340,8 +236,21 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return total
 
 
-def cpu_per_request(server: subprocess.Popen[bytes], cpu_before: float, requests: int) -> str:
-    return f"server CPU {(server_cpu_seconds(server) - cpu_before) / max(requests, 1) * 1000:.2f} ms/request"
+def cpu_snapshot(server: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """CPU seconds used so far by the server, and by this process (the httpx load generator)."""
+    return server_cpu_seconds(server), time.process_time()
+
+
+def cpu_per_request(
+    server: subprocess.Popen[bytes], before: tuple[float, float], requests: int, *, generator: bool = True
+) -> str:
+    """The server's CPU per request and, when this process generated the load, the generator's: on a shared
+    2-core machine the generator's share is taken from the server."""
+    server_cpu, generator_cpu = cpu_snapshot(server)
+    figures = f"server CPU {(server_cpu - before[0]) / max(requests, 1) * 1000:.2f} ms/request"
+    if generator:
+        figures += f", generator {(generator_cpu - before[1]) / max(requests, 1) * 1000:.2f}"
+    return figures
 
 
 def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
@@ -427,29 +336,35 @@ def main() -> None:
         targets = read_targets(args.developers, last_framework, size)
         for workers in args.workers:
             server, base_url = serve(data_dir, workers)
-            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), httpx async client;")
+            host, port = urlsplit(base_url).hostname or "127.0.0.1", urlsplit(base_url).port or 80
+            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), h11 load generator;")
             print(f"{'':>22}  closed-loop saturation, then open-loop at {args.rate:g} req/s offered")
             open_count = min(args.requests, round(args.rate * args.seconds))
             try:
                 for name, path in targets.items():
                     httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
-                    cpu_before = server_cpu_seconds(server)
-                    figures = asyncio.run(_load(base_url + path, args.connections, args.requests, args.seconds))
-                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
-                    print(f"{name:>22}: {figures.line()}  {cpu}", flush=True)
-                    cpu_before = server_cpu_seconds(server)
+                    cpu_before = cpu_snapshot(server)
                     figures = asyncio.run(
                         asyncio.wait_for(
-                            _load_at_rate(base_url + path, args.connections, args.rate, open_count),
+                            saturate(host, port, path, args.connections, args.requests, args.seconds),
+                            timeout=args.seconds + 60,  # the run, plus room for the last answers
+                        )
+                    )
+                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
+                    print(f"{name:>22}: {figures.line()}  {cpu}", flush=True)
+                    cpu_before = cpu_snapshot(server)
+                    figures = asyncio.run(
+                        asyncio.wait_for(
+                            offer(host, port, path, args.connections, args.rate, open_count),
                             timeout=open_count / args.rate + 60,  # the schedule, plus room to drain a backlog
                         )
                     )
                     cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
                     print(f"{'':>22}  {figures.line()}  {cpu}", flush=True)
                     if args.wrk and shutil.which("wrk"):
-                        cpu_before = server_cpu_seconds(server)
+                        cpu_before = cpu_snapshot(server)
                         wrk_figures, wrk_requests = with_wrk(base_url + path, args.connections, args.seconds)
-                        cpu = cpu_per_request(server, cpu_before, wrk_requests)
+                        cpu = cpu_per_request(server, cpu_before, wrk_requests, generator=False)
                         print(f"{'':>22}  {wrk_figures}  {cpu}", flush=True)
             finally:
                 stop(server)
