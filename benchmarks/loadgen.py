@@ -67,10 +67,11 @@ def schedule(count: int, lanes: int) -> list[list[int]]:
     return [list(range(lane, count, lanes)) for lane in range(min(lanes, count))]
 
 
-def completion_rate(completions: list[float]) -> float:
-    """Requests completed per second between the first completion and the last: under a fixed offered rate this
-    equals the offer when the server keeps pace, and falls below it when a backlog stretches the run."""
-    span = max(completions) - min(completions) if completions else 0.0
+def completion_rate(completions: list[float], started: float) -> float:
+    """Requests completed per second, from the first one's intended send time to the last completion. The last
+    request cannot complete before it is due, so this never exceeds the offered rate; it equals it when the
+    server keeps pace, and falls below it when a backlog stretches the run."""
+    span = max(completions) - started if completions else 0.0
     return (len(completions) - 1) / span if span > 0 else 0.0
 
 
@@ -189,4 +190,4 @@ async def offer(host: str, port: int, target: str, connections: int, rate: float
     finally:
         for lane in lanes:
             lane.close()
-    return Figures(latencies, failures, completion_rate(completions), rate, lags)
+    return Figures(latencies, failures, completion_rate(completions, started), rate, lags)

@@ -3,7 +3,7 @@
 Prints figures; asserts nothing. Usage:
 
     .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 3000] [--seconds 20]
-                                       [--connections 50] [--rate 300] [--publish-rate 20] [--publishers 50]
+                                       [--connections 50] [--rate 300] [--publish-rate 10] [--publishers 50]
                                        [--workers 1 2] [--wrk]
 
 1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
@@ -187,7 +187,7 @@ def publish_at_rate(base_url: str, signers: list[Signer], versions: int, rate: f
     ]
     with ThreadPoolExecutor(max_workers=lanes) as pool:
         list(pool.map(publish_lane, lane_indices))
-    return Figures(latencies, failures, completion_rate(completions), rate, lags)
+    return Figures(latencies, failures, completion_rate(completions, started), rate, lags)
 
 
 def wait_for_checkpoint(base_url: str, size: int) -> float:
@@ -301,7 +301,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target and run")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rate", type=float, default=300, help="req/s offered by the open-loop read runs")
-    parser.add_argument("--publish-rate", type=float, default=20, help="statements/s offered by open-loop publishing")
+    parser.add_argument("--publish-rate", type=float, default=10, help="statements/s offered by open-loop publishing")
     parser.add_argument("--publishers", type=int, default=50, help="concurrent open-loop publishers")
     parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to measure")
     parser.add_argument(
