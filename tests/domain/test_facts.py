@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from candor.domain.facts import SLUG_PATTERN, DeveloperFacts, ModelFacts, parse_facts
 from candor.domain.placeholders import is_placeholder
 from candor.domain.yamlload import dump_yaml
-from candor.errors import DocumentError, SourceError
+from candor.errors import DocumentError
 from tests.conftest import EXAMPLES, REPO
 
 TEMPLATE = REPO / "src" / "candor" / "templates" / "facts.yaml"
@@ -167,8 +167,9 @@ def test_duplicate_keys_and_yaml_tags_are_refused_with_a_line() -> None:
     assert error_of(ISSUE_EXAMPLE.replace("legal_name: Acme AI, Inc.", "legal_name: !!python/none x")).line == 2
 
 
-def test_bytes_that_are_not_utf8_are_a_source_error() -> None:
-    with pytest.raises(SourceError):
+def test_bytes_that_are_not_utf8_are_an_error_naming_their_line() -> None:
+    line = ISSUE_EXAMPLE[: ISSUE_EXAMPLE.index("Acme AI, Inc.")].count("\n") + 1
+    with pytest.raises(DocumentError, match=rf"^facts\.yaml:{line}: bytes are not valid UTF-8"):
         parse_facts("facts.yaml", ISSUE_EXAMPLE.encode().replace(b"Acme AI, Inc.", b"Acme \xff"))
 
 
