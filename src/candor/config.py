@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         gt=0,
         description="Largest request body: a base64 document and sealed original, statement, signature, envelope.",
     )
+    regulator_public_key: Path | None = Field(
+        default=None,
+        description="The regulator's X25519 public key (PEM, as `candor regulator keygen` writes it); when set, a "
+        "sealed original sealed to any other key is refused, since the regulator could never open it.",
+    )
     log_origin: str = Field(
         default="candor.example/registry",
         min_length=1,

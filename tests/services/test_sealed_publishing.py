@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key, regulator_key_fingerprint
 from candor.domain.sealing import SealedHeader, seal_original
+from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import sign_statement
-from candor.services.publishing import Publication, PublishError, statement_for_document
+from candor.services.publishing import Publication, Publisher, PublishError, statement_for_document
 from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.sealed import RETENTION, SealedOriginals
 from candor.store.statements import Statements
@@ -161,3 +162,21 @@ def test_sealed_originals_cannot_be_rewritten_or_deleted(sessions: sessionmaker[
             session.execute(text(sql))
     with sessions() as session:
         assert session.scalars(select(SealedOriginalRecord)).one().content == redaction.sealed
+
+
+def test_a_sealed_original_the_regulator_could_never_open_is_refused(sessions: sessionmaker[Session]) -> None:
+    acme = register(sessions, "acme-ai")
+    regulator, impostor = generate_regulator_key(), generate_regulator_key()
+    registry = Publisher(
+        sessions,
+        load_standard(DEFAULT_STANDARD),
+        max_document_bytes=5 * 1024 * 1024,
+        regulator_key=regulator_key_fingerprint(regulator.public_key()),
+    )
+    wrong = redact_document(parse_bytes("sdf.md", marked("acme-ai")), impostor.public_key())
+    with pytest.raises(PublishError, match="regulator could never open it") as raised:
+        registry.publish(acme.token, publication(acme, public_bytes(wrong), wrong.sealed))
+    assert regulator_key_fingerprint(impostor.public_key()) in raised.value.message
+    assert regulator_key_fingerprint(regulator.public_key()) in raised.value.message
+    right = redact_document(parse_bytes("sdf.md", marked("acme-ai")), regulator.public_key())
+    assert registry.publish(acme.token, publication(acme, public_bytes(right), right.sealed)).created

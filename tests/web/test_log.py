@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from candor.config import load_settings
+from candor.domain.regulator_keys import generate_regulator_key, regulator_key_fingerprint, regulator_public_pem
+from candor.errors import CandorError
 from candor.store.database import create_database_engine
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
@@ -146,3 +148,26 @@ def test_what_the_document_page_offers_verifies_with_candor_verify(
     document.write_bytes(document.read_bytes().replace(b"Acme-3", b"Acme-X", 1))
     tampered = run_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
     assert tampered.returncode != 0
+
+
+def test_the_log_page_names_the_regulator_key_sealed_originals_must_be_sealed_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regulator = generate_regulator_key()
+    key_path = tmp_path / "regulator.pub"
+    key_path.write_bytes(regulator_public_pem(regulator.public_key()))
+    monkeypatch.setenv("CANDOR_REGULATOR_PUBLIC_KEY", str(key_path))
+    settings = load_settings(data_dir=tmp_path / "registry")
+    engine = create_database_engine(settings.database_url)
+    upgrade_database(engine)
+    engine.dispose()
+    with serve_app(create_app(settings)) as base_url:
+        page = httpx.get(f"{base_url}/log", timeout=30).text
+    assert regulator_key_fingerprint(regulator.public_key()) in page
+
+
+def test_a_registry_given_an_unreadable_regulator_key_refuses_to_start(tmp_path: Path) -> None:
+    key_path = tmp_path / "regulator.pub"
+    key_path.write_text("not a key\n")
+    with pytest.raises(CandorError, match=str(key_path)):
+        create_app(load_settings(data_dir=tmp_path / "registry", regulator_public_key=key_path))

@@ -167,9 +167,10 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     import time
 
     from candor.config import SQLITE_FILE_NAME, load_settings, sqlite_url
-    from candor.services.demo_registry import DEMO_DEVELOPERS, seed_demo
+    from candor.services.demo_registry import DEMO_DEVELOPERS, REGULATOR_KEY_FILE, seed_demo
     from candor.services.integration import RegistryLog
     from candor.services.publishing import Publisher
+    from candor.services.redacting import regulator_key_fingerprint_of
     from candor.services.registry_facts import FACTS_DIR_NAME
     from candor.store.database import create_database_engine, session_factory
     from candor.store.schema import upgrade_database
@@ -180,8 +181,12 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
         )
     _wipe(data_dir)
     started = time.monotonic()
-    # The demo always uses its own SQLite file, whatever CANDOR_DATABASE_URL says.
-    settings = load_settings(data_dir=data_dir, database_url=sqlite_url(data_dir / SQLITE_FILE_NAME))
+    # The demo always uses its own SQLite file, whatever CANDOR_DATABASE_URL says, and its own regulator key, which
+    # seeding writes before it publishes anything.
+    regulator_key = data_dir / REDACTED_DIR / f"{REGULATOR_KEY_FILE}.pub"
+    settings = load_settings(
+        data_dir=data_dir, database_url=sqlite_url(data_dir / SQLITE_FILE_NAME), regulator_public_key=regulator_key
+    )
     engine = create_database_engine(settings.database_url)
     try:
         upgrade_database(engine)
@@ -192,7 +197,13 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
             examples,
             data_dir / "developer-keys",
             data_dir / FACTS_DIR_NAME,
-            lambda now: Publisher(sessions, standard, max_document_bytes=settings.max_document_bytes, now=now),
+            lambda now: Publisher(
+                sessions,
+                standard,
+                max_document_bytes=settings.max_document_bytes,
+                now=now,
+                regulator_key=regulator_key_fingerprint_of(regulator_key),
+            ),
             data_dir / REDACTED_DIR,
         )
         checkpoint = RegistryLog(sessions, data_dir, settings.log_origin).integrate()

@@ -154,6 +154,7 @@ class Publisher:
         max_document_bytes: int,
         gate: AppendGate | None = None,
         now: Callable[[], datetime] = utc_now,
+        regulator_key: str | None = None,
     ) -> None:
         self.sessions = sessions
         #: The registry's clock: publication times, and which keys are in force. Injectable so that a demo or a
@@ -162,6 +163,9 @@ class Publisher:
         self.standard = standard
         self.max_document_bytes = max_document_bytes
         self.gate = gate or AppendGate()
+        #: The fingerprint of the regulator's public key, when the registry knows it: every sealed original must be
+        #: sealed to that key.
+        self.regulator_key = regulator_key
 
     def publish(self, token: str | None, publication: Publication) -> PublishedEntry:
         """Check ``publication`` and record it, or return the entry that already records it."""
@@ -175,7 +179,7 @@ class Publisher:
                 )
             key_id = self._signing_key(session, statement, publication).id
         parsed = self._check_document(statement, publication.document)
-        check_sealed_original(statement, publication.sealed, parsed)
+        check_sealed_original(statement, publication.sealed, parsed, regulator_key=self.regulator_key)
         findings = run_standard(self.standard, parsed) if parsed is not None else []
         with self.gate, self.sessions.begin() as session, log_append_lock(session):
             # Looked up again under the lock (the signature needs no second check): a key revoked in the meantime
@@ -341,8 +345,11 @@ class Publisher:
         return record
 
 
-def check_sealed_original(statement: Statement, sealed: bytes | None, parsed: ParsedDocument | None) -> None:
-    """A sealed original comes exactly when the statement names one, with that hash, bound to this statement.
+def check_sealed_original(
+    statement: Statement, sealed: bytes | None, parsed: ParsedDocument | None, *, regulator_key: str | None = None
+) -> None:
+    """A sealed original comes exactly when the statement names one, with that hash, bound to this statement, and
+    sealed to the regulator's key (fingerprint ``regulator_key``) when the registry knows it.
 
     The document must also be a public version that can be published (see :func:`check_public_version`).
     """
@@ -369,6 +376,12 @@ def check_sealed_original(statement: Statement, sealed: bytes | None, parsed: Pa
         raise PublishError(
             "the sealed original is bound to {} {} {} (document {}), not to this statement".format(*bound),
             hint="publish the public version and the sealed original that `candor redact` wrote together",
+        )
+    if regulator_key is not None and header.regulator_key != regulator_key:
+        raise PublishError(
+            f"the sealed original is sealed to regulator key {header.regulator_key}, but the regulator's key is "
+            f"{regulator_key}; the regulator could never open it",
+            hint="run `candor redact` again with --regulator-key set to the regulator's published public key",
         )
 
 

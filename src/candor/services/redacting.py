@@ -97,6 +97,11 @@ def redact_file(document_path: Path, regulator_key_path: Path, out_dir: Path) ->
     return RedactionOutput(public_path, sealed_path, redacted)
 
 
+def regulator_key_fingerprint_of(path: Path) -> str:
+    """The fingerprint of the regulator's public key in the PEM file ``path``."""
+    return regulator_key_fingerprint(load_regulator_public_key(str(path), read_small_file(path)))
+
+
 def open_sealed_file(sealed_path: Path, key_path: Path) -> SealedOriginal:
     """``candor regulator open``: the sealed original decrypted with the regulator's private key."""
     private_key = load_regulator_private_key(str(key_path), read_small_file(key_path))

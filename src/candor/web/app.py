@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from candor import __version__
 from candor.config import Settings, load_settings
 from candor.services.queries import RegistryQueries
+from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, site
@@ -58,6 +59,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Read now, so that a registry given a bad regulator key fails at start rather than at its first publication.
+    regulator_key = settings.regulator_public_key
+    app.state.regulator_key = None if regulator_key is None else regulator_key_fingerprint_of(regulator_key)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.log_files = log_files

@@ -126,7 +126,11 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
             # Publishers and the integrator of this process queue for the database's append lock together.
             gate = AppendGate()
             app.state.publisher = Publisher(
-                app.state.sessions, standard, max_document_bytes=settings.max_document_bytes, gate=gate
+                app.state.sessions,
+                standard,
+                max_document_bytes=settings.max_document_bytes,
+                gate=gate,
+                regulator_key=app.state.regulator_key,
             )
             app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
     return app.state.publisher, app.state.registry_log

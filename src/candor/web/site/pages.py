@@ -130,6 +130,7 @@ def build_router() -> APIRouter:
             "log.html",
             checkpoint=registry.checkpoint(),
             vkey=log_files(request).verifier_key(),
+            regulator_key=request.app.state.regulator_key,
             registry_url=registry_url(request),
         )
 
