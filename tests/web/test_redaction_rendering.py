@@ -27,7 +27,7 @@ def test_placeholders_show_category_justification_size_and_commitment() -> None:
     assert "<strong>Redacted passage</strong> — trade-secret" in html
     assert "Justification: Names a supplier" in html
     assert "Length: &lt;100 characters" in html
-    assert '<span class="redaction" title="Names a vendor">[redacted: cybersecurity]</span>' in html
+    assert '<span class="redaction">[redacted: cybersecurity; justification: Names a vendor]</span>' in html
     commitments = [
         line.split("commitment=")[1].split()[0].rstrip("}") for line in body.split("\n") if "commitment=" in line
     ]

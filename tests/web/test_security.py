@@ -66,7 +66,7 @@ def test_a_hostile_document_renders_sanitised(served: Served) -> None:
     assert all(attrs.get("rel") == "noopener noreferrer nofollow" for name, attrs in page.tags if name == "a")
     assert "alert(" not in body.replace("javascript:alert('owned')", "")  # only as inert text of a non-link
     # Redactions appear as placeholders; the redacted words never do.
-    assert "[redacted: national-security]" in body
+    assert "[redacted: national-security; justification: export controls]" in body
     assert "4e26 FLOP" not in body
     assert "Redacted passage</strong> — trade-secret" in body
     assert "Secret Evals Inc." not in body

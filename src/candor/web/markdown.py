@@ -115,8 +115,9 @@ def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any)
     attributes: Mapping[str, str] = tokens[index].meta["attributes"]
     category = escape(attributes.get("category", "unspecified"))
     justification = attributes.get("justification")
-    title = f' title="{escape(justification)}"' if justification else ""
-    return f'<span class="redaction"{title}>[redacted: {category}]</span>'
+    # Shown in the text, not in a tooltip: a reader on a phone or a screen reader would never see a title.
+    why = f"; justification: {escape(justification)}" if justification else ""
+    return f'<span class="redaction">[redacted: {category}{why}]</span>'
 
 
 class DocumentRenderer:
