@@ -154,3 +154,35 @@ def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
         str(workspace / "out2"),
     )
     assert_clean_failure(result, "a redaction must give its justification")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        f'::: {{.redact category=trade-secret justification="Names a supplier"}}\n{SECRET}.\n:::\n',
+        f'- > ::: redact category=trade-secret justification="Names a supplier"\n  > {SECRET}.\n  > :::\n',
+    ],
+)
+def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_published_in_clear(
+    run_candor: RunCandor, workspace: Path, markup: str
+) -> None:
+    document = workspace / "unreadable.md"
+    text = (EXAMPLES / "sdf-v2.md").read_text() + "\n"
+    document.write_text(text + markup)
+    line = text.count("\n") + 1
+    message = f"{document}:{line}: redaction markup that Candor cannot read; it would be published in clear"
+    checked = run_candor("check", str(document))
+    assert checked.returncode == 2
+    assert message in checked.stderr
+    assert "Traceback" not in checked.stderr
+    redact = run_candor(
+        "redact", str(document), "--regulator-key", str(workspace / "regulator.pub"), "--out", str(workspace / "out")
+    )
+    assert_clean_failure(redact, message)
+    assert list((workspace / "out").iterdir()) == []
+    run_candor("keygen", str(workspace / "developer.key"))
+    publish = run_candor(
+        "publish", str(document), "--registry", "http://127.0.0.1:9", "--token", "t",
+        "--key", str(workspace / "developer.key"),
+    )  # fmt: skip
+    assert_clean_failure(publish, message)
