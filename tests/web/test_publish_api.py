@@ -23,6 +23,7 @@ from candor.services.verification import verify_document
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
 from candor.web.app import create_app
+from tests.conftest import EXAMPLES
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
 from tests.services.publishing_kit import (
     Signer,
@@ -208,3 +209,13 @@ def test_fields_that_are_not_base64_get_422(api: Api) -> None:
     body = {"statement": "not base64!", "signature": "", "document": None}
     response = api.client.post("/api/v1/statements", json=body, headers={"Authorization": f"Bearer {api.acme.token}"})
     _error(response, 422, "invalid_request")
+
+
+def test_a_certification_that_skips_the_framework_binding_gets_422_with_a_hint(api: Api) -> None:
+    certification = (EXAMPLES / "acme-ai" / "certification-2026.md").read_text()
+    start = certification.index("framework_entry:\n")
+    unbound = certification[:start] + certification[certification.index("period:\n", start) :]
+    response = _post(api, signed(api.acme, unbound.encode()), api.acme.token)
+    message = _error(response, 422, "certified_framework_missing")
+    assert "not its published entry" in message
+    assert "add framework_entry" in message
