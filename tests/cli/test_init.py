@@ -27,6 +27,10 @@ def fill(template: str) -> str:
             return "2026-01-15"
         if name in ("<version>", "<framework-version>", "<model-version>", "<previous-version>"):
             return "1.0"
+        if name == "<log-index>":
+            return "7"
+        if name == "<framework-document-sha256>":
+            return "ab" * 32
         if name.startswith("<https-address"):
             return "https://acme-ai.example/disclosures"
         return "Written by the policy team, " + name.strip("<>").replace("-", " ") + "."
