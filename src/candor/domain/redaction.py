@@ -332,6 +332,33 @@ def _line_offsets(lines: list[str]) -> list[int]:
     return offsets
 
 
+def _body_redaction(
+    form: RedactionForm,
+    line: int,
+    attributes: dict[str, str],
+    span: tuple[int, int],
+    name: str,
+    *,
+    text: str | None = None,
+    size: SizeBucket | None = None,
+    commitment: str | None = None,
+    container: str = "",
+) -> Redaction:
+    """A redaction in the body, block or inline: its category and justification are read from its attributes."""
+    return Redaction(
+        form,
+        line,
+        _category(attributes.get("category"), name, line),
+        _justification(attributes.get("justification"), name, line),
+        None,
+        span,
+        text=text,
+        size=size,
+        commitment=commitment,
+        container=container,
+    )
+
+
 def _block_close(lines: list[str], opening: int, container: _Container, name: str) -> int:
     depth = 0
     for index in range(opening + 1, len(lines)):
@@ -366,13 +393,12 @@ def _block(
         if close != opening + 1:
             raise DocumentError(name, "a redacted placeholder holds no text; close it on the next line", line=line)
         size, commitment = _placeholder_parts(attributes, name, line)
-        return Redaction(
+        return _body_redaction(
             RedactionForm.BLOCK,
             line,
-            _category(attributes.get("category"), name, line),
-            _justification(attributes.get("justification"), name, line),
-            None,
+            attributes,
             span,
+            name,
             size=size,
             commitment=commitment,
             container=container.prefix,
@@ -381,16 +407,7 @@ def _block(
     text = "\n".join(container.strip(lines[index], index + 1, name) for index in range(opening + 1, close))
     if not text.strip():
         raise DocumentError(name, "the redaction holds no text", line=line, hint="remove it, or put the passage in")
-    return Redaction(
-        RedactionForm.BLOCK,
-        line,
-        _category(attributes.get("category"), name, line),
-        _justification(attributes.get("justification"), name, line),
-        None,
-        span,
-        text=text,
-        container=container.prefix,
-    )
+    return _body_redaction(RedactionForm.BLOCK, line, attributes, span, name, text=text, container=container.prefix)
 
 
 def _inline(line_text: str, offset: int, line: int, name: str) -> Iterator[Redaction]:
@@ -401,29 +418,12 @@ def _inline(line_text: str, offset: int, line: int, name: str) -> Iterator[Redac
         if match.group(2) == "redacted":
             attributes = _parse_attributes(match.group(3), name, line, _PLACEHOLDER_KEYS)
             size, commitment = _placeholder_parts(attributes, name, line)
-            yield Redaction(
-                RedactionForm.INLINE,
-                line,
-                _category(attributes.get("category"), name, line),
-                _justification(attributes.get("justification"), name, line),
-                None,
-                span,
-                size=size,
-                commitment=commitment,
-            )
+            yield _body_redaction(RedactionForm.INLINE, line, attributes, span, name, size=size, commitment=commitment)
             continue
         attributes = _parse_attributes(match.group(3), name, line, _MARKED_KEYS)
         if not match.group(1).strip():
             raise DocumentError(name, "the inline redaction holds no text", line=line)
-        yield Redaction(
-            RedactionForm.INLINE,
-            line,
-            _category(attributes.get("category"), name, line),
-            _justification(attributes.get("justification"), name, line),
-            None,
-            span,
-            text=match.group(1),
-        )
+        yield _body_redaction(RedactionForm.INLINE, line, attributes, span, name, text=match.group(1))
     for stray in _LOOKS_LIKE_INLINE.finditer(line_text):
         if not any(start <= stray.start() < end for start, end in covered):
             raise DocumentError(
