@@ -109,16 +109,15 @@ class NoteVerifier(Protocol):
     def verify(self, text: bytes, signature: bytes) -> bool: ...
 
 
-class Signer:
-    """An Ed25519 note signer (type 0x01): a key name and a private key."""
+class _NamedKey:
+    """What every signer and verifier here shares: a checked key name, the Ed25519 public key, and the key id."""
 
-    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+    def __init__(self, name: str, signature_type: int, public_key: bytes) -> None:
         if not is_valid_key_name(name):
             raise NoteKeyError(f"invalid key name {name!r}: it must be non-empty, without spaces or '+'")
         self._name = name
-        self._private_key = private_key
-        self._public_key = _public_bytes(private_key)
-        self._key_id = key_id(name, ED25519, self._public_key)
+        self._public_key = public_key
+        self._key_id = key_id(name, signature_type, public_key)
 
     @property
     def name(self) -> str:
@@ -131,6 +130,14 @@ class Signer:
     @property
     def public_key(self) -> bytes:
         return self._public_key
+
+
+class Signer(_NamedKey):
+    """An Ed25519 note signer (type 0x01): a key name and a private key."""
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(name, ED25519, _public_bytes(private_key))
+        self._private_key = private_key
 
     def sign(self, text: bytes) -> bytes:
         return self._private_key.sign(text)
@@ -151,32 +158,16 @@ class Signer:
         return f"PRIVATE+KEY+{self._name}+{self._key_id:08x}+{_b64encode(bytes([ED25519]) + seed)}"
 
 
-class Verifier:
+class Verifier(_NamedKey):
     """An Ed25519 note verifier (type 0x01)."""
 
     signature_type = ED25519
 
     def __init__(self, name: str, public_key: bytes) -> None:
-        if not is_valid_key_name(name):
-            raise NoteKeyError(f"invalid key name {name!r}: it must be non-empty, without spaces or '+'")
+        super().__init__(name, self.signature_type, public_key)
         if len(public_key) != _PUBLIC_KEY_SIZE:
             raise NoteKeyError(f"Ed25519 public key for {name} is {len(public_key)} bytes, not 32")
-        self._name = name
-        self._public_key = public_key
         self._key = Ed25519PublicKey.from_public_bytes(public_key)
-        self._key_id = key_id(name, self.signature_type, public_key)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> int:
-        return self._key_id
-
-    @property
-    def public_key(self) -> bytes:
-        return self._public_key
 
     @property
     def key_material(self) -> bytes:
@@ -213,25 +204,13 @@ class CosignatureVerifier(Verifier):
         return super().verify(_cosigned_message(text, timestamp), signature[8:])
 
 
-class CosignatureSigner:
+class CosignatureSigner(_NamedKey):
     """Creates tlog-cosignature/v1 signatures, as a witness does after checking consistency."""
 
     def __init__(self, name: str, private_key: Ed25519PrivateKey, clock: Callable[[], float] = time.time) -> None:
-        if not is_valid_key_name(name):
-            raise NoteKeyError(f"invalid key name {name!r}: it must be non-empty, without spaces or '+'")
-        self._name = name
+        super().__init__(name, COSIGNATURE_V1, _public_bytes(private_key))
         self._private_key = private_key
-        self._public_key = _public_bytes(private_key)
-        self._key_id = key_id(name, COSIGNATURE_V1, self._public_key)
         self._clock = clock
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> int:
-        return self._key_id
 
     def sign(self, text: bytes) -> bytes:
         timestamp = int(self._clock())
