@@ -18,7 +18,7 @@ from candor.errors import CandorError
 
 
 class KeyOutputError(CandorError):
-    """The key files cannot be written where asked."""
+    """A key file (or a regulator's recovered original) cannot be written where asked."""
 
 
 def register(app: typer.Typer) -> None:
@@ -30,27 +30,35 @@ def keygen(
     out: Annotated[Path, typer.Argument(help="Where to write the private key; the public key goes to OUT.pub.")],
 ) -> None:
     """Generate a developer's Ed25519 signing key: OUT (private, mode 0600) and OUT.pub (public)."""
-    public_out = out.with_name(out.name + ".pub")
-    for path in (out, public_out):
-        if path.exists() or path.is_symlink():
-            raise KeyOutputError(f"{path}: already exists; refusing to overwrite a key", hint="choose another OUT")
-    if not out.parent.is_dir():
-        raise KeyOutputError(f"{out.parent}: no such directory")
     private_key = generate_private_key()
-    _write_new(out, private_key_pem(private_key), mode=0o600)
-    _write_new(public_out, public_key_pem(private_key.public_key()), mode=0o644)
+    public_out = write_key_pair(out, private_key_pem(private_key), public_key_pem(private_key.public_key()))
     typer.echo(f"private key: {out} (keep it secret; mode 0600)")
     typer.echo(f"public key:  {public_out} (give this file to the registry)")
     typer.echo(f"fingerprint: SHA256:{key_fingerprint(private_key.public_key())}")
 
 
-def _write_new(path: Path, content: bytes, *, mode: int) -> None:
-    # O_EXCL: never follow or replace something that appeared since the check above; the mode is set at
+def write_key_pair(out: Path, private_pem: bytes, public_pem: bytes) -> Path:
+    """Write OUT (private, mode 0600) and OUT.pub (public, mode 0644), replacing neither; returns OUT.pub."""
+    public_out = out.with_name(out.name + ".pub")
+    # Check both before writing either, so a refusal never leaves half a key pair behind.
+    for path in (out, public_out):
+        if path.exists() or path.is_symlink():
+            raise KeyOutputError(f"{path}: already exists; refusing to overwrite a key", hint="choose another OUT")
+    if not out.parent.is_dir():
+        raise KeyOutputError(f"{out.parent}: no such directory")
+    write_new_file(out, private_pem, mode=0o600)
+    write_new_file(public_out, public_pem, mode=0o644)
+    return public_out
+
+
+def write_new_file(path: Path, content: bytes, *, mode: int) -> None:
+    """Create ``path`` with ``mode`` and write ``content``, refusing to replace anything already there."""
+    # O_EXCL: never follow or replace something that appeared since any earlier check; the mode is set at
     # creation, so the private key is never readable by others, not even for a moment.
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError as exc:
-        raise KeyOutputError(f"{path}: already exists; refusing to overwrite a key") from exc
+        raise KeyOutputError(f"{path}: already exists; refusing to overwrite it") from exc
     except OSError as exc:
         raise KeyOutputError(f"{path}: cannot create ({exc.strerror})") from exc
     with os.fdopen(descriptor, "wb") as stream:

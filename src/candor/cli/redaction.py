@@ -7,24 +7,19 @@ that the public version was honestly derived from it.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from candor.errors import CandorError
+from candor.cli.keys import write_key_pair, write_new_file
 
 regulator_app = typer.Typer(
     name="regulator",
     help="The regulator's tools: a key pair for sealed originals, opening them, checking public versions.",
     no_args_is_help=True,
 )
-
-
-class RegulatorOutputError(CandorError):
-    """A regulator's key or recovered original cannot be written where asked."""
 
 
 def register(app: typer.Typer) -> None:
@@ -63,17 +58,8 @@ def keygen(
         regulator_public_pem,
     )
 
-    public_out = out.with_name(out.name + ".pub")
-    for path in (out, public_out):
-        if path.exists() or path.is_symlink():
-            raise RegulatorOutputError(
-                f"{path}: already exists; refusing to overwrite a key", hint="choose another OUT"
-            )
-    if not out.parent.is_dir():
-        raise RegulatorOutputError(f"{out.parent}: no such directory")
     private_key = generate_regulator_key()
-    _write_new(out, regulator_private_pem(private_key), mode=0o600)
-    _write_new(public_out, regulator_public_pem(private_key.public_key()), mode=0o644)
+    public_out = write_key_pair(out, regulator_private_pem(private_key), regulator_public_pem(private_key.public_key()))
     typer.echo(f"private key: {out} (keep it offline; mode 0600)")
     typer.echo(f"public key:  {public_out} (give this file to developers, for `candor redact --regulator-key`)")
     typer.echo(f"fingerprint: SHA256:{regulator_key_fingerprint(private_key.public_key())}")
@@ -95,7 +81,7 @@ def open_sealed(
         sys.stdout.buffer.write(opened.original)
         sys.stdout.buffer.flush()
         return
-    _write_new(out, opened.original, mode=0o600)
+    write_new_file(out, opened.original, mode=0o600)
     header = opened.header
     typer.echo(f"{out}: the original of {header.developer} {header.kind} version {header.version}", err=True)
 
@@ -118,16 +104,3 @@ def check_redactions(
         typer.echo(f"mismatch: {location}: {mismatch.message}", err=True)
     typer.echo(f"{public}: {len(mismatches)} mismatch{'es' if len(mismatches) != 1 else ''}", err=True)
     raise typer.Exit(1)
-
-
-def _write_new(path: Path, content: bytes, *, mode: int) -> None:
-    # O_EXCL: never follow or replace a file that appeared since the check; the mode is set at creation.
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    except FileExistsError as exc:
-        raise RegulatorOutputError(f"{path}: already exists; refusing to overwrite it") from exc
-    except OSError as exc:
-        raise RegulatorOutputError(f"{path}: cannot create ({exc.strerror})") from exc
-    with os.fdopen(descriptor, "wb") as stream:
-        stream.write(content)
-    os.chmod(path, mode)  # the umask may have removed bits from the creation mode
