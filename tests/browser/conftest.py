@@ -81,7 +81,9 @@ class ConsoleRecord:
         return [message for message in self.messages if "Content Security Policy" in message]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread while it is
+# open, and later tests that call asyncio.run() fail if the browser outlives this package.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (apt-get install chromium); the browser tests need it"
@@ -94,7 +96,7 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The demo registry in a fresh data directory, served by ``candor serve`` on a free loopback port."""
     data_dir = tmp_path_factory.mktemp("browser") / "demo"
