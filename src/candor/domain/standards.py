@@ -332,7 +332,7 @@ class AppliedStandard:
     """A standard the registry holds a developer's documents to, and why."""
 
     pack: RulePack
-    #: Why it applies, for a reader: "every document", or the regime under which the developer is covered.
+    #: Why it applies, to follow "because": "it applies to every document", or the regime that covers the developer.
     reason: str
 
 
@@ -343,7 +343,7 @@ def standards_that_apply(
     whose ``regime`` is one the developer is covered by (``covered_regimes`` maps regime id to its title) and which
     is in force by then, in pack id order.
     """
-    applied = [AppliedStandard(catalogue.load(DEFAULT_STANDARD), "every document")]
+    applied = [AppliedStandard(catalogue.load(DEFAULT_STANDARD), "it applies to every document")]
     for pack_id in catalogue.ids():
         pack = catalogue.load(pack_id)
         if pack.regime is None or pack.regime not in covered_regimes:
