@@ -285,7 +285,13 @@ class RegistryQueries:
             for standard in self._checker.applicable(report, as_of):
                 held.setdefault(standard.pack.id, []).append(developer)
         catalogue = self._checker.catalogue
-        return [StandardApplication(catalogue.load(pack_id), held.get(pack_id, [])) for pack_id in catalogue.ids()]
+        packs = [catalogue.load(pack_id) for pack_id in catalogue.ids()]
+        return [
+            StandardApplication(
+                pack, held.get(pack.id, []), pack.effective_from is None or pack.effective_from <= as_of
+            )
+            for pack in packs
+        ]
 
     def current_documents(self, slug: str) -> list[StatementSummary]:
         """The developer's current documents: its framework, the latest card of each model, its certifications."""

@@ -150,6 +150,8 @@ class StandardApplication:
 
     pack: RulePack
     developers: list[DeveloperSummary]
+    #: False before the pack's ``effective_from``: no document is held to it yet.
+    in_force: bool = True
 
 
 @dataclass(frozen=True)
