@@ -269,3 +269,15 @@ def test_findings_by_severity_counts_every_level() -> None:
     finding = Finding(rule_id="X-Y", severity=Severity.WARNING, file="f", line=None, field=None, message="m", hint=None)
     assert findings_by_severity([finding, finding]) == {Severity.ERROR: 0, Severity.WARNING: 2, Severity.NOTICE: 0}
     assert finding.location == "f"
+
+
+def test_every_pack_follows_a_regime_that_exists() -> None:
+    # A pack applies to the developers its regime covers; a misspelt or renamed regime would silently apply it to
+    # nobody, so a bundled pack must name a regime the coverage engine knows.
+    from candor.domain.regimes import load_regimes
+
+    regimes = load_regimes()
+    catalogue = StandardCatalogue.bundled()
+    followed = {catalogue.load(pack_id).regime for pack_id in catalogue.ids()} - {None}
+    assert followed == {"ca-sb53", "ny-raise", "eu-ai-act-gpai"}
+    assert followed <= set(regimes)

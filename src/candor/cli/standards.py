@@ -115,6 +115,8 @@ def _summary_json(pack: RulePack) -> dict[str, Any]:
         "version": pack.version,
         "title": pack.title,
         "extends": pack.extends,
+        "regime": pack.regime,
+        "effective_from": None if pack.effective_from is None else pack.effective_from.isoformat(),
         "rule_count": len(pack.rules),
         "default": pack.id == DEFAULT_STANDARD,
     }
