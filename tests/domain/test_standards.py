@@ -9,6 +9,7 @@ import pytest
 
 from candor.domain.checks import CHECKS
 from candor.domain.parse import parse_bytes
+from candor.domain.regimes import load_regimes
 from candor.domain.standards import (
     DEFAULT_STANDARD,
     Finding,
@@ -274,8 +275,6 @@ def test_findings_by_severity_counts_every_level() -> None:
 def test_every_pack_follows_a_regime_that_exists() -> None:
     # A pack applies to the developers its regime covers; a misspelt or renamed regime would silently apply it to
     # nobody, so a bundled pack must name a regime the coverage engine knows.
-    from candor.domain.regimes import load_regimes
-
     regimes = load_regimes()
     catalogue = StandardCatalogue.bundled()
     followed = {catalogue.load(pack_id).regime for pack_id in catalogue.ids()} - {None}
