@@ -55,3 +55,37 @@ def test_facts_of_an_unregistered_developer_are_refused(run_candor: RunCandor, d
     assert "Traceback" not in result.stderr
     assert "nobody" in result.stderr
     assert not (Path(data_dir) / "facts").exists()
+
+
+def test_recording_facts_rechecks_the_current_documents_under_the_standards_they_bring(
+    run_candor: RunCandor, data_dir: str
+) -> None:
+    from candor.config import load_settings
+    from candor.services.integration import RegistryLog
+    from candor.store.database import create_database_engine, session_factory
+    from tests.web.registry import Registry, as_developer, example
+
+    settings = load_settings(data_dir=Path(data_dir))
+    engine = create_database_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        registry = Registry(sessions, RegistryLog(sessions, Path(data_dir), settings.log_origin))
+        registry.register("ungoverned-ai", "Ungoverned AI", "ungoverned.example")
+        framework = as_developer(example("sdf-v2.md"), "ungoverned-ai")
+        registry.publish(
+            framework.replace(
+                b"      strength: must\n      statement: The Safety and Security",
+                b"      strength: should\n      statement: The Safety and Security",
+                1,
+            )
+        )
+    finally:
+        engine.dispose()
+    facts = Path(data_dir) / "ungoverned.yaml"
+    facts.write_bytes(Path(ACME_FACTS).read_bytes().replace(b"developer: acme-ai", b"developer: ungoverned-ai", 1))
+    recorded = run_candor("admin", "facts", "set", "ungoverned-ai", str(facts), "--data-dir", data_dir)
+    assert recorded.returncode == 0, recorded.stderr
+    (line,) = [line for line in recorded.stdout.splitlines() if line.startswith("re-checked ")]
+    assert "Secure Development Framework, version 2.0" in line
+    assert "candor-minimum-2026.1: 0 errors" in line
+    assert "ca-sb53-2026: 1 errors" in line  # SB53-FW-GOVERNANCE: the only governance commitment is a 'should'

@@ -22,6 +22,10 @@ def test_list_as_json(run_candor: RunCandor) -> None:
     assert packs["ca-sb53-2026"]["extends"] == "candor-minimum-2026.1"
     assert packs["candor-minimum-2026.1"]["default"] is True
     assert packs["ca-sb53-2026"]["rule_count"] > packs["candor-minimum-2026.1"]["rule_count"]
+    # Which developers the registry holds to each pack, as data: the regime it follows and when it binds.
+    assert packs["ca-sb53-2026"]["regime"] == "ca-sb53"
+    assert packs["ny-raise-2027"]["effective_from"] == "2027-01-01"
+    assert packs["candor-minimum-2026.1"]["regime"] is None
 
 
 def test_show_explains_every_rule(run_candor: RunCandor) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -173,6 +174,11 @@ def card_without_evaluation(domain_id: str) -> Mutation:
 def card_without_third_parties(front: FrontMatter) -> None:
     for evaluation in front["evaluations"]:
         evaluation.pop("third_party", None)
+    front.pop("third_party_involvement", None)
+
+
+def third_parties_without_mitigations(front: FrontMatter) -> None:
+    front["third_party_assessment"] = {"summary": "Independent evaluators test covered models before deployment."}
 
 
 def crossed_and_deployed(front: FrontMatter) -> None:
@@ -220,6 +226,7 @@ CASES: list[tuple[str, str, str, Mutation]] = [
     ("SDF-ASSESSMENT-COMMITMENT", "candor-minimum-2026.1", SDF_V1, weaken_commitments("assessment")),
     ("SDF-MITIGATION-COMMITMENT", "candor-minimum-2026.1", SDF_V1, clear_commitments("mitigation")),
     ("SDF-WHISTLEBLOWER-COMMITMENT", "candor-minimum-2026.1", SDF_V1, clear_commitments("whistleblower_process")),
+    ("SDF-PUBLISHED-WEBSITE", "candor-minimum-2026.1", SDF_V1, delete("website")),
     ("DOC-CHANGELOG", "candor-minimum-2026.1", SDF_V2, set_value([], "changelog")),
     ("DOC-CHANGELOG", "candor-minimum-2026.1", CARD, superseding_card_without_changelog),
     ("SC-EVAL-DOMAINS", "candor-minimum-2026.1", CARD, card_without_evaluation("cbrn.radiological")),
@@ -236,7 +243,9 @@ CASES: list[tuple[str, str, str, Mutation]] = [
     ("SB53-FW-THRESHOLDS-ASSESSED", "ca-sb53-2026", SDF_V2, unlink_thresholds("cbrn.nuclear")),
     ("SB53-FW-MITIGATION-RESPONSES", "ca-sb53-2026", SDF_V2, clear_domain_part("cyber", "responses")),
     ("SB53-FW-DEPLOYMENT-REVIEW", "ca-sb53-2026", SDF_V2, delete("deployment_review")),
-    ("SB53-FW-THIRD-PARTY", "ca-sb53-2026", SDF_V2, all_internal),
+    ("SB53-FW-RISK-CYBER", "ca-sb53-2026", SDF_V2, drop_domain("cyber")),
+    ("SB53-FW-THIRD-PARTY", "ca-sb53-2026", SDF_V2, delete("third_party_assessment")),
+    ("SB53-FW-THIRD-PARTY-MITIGATIONS", "ca-sb53-2026", SDF_V2, third_parties_without_mitigations),
     ("SB53-FW-UPDATE-TRIGGERS", "ca-sb53-2026", SDF_V2, delete("review", "update_triggers")),
     ("SB53-FW-SUBSTANTIAL-MODIFICATION", "ca-sb53-2026", SDF_V2, delete("scope", "substantially_modified")),
     ("SB53-FW-WEIGHT-SECURITY", "ca-sb53-2026", SDF_V2, weaken_commitments("weight_security")),
@@ -249,7 +258,29 @@ CASES: list[tuple[str, str, str, Mutation]] = [
     ("SB53-TR-WEBSITE", "ca-sb53-2026", CARD, delete("website")),
     ("SB53-TR-CONTACT", "ca-sb53-2026", CARD, delete("contact")),
     ("SB53-TR-RESTRICTIONS", "ca-sb53-2026", CARD, set_value([], "restricted_uses")),
+    ("SB53-TR-RISK-CYBER", "ca-sb53-2026", CARD, card_without_evaluation("cyber")),
     ("SB53-TR-THIRD-PARTY", "ca-sb53-2026", CARD, card_without_third_parties),
+    ("SB53-TR-FRAMEWORK-STEPS", "ca-sb53-2026", CARD, delete("framework_steps")),
+    # ny-raise-2027
+    ("NY-FW-PUBLISHED", "ny-raise-2027", SDF_V2, delete("website")),
+    ("NY-FW-STANDARDS", "ny-raise-2027", SDF_V2, delete("standards_and_practices")),
+    ("NY-FW-RISK-CYBER", "ny-raise-2027", SDF_V2, drop_domain("cyber")),
+    ("NY-FW-THRESHOLDS-ASSESSED", "ny-raise-2027", SDF_V2, unlink_thresholds("cbrn.nuclear")),
+    ("NY-FW-MITIGATION-RESPONSES", "ny-raise-2027", SDF_V2, clear_domain_part("cyber", "responses")),
+    ("NY-FW-DEPLOYMENT-REVIEW", "ny-raise-2027", SDF_V2, delete("deployment_review")),
+    ("NY-FW-THIRD-PARTY", "ny-raise-2027", SDF_V2, delete("third_party_assessment")),
+    ("NY-FW-THIRD-PARTY-MITIGATIONS", "ny-raise-2027", SDF_V2, third_parties_without_mitigations),
+    ("NY-FW-UPDATE-TRIGGERS", "ny-raise-2027", SDF_V2, delete("review", "update_triggers")),
+    ("NY-FW-SUBSTANTIAL-MODIFICATION", "ny-raise-2027", SDF_V2, delete("scope", "substantially_modified")),
+    ("NY-FW-WEIGHT-SECURITY", "ny-raise-2027", SDF_V2, weaken_commitments("weight_security")),
+    ("NY-FW-INCIDENT-RESPONSE", "ny-raise-2027", SDF_V2, clear_commitments("incident_response")),
+    ("NY-FW-GOVERNANCE", "ny-raise-2027", SDF_V2, clear_commitments("governance")),
+    ("NY-FW-INTERNAL-USE", "ny-raise-2027", SDF_V2, clear_commitments("internal_use")),
+    ("NY-FW-OVERSIGHT-CIRCUMVENTION", "ny-raise-2027", SDF_V2, internal_use_without_oversight),
+    ("NY-FW-ANNUAL-REVIEW", "ny-raise-2027", SDF_V2, stale_review),
+    ("NY-TR-CONTACT", "ny-raise-2027", CARD, delete("contact")),
+    ("NY-TR-RESTRICTIONS", "ny-raise-2027", CARD, set_value([], "restricted_uses")),
+    ("NY-TR-RISK-CYBER", "ny-raise-2027", CARD, card_without_evaluation("cyber")),
     # eu-cop-2025
     ("EU-COP-RISK-CBRN", "eu-cop-2025", SDF_V2, drop_domain("cbrn.biological")),
     ("EU-COP-RISK-LOSS-OF-CONTROL", "eu-cop-2025", SDF_V2, drop_domain("autonomy")),
@@ -301,7 +332,33 @@ def test_every_bundled_rule_has_a_case() -> None:
     assert bundled == {rule_id for rule_id, *_ in CASES} | {rule_id for rule_id, *_ in CONTEXT_CASES}
 
 
-@pytest.mark.parametrize("standard", ["candor-minimum-2026.1", "ca-sb53-2026"])
+def test_a_framework_that_describes_its_approach_to_third_parties_passes_without_a_third_party_evaluation() -> None:
+    # §22757.12(a)(5) asks how third parties are used; an all-internal framework that says so describes it.
+    document = mutated(SDF_V2, all_internal)
+    assert "SB53-FW-THIRD-PARTY" not in rule_ids("ca-sb53-2026", document)
+    assert "NY-FW-THIRD-PARTY" not in rule_ids("ny-raise-2027", document)
+
+
+def test_a_card_that_says_no_third_party_took_part_states_the_extent() -> None:
+    # §22757.12(c)(2)(C) asks for the extent of third-party involvement, and none is an extent.
+    def none_involved(front: FrontMatter) -> None:
+        card_without_third_parties(front)
+        front["third_party_involvement"] = "None: every assessment of this model was run by our own team."
+
+    assert "SB53-TR-THIRD-PARTY" not in rule_ids("ca-sb53-2026", mutated(CARD, none_involved))
+
+
+def test_every_rule_cites_a_pinpoint_and_links_the_official_text() -> None:
+    # A pinpoint is a section sign with a number, a tenet number, or a Code of Practice commitment number.
+    pinpoint = re.compile(r"§\s?\d|Tenets? \d|Commitments? \d")
+    for pack_id in catalogue().ids():
+        for rule in catalogue().load(pack_id).rules:
+            assert pinpoint.search(rule.source), f"{pack_id} {rule.id}: no pinpoint in {rule.source!r}"
+            assert rule.url is not None, f"{pack_id} {rule.id}: no link to the official text"
+            assert rule.url.startswith("https://"), f"{pack_id} {rule.id}: {rule.url} is not https"
+
+
+@pytest.mark.parametrize("standard", ["candor-minimum-2026.1", "ca-sb53-2026", "ny-raise-2027"])
 @pytest.mark.parametrize("example", sorted(path.name for path in EXAMPLES.glob("*.md")))
 def test_examples_pass_minimum_and_sb53(standard: str, example: str) -> None:
     assert rule_ids(standard, parse_example(example)) == set()

@@ -9,6 +9,7 @@ import pytest
 
 from candor.domain.checks import CHECKS
 from candor.domain.parse import parse_bytes
+from candor.domain.regimes import load_regimes
 from candor.domain.standards import (
     DEFAULT_STANDARD,
     Finding,
@@ -31,6 +32,7 @@ RULE = """\
     message: The framework does not cover cyber offence
     rationale: Because.
     source: A test tenet
+    url: https://example.org/tenets
     check: framework-covers-domains
     params:
       domains: [cyber]
@@ -56,7 +58,7 @@ def write_pack(folder: Path, pack_id: str, *, extends: str | None = None, rules:
 
 def test_bundled_standards_are_listed_and_load() -> None:
     catalogue = StandardCatalogue.bundled()
-    assert catalogue.ids() == ["ca-sb53-2026", "candor-minimum-2026.1", "eu-cop-2025"]
+    assert catalogue.ids() == ["ca-sb53-2026", "candor-minimum-2026.1", "eu-cop-2025", "ny-raise-2027"]
     for pack_id in catalogue.ids():
         pack = catalogue.load(pack_id)
         assert pack.id == pack_id
@@ -137,7 +139,7 @@ def test_unknown_check_is_an_error_at_load_time(tmp_path: Path) -> None:
         StandardCatalogue.from_folder(tmp_path).load("bad")
     error = caught.value
     assert error.field == "rules[0].check"
-    assert error.line == 12  # 4 header lines, "rules:", then the rule: id, applies_to ... check
+    assert error.line == 13  # 4 header lines, "rules:", then the rule: id, applies_to ... url, check
     assert "unknown check 'framework-covers-domain'" in error.message
     assert "did you mean framework-covers-domains?" in error.message
 
@@ -168,6 +170,7 @@ def test_field_present_refuses_a_field_the_kind_lacks(tmp_path: Path) -> None:
             message: m
             rationale: r
             source: s
+            url: https://example.org/s
             check: field-present
             params:
               field: website
@@ -267,3 +270,13 @@ def test_findings_by_severity_counts_every_level() -> None:
     finding = Finding(rule_id="X-Y", severity=Severity.WARNING, file="f", line=None, field=None, message="m", hint=None)
     assert findings_by_severity([finding, finding]) == {Severity.ERROR: 0, Severity.WARNING: 2, Severity.NOTICE: 0}
     assert finding.location == "f"
+
+
+def test_every_pack_follows_a_regime_that_exists() -> None:
+    # A pack applies to the developers its regime covers; a misspelt or renamed regime would silently apply it to
+    # nobody, so a bundled pack must name a regime the coverage engine knows.
+    regimes = load_regimes()
+    catalogue = StandardCatalogue.bundled()
+    followed = {catalogue.load(pack_id).regime for pack_id in catalogue.ids()} - {None}
+    assert followed == {"ca-sb53", "ny-raise", "eu-ai-act-gpai"}
+    assert followed <= set(regimes)

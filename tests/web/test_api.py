@@ -79,13 +79,19 @@ def test_documents_are_served_byte_for_byte_by_digest(served: Served) -> None:
     assert "immutable" in response.headers["cache-control"]
 
 
-def test_findings_are_listed_worst_first(served: Served) -> None:
+def test_findings_are_grouped_by_standard_and_listed_worst_first(served: Served) -> None:
     published = served.filled.published["borealis-sdf-2-weakened"]
-    findings = served.client.get(f"/api/v1/statements/{published.statement_sha256}/findings").json()
+    groups = served.client.get(f"/api/v1/statements/{published.statement_sha256}/findings").json()
+    # No facts of Borealis are on file, so only the minimum standard applies.
+    (minimum,) = groups
+    assert minimum["standard"] == "candor-minimum-2026.1"
+    assert minimum["applies_because"] == "it applies to every document"
+    findings = minimum["findings"]
     assert findings, "a framework that only 'may' assess chemical risk falls short of the minimum standard"
     order = {"error": 0, "warning": 1, "notice": 2}
     ranks = [order[finding["severity"]] for finding in findings]
     assert ranks == sorted(ranks)
+    assert minimum["warnings"] == sum(1 for finding in findings if finding["severity"] == "warning")
     assert {finding["standard"] for finding in findings} == {"candor-minimum-2026.1"}
 
 

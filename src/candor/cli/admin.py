@@ -103,13 +103,28 @@ def set_facts(
     """Record a registered developer's facts; its page shows the coverage they decide."""
     from candor.domain.source import MAX_DOCUMENT_BYTES
     from candor.services.files import read_input_file
+    from candor.services.queries import RegistryQueries
     from candor.services.registry_facts import FACTS_DIR_NAME, record_facts
     from candor.store.database import session_factory
     from candor.store.developers import Developers
 
     raw = read_input_file(facts_file, what="facts file", limit=MAX_DOCUMENT_BYTES)
     with open_database(data_dir) as (settings, engine):
-        with session_factory(engine)() as session:
+        sessions = session_factory(engine)
+        with sessions() as session:
             Developers(session).get(slug)  # only a registered developer has a page to show them on
-        facts = record_facts(settings.data_dir / FACTS_DIR_NAME, slug, str(facts_file), raw)
-    typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, fiscal year {facts.fiscal_year})")
+        facts_dir = settings.data_dir / FACTS_DIR_NAME
+        facts = record_facts(facts_dir, slug, str(facts_file), raw)
+        typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, fiscal year {facts.fiscal_year})")
+        # The facts decide which standards the developer's documents are held to: re-check the current ones now,
+        # so the operator sees at once what the pages will show.
+        queries = RegistryQueries(sessions, settings.data_dir / "log", facts_dir)
+        for statement in queries.current_documents(slug):
+            groups = queries.findings(statement.log_index)
+            verdicts = "; ".join(
+                f"{group.standard_id}: {group.problem}"
+                if group.problem
+                else f"{group.standard_id}: {group.count('error')} errors, {group.count('warning')} warnings"
+                for group in groups
+            )
+            typer.echo(f"re-checked {statement.title} (log index {statement.log_index}): {verdicts}")

@@ -71,6 +71,9 @@ def show_standard(
         return
     out = Console(highlight=False)
     out.print(f"[bold]{escape(pack.title)}[/] [dim]({pack.id}, version {escape(pack.version)})[/]")
+    if pack.regime:
+        since = f" from {pack.effective_from}" if pack.effective_from else ""
+        out.print(f"The registry applies it to developers covered by the {pack.regime} regime{since}.")
     if pack.extends:
         inherited = sum(1 for origin in origins.values() if origin != pack.id)
         out.print(f"Extends {pack.extends}: {_plural(inherited, 'inherited rule')}, marked with where it is defined.")
@@ -95,7 +98,7 @@ def _print_rule(out: Console, rule: Rule, inherited_from: str | None) -> None:
         ("applies to", ", ".join(rule.applies_to)),
         ("message", rule.message),
         ("rationale", rule.rationale),
-        ("source", rule.source),
+        ("source", rule.source if rule.url is None else f"{rule.source} ({rule.url})"),
         ("check", f"{rule.check}{params}: {CHECKS[rule.check].summary}"),
     ]
     if rule.hint:
@@ -112,6 +115,8 @@ def _summary_json(pack: RulePack) -> dict[str, Any]:
         "version": pack.version,
         "title": pack.title,
         "extends": pack.extends,
+        "regime": pack.regime,
+        "effective_from": None if pack.effective_from is None else pack.effective_from.isoformat(),
         "rule_count": len(pack.rules),
         "default": pack.id == DEFAULT_STANDARD,
     }

@@ -318,7 +318,10 @@ class SecureDevelopmentFramework(DisclosureHeader):
     #: How assessments are reviewed before deployment or extensive internal use.
     deployment_review: Practice | None = None
     weight_security: Practice
-    third_party_assessment: Practice
+    #: How third parties are used, or not, to assess catastrophic risk and whether mitigations work (SB 53
+    #: §22757.12(a)(5)). Optional in the format, so a framework under a standard that does not ask for it need not
+    #: invent one; the statutes' rule packs require it.
+    third_party_assessment: Practice | None = None
     governance: Governance
     incident_response: Practice
     #: Risks from internal use, including a model circumventing oversight.
@@ -464,7 +467,12 @@ class SystemCard(DisclosureHeader):
     intended_uses: list[Text] = Field(min_length=1)
     restricted_uses: list[Text] = Field(default_factory=list)
     evaluations: list[DomainEvaluation] = Field(min_length=1)
+    #: The extent to which third-party evaluators took part in the assessments, across domains; "none" (with why)
+    #: is an answer (SB 53 §22757.12(c)(2)(C)). Each evaluation's ``third_party`` says who did what, domain by domain.
+    third_party_involvement: Text | None = None
     mitigations: list[AppliedMitigation] = Field(default_factory=list)
+    #: Other steps taken to fulfil the framework's requirements for this model (SB 53 §22757.12(c)(2)(D)).
+    framework_steps: list[Text] = Field(default_factory=list)
     deployment: DeploymentDecision
     changelog: list[ChangelogEntry] = Field(default_factory=list)
 

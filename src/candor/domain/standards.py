@@ -10,10 +10,11 @@ that name the pack file, its line and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -35,6 +36,8 @@ DEFAULT_STANDARD = "candor-minimum-2026.1"
 
 # Pack ids are lower-case words with dots or hyphens, so they double as file names: ca-sb53-2026, eu-cop-2025.
 _PACK_ID = r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$"
+# Rules link to the official text over https, never a plain-http copy that could be altered in transit.
+_OFFICIAL_TEXT = r"^https://[^\s/]+\.[^\s]+$"
 # Rule ids are upper-case words joined by hyphens, such as SDF-RISK-CBRN, so they stand out in CI logs.
 _RULE_ID = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$"
 
@@ -64,6 +67,9 @@ class Rule(BaseModel):
     rationale: Annotated[str, Field(min_length=1)]
     #: Where the requirement comes from: a tenet of the framework or a statute section, cited precisely.
     source: Annotated[str, Field(min_length=1)]
+    #: The official text that ``source`` cites, so a reader can check the rule against the law itself. Every shipped
+    #: rule has one (a test holds them to it); a developer's own pack may cite a board resolution with no address.
+    url: Annotated[str | None, Field(pattern=_OFFICIAL_TEXT)] = None
     #: The name of the check that implements the rule, from :data:`candor.domain.checks.CHECKS`.
     check: str
     #: Settings for the check, such as the risk domains it requires; validated against the check at load time.
@@ -105,6 +111,11 @@ class RulePack(BaseModel):
     title: Annotated[str, Field(min_length=1)]
     description: Annotated[str, Field(min_length=1)]
     extends: str | None = None
+    #: The coverage regime (by id, as in ``candor/regimes/``) whose covered developers the registry holds to this
+    #: pack; None for a pack the registry applies only to every document (the default standard) or on request.
+    regime: str | None = None
+    #: The day the pack's requirements start to bind; before it the registry does not apply the pack.
+    effective_from: dt.date | None = None
     rules: tuple[Rule, ...]
 
     def rule(self, rule_id: str) -> Rule:
@@ -314,3 +325,30 @@ def findings_by_severity(findings: Iterable[Finding]) -> dict[Severity, int]:
     for finding in findings:
         counts[finding.severity] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class AppliedStandard:
+    """A standard the registry holds a developer's documents to, and why."""
+
+    pack: RulePack
+    #: Why it applies, to follow "because": "it applies to every document", or the regime that covers the developer.
+    reason: str
+
+
+def standards_that_apply(
+    catalogue: StandardCatalogue, covered_regimes: Mapping[str, str], as_of: dt.date
+) -> list[AppliedStandard]:
+    """The standards a developer's documents are held to on ``as_of``: the default standard always, then every pack
+    whose ``regime`` is one the developer is covered by (``covered_regimes`` maps regime id to its title) and which
+    is in force by then, in pack id order.
+    """
+    applied = [AppliedStandard(catalogue.load(DEFAULT_STANDARD), "it applies to every document")]
+    for pack_id in catalogue.ids():
+        pack = catalogue.load(pack_id)
+        if pack.regime is None or pack.regime not in covered_regimes:
+            continue
+        if pack.effective_from is not None and as_of < pack.effective_from:
+            continue
+        applied.append(AppliedStandard(pack, f"the developer is covered by {covered_regimes[pack.regime]}"))
+    return applied

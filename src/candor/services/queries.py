@@ -31,6 +31,7 @@ from candor.domain.regimes import load_regimes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
 from candor.errors import CandorError
 from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
+from candor.services.findings import FindingsByStandard
 from candor.services.views import (
     CheckpointView,
     CommitmentChange,
@@ -41,15 +42,16 @@ from candor.services.views import (
     DeveloperView,
     DiffLine,
     DocumentView,
-    FindingView,
     HomeView,
     Page,
     SeriesView,
+    StandardApplication,
+    StandardFindings,
     StatementSummary,
     VersionChanges,
 )
 from candor.store.errors import NotFoundError
-from candor.store.tables import Checkpoint, Developer, Document, Finding, LogEntry, StatementRecord
+from candor.store.tables import Checkpoint, Developer, Document, LogEntry, StatementRecord
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.proof import format_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
@@ -128,6 +130,7 @@ class RegistryQueries:
         self._log_dir = log_dir
         self._facts_dir = facts_dir
         self._regimes = list(load_regimes().values())
+        self._checker = FindingsByStandard()
         # The bytes behind a digest never change, so neither does what they parse to.
         self._parsed_by_digest: OrderedDict[str, ParsedBody] = OrderedDict()
         # Built once: constructing a select (and its aliases) costs more than running it on a small page.
@@ -248,29 +251,53 @@ class RegistryQueries:
             raise NotFoundError(f"no document with SHA-256 {sha256}")
         return content
 
-    def findings(self, log_index: int) -> list[FindingView]:
-        """What the standards found in the statement's document, worst first."""
-        with self._sessions() as session:
-            return self._findings(session, log_index)
+    def findings(self, log_index: int, as_of: date | None = None) -> list[StandardFindings]:
+        """What each standard that applies to the developer finds in the statement's document, default first.
 
-    @staticmethod
-    def _findings(session: Session, log_index: int) -> list[FindingView]:
-        order = {"error": 0, "warning": 1, "notice": 2}
-        rows = session.execute(
-            select(
-                Finding.standard_id,
-                Finding.standard_version,
-                Finding.rule_id,
-                Finding.severity,
-                Finding.location,
-                Finding.message,
+        Recomputed from the document's bytes under the shipped packs (see :mod:`candor.services.findings`), so a
+        change of the developer's facts, or a tampered row in the findings table, changes nothing but the coverage.
+        """
+        with self._sessions() as session:
+            statement = self._one(session, StatementRecord.log_index == log_index, f"no statement at {log_index}")
+            return self._standard_findings(session, statement, as_of)
+
+    def _standard_findings(
+        self, session: Session, statement: StatementSummary, as_of: date | None = None
+    ) -> list[StandardFindings]:
+        if statement.document_sha256 is None:
+            return []
+        as_of = as_of or datetime.now(UTC).date()
+        applied = self._checker.applicable(self.coverage(statement.developer_slug, as_of).report, as_of)
+        raw = self._document_bytes(session, statement.document_sha256)
+        name = f"{statement.developer_slug}/{statement.kind}/{statement.version}"
+        return self._checker.check(name, statement.document_sha256, raw, applied)
+
+    def standards_applied(self, as_of: date | None = None) -> list[StandardApplication]:
+        """Each shipped standard, and the registered developers whose documents the registry holds to it."""
+        as_of = as_of or datetime.now(UTC).date()
+        with self._sessions() as session:
+            developers = [
+                DeveloperSummary(*row) for row in session.execute(self._developer_select.order_by(Developer.slug)).all()
+            ]
+        held: dict[str, list[DeveloperSummary]] = {}
+        for developer in developers:
+            report = self.coverage(developer.slug, as_of).report
+            for standard in self._checker.applicable(report, as_of):
+                held.setdefault(standard.pack.id, []).append(developer)
+        catalogue = self._checker.catalogue
+        packs = [catalogue.load(pack_id) for pack_id in catalogue.ids()]
+        return [
+            StandardApplication(
+                pack, held.get(pack.id, []), pack.effective_from is None or pack.effective_from <= as_of
             )
-            .join(StatementRecord, Finding.statement_id == StatementRecord.id)
-            .where(StatementRecord.log_index == log_index)
-            .order_by(Finding.id)
-        ).all()
-        views = [FindingView(*row) for row in rows]
-        return sorted(views, key=lambda finding: order.get(finding.severity, len(order)))
+            for pack in packs
+        ]
+
+    def current_documents(self, slug: str) -> list[StatementSummary]:
+        """The developer's current documents: its framework, the latest card of each model, its certifications."""
+        view = self.developer(slug)
+        current = [view.current_framework] if view.current_framework else []
+        return current + [series.latest for series in view.system_cards] + list(view.certifications)
 
     # --- developers ------------------------------------------------------------------------------------------
 
@@ -358,6 +385,17 @@ class RegistryQueries:
             changed = None
         return changed, datetime.now(UTC).date()
 
+    def facts_stamp(self) -> tuple[int | None, date]:
+        """What every developer's coverage depends on besides the regimes: the facts folder's version and the day.
+
+        Facts files are replaced by renaming a new file into the folder, which changes the folder's own mtime.
+        """
+        try:
+            changed: int | None = self._facts_dir.stat().st_mtime_ns
+        except FileNotFoundError:
+            changed = None
+        return changed, datetime.now(UTC).date()
+
     def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
         """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""
         path = self._facts_dir / f"{slug}{FACTS_SUFFIX}"
@@ -410,7 +448,7 @@ class RegistryQueries:
                     StatementRecord.series == statement.series,
                 ).order_by(StatementRecord.log_index.desc()),
             )
-            findings = self._findings(session, log_index)
+            findings = self._standard_findings(session, statement)
             target = None
             if statement.target_sha256 is not None:
                 row = session.execute(

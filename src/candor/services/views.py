@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
+from candor.domain.standards import RulePack
 from candor.store.errors import NotFoundError
 
 Item = TypeVar("Item")
@@ -125,6 +126,35 @@ class FindingView:
 
 
 @dataclass(frozen=True)
+class StandardFindings:
+    """What one standard found in one document, and why the registry holds the document to that standard."""
+
+    standard_id: str
+    standard_version: str
+    title: str
+    #: Why the standard applies, to follow "because": "it applies to every document", or the covering regime.
+    reason: str
+    #: Worst first.
+    findings: list[FindingView] = field(default_factory=list)
+    #: Set when the document could not be checked at all (a later parser no longer reads it).
+    problem: str | None = None
+
+    def count(self, severity: str) -> int:
+        """How many findings there are of ``severity`` (error, warning or notice)."""
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+
+@dataclass(frozen=True)
+class StandardApplication:
+    """A shipped standard and the registered developers whose documents the registry holds to it."""
+
+    pack: RulePack
+    developers: list[DeveloperSummary]
+    #: False before the pack's ``effective_from``: no document is held to it yet.
+    in_force: bool = True
+
+
+@dataclass(frozen=True)
 class CheckpointView:
     """A signed tree head of the log."""
 
@@ -185,7 +215,8 @@ class DocumentView:
     disclosure: SecureDevelopmentFramework | SystemCard | Certification | None
     body: str
     risk_domains: list[RiskDomainRow]
-    findings: list[FindingView]
+    #: Each standard that applies to the developer, with what it found; the default standard first.
+    findings: list[StandardFindings]
     #: Every version in the same series, newest first.
     versions: list[StatementSummary]
     changes: VersionChanges | None

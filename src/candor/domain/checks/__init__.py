@@ -19,7 +19,6 @@ _ALL: tuple[Check[Any, Any], ...] = (
     framework.DOMAIN_HAS_PART,
     framework.DOMAIN_EVALUATED_AT,
     framework.THRESHOLDS_EVALUATED,
-    framework.THIRD_PARTY_EVALUATION,
     framework.PRACTICE_COMMITS,
     framework.PRACTICE_MENTIONS,
     framework.REVIEW_CADENCE,

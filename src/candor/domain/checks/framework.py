@@ -153,26 +153,6 @@ THRESHOLDS_EVALUATED = Check(
 )
 
 
-def _third_party_evaluation(framework: SDF, params: NoParams, context: CheckContext) -> Iterator[Gap]:
-    if not any(
-        evaluation.run_by != "internal" for domain in framework.risk_domains for evaluation in domain.evaluations
-    ):
-        yield Gap(
-            ("risk_domains",),
-            "every evaluation is run internally",
-            hint="have a third party run or join at least one evaluation (run_by: internal-and-third-party)",
-        )
-
-
-THIRD_PARTY_EVALUATION = Check(
-    name="framework-third-party-evaluation",
-    summary="at least one evaluation is run, alone or jointly, by a third party",
-    reads=(SDF,),
-    params=NoParams,
-    run=_third_party_evaluation,
-)
-
-
 class PracticeParams(Params):
     section: PracticeSection
     strength: Strength = "must"

@@ -70,17 +70,19 @@ CARD_CROSSED_RESTRICTED = Check(
 
 
 def _third_party_involvement(card: SystemCard, params: NoParams, context: CheckContext) -> Iterator[Gap]:
-    if not any(evaluation.third_party for evaluation in card.evaluations):
+    # The statute asks for the extent of third-party involvement, and "none" is an extent: a card that says so in
+    # third_party_involvement answers the question as fully as one that names its outside evaluators.
+    if card.third_party_involvement is None and not any(evaluation.third_party for evaluation in card.evaluations):
         yield Gap(
-            ("evaluations",),
-            "no evaluation says how third parties were involved",
-            hint="add third_party: to the evaluations that outside evaluators took part in",
+            ("third_party_involvement",),
+            "the card does not say how far third-party evaluators were involved",
+            hint="add third_party_involvement: saying who took part and how, or that none did and why",
         )
 
 
 CARD_THIRD_PARTY = Check(
     name="card-third-party-involvement",
-    summary="at least one evaluation summary says how a third party was involved",
+    summary="the card states the extent of third-party involvement (none included), overall or per evaluation",
     reads=(SystemCard,),
     params=NoParams,
     run=_third_party_involvement,

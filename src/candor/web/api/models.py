@@ -15,6 +15,7 @@ from candor.services.views import (
     DeveloperView,
     FindingView,
     Page,
+    StandardFindings,
     StatementSummary,
 )
 
@@ -130,6 +131,34 @@ class FindingOut(BaseModel):
             severity=view.severity,
             location=view.location,
             message=view.message,
+        )
+
+
+class StandardFindingsOut(BaseModel):
+    """What one standard found in a document, and why the registry holds the document to that standard."""
+
+    standard: str
+    standard_version: str
+    title: str
+    applies_because: str = Field(
+        description='Why the standard applies: "it applies to every document", or the regime covering the developer.'
+    )
+    errors: int
+    warnings: int
+    problem: str | None = Field(description="Why the document could not be checked, if it could not.")
+    findings: list[FindingOut] = Field(description="Worst first.")
+
+    @classmethod
+    def of(cls, view: StandardFindings) -> StandardFindingsOut:
+        return cls(
+            standard=view.standard_id,
+            standard_version=view.standard_version,
+            title=view.title,
+            applies_because=view.reason,
+            errors=view.count("error"),
+            warnings=view.count("warning"),
+            problem=view.problem,
+            findings=[FindingOut.of(finding) for finding in view.findings],
         )
 
 

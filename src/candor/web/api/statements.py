@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from candor.web.api.models import FindingOut, InclusionProofOut, PageOut, StatementOut, page_out
+from candor.web.api.models import InclusionProofOut, PageOut, StandardFindingsOut, StatementOut, page_out
 from candor.web.api.publishing import (
     PUBLISH_RESPONSES,
     Authorization,
@@ -85,10 +85,15 @@ def build_router() -> APIRouter:
     def get_statement(statement_id: StatementId, registry: Queries) -> StatementOut:
         return StatementOut.of(registry.statement_by_digest(statement_id))
 
-    @router.get("/{statement_id}/findings", summary="What the standards found in the statement's document")
-    def get_findings(statement_id: StatementId, registry: Queries) -> list[FindingOut]:
+    @router.get(
+        "/{statement_id}/findings",
+        summary="What each standard that applies to the developer finds in the statement's document",
+        description="One entry per standard: the default standard always, then each standard of a regime that "
+        "covers the developer under the facts on file. Findings are recomputed from the signed document.",
+    )
+    def get_findings(statement_id: StatementId, registry: Queries) -> list[StandardFindingsOut]:
         statement = registry.statement_by_digest(statement_id)
-        return [FindingOut.of(item) for item in registry.findings(statement.log_index)]
+        return [StandardFindingsOut.of(item) for item in registry.findings(statement.log_index)]
 
     @router.get("/{statement_id}/proof", summary="Inclusion proof of the statement in the latest checkpoint")
     def get_proof(statement_id: StatementId, registry: Queries) -> InclusionProofOut:

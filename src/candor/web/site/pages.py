@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
-from candor.domain.standards import StandardCatalogue, StandardError
+from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
 from candor.web.deps import PageNumber, Queries, Renderer, Templates
@@ -111,7 +111,8 @@ def build_router() -> APIRouter:
                 vkey=log_files(request).verifier_key(),
             )
 
-        return cached(request, registry, ("document", log_index), build)
+        # The standards a document is held to follow its developer's facts, and the day (a pack comes into force).
+        return cached(request, registry, ("document", log_index, registry.facts_stamp()), build)
 
     @router.get("/compare")
     def compare(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
@@ -139,9 +140,8 @@ def build_router() -> APIRouter:
         return render(templates, request, "api.html", reference=api_reference(request.app.openapi()))
 
     @router.get("/standards")
-    def standards(request: Request, templates: Templates) -> HTMLResponse:
-        catalogue = StandardCatalogue.bundled()
-        return render(templates, request, "standards.html", packs=[catalogue.load(pack) for pack in catalogue.ids()])
+    def standards(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
+        return render(templates, request, "standards.html", applications=registry.standards_applied())
 
     @router.get("/standards/{pack_id}")
     def standard(pack_id: PackId, request: Request, templates: Templates) -> HTMLResponse:
@@ -149,6 +149,6 @@ def build_router() -> APIRouter:
             pack = StandardCatalogue.bundled().load(pack_id)
         except StandardError:
             raise HTTPException(404, f"there is no standard {pack_id!r}") from None
-        return render(templates, request, "standard.html", pack=pack)
+        return render(templates, request, "standard.html", pack=pack, default_standard=DEFAULT_STANDARD)
 
     return router
