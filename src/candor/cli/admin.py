@@ -112,4 +112,5 @@ def set_facts(
         with session_factory(engine)() as session:
             Developers(session).get(slug)  # only a registered developer has a page to show them on
         facts = record_facts(settings.data_dir / FACTS_DIR_NAME, slug, str(facts_file), raw)
-    typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, fiscal year {facts.fiscal_year})")
+    years = ", ".join(str(year) for year in sorted(facts.revenue_usd_by_year or {})) or "none"
+    typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, revenue years on file: {years})")
