@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from candor.cli.coverage import print_report
+from candor.domain.coverage import report_coverage
+from candor.domain.regimes import load_regimes
+from candor.services.coverage import read_facts
 from tests.conftest import EXAMPLES, REPO, RunCandor
 
 ACME = str(EXAMPLES / "acme-ai" / "facts.yaml")
@@ -335,3 +342,20 @@ def test_init_facts_fails_coverage_until_filled(run_candor: RunCandor, tmp_path:
     target.write_text(text)
     report = coverage_json(run_candor, str(target), "-r", "ca-sb53", "--as-of", "2026-06-01")
     assert by_regime(report)["ca-sb53"]["tier"] == "frontier-developer"
+
+
+@pytest.mark.parametrize("as_of", ["2025-07-01", "2026-06-01", "2026-12-06", "2027-01-01", "2027-08-03"])
+def test_no_report_is_cut_at_80_columns(as_of: str) -> None:
+    # Every shipped example on days around every effective date: no line over 80 columns, no "…", and every
+    # tier id whole on one line (a folded "large-frontier-de/veloper" would misread).
+    regimes = list(load_regimes().values())
+    for path in [Path(ACME), *sorted(EXAMPLES.glob("*/facts.yaml")), *sorted(FACTS.glob("*.yaml"))]:
+        report = report_coverage(read_facts(path), regimes, date.fromisoformat(as_of))
+        out = io.StringIO()
+        print_report(report, Console(width=80, file=out, highlight=False, no_color=True, legacy_windows=False))
+        text = out.getvalue()
+        assert "…" not in text, path
+        assert max(len(line.rstrip()) for line in text.splitlines()) <= 80, path
+        for found in report.determinations:
+            if found.tier:
+                assert found.tier in text, (path, found.tier)
