@@ -296,7 +296,12 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
                 "title": regime.title,
                 "jurisdiction": regime.jurisdiction,
                 "versions": [
-                    {"version": v.version, "effective_from": v.effective_from.isoformat(), "status": v.status}
+                    {
+                        "version": v.version,
+                        "effective_from": v.effective_from.isoformat(),
+                        "status": v.status,
+                        "status_note": v.status_note,
+                    }
                     for v in regime.versions
                 ],
             }
@@ -311,6 +316,11 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
         Column("versions (effective from)", overflow="fold"),
     )
     for regime in regimes:
-        versions = ", ".join(f"{v.version} ({v.effective_from}, {v.status})" for v in regime.versions)
+        versions = ", ".join(
+            f"{v.version} (never in force; its own date was {v.effective_from})"
+            if v.status == "never-in-force"
+            else f"{v.version} ({v.effective_from}, {v.status})"
+            for v in regime.versions
+        )
         table.add_row(regime.id, regime.title, regime.jurisdiction, versions)
     Console(highlight=False).print(table)
