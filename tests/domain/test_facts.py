@@ -312,3 +312,18 @@ def test_a_name_that_yaml_reads_as_a_number_asks_for_quotes() -> None:
     assert error.field == "models[0].name"
     assert error.hint == "put the value in quotes"
     assert parse(ISSUE_EXAMPLE.replace("name: Acme-3", 'name: "2025"')).models[0].name == "2025"
+
+
+@pytest.mark.parametrize(
+    ("key", "detail"),
+    [
+        ("<year>", "still holds the template placeholder <year>"),
+        ("twenty", "'twenty' is not a calendar year: write the year as a number, such as 2025"),
+        ("1800", "1800 is not a year between 1900 and 2200"),
+    ],
+)
+def test_a_revenue_year_that_is_not_a_year_names_the_mapping(key: str, detail: str) -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("  2025: 650000000", f"  {key}: 650000000"))
+    assert error.field == "revenue_usd_by_year"
+    assert error.detail == detail
+    assert error.line in (3, 4)

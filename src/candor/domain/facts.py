@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from candor.domain.placeholders import reject_placeholders
+from candor.domain.placeholders import is_placeholder, reject_placeholders
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
@@ -185,6 +185,16 @@ def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> 
 def _document_error(name: str, loaded: LoadedYaml, error: ErrorDetails) -> DocumentError:
     path: FieldPath = tuple(error["loc"])
     kind = error["type"]
+    if path and path[-1] == "[key]":
+        # A key of revenue_usd_by_year that is not a year: name the mapping and the key as written.
+        key, where = path[-2], path[:-2]
+        if is_placeholder(key):
+            message = f"still holds the template placeholder {key}"
+        elif isinstance(key, int):
+            message = f"{key} is not a year between 1900 and 2200"
+        else:
+            message = f"{key!r} is not a calendar year: write the year as a number, such as 2025"
+        return DocumentError(name, message, line=loaded.line_of(path[:-1]), field=format_path(where))
     if kind == "extra_forbidden":
         field = str(path[-1])
         known = _field_names(path[:-1])
