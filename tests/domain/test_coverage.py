@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from candor.domain.coverage import (
     Determination,
@@ -20,7 +21,7 @@ from candor.domain.coverage import (
     select_regimes,
 )
 from candor.domain.facts import DeveloperFacts, ModelFacts, parse_facts
-from candor.domain.regimes import PINPOINT, Period, Regime, load_regime, load_regimes
+from candor.domain.regimes import PINPOINT, Citation, Period, Regime, load_regime, load_regimes
 from candor.errors import DocumentError
 from tests.conftest import EXAMPLES
 
@@ -87,11 +88,24 @@ def test_every_regime_the_issue_names_is_shipped() -> None:
     assert set(REGIMES) == {"anthropic-2025", "ca-sb53", "ny-raise", "eu-ai-act-gpai"}
 
 
+def _citations_within(value: object) -> list[Citation]:
+    """Every Citation anywhere inside ``value``, found by walking the models, so that none can hide."""
+    if isinstance(value, Citation):
+        return [value]
+    if isinstance(value, BaseModel):
+        return [found for field in type(value).model_fields for found in _citations_within(getattr(value, field))]
+    if isinstance(value, list | tuple):
+        return [found for item in value for found in _citations_within(item)]
+    return []
+
+
 def test_every_citation_has_a_pinpoint_and_an_official_url() -> None:
     for regime in REGIMES.values():
         for version in regime.versions:
             citations = version.citations()
             assert len(citations) > 5
+            # version.citations() (which the docs and a calendar rely on) misses none of them.
+            assert sorted(map(repr, citations)) == sorted(map(repr, _citations_within(version)))
             for citation in citations:
                 assert PINPOINT.search(citation.pinpoint), (regime.id, citation.pinpoint)
                 assert citation.url.startswith("https://"), (regime.id, citation.url)
