@@ -61,13 +61,18 @@ def test_json_report_has_the_fixed_shape(run_candor: RunCandor) -> None:
         assert isinstance(found["covered"], bool)
         assert found["tier"] is None or isinstance(found["tier"], str)
         assert isinstance(found["exemptions"], list)
+        assert found["outcome"] in {"covered", "not-covered", "exempt", "undetermined", "not-in-effect"}
+        assert isinstance(found["missing_facts"], list)
+        assert all({"pinpoint", "url"} == set(source) for source in found["sources"])
         for test in found["tests"]:
             assert isinstance(test["threshold"], str)
             assert isinstance(test["value"], int | float)
             assert isinstance(test["limit"], int | float)
             assert isinstance(test["met"], bool)
         for obligation in found["obligations"]:
-            assert {"id", "description", "due"} <= set(obligation)
+            assert {"id", "description", "due", "due_date", "trigger", "timing", "period", "source", "url"} <= set(
+                obligation
+            )
     sb53 = by_regime(report)["ca-sb53"]
     assert sb53["covered"] is True
     assert sb53["tier"] == "large-frontier-developer"
