@@ -33,7 +33,7 @@ def test_recorded_facts_decide_the_coverage_on_the_developer_page(run_candor: Ru
     assert "No facts are on file for this developer." in before.stdout
     recorded = run_candor("admin", "facts", "set", "acme-ai", ACME_FACTS, "--data-dir", data_dir)
     assert recorded.returncode == 0, recorded.stderr
-    assert "recorded the facts of acme-ai (Acme AI, Inc., fiscal year 2025)" in recorded.stdout
+    assert "recorded the facts of acme-ai (Acme AI, Inc., revenue years on file: 2024, 2025, 2026)" in recorded.stdout
     after = run_candor("serve", "--get", "/developers/acme-ai", "--data-dir", data_dir)
     assert after.returncode == 0, after.stderr
     assert "Determinations from the latest facts on file" in after.stdout

@@ -20,9 +20,10 @@ TEMPLATE = REPO / "src" / "candor" / "templates" / "facts.yaml"
 ISSUE_EXAMPLE = """\
 developer: acme-ai              # slug
 legal_name: Acme AI, Inc.
-fiscal_year: 2025
-annual_revenue_usd: 650000000   # gross revenue including affiliates, preceding calendar year
-rnd_capex_usd: 1200000000       # annual R&D plus capital expenditure
+revenue_usd_by_year:
+  2025: 650000000               # gross revenue including affiliates, per calendar year
+rnd_usd: 900000000
+capex_usd: 300000000
 academic_institution: false
 models:
   - name: Acme-3
@@ -30,6 +31,23 @@ models:
     training_compute_cost_usd: 180000000
     training_started: 2025-03-01
     released: 2025-11-02              # null if unreleased or internal only
+    eu_market_intent: true
+    eu_placed_on: 2025-11-02
+"""
+
+OLD_FORMAT = """\
+developer: acme-ai
+legal_name: Acme AI, Inc.
+fiscal_year: 2025
+annual_revenue_usd: 650000000
+rnd_capex_usd: 1200000000
+academic_institution: false
+models:
+  - name: Acme-3
+    training_compute_flop: 3.1e26
+    training_compute_cost_usd: 180000000
+    training_started: 2025-03-01
+    released: 2025-11-02
     placed_on_eu_market: true
 """
 
@@ -48,9 +66,11 @@ def test_the_issue_example_reads_with_its_exact_field_names() -> None:
     facts = parse(ISSUE_EXAMPLE)
     assert facts.developer == "acme-ai"
     assert facts.legal_name == "Acme AI, Inc."
-    assert facts.fiscal_year == 2025
-    assert facts.annual_revenue_usd == 650_000_000
-    assert facts.rnd_capex_usd == 1_200_000_000
+    assert facts.revenue_usd_by_year == {2025: 650_000_000}
+    assert facts.revenue_for(2025) == 650_000_000
+    assert facts.revenue_for(2024) is None
+    assert facts.rnd_usd == 900_000_000
+    assert facts.capex_usd == 300_000_000
     assert facts.academic_institution is False
     (model,) = facts.models
     assert model.name == "Acme-3"
@@ -58,7 +78,8 @@ def test_the_issue_example_reads_with_its_exact_field_names() -> None:
     assert model.training_compute_cost_usd == 180_000_000
     assert model.training_started == date(2025, 3, 1)
     assert model.released == date(2025, 11, 2)
-    assert model.placed_on_eu_market is True
+    assert model.eu_market_intent is True
+    assert model.eu_placed_on == date(2025, 11, 2)
 
 
 @pytest.mark.parametrize(
@@ -77,13 +98,37 @@ def test_an_integer_written_in_full_stays_exact() -> None:
 
 
 def test_released_may_be_null_and_optional_fields_have_defaults() -> None:
-    text = ISSUE_EXAMPLE.replace("released: 2025-11-02", "released: null").replace(
-        "    placed_on_eu_market: true\n", ""
+    text = ISSUE_EXAMPLE.replace("released: 2025-11-02 ", "released: null ").replace(
+        "    eu_market_intent: true\n    eu_placed_on: 2025-11-02\n", ""
     )
-    facts = parse(text.replace("academic_institution: false\n", ""))
+    facts = parse(text.replace("academic_institution: false\n", "").replace("rnd_usd: 900000000\n", ""))
     assert facts.models[0].released is None
-    assert facts.models[0].placed_on_eu_market is False
-    assert facts.academic_institution is False
+    assert facts.models[0].eu_market_intent is False
+    assert facts.models[0].eu_placed_on is None
+    # A fact left out is unknown, not false or zero: the coverage report asks for it where a regime needs it.
+    assert facts.academic_institution is None
+    assert facts.rnd_usd is None
+
+
+def test_a_facts_file_in_the_old_format_fails_with_one_line_saying_how_to_rewrite_it() -> None:
+    error = error_of(OLD_FORMAT)
+    assert (error.line, error.field) == (3, "fiscal_year")
+    assert error.detail == "is a field of the old facts format"
+    assert error.hint is not None
+    for advice in (
+        "revenue_usd_by_year: {2025: 650000000}",
+        "rnd_usd and capex_usd",
+        "eu_market_intent",
+        "eu_placed_on",
+    ):
+        assert advice in error.hint
+    assert "\n" not in error.diagnostics()
+
+
+def test_a_model_placed_on_the_eu_market_before_its_training_began_is_refused() -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("eu_placed_on: 2025-11-02", "eu_placed_on: 2025-01-02"))
+    assert error.field == "models[0].eu_placed_on"
+    assert error.line == 15
 
 
 def test_a_developer_with_no_models_is_valid() -> None:
@@ -92,33 +137,34 @@ def test_a_developer_with_no_models_is_valid() -> None:
 
 
 def test_unknown_field_names_line_and_suggests_the_right_one() -> None:
-    error = error_of(ISSUE_EXAMPLE.replace("rnd_capex_usd:", "rnd_capx_usd:"))
+    error = error_of(ISSUE_EXAMPLE.replace("rnd_usd:", "rnd_uds:"))
     assert error.line == 5
-    assert error.field == "rnd_capx_usd"
-    assert error.hint == "did you mean 'rnd_capex_usd'?"
-    assert error.diagnostics().startswith("facts.yaml:5: rnd_capx_usd: unknown field")
+    assert error.field == "rnd_uds"
+    assert error.hint == "did you mean 'rnd_usd'?"
+    assert error.diagnostics().startswith("facts.yaml:5: rnd_uds: unknown field")
 
 
 def test_unknown_field_inside_a_model_suggests_from_the_model_fields() -> None:
-    error = error_of(ISSUE_EXAMPLE.replace("placed_on_eu_market:", "placed_on_eu_markt:"))
-    assert error.line == 13
-    assert error.field == "models[0].placed_on_eu_markt"
-    assert error.hint == "did you mean 'placed_on_eu_market'?"
+    error = error_of(ISSUE_EXAMPLE.replace("eu_market_intent:", "eu_market_intnt:"))
+    assert error.line == 14
+    assert error.field == "models[0].eu_market_intnt"
+    assert error.hint == "did you mean 'eu_market_intent'?"
 
 
 def test_missing_field_names_the_field_and_the_nearest_line() -> None:
     error = error_of(ISSUE_EXAMPLE.replace("    training_started: 2025-03-01\n", ""))
     assert error.field == "models[0].training_started"
     assert error.detail == "is required"
-    assert error.line == 8  # the model's first line, since the field itself is absent
+    assert error.line == 9  # the model's first line, since the field itself is absent
 
 
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
         ("3.1e26", '"3.1e26"', "models[0].training_compute_flop"),
-        ("650000000", "true", "annual_revenue_usd"),
-        ("650000000", "-5", "annual_revenue_usd"),
+        ("650000000", "true", "revenue_usd_by_year[2025]"),
+        ("650000000", "-5", "revenue_usd_by_year[2025]"),
+        ("900000000", "-5", "rnd_usd"),
         ("3.1e26", ".inf", "models[0].training_compute_flop"),
         ("3.1e26", ".nan", "models[0].training_compute_flop"),
         ("180000000", "lots", "models[0].training_compute_cost_usd"),
@@ -140,20 +186,20 @@ def test_a_developer_slug_must_be_a_slug() -> None:
 def test_a_wrong_date_names_its_field() -> None:
     error = error_of(ISSUE_EXAMPLE.replace("training_started: 2025-03-01", "training_started: soon"))
     assert error.field == "models[0].training_started"
-    assert error.line == 11
+    assert error.line == 12
 
 
 def test_a_model_released_before_its_training_began_is_refused() -> None:
     error = error_of(ISSUE_EXAMPLE.replace("released: 2025-11-02", "released: 2025-01-02"))
     assert error.field == "models[0].released"
-    assert error.line == 12
+    assert error.line == 13
 
 
 def test_two_models_with_one_name_are_refused() -> None:
     model = ISSUE_EXAMPLE[ISSUE_EXAMPLE.index("  - name:") :]
     error = error_of(ISSUE_EXAMPLE + model)
     assert error.field == "models[1].name"
-    assert error.line == 14
+    assert error.line == 16
     assert "listed twice" in error.detail
 
 
@@ -163,7 +209,7 @@ def test_a_facts_file_that_is_not_a_mapping_is_refused() -> None:
 
 
 def test_duplicate_keys_and_yaml_tags_are_refused_with_a_line() -> None:
-    assert error_of(ISSUE_EXAMPLE + "fiscal_year: 2026\n").line == 14
+    assert error_of(ISSUE_EXAMPLE + "rnd_usd: 1\n").line == 16
     assert error_of(ISSUE_EXAMPLE.replace("legal_name: Acme AI, Inc.", "legal_name: !!python/none x")).line == 2
 
 
@@ -184,9 +230,10 @@ def test_the_template_passes_once_filled() -> None:
     filled = {
         "<developer-slug>": "acme-ai",
         "<legal-name>": "Acme AI, Inc.",
-        "<fiscal-year>": "2025",
-        "<annual-revenue>": "650000000",
-        "<rnd-plus-capex>": "1200000000",
+        "<year>": "2025",
+        "<revenue>": "650000000",
+        "<rnd>": "900000000",
+        "<capex>": "300000000",
         "<true-or-false>": "false",
         "<model-name>": "Acme-3",
         "<flop>": "3.1e26",
@@ -230,7 +277,8 @@ def _models(draw: st.DrawFn, name: str) -> ModelFacts:
         training_compute_cost_usd=draw(_quantities),
         training_started=started,
         released=released,
-        placed_on_eu_market=draw(st.booleans()),
+        eu_market_intent=draw(st.booleans()),
+        eu_placed_on=draw(st.none() | st.dates(min_value=started, max_value=date(2036, 12, 31))),
     )
 
 
@@ -240,10 +288,14 @@ def _developers(draw: st.DrawFn) -> DeveloperFacts:
     return DeveloperFacts(
         developer=draw(st.from_regex(SLUG_PATTERN, fullmatch=True).filter(lambda slug: len(slug) < 40)),
         legal_name=draw(_names),
-        fiscal_year=draw(st.integers(min_value=1900, max_value=2200)),
-        annual_revenue_usd=draw(_quantities),
-        rnd_capex_usd=draw(_quantities),
-        academic_institution=draw(st.booleans()),
+        revenue_usd_by_year=draw(
+            st.none() | st.dictionaries(st.integers(min_value=1900, max_value=2200), _quantities, max_size=3)
+        ),
+        rnd_usd=draw(st.none() | _quantities),
+        capex_usd=draw(st.none() | _quantities),
+        academic_institution=draw(st.none() | st.booleans()),
+        new_york_operations=draw(st.none() | st.booleans()),
+        eu_established=draw(st.none() | st.booleans()),
         models=[draw(_models(name)) for name in names],
     )
 
@@ -260,3 +312,18 @@ def test_a_name_that_yaml_reads_as_a_number_asks_for_quotes() -> None:
     assert error.field == "models[0].name"
     assert error.hint == "put the value in quotes"
     assert parse(ISSUE_EXAMPLE.replace("name: Acme-3", 'name: "2025"')).models[0].name == "2025"
+
+
+@pytest.mark.parametrize(
+    ("key", "detail"),
+    [
+        ("<year>", "still holds the template placeholder <year>"),
+        ("twenty", "'twenty' is not a calendar year: write the year as a number, such as 2025"),
+        ("1800", "1800 is not a year between 1900 and 2200"),
+    ],
+)
+def test_a_revenue_year_that_is_not_a_year_names_the_mapping(key: str, detail: str) -> None:
+    error = error_of(ISSUE_EXAMPLE.replace("  2025: 650000000", f"  {key}: 650000000"))
+    assert error.field == "revenue_usd_by_year"
+    assert error.detail == detail
+    assert error.line in (3, 4)

@@ -115,7 +115,8 @@ def set_facts(
             Developers(session).get(slug)  # only a registered developer has a page to show them on
         facts_dir = settings.data_dir / FACTS_DIR_NAME
         facts = record_facts(facts_dir, slug, str(facts_file), raw)
-        typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, fiscal year {facts.fiscal_year})")
+        years = ", ".join(str(year) for year in sorted(facts.revenue_usd_by_year or {})) or "none"
+        typer.echo(f"recorded the facts of {slug} ({facts.legal_name}, revenue years on file: {years})")
         # The facts decide which standards the developer's documents are held to: re-check the current ones now,
         # so the operator sees at once what the pages will show.
         queries = RegistryQueries(sessions, settings.data_dir / "log", facts_dir)

@@ -114,34 +114,94 @@ def _limit(text: str) -> int | float | None:
 
 
 def print_report(report: CoverageReport, console: Console) -> None:
-    """Render a coverage report as text: one section per regime, with tables of thresholds and obligations."""
-    console.print(f"[bold]Coverage of {report.developer}[/] as of {report.as_of}")
+    """Render a coverage report as text: a summary table, every missing fact at once, then one section a regime."""
+    console.print(f"[bold]Coverage of {escape(report.developer)}[/] as of {report.as_of}")
+    console.print()
+    console.print(_summary_table(report))
+    _print_missing_facts(report, console)
     for determination in report.determinations:
         console.print()
         _print_determination(determination, console)
 
 
-def _print_determination(found: Determination, console: Console) -> None:
-    if found.covered:
-        verdict = f"[bold green]COVERED[/], tier [bold]{found.tier}[/]"
-    elif found.exemptions:
-        verdict = "[bold yellow]EXEMPT[/]"
-    else:
-        verdict = "[bold]not covered[/]"
-    state = "in effect" if found.in_effect else "[yellow]not yet in effect[/]"
-    console.print(
-        f"[bold]{found.regime}[/] {found.title}: version {found.regime_version} ({found.status}, {state} "
-        f"from {found.effective_from}): {verdict}"
+_VERDICTS = {
+    "covered": "[bold green]COVERED[/]",
+    "not-covered": "not covered",
+    "exempt": "[bold yellow]EXEMPT[/]",
+    "undetermined": "[bold yellow]UNDETERMINED[/]",
+    "not-in-effect": "not in force",
+}
+
+
+def standing(found: Determination) -> str:
+    """The version's legal standing on the day asked about, in words that do not call a proposal "in effect"."""
+    if found.status == "proposal":
+        return f"proposal of {found.effective_from}, not law"
+    if found.in_effect:
+        return f"law since {found.effective_from}"
+    return f"law from {found.effective_from}, not yet in force"
+
+
+def _summary_table(report: CoverageReport) -> Table:
+    # The first thing a reader needs: one line a regime. Columns fold rather than cut, so nothing is lost at 80.
+    # Ids, verdicts and tiers never wrap (a split "large-frontier-de/veloper" misreads); the standing wraps.
+    table = Table(
+        Column("regime", no_wrap=True),
+        Column("verdict", no_wrap=True),
+        Column("tier", no_wrap=True),
+        Column("version and standing", overflow="fold"),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
     )
+    for found in report.determinations:
+        table.add_row(
+            found.regime,
+            _VERDICTS[found.outcome],
+            found.tier or ("?" if found.missing_facts else "—"),
+            f"{found.regime_version}: {standing(found)}",
+        )
+    return table
+
+
+def _print_missing_facts(report: CoverageReport, console: Console) -> None:
+    needed: dict[str, list[str]] = {}
+    for found in report.determinations:
+        for fact in found.missing_facts:
+            needed.setdefault(fact, []).append(found.regime)
+    if not needed:
+        return
+    console.print()
+    console.print(f"[bold yellow]Missing facts[/] ({len(needed)}): add them to the facts file and run again")
+    for fact, regimes in needed.items():
+        console.print(f"  • {escape(fact)}: needed by {', '.join(regimes)}")
+
+
+def _print_determination(found: Determination, console: Console) -> None:
+    verdict = _VERDICTS[found.outcome]
+    if found.covered:
+        verdict += f", tier [bold]{found.tier}[/]"
+    console.print(f"[bold]{found.regime}[/] {escape(found.title)}")
+    console.print(_fields((("version", f"{found.regime_version} ({standing(found)})"),)))
+    console.print(_fields((("verdict", verdict),), markup=True))
     if found.tests:
         console.print(_tests_table(found))
-    for exemption in found.exemptions:
-        console.print(f"  exemption [bold]{exemption.id}[/]: {exemption.description} ({exemption.source})")
-    for note in found.notes:
-        # Notes and due dates quote the facts file's model names, which may hold brackets that are not markup.
-        console.print(f"  note: {escape(note)}")
+    # Notes quote the facts file's model names, which may hold brackets that are not markup: _fields escapes.
+    rows: list[tuple[str, str | None]] = [
+        ("exempt", f"{exemption.id}: {exemption.description} ({exemption.source})") for exemption in found.exemptions
+    ]
+    rows += [("missing", fact) for fact in found.missing_facts]
+    rows += [("note", note) for note in found.notes]
+    if rows:
+        console.print(_fields(tuple(rows)))
     if found.obligations:
         _print_obligations(found, console)
+    if found.penalties:
+        console.print("  [bold]penalties[/]")
+        for penalty in found.penalties:
+            console.print(f"  • [bold]{escape(penalty.id)}[/]")
+            since = str(penalty.applies_from) if penalty.applies_from else None
+            console.print(_fields((("at most", penalty.maximum), ("from", since), ("source", penalty.source))))
 
 
 def _tests_table(found: Determination) -> Table:
@@ -173,24 +233,34 @@ def _tests_table(found: Determination) -> Table:
 
 def _print_obligations(found: Determination, console: Console) -> None:
     # One under another rather than in a table: six columns of prose side by side squeeze into slivers at any
-    # terminal width, and cut the document names. The full descriptions are in the JSON output.
+    # terminal width, and cut the document names. The full descriptions and URLs are in the JSON output.
     console.print("  [bold]obligations[/]")
     for obligation in found.obligations:
         heading = obligation.id if obligation.model is None else f"{obligation.id} ({obligation.model})"
         console.print(f"  • [bold]{escape(heading)}[/]")
-        # Labels in one column and values wrapping in the other keep every wrapped line under its label's value.
-        fields = Table.grid(padding=(0, 1))
-        fields.add_column(no_wrap=True, width=len("    document"))
-        fields.add_column(overflow="fold")
-        for label, value in (
-            ("document", obligation.document),
-            ("due", obligation.due),
-            ("cadence", obligation.cadence),
-            ("source", obligation.source),
-        ):
-            if value:
-                fields.add_row(f"    {label}", escape(value))
-        console.print(fields)
+        due = obligation.due if obligation.due_date is None else f"{obligation.due} ({obligation.due_rule})"
+        console.print(
+            _fields(
+                (
+                    ("document", obligation.document),
+                    ("due", due),
+                    ("repeats", obligation.recurrence),
+                    ("keep", obligation.retention),
+                    ("source", obligation.source),
+                )
+            )
+        )
+
+
+def _fields(rows: tuple[tuple[str, str | None], ...], *, markup: bool = False) -> Table:
+    # Labels in one column and values wrapping in the other keep every wrapped line under its label's value.
+    fields = Table.grid(padding=(0, 1))
+    fields.add_column(no_wrap=True, width=len("    document"))
+    fields.add_column(overflow="fold")
+    for label, value in rows:
+        if value:
+            fields.add_row(f"    {label}", value if markup else escape(value))
+    return fields
 
 
 def _amount(threshold: str, value: int | float) -> str:
@@ -226,7 +296,12 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
                 "title": regime.title,
                 "jurisdiction": regime.jurisdiction,
                 "versions": [
-                    {"version": v.version, "effective_from": v.effective_from.isoformat(), "status": v.status}
+                    {
+                        "version": v.version,
+                        "effective_from": v.effective_from.isoformat(),
+                        "status": v.status,
+                        "status_note": v.status_note,
+                    }
                     for v in regime.versions
                 ],
             }
@@ -234,8 +309,18 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
         ]
         typer.echo(json.dumps(listing, indent=2))
         return
-    table = Table("id", "title", "jurisdiction", "versions (effective from)")
+    table = Table(
+        Column("id", overflow="fold"),
+        Column("title", overflow="fold"),
+        Column("jurisdiction", overflow="fold"),
+        Column("versions (effective from)", overflow="fold"),
+    )
     for regime in regimes:
-        versions = ", ".join(f"{v.version} ({v.effective_from}, {v.status})" for v in regime.versions)
+        versions = ", ".join(
+            f"{v.version} (never in force; its own date was {v.effective_from})"
+            if v.status == "never-in-force"
+            else f"{v.version} ({v.effective_from}, {v.status})"
+            for v in regime.versions
+        )
         table.add_row(regime.id, regime.title, regime.jurisdiction, versions)
     Console(highlight=False).print(table)

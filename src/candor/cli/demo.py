@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from candor.cli.coverage import parse_as_of, print_report
 from candor.domain.coverage import CoverageReport, report_coverage
@@ -145,14 +145,22 @@ def _print_check(report: CheckReport, console: Console) -> None:
 
 
 def _print_summary(reports: list[CoverageReport], regime_ids: list[str], as_of: date, console: Console) -> None:
-    table = Table("developer", *regime_ids, title=f"Coverage as of {as_of}", title_justify="left")
+    # Folding, not "…": a cut "large-fronti…" tells the reader nothing.
+    table = Table(
+        Column("developer", overflow="fold"),
+        *(Column(regime_id, overflow="fold") for regime_id in regime_ids),
+        title=f"Coverage as of {as_of}",
+        title_justify="left",
+    )
     for report in reports:
         cells = []
         for found in report.determinations:
             if found.covered:
                 cell = f"[green]{found.tier}[/]"
-            elif found.exemptions:
-                cell = "[yellow]exempt[/]"
+            elif found.outcome in ("exempt", "undetermined"):
+                cell = f"[yellow]{found.outcome}[/]"
+            elif found.outcome == "not-in-effect":
+                cell = "not in force"
             else:
                 cell = "not covered"
             if found.near:

@@ -1,13 +1,19 @@
 """The coverage engine: developer facts and regimes in, determinations out.
 
-For each regime it picks the version in effect on the day asked about, finds the developer's qualifying models,
-tests every threshold (keeping "more than" strict and "at least" inclusive), applies exemptions, and lists the
-obligations that follow with their deadlines. Values within 10% of a limit are flagged "near": a developer just
-below a threshold must watch it, and one just above may soon fall out.
+For each regime it picks the version in force on the day asked about (never a version that never took effect),
+finds the developer's qualifying models, tests every threshold (keeping "more than" strict and "at least"
+inclusive), applies the territorial nexus and exemptions, and lists the obligations and penalties that follow,
+with deadlines computed from the obligation data. Values within 10% of a limit are flagged "near": a developer
+just below a threshold must watch it, and one just above may soon fall out.
+
+A fact the facts file leaves out is never guessed. A regime asks only for the facts it uses, and only where they
+can change the outcome; every missing one is listed at once in ``missing_facts``. Exemptions are claims: a flag
+left out is an exemption not claimed.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,9 +27,14 @@ from candor.domain.regimes import (
     DeveloperThreshold,
     ModelThreshold,
     Obligation,
+    Penalty,
+    Period,
     Regime,
     RegimeVersion,
+    Status,
     Threshold,
+    Timing,
+    Trigger,
 )
 from candor.errors import CandorError
 
@@ -50,6 +61,11 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class Source(_Out):
+    pinpoint: str
+    url: str
+
+
 class ThresholdTest(_Out):
     threshold: str
     label: str
@@ -62,45 +78,75 @@ class ThresholdTest(_Out):
     #: (value - limit) / limit: how far above (positive) or below (negative) the limit the value sits.
     margin: float
     near: bool
+    #: The pinpoint citation, and the URL of the official text.
     source: str
+    url: str
 
 
 class AppliedExemption(_Out):
     id: str
     description: str
     source: str
+    url: str
 
 
 class DueObligation(_Out):
     id: str
     description: str
-    #: An ISO date where the facts allow computing one, otherwise the rule in words.
+    #: The deadline as a date where the facts allow computing one, otherwise the rule in words.
     due: str
+    due_date: date | None
     due_rule: str
+    trigger: Trigger
+    timing: Timing
+    #: The period after the trigger ("15 days", "72 hours"), for deadlines that run "within" one.
+    period: str | None
+    recurrence: str | None
+    retention: str | None
     model: str | None
     document: str | None
-    cadence: str | None
     source: str
+    url: str
+    note: str | None
+
+
+class ApplicablePenalty(_Out):
+    id: str
+    description: str
+    #: The maxima in words, e.g. "USD 1,000,000 per first violation; USD 3,000,000 per subsequent violation".
+    maximum: str
+    applies_from: date | None
+    source: str
+    url: str
+
+
+#: covered: in force and covered (a higher tier may still be undetermined, see missing_facts); not-covered; exempt;
+#: undetermined: facts needed to decide are missing; not-in-effect: the regime has no version in force that day.
+Outcome = Literal["covered", "not-covered", "exempt", "undetermined", "not-in-effect"]
 
 
 class Determination(_Out):
     regime: str
     regime_version: str
     title: str
-    status: Literal["law", "proposal"]
+    status: Status
     effective_from: date
-    #: False when the day asked about is before the regime's first version took effect.
+    #: False when the day asked about is before the regime's first version in force.
     in_effect: bool
     covered: bool
     tier: str | None
+    outcome: Outcome
     qualifying_models: list[str]
     tests: list[ThresholdTest]
     #: Names of the thresholds (with the model, where there is one) that sit within 10% of their limit.
     near: list[str]
     exemptions: list[AppliedExemption]
+    #: Facts-file fields this regime needed and did not find, every one of them.
+    missing_facts: list[str]
     obligations: list[DueObligation]
+    penalties: list[ApplicablePenalty]
     notes: list[str]
-    sources: list[str]
+    sources: list[Source]
 
 
 class CoverageReport(_Out):
@@ -152,59 +198,94 @@ def determine(
     """One regime's determination for the developer on ``as_of``."""
     parameters = parameters or {}
     in_force = regime.version_in_effect(as_of)
-    # Before a regime takes effect, its first version is still tested, so a developer sees what is coming.
-    version = in_force or regime.versions[0]
+    # Before a regime takes effect, its first version in force is still tested, so a developer sees what is coming.
+    version = in_force or regime.operative_versions()[0]
     notes: list[str] = []
+    missing: list[str] = []
     if in_force is None:
         notes.append(f"not in effect on {as_of}: version {version.version} takes effect on {version.effective_from}")
-    following = [v for v in regime.versions if v.effective_from > as_of and v is not version]
+    for never in regime.versions:
+        if never.status == "never-in-force":
+            notes.append(f"version {never.version} never took effect and is not applied: {never.status_note}")
+    following = [v for v in regime.operative_versions() if v.effective_from > as_of and v is not version]
     if following:
         notes.append(f"version {following[0].version} takes effect on {following[0].effective_from}")
 
     tests: list[ThresholdTest] = []
     qualifying: list[ModelFacts] = []
     definition = version.model_definition
-    for model in facts.models:
+    for index, model in enumerate(facts.models):
         if model.training_started > as_of:
             notes.append(f"{model.name}: training had not begun by {as_of}, so it does not count yet")
             continue
-        if definition.requires_eu_market and not model.placed_on_eu_market:
-            notes.append(f"{model.name}: not placed on the EU market, so it does not count")
+        if definition.eu_market and not (model.eu_market_intent or model.eu_placed_on is not None):
+            notes.append(f"{model.name}: neither intended for nor placed on the EU market, so it does not count")
             continue
-        model_tests = [
-            _test(threshold, _model_measure(model, threshold), parameters, model.name)
-            for threshold in definition.thresholds
-        ]
+        model_tests: list[ThresholdTest] = []
+        unknown = False
+        for threshold in definition.thresholds:
+            value = _model_measure(model, threshold)
+            if value is None:
+                missing.append(f"models[{index}].{threshold.measure}")
+                unknown = True
+            else:
+                model_tests.append(_test(threshold, value, parameters, model.name))
         tests.extend(model_tests)
-        if all(test.met for test in model_tests):
+        if not unknown and all(test.met for test in model_tests):
             qualifying.append(model)
     if not facts.models:
         notes.append("the facts list no models")
 
     reached: list[str] = []
     # Every tier needs a qualifying model and every tier before it: a large frontier developer is a frontier
-    # developer first. The developer's own thresholds are still tested without one, for the record.
-    holds = bool(qualifying)
+    # developer first. The developer's own thresholds are still tested without one, for the record; a missing
+    # figure is asked for only when it can decide the tier.
+    holds: bool | None = bool(qualifying) if qualifying or not missing else None
     for tier in version.tiers:
-        tier_tests = [
-            _test(threshold, _developer_measure(facts, qualifying, threshold), parameters)
-            for threshold in tier.thresholds
-        ]
+        tier_tests: list[ThresholdTest] = []
+        unknown_facts: list[str] = []
+        for developer_threshold in tier.thresholds:
+            value, fact = _developer_measure(facts, qualifying, developer_threshold, as_of, notes)
+            if value is None:
+                unknown_facts.append(fact)
+            else:
+                tier_tests.append(_test(developer_threshold, value, parameters))
         tests.extend(tier_tests)
-        combine = all if tier.match == "all" else any
-        holds = holds and (not tier_tests or combine(test.met for test in tier_tests))
-        if holds:
-            reached.append(tier.id)
+        met = _tier_met(tier.match, [test.met for test in tier_tests], bool(unknown_facts), bool(tier.thresholds))
+        if holds is True:
+            if met is None:
+                missing.extend(unknown_facts)
+            holds = met
+            if met:
+                reached.append(tier.id)
 
+    in_scope = True
+    if reached and version.nexus is not None:
+        nexus = getattr(facts, version.nexus.fact)
+        if nexus is None:
+            missing.append(version.nexus.fact)
+            in_scope = False
+        elif not nexus:
+            in_scope = False
+            notes.append(f"outside the regime's territorial reach: {version.nexus.description}")
     exemptions = [
-        AppliedExemption(id=exemption.id, description=exemption.description, source=exemption.source)
+        AppliedExemption(
+            id=exemption.id,
+            description=exemption.description,
+            source=exemption.citation.pinpoint,
+            url=exemption.citation.url,
+        )
         for exemption in version.exemptions
-        if getattr(facts, exemption.when)
+        if reached and all(getattr(facts, flag) is True for flag in exemption.when)
     ]
-    covered = in_force is not None and bool(reached) and not exemptions
+    covered = in_force is not None and bool(reached) and in_scope and not exemptions
     if reached and exemptions:
         notes.append(f"would be {reached[-1]} but for the exemption")
-    obligations = list(_obligations(version, reached, qualifying)) if covered else []
+    if covered and holds is None:
+        notes.append(f"covered as {reached[-1]}; whether a higher tier applies needs the missing facts")
+    outcome = _outcome(in_force is not None, covered, bool(exemptions), bool(missing) and not covered)
+    obligations = list(_obligations(facts, version, reached, qualifying, missing)) if covered else []
+    penalties = [_penalty(penalty) for penalty in version.penalties if covered and _binds(penalty.tiers, reached)]
     return Determination(
         regime=regime.id,
         regime_version=version.version,
@@ -214,14 +295,40 @@ def determine(
         in_effect=in_force is not None,
         covered=covered,
         tier=reached[-1] if covered else None,
+        outcome=outcome,
         qualifying_models=[model.name for model in qualifying],
         tests=tests,
         near=[test.threshold + (f" ({test.model})" if test.model else "") for test in tests if test.near],
         exemptions=exemptions,
+        missing_facts=list(dict.fromkeys(missing)),
         obligations=obligations,
+        penalties=penalties,
         notes=notes,
-        sources=version.sources,
+        sources=[Source(pinpoint=source.pinpoint, url=source.url) for source in version.sources],
     )
+
+
+def _tier_met(match: str, met: list[bool], unknown: bool, has_thresholds: bool) -> bool | None:
+    """Whether a tier's thresholds hold: True, False, or None when a missing figure could decide it."""
+    if not has_thresholds:
+        return True
+    if match == "all":
+        if not all(met):
+            return False
+        return None if unknown else True
+    if any(met):
+        return True
+    return None if unknown else False
+
+
+def _outcome(in_effect: bool, covered: bool, exempt: bool, undetermined: bool) -> Outcome:
+    if not in_effect:
+        return "not-in-effect"
+    if covered:
+        return "covered"
+    if exempt:
+        return "exempt"
+    return "undetermined" if undetermined else "not-covered"
 
 
 def _all_thresholds(regime: Regime) -> Iterator[Threshold]:
@@ -231,20 +338,38 @@ def _all_thresholds(regime: Regime) -> Iterator[Threshold]:
             yield from tier.thresholds
 
 
-def _model_measure(model: ModelFacts, threshold: ModelThreshold) -> int | float:
+def _model_measure(model: ModelFacts, threshold: ModelThreshold) -> int | float | None:
     if threshold.measure == "training_compute_flop":
         return model.training_compute_flop
     return model.training_compute_cost_usd
 
 
 def _developer_measure(
-    facts: DeveloperFacts, qualifying: Sequence[ModelFacts], threshold: DeveloperThreshold
-) -> int | float:
-    if threshold.measure == "annual_revenue_usd":
-        return facts.annual_revenue_usd
-    if threshold.measure == "rnd_capex_usd":
-        return facts.rnd_capex_usd
-    return sum((model.training_compute_cost_usd for model in qualifying), start=0)
+    facts: DeveloperFacts,
+    qualifying: Sequence[ModelFacts],
+    threshold: DeveloperThreshold,
+    as_of: date,
+    notes: list[str],
+) -> tuple[int | float | None, str]:
+    """The developer's figure for ``threshold`` and the facts field it comes from (the value None when absent)."""
+    if threshold.measure == "revenue_preceding_year_usd":
+        # The statutes use gross revenue "in the preceding calendar year": the year before the day asked about.
+        year = as_of.year - 1
+        value = facts.revenue_for(year)
+        if value is None and facts.revenue_usd_by_year:
+            on_file = ", ".join(str(known) for known in sorted(facts.revenue_usd_by_year))
+            note = f"revenue on file is for {on_file}, not {year}, the calendar year before {as_of}"
+            if note not in notes:
+                notes.append(note)
+        return value, f"revenue_usd_by_year[{year}]"
+    if threshold.measure == "rnd_usd":
+        return facts.rnd_usd, "rnd_usd"
+    if threshold.measure == "capex_usd":
+        return facts.capex_usd, "capex_usd"
+    costs = [model.training_compute_cost_usd for model in qualifying]
+    if any(cost is None for cost in costs):
+        return None, "models[].training_compute_cost_usd"
+    return sum((cost for cost in costs if cost is not None), start=0), "models[].training_compute_cost_usd"
 
 
 def _exact(number: int | float) -> Decimal:
@@ -270,64 +395,138 @@ def _test(
         met=met,
         margin=float(distance / exact_limit) if exact_limit else 0.0,
         near=abs(distance) <= exact_limit * NEAR_FRACTION,
-        source=threshold.source,
+        source=threshold.citation.pinpoint,
+        url=threshold.citation.url,
     )
+
+
+def _binds(tiers: Sequence[str], reached: Sequence[str]) -> bool:
+    return not tiers or bool(set(tiers) & set(reached))
 
 
 def _obligations(
-    version: RegimeVersion, reached: Sequence[str], qualifying: Sequence[ModelFacts]
+    facts: DeveloperFacts,
+    version: RegimeVersion,
+    reached: Sequence[str],
+    qualifying: Sequence[ModelFacts],
+    missing: list[str],
 ) -> Iterator[DueObligation]:
     coverage_start = max(version.effective_from, min(model.training_started for model in qualifying))
     for obligation in version.obligations:
-        if obligation.tiers and not set(obligation.tiers) & set(reached):
+        if not _binds(obligation.tiers, reached):
             continue
-        anchor = obligation.due.anchor
-        if anchor == "effective_from":
-            yield _due(obligation, version.effective_from)
-        elif anchor == "coverage_start":
-            yield _due(obligation, coverage_start)
-        elif anchor in ("model.released", "model.training_started"):
+        suffix = ""
+        if obligation.only_if is not None:
+            value = getattr(facts, obligation.only_if.fact)
+            if value is None:
+                if obligation.only_if.fact not in missing:
+                    missing.append(obligation.only_if.fact)
+                suffix = f" (applies only if {obligation.only_if.fact} is {str(obligation.only_if.equals).lower()})"
+            elif value != obligation.only_if.equals:
+                continue
+        trigger = obligation.trigger
+        if trigger == "coverage-start":
+            yield _due(obligation, coverage_start, suffix=suffix)
+        elif trigger == "fixed-date":
+            yield _due(obligation, obligation.on, suffix=suffix)
+        elif trigger in ("threshold-met", "deployment", "eu-placement"):
             for model in qualifying:
-                yield _model_due(obligation, version, model)
+                yield _model_due(obligation, version, model, suffix)
         else:
-            yield _due(obligation, None)
+            yield _due(obligation, None, suffix=suffix)
 
 
 def _due(
-    obligation: Obligation, on: date | None, *, model: str | None = None, rule: str | None = None
+    obligation: Obligation,
+    start: date | None,
+    *,
+    model: str | None = None,
+    rule: str | None = None,
+    suffix: str = "",
+    deadline: date | None = None,
 ) -> DueObligation:
-    rule = rule or obligation.due.rule
-    if on is not None and obligation.due.not_before is not None:
-        on = max(on, obligation.due.not_before)
+    """An obligation's deadline from the day its trigger happened (``start``), or from ``deadline`` directly."""
+    rule = (rule or obligation.rule) + suffix
+    if deadline is None and start is not None:
+        if obligation.not_before is not None:
+            # The obligation applies from not_before, so its clock cannot start earlier.
+            start = max(start, obligation.not_before)
+        deadline = add_period(start, obligation.period) if obligation.period is not None else start
+    if deadline is None:
+        due = rule
+    elif obligation.timing == "ongoing":
+        due = f"ongoing from {deadline.isoformat()}"
+    elif obligation.timing == "before":
+        due = f"before {deadline.isoformat()}"
+    else:
+        due = deadline.isoformat()
     return DueObligation(
         id=obligation.id,
         description=obligation.description,
-        due=on.isoformat() if on is not None else rule,
+        due=due,
+        due_date=deadline,
         due_rule=rule,
+        trigger=obligation.trigger,
+        timing=obligation.timing,
+        period=str(obligation.period) if obligation.period else None,
+        recurrence=f"every {obligation.recurrence}" if obligation.recurrence else None,
+        retention=str(obligation.retention) if obligation.retention else None,
         model=model,
         document=obligation.document,
-        cadence=obligation.cadence,
-        source=obligation.source,
+        source=obligation.citation.pinpoint,
+        url=obligation.citation.url,
+        note=obligation.note,
     )
 
 
-def _model_due(obligation: Obligation, version: RegimeVersion, model: ModelFacts) -> DueObligation:
-    due = obligation.due
-    if due.anchor == "model.training_started":
-        return _due(obligation, model.training_started + timedelta(days=due.offset_days), model=model.name)
+def _model_due(obligation: Obligation, version: RegimeVersion, model: ModelFacts, suffix: str) -> DueObligation:
+    if obligation.trigger == "threshold-met":
+        # The threshold is known to be met at the latest when the training run that crosses it begins.
+        return _due(obligation, model.training_started, model=model.name, suffix=suffix)
+    if obligation.trigger == "eu-placement":
+        placed = model.eu_placed_on
+        if placed is None:
+            return _due(obligation, None, model=model.name, rule=f"{obligation.rule} (not yet placed)", suffix=suffix)
+        legacy = obligation.legacy
+        if legacy is not None and placed < legacy.before:
+            return _due(obligation, None, model=model.name, rule=legacy.rule, suffix=suffix, deadline=legacy.due)
+        return _due(obligation, placed, model=model.name, suffix=suffix)
     if model.released is None:
-        return _due(obligation, None, model=model.name, rule=f"{due.rule} (not yet released)")
-    if due.legacy is not None and model.released < due.legacy.released_before:
-        return _due(obligation, due.legacy.due, model=model.name, rule=due.legacy.rule)
-    if due.legacy is None and model.released < version.effective_from:
+        return _due(obligation, None, model=model.name, rule=f"{obligation.rule} (not yet deployed)", suffix=suffix)
+    if model.released < version.effective_from:
         # A deployment before the law took effect owes nothing under it; the next substantial revision will.
-        return _due(
-            obligation,
-            None,
-            model=model.name,
-            rule=(
-                f"at the next deployment of a substantially modified version (first deployed on {model.released},"
-                f" before {version.effective_from})"
-            ),
+        rule = (
+            f"at the next deployment of a substantially modified version (first deployed on {model.released},"
+            f" before {version.effective_from})"
         )
-    return _due(obligation, model.released + timedelta(days=due.offset_days), model=model.name)
+        return _due(obligation, None, model=model.name, rule=rule, suffix=suffix)
+    return _due(obligation, model.released, model=model.name, suffix=suffix)
+
+
+def add_period(start: date, period: Period) -> date:
+    """``start`` plus ``period`` in calendar terms: days and hours as elapsed time (hours rounded up to a whole
+    day, since the facts carry dates, not times), months and years to the same day of the month, or the last day
+    of a shorter month."""
+    if period.unit == "days":
+        return start + timedelta(days=period.amount)
+    if period.unit == "hours":
+        return start + timedelta(days=-(-period.amount // 24))
+    months = period.amount * (12 if period.unit == "years" else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month + 1)[1])
+    return date(year, month + 1, day)
+
+
+def _penalty(penalty: Penalty) -> ApplicablePenalty:
+    parts = [f"{amount.currency} {amount.amount:,} per {amount.per.replace('-', ' ')}" for amount in penalty.amounts]
+    if penalty.turnover_percent is not None:
+        parts.append(f"or {penalty.turnover_percent:g}% of worldwide annual turnover, whichever is higher")
+    return ApplicablePenalty(
+        id=penalty.id,
+        description=penalty.description,
+        maximum="; ".join(parts),
+        applies_from=penalty.applies_from,
+        source=penalty.citation.pinpoint,
+        url=penalty.citation.url,
+    )

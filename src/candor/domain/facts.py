@@ -1,9 +1,8 @@
 """Developer facts: the figures that decide whether a developer is covered, and under which regime.
 
-A facts file is plain YAML. Its field names are fixed, because tools outside Candor read and write them:
-``developer``, ``legal_name``, ``fiscal_year``, ``annual_revenue_usd``, ``rnd_capex_usd``,
-``academic_institution`` and ``models`` (each with ``name``, ``training_compute_flop``,
-``training_compute_cost_usd``, ``training_started``, ``released`` and ``placed_on_eu_market``).
+A facts file is plain YAML. Its field names are fixed, because tools outside Candor read and write them; they are
+documented in ``docs/regimes.md``. Files in the old format (``fiscal_year``, ``annual_revenue_usd``,
+``rnd_capex_usd``, ``placed_on_eu_market``) fail with one line that says how to rewrite them.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from candor.domain.placeholders import reject_placeholders
+from candor.domain.placeholders import is_placeholder, reject_placeholders
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
@@ -52,35 +51,73 @@ class ModelFacts(BaseModel):
     name: str = Field(min_length=1)
     #: Total training compute, including fine-tuning, reinforcement learning and other modifications.
     training_compute_flop: Quantity
-    #: What the training compute cost, at market prices for cloud compute when it was trained.
-    training_compute_cost_usd: Quantity
+    #: What the training compute cost, at market prices for cloud compute when it was trained. Only the 2025 text
+    #: of New York's RAISE Act (never in force) used it, so it may be left out.
+    training_compute_cost_usd: Quantity | None = None
     #: The day training began. A model counts for "has begun training" only from this day.
     training_started: date
     #: The day the model was first deployed; null while it is unreleased or only used internally.
     released: date | None = None
-    placed_on_eu_market: bool = False
+    #: Whether the developer intends to place the model on the EU market. The AI Act's notification duty
+    #: (Art. 52(1)) runs from the threshold being met, before any placing on the market.
+    eu_market_intent: bool = False
+    #: The day the model was first placed on the EU market; null while it has not been.
+    eu_placed_on: date | None = None
+
+
+#: Field names of the old facts format and how to rewrite each, so that an old file fails with one line that
+#: says what to write instead (the figures cannot be converted silently: R&D plus capex does not split).
+RETIRED_FIELDS = {
+    "fiscal_year": "replace fiscal_year and annual_revenue_usd by revenue_usd_by_year: {2025: 650000000}, "
+    "gross revenue with affiliates per calendar year",
+    "annual_revenue_usd": "replace fiscal_year and annual_revenue_usd by revenue_usd_by_year: {2025: 650000000}, "
+    "gross revenue with affiliates per calendar year",
+    "rnd_capex_usd": "replace rnd_capex_usd by two figures, rnd_usd and capex_usd: the seed proposal tests each alone",
+    "placed_on_eu_market": "replace placed_on_eu_market by eu_market_intent: true|false and eu_placed_on: "
+    "YYYY-MM-DD or null",
+}
 
 
 class DeveloperFacts(BaseModel):
-    """The facts a developer declares about itself, for coverage determinations."""
+    """The facts a developer declares about itself, for coverage determinations.
+
+    Every figure and flag except the developer's names may be left out: a regime asks only for the facts it uses,
+    and a determination lists every fact it needed and did not find.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     developer: str = Field(pattern=SLUG_PATTERN)
     legal_name: str = Field(min_length=1)
-    fiscal_year: int = Field(ge=1900, le=2200)
-    #: Gross revenue including affiliates, in the preceding calendar year.
-    annual_revenue_usd: Quantity
-    #: Annual research and development spending plus capital expenditure.
-    rnd_capex_usd: Quantity
-    academic_institution: bool = False
+    #: Gross revenue including affiliates, per calendar year. The statutes use the preceding calendar year.
+    revenue_usd_by_year: dict[Annotated[int, Field(ge=1900, le=2200)], Quantity] | None = None
+    #: Research and development spending in the most recent full year.
+    rnd_usd: Quantity | None = None
+    #: Capital expenditure in the most recent full year.
+    capex_usd: Quantity | None = None
+    #: An accredited college or university, to the extent it is engaged in academic research on AI models.
+    academic_institution: bool | None = None
+    #: The institution is in New York State (N.Y. Gen. Bus. Law §1426(1) exempts only those).
+    located_in_new_york: bool | None = None
+    #: The Empire AI consortium or institute (N.Y. Econ. Dev. Law §361), exempt under §1426(2).
+    empire_ai_consortium: bool | None = None
+    #: Develops, deploys or operates a frontier model in whole or in part in New York State (§1425 nexus).
+    new_york_operations: bool | None = None
+    #: Established in the European Union; a provider established elsewhere appoints an authorised
+    #: representative (AI Act Art. 54).
+    eu_established: bool | None = None
     models: list[ModelFacts] = Field(default_factory=list)
+
+    def revenue_for(self, year: int) -> int | float | None:
+        """Gross revenue for the calendar ``year``, or None when the facts do not give it."""
+        return None if self.revenue_usd_by_year is None else self.revenue_usd_by_year.get(year)
 
 
 def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
     """Parse a facts file's bytes; every problem is a :class:`DocumentError` naming file, line and field."""
     loaded = load_yaml(decode_source(name, raw).text, name)
     reject_placeholders(loaded, name)
+    _reject_old_format(name, loaded)
     try:
         facts = DeveloperFacts.model_validate(loaded.value)
     except ValidationError as exc:
@@ -91,9 +128,33 @@ def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
     return facts
 
 
+def _reject_old_format(name: str, loaded: LoadedYaml) -> None:
+    """Refuse a facts file in the old format with one line that says how to rewrite every old field in it."""
+    value = loaded.value
+    if not isinstance(value, dict):
+        return
+    found: list[FieldPath] = [(key,) for key in value if key in RETIRED_FIELDS]
+    models = value.get("models")
+    if isinstance(models, list):
+        for index, model in enumerate(models):
+            if isinstance(model, dict):
+                found += [("models", index, key) for key in model if key in RETIRED_FIELDS]
+    if not found:
+        return
+    found.sort(key=lambda path: loaded.line_of(path) or 0)
+    rewrites = list(dict.fromkeys(RETIRED_FIELDS[str(path[-1])] for path in found))
+    raise DocumentError(
+        name,
+        "is a field of the old facts format",
+        line=loaded.line_of(found[0]),
+        field=format_path(found[0]),
+        hint="; ".join(rewrites) + " (see docs/regimes.md)",
+    )
+
+
 def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> None:
     # Each rule is one a type cannot express: names are how reports refer to models, so they must be unique,
-    # and a model cannot be released before its training began.
+    # and a model cannot be released (or placed on the EU market) before its training began.
     seen: dict[str, int] = {}
     for index, model in enumerate(facts.models):
         if model.name in seen:
@@ -112,11 +173,28 @@ def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> 
                 line=loaded.line_of(("models", index, "released")),
                 field=f"models[{index}].released",
             )
+        if model.eu_placed_on is not None and model.eu_placed_on < model.training_started:
+            raise DocumentError(
+                name,
+                f"placed on the EU market on {model.eu_placed_on}, before training started on {model.training_started}",
+                line=loaded.line_of(("models", index, "eu_placed_on")),
+                field=f"models[{index}].eu_placed_on",
+            )
 
 
 def _document_error(name: str, loaded: LoadedYaml, error: ErrorDetails) -> DocumentError:
     path: FieldPath = tuple(error["loc"])
     kind = error["type"]
+    if path and path[-1] == "[key]":
+        # A key of revenue_usd_by_year that is not a year: name the mapping and the key as written.
+        key, where = path[-2], path[:-2]
+        if is_placeholder(key):
+            message = f"still holds the template placeholder {key}"
+        elif isinstance(key, int):
+            message = f"{key} is not a year between 1900 and 2200"
+        else:
+            message = f"{key!r} is not a calendar year: write the year as a number, such as 2025"
+        return DocumentError(name, message, line=loaded.line_of(path[:-1]), field=format_path(where))
     if kind == "extra_forbidden":
         field = str(path[-1])
         known = _field_names(path[:-1])
