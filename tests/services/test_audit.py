@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from candor.services.audit import AuditError, AuditFinding, RegistryAudit
+from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
 from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
@@ -190,3 +190,25 @@ def test_an_audit_without_the_log_key_is_refused(registry: Audited, tmp_path: Pa
     elsewhere.mkdir()
     with pytest.raises(AuditError, match="no log key"):
         RegistryAudit(registry.sessions, elsewhere).run()
+
+
+def test_a_periodic_audit_that_cannot_run_is_reported_not_raised(
+    registry: Audited, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    status = PeriodicAudit(registry.sessions, elsewhere, interval=3600).audit_once()
+    assert status.state == "failed"
+    assert status.error is not None
+    assert "holds no log key" in status.error
+    assert "AUDIT FAILED" in caplog.text
+
+
+def test_a_periodic_audit_logs_each_finding(registry: Audited, caplog: pytest.LogCaptureFixture) -> None:
+    sha256 = registry.filled.published["acme-sdf-1"].document_sha256
+    original = registry.row(Document, sha256, "content")
+    assert isinstance(original, bytes)
+    tamper(registry.database_url, "documents", "sha256", sha256, "content", _flipped(original))
+    status = PeriodicAudit(registry.sessions, registry.data_dir, interval=3600).audit_once()
+    assert (status.state, status.finding_count) == ("findings", 1)
+    assert f"AUDIT: documents sha256 {sha256}" in caplog.text

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -513,6 +514,7 @@ class RegistryAudit:
 
     def _tiles(self, verifier: Verifier) -> None:
         def progress(done: int, total: int) -> None:
+            self._check_stop()  # fsck calls back once per bundle: where a long check can be stopped
             self.progress("tiles", done, total)
 
         try:
@@ -615,3 +617,94 @@ _ENTRY_QUERY = (
     .where(LogEntry.log_index >= bindparam("start"), LogEntry.log_index < bindparam("stop"))
     .order_by(LogEntry.log_index, StatementRecord.id)
 )
+
+
+#: Findings the periodic audit keeps to show (the log page, ``/api/v1/log/audit``); the server log has them all.
+SHOWN_FINDINGS = 50
+#: The periodic audit's first run waits at most this long after the server starts, so that start-up stays quick.
+FIRST_AUDIT_DELAY = 60.0
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    """What the periodic audit last found: ``state`` is pending, clean, findings, failed or disabled."""
+
+    state: str
+    interval: float
+    checked_at: datetime | None = None
+    summary: str | None = None
+    finding_count: int = 0
+    findings: tuple[str, ...] = ()
+    error: str | None = None
+
+    @classmethod
+    def disabled(cls) -> AuditStatus:
+        return cls("disabled", 0.0)
+
+
+class PeriodicAudit(threading.Thread):
+    """Audits the registry every ``interval`` seconds in the background, for as long as the server runs.
+
+    A failing audit (the database gone, a key unreadable) is logged and shown as ``failed``; it never stops the
+    server, and the next interval tries again. Findings are logged as errors, one line each.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], data_dir: Path, interval: float) -> None:
+        super().__init__(name="candor-registry-audit", daemon=True)
+        if interval <= 0:
+            raise ValueError("a periodic audit needs a positive interval")
+        self.sessions = sessions
+        self.data_dir = data_dir
+        self.interval = interval
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._status = AuditStatus("pending", interval)
+
+    @property
+    def status(self) -> AuditStatus:
+        with self._lock:
+            return self._status
+
+    def stop(self) -> None:
+        """Stop, abandoning an audit in progress at its next chunk."""
+        self._stopping.set()
+        self.join()
+
+    def run(self) -> None:
+        delay = min(self.interval, FIRST_AUDIT_DELAY)
+        while not self._stopping.wait(delay):
+            self.audit_once()
+            delay = self.interval
+
+    def audit_once(self) -> AuditStatus:
+        """Run one audit now, record and log its outcome, and return it."""
+        try:
+            report = RegistryAudit(
+                self.sessions, self.data_dir, on_finding=self._log_finding, should_stop=self._stopping.is_set
+            ).run()
+        except AuditCancelledError:
+            return self.status
+        except Exception as exc:
+            logger.exception("AUDIT FAILED: the registry audit could not run; retrying in %s s", self.interval)
+            message = exc.diagnostics() if isinstance(exc, CandorError) else f"{type(exc).__name__}: {exc}"
+            status = AuditStatus("failed", self.interval, checked_at=datetime.now(UTC), error=message)
+        else:
+            if report.clean:
+                logger.info("registry audit clean: %s", report.summary())
+            else:
+                logger.error("AUDIT FOUND %s MISMATCH(ES) in %s", report.finding_count, report.summary())
+            status = AuditStatus(
+                "clean" if report.clean else "findings",
+                self.interval,
+                checked_at=report.finished_at,
+                summary=report.summary(),
+                finding_count=report.finding_count,
+                findings=tuple(finding.line() for finding in report.findings[:SHOWN_FINDINGS]),
+            )
+        with self._lock:
+            self._status = status
+        return status
+
+    @staticmethod
+    def _log_finding(finding: AuditFinding) -> None:
+        logger.error("AUDIT: %s", finding.line())
