@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
 from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
@@ -212,3 +213,21 @@ def test_a_periodic_audit_logs_each_finding(registry: Audited, caplog: pytest.Lo
     status = PeriodicAudit(registry.sessions, registry.data_dir, interval=3600).audit_once()
     assert (status.state, status.finding_count) == ("findings", 1)
     assert f"AUDIT: documents sha256 {sha256}" in caplog.text
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 10_000])
+def test_documents_are_all_checked_whatever_the_batch_size(
+    registry: Audited, monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    # Blobs are read in batches of bounded bytes; a batch boundary must not skip or repeat one.
+    monkeypatch.setattr(audit_service, "BLOB_BATCH_BYTES", batch_bytes)
+    monkeypatch.setattr(audit_service, "ENTRY_CHUNK", 3)
+    sha256 = registry.filled.published["corvid-sdf-hostile"].document_sha256
+    original = registry.row(Document, sha256, "content")
+    assert isinstance(original, bytes)
+    tamper(registry.database_url, "documents", "sha256", sha256, "content", _flipped(original))
+    report = RegistryAudit(registry.sessions, registry.data_dir).run()
+    assert [finding.row for finding in report.findings] == [f"sha256 {sha256}"]
+    with registry.sessions() as session:
+        assert report.documents == session.scalar(select(func.count()).select_from(Document))
+    assert report.entries == report.statements == len(registry.filled.published)

@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,8 +63,8 @@ logger = logging.getLogger(__name__)
 
 #: Log entries (with their statements) read per query.
 ENTRY_CHUNK = 1024
-#: Documents and sealed originals read per query: up to 5 MiB (15 MiB sealed) each, so few at a time.
-BLOB_CHUNK = 8
+#: Most bytes of documents or sealed originals read per query (one larger blob is read alone).
+BLOB_BATCH_BYTES = 16 << 20
 #: How many findings a report keeps; the count goes on, and every one is still handed to ``on_finding``.
 KEPT_FINDINGS = 1000
 
@@ -482,20 +482,28 @@ class RegistryAudit:
             self.progress(table, 0, total)
             while True:
                 self._check_stop()
+                # Keys and lengths first (length() reads no content on either backend; the size column could
+                # lie), then the contents in batches of bounded bytes: few queries for small blobs, bounded memory.
                 with self.sessions() as session:
-                    rows = session.execute(
-                        select(model.sha256, model.size, model.content)
+                    keys = session.execute(
+                        select(model.sha256, func.length(model.content))
                         .where(model.sha256 > after)
                         .order_by(model.sha256)
-                        .limit(BLOB_CHUNK)
+                        .limit(ENTRY_CHUNK)
                     ).all()
-                if not rows:
+                if not keys:
                     break
-                for sha256, size, content in rows:
-                    self._check_blob(table, sha256, size, content)
-                done += len(rows)
-                after = rows[-1][0]
-                self.progress(table, done, max(total, done))
+                for batch in _batches(keys, BLOB_BATCH_BYTES):
+                    self._check_stop()
+                    with self.sessions() as session:
+                        rows = session.execute(
+                            select(model.sha256, model.size, model.content).where(model.sha256.in_(batch))
+                        ).all()
+                    for sha256, size, content in rows:
+                        self._check_blob(table, sha256, size, content)
+                    done += len(rows)
+                    self.progress(table, done, max(total, done))
+                after = keys[-1][0]
             if table == "documents":
                 self.report.documents = done
             else:
@@ -523,6 +531,20 @@ class RegistryAudit:
             self._find("tiles", f"{PUBLIC_DIR}/", exc.message)
             return
         self.report.tiles = report.tiles
+
+
+def _batches(keys: Sequence[Any], limit: int) -> Iterator[list[str]]:
+    """The keys of ``(key, length)`` rows in consecutive batches of at most ``limit`` bytes (or one blob)."""
+    batch: list[str] = []
+    size = 0
+    for key, length in keys:
+        if batch and size + (length or 0) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(key)
+        size += length or 0
+    if batch:
+        yield batch
 
 
 class _SignedRoots:
