@@ -18,6 +18,7 @@ from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
 from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
+from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
 from tests.services.tampering import rewrite_on_postgresql, tamper
 from tests.web.registry import Filled, Registry, fill
@@ -231,3 +232,14 @@ def test_documents_are_all_checked_whatever_the_batch_size(
     with registry.sessions() as session:
         assert report.documents == session.scalar(select(func.count()).select_from(Document))
     assert report.entries == report.statements == len(registry.filled.published)
+
+
+def test_a_forged_entry_far_beyond_the_log_is_found_without_walking_the_gap(registry: Audited) -> None:
+    # Inserting is allowed, so anyone with SQL access can add a row; one at index 10**12 must not stall the audit.
+    far = 10**12
+    size = len(registry.filled.published)
+    with registry.sessions.begin() as session:
+        session.add(LogEntry(log_index=far, leaf_hash=leaf_hash(b"forged"), entry=b"forged"))
+    lines = registry.audit()
+    assert lines[0] == f"log_entries indexes {size} to {far - 1}: missing: the log's indexes are dense from 0"
+    assert lines[1] == f"statements log index {far}: no statement records this log entry"

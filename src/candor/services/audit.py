@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -54,7 +55,7 @@ from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.fsck import fsck
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
-from candor.tlog.merkle import EMPTY_TREE_HASH, CompactRange, leaf_hash
+from candor.tlog.merkle import CompactRange, leaf_hash
 from candor.tlog.note import Verifier, parse_signer_key, parse_verifier_key
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import CHECKPOINT_NAME, TILE_WIDTH, TileError, tile_path
@@ -250,6 +251,14 @@ class RegistryAudit:
             self._find("tiles", f"{PUBLIC_DIR}/{CHECKPOINT_NAME}", f"does not verify: {opened}")
             return from_database
         served = opened
+        if from_database is not None and served.size == from_database.size and served.root != from_database.root:
+            self._find(
+                "checkpoints",
+                "latest",
+                f"the served {PUBLIC_DIR}/{CHECKPOINT_NAME} signs another root for the same size: the log forked",
+                expected=from_database.root.hex(),
+                found=served.root.hex(),
+            )
         if from_database is None or served.size > from_database.size:
             size = 0 if from_database is None else from_database.size
             self._find(
@@ -274,10 +283,12 @@ class RegistryAudit:
         keys: dict[int, tuple[int, bytes]] = {}
         expected_index = 0
         self.progress("log", 0, bound)
-        for start in range(0, bound, ENTRY_CHUNK):
+        after = -1
+        while True:
             self._check_stop()
+            # By key, not by index range: a forged row at a huge index must not turn into a billion empty queries.
             with self.sessions() as session:
-                rows = session.execute(_ENTRY_QUERY, {"start": start, "stop": min(start + ENTRY_CHUNK, bound)}).all()
+                rows = session.execute(_ENTRY_QUERY, {"after": after, "bound": bound, "limit": ENTRY_CHUNK}).all()
                 for row in rows:
                     index = row.log_index
                     if index < expected_index:
@@ -285,14 +296,15 @@ class RegistryAudit:
                         continue
                     if index > expected_index:
                         self._missing_entries(expected_index, index)
-                        # A stand-in leaf keeps later entries at their positions; the roots over the gap differ.
-                        for _ in range(expected_index, index):
-                            signed.append(EMPTY_TREE_HASH)
+                        signed.broken()
                     signed.append(self._check_entry(row, tiles, signed_size))
                     expected_index = index + 1
                     self.report.entries += 1
                     self._check_statement(session, row, keys)
-            self.progress("log", min(start + ENTRY_CHUNK, bound), bound)
+            if not rows:
+                break
+            after = rows[-1].log_index
+            self.progress("log", after + 1, bound)
         if expected_index < bound:
             self._missing_entries(expected_index, bound)
         if self._later_roots_differing > 1:
@@ -300,8 +312,10 @@ class RegistryAudit:
             self._find(
                 "log_entries", "all", f"the entries do not hash to the roots of {count} later checkpoints either"
             )
-        for row_id, size, _ in signed.beyond():
-            self._find("checkpoints", f"id {row_id}", f"signs {size} entries; the database holds {self.report.entries}")
+        beyond = list(itertools.islice(signed.beyond(), KEPT_FINDINGS))
+        for row_id, size, _ in beyond:
+            where = "the indexes are not dense" if signed.is_broken else f"the database holds {self.report.entries}"
+            self._find("checkpoints", f"id {row_id}", f"signs {size} entries, which cannot be checked: {where}")
         self._statements_without_entries()
 
     def _missing_entries(self, first: int, stop: int) -> None:
@@ -559,11 +573,17 @@ class _SignedRoots:
         self._compare = compare
         self.tree = CompactRange()
         self._pending = next(checkpoints, None)
+        self.is_broken = False
         self._reached()  # a checkpoint of size 0 signs the empty tree
 
+    def broken(self) -> None:
+        """Entries are missing: no later root can be recomputed, so the later checkpoints are left unchecked."""
+        self.is_broken = True
+
     def append(self, leaf: bytes) -> None:
-        self.tree.append(leaf)
-        self._reached()
+        if not self.is_broken:
+            self.tree.append(leaf)
+            self._reached()
 
     def _reached(self) -> None:
         while self._pending is not None and self._pending[1] <= self.tree.size:
@@ -636,8 +656,9 @@ _ENTRY_QUERY = (
     .outerjoin(Developer, Developer.id == StatementRecord.developer_id)
     .outerjoin(Document, Document.sha256 == StatementRecord.document_sha256)
     .outerjoin(SealedOriginalRecord, SealedOriginalRecord.statement_id == StatementRecord.id)
-    .where(LogEntry.log_index >= bindparam("start"), LogEntry.log_index < bindparam("stop"))
+    .where(LogEntry.log_index > bindparam("after"), LogEntry.log_index < bindparam("bound"))
     .order_by(LogEntry.log_index, StatementRecord.id)
+    .limit(bindparam("limit"))
 )
 
 
