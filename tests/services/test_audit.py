@@ -153,7 +153,7 @@ def test_a_tampered_entry_bundle_is_found(registry: Audited) -> None:
     bundle = registry.data_dir / "log" / entries_path(0, size)
     bundle.write_bytes(_flipped(bundle.read_bytes(), 40))
     (line,) = registry.audit()
-    assert line.startswith(f"tiles log/: {entries_path(0, size)}")
+    assert line.startswith(f"tiles log/{entries_path(0, size)}: entry ")
 
 
 def test_a_document_rewritten_with_triggers_disabled_is_found(registry: Audited, database_url: str) -> None:

@@ -53,7 +53,7 @@ from candor.store.tables import (
 )
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
-from candor.tlog.fsck import fsck
+from candor.tlog.fsck import FsckError, fsck
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import CompactRange, leaf_hash
 from candor.tlog.note import Verifier, parse_signer_key, parse_verifier_key
@@ -541,6 +541,10 @@ class RegistryAudit:
 
         try:
             report = fsck(self.public, verifier, progress)
+        except FsckError as exc:
+            # fsck stops at the first file that does not verify, and names it (and the index in it).
+            self._find("tiles", f"{PUBLIC_DIR}/{exc.name}", exc.message.removeprefix(f"{exc.name}: "))
+            return
         except TlogError as exc:
             self._find("tiles", f"{PUBLIC_DIR}/", exc.message)
             return
