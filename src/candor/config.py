@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         description="The registry log's origin: the first line of its checkpoints and the name of its key.",
     )
 
+    audit_interval: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between the registry audits `candor serve` runs in the background (0 turns them off); "
+        "the first runs a minute after start, or after one interval if that is shorter.",
+    )
+
     @model_validator(mode="after")
     def _default_database_in_data_dir(self) -> Settings:
         if not self.database_url:

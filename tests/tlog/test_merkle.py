@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from candor.tlog.errors import ProofError
 from candor.tlog.merkle import (
     EMPTY_TREE_HASH,
+    CompactRange,
     MemoryTree,
     consistency_proof,
     inclusion_proof,
@@ -78,6 +79,19 @@ def test_tree_hash_equals_naive_mth(size: int) -> None:
     assert appended.root() == expected
     assert bulk.root() == expected
     assert root_from_leaf_hashes([leaf_hash(entry) for entry in entries]) == expected
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=0, max_value=300))
+def test_a_compact_range_gives_the_root_of_every_prefix(size: int) -> None:
+    # A stream checked against the checkpoints of every size it passes must get every prefix's root right.
+    entries = entries_of(size)
+    compact = CompactRange()
+    assert compact.root() == EMPTY_TREE_HASH
+    for count, entry in enumerate(entries, start=1):
+        compact.append(leaf_hash(entry))
+        assert compact.size == count
+        assert compact.root() == naive_mth(entries[:count])
 
 
 def test_every_prefix_of_a_tree_has_its_own_head() -> None:

@@ -95,8 +95,10 @@ def _postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
-def _serve(data_dir: Path, database_url: str) -> Iterator[Served]:
-    settings = load_settings(data_dir=data_dir, database_url=database_url, log_origin="registry.test/log")
+def _serve(data_dir: Path, database_url: str, **settings_overrides: object) -> Iterator[Served]:
+    settings = load_settings(
+        data_dir=data_dir, database_url=database_url, log_origin="registry.test/log", **settings_overrides
+    )
     facts = data_dir / "facts"
     facts.mkdir()
     shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", facts / "acme-ai.yaml")

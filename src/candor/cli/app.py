@@ -53,6 +53,7 @@ def _register_command_groups() -> None:
     # Imported here, not at the top, so that each command module can import ``app`` helpers freely.
     from candor.cli import (
         admin,
+        audit,
         checking,
         coverage,
         db,
@@ -83,6 +84,7 @@ def _register_command_groups() -> None:
         verify,
         withdraw,
         redaction,
+        audit,
     ):
         module.register(app)
 

@@ -36,11 +36,15 @@ def register(app: typer.Typer) -> None:
 
 
 @contextmanager
-def open_database(data_dir: Path | None, *, require_current: bool = True) -> Iterator[tuple[Settings, Engine]]:
+def open_database(
+    data_dir: Path | None, *, require_current: bool = True, database_url: str | None = None
+) -> Iterator[tuple[Settings, Engine]]:
     """The settings and an engine on their database, disposed of afterwards; by default it must be migrated.
 
-    A database that cannot be reached becomes one clear :class:`StoreError` line rather than a traceback.
+    A database that cannot be reached becomes one clear :class:`StoreError` line rather than a traceback. A
+    migrated database must exist already: a SQLite file is never created just to find it has no registry.
     """
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
     from candor.config import load_settings
@@ -48,7 +52,11 @@ def open_database(data_dir: Path | None, *, require_current: bool = True) -> Ite
     from candor.store.errors import StoreError
     from candor.store.schema import require_current_schema
 
-    settings = load_settings(data_dir=data_dir)
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+    if require_current and settings.uses_sqlite:
+        path = Path(make_url(settings.database_url).database or "")
+        if not path.is_file():
+            raise StoreError(f"no registry database at {path}", hint="check --data-dir, or run `candor db upgrade`")
     engine = create_database_engine(settings.database_url)
     try:
         if require_current:

@@ -7,6 +7,8 @@ behind a digest never change, so neither does what they parse to.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,6 +57,8 @@ from candor.store.tables import Checkpoint, Developer, Document, LogEntry, State
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.proof import format_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
+
+logger = logging.getLogger(__name__)
 
 #: The most items any one page of a list may hold, whatever the caller asks for.
 MAX_PAGE_SIZE = 100
@@ -249,6 +253,12 @@ class RegistryQueries:
         content = session.scalar(select(Document.content).where(Document.sha256 == sha256))
         if content is None:
             raise NotFoundError(f"no document with SHA-256 {sha256}")
+        # Triggers do not stop whoever owns the database: never hand on bytes that are not the ones addressed.
+        # Every page and API answer built from a document reads it here, so this is the one place to check.
+        found = hashlib.sha256(content).hexdigest()
+        if found != sha256:
+            logger.error("INTEGRITY: document %s in the database hashes to %s; refusing to serve it", sha256, found)
+            raise TamperedDocumentError(sha256, found)
         return content
 
     def findings(self, log_index: int, as_of: date | None = None) -> list[StandardFindings]:
@@ -565,6 +575,21 @@ class RegistryQueries:
             checkpoint=checkpoint.note,
             tlog_proof=format_tlog_proof(log_index, hashes, checkpoint.note.encode("utf-8")),
         )
+
+
+class TamperedDocumentError(CandorError):
+    """A stored document whose bytes no longer hash to the SHA-256 they are stored under: served to nobody."""
+
+    http_status = 500
+    error_code = "tampered_document"
+
+    def __init__(self, sha256: str, found: str) -> None:
+        super().__init__(
+            f"the registry's copy of document {sha256} is damaged (its bytes hash to {found}); it is not served",
+            hint="the operator is alerted; `candor audit` lists every damaged row",
+        )
+        self.sha256 = sha256
+        self.found = found
 
 
 class NotYetIntegratedError(CandorError):

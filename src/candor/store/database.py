@@ -1,7 +1,8 @@
 """Opening the database: one engine per process, configured the same way for every caller.
 
-SQLite is tuned for a registry: WAL mode (readers never block the writer), foreign keys on, and a busy
-timeout so that a second writer waits instead of failing. On PostgreSQL, psycopg 3 is used.
+SQLite is tuned for a registry: WAL mode (readers never block the writer), foreign keys and recursive triggers on
+(see ``docs/storage.md``), and a busy timeout so that a second writer waits instead of failing. On PostgreSQL,
+psycopg 3 is used.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ def _sqlite_engine(url: str, database: str | None, engine_options: dict[str, Any
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # REPLACE conflict resolution (INSERT OR REPLACE, REPLACE INTO) deletes the row in its way; only with
+        # recursive triggers does that delete fire the append-only tables' DELETE triggers. Migration 0004's
+        # BEFORE INSERT triggers refuse such inserts on any connection; this makes ours refuse them twice over.
+        cursor.execute("PRAGMA recursive_triggers=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -114,6 +114,37 @@ class MemoryTree:
         return tree_hash(self, self.size)
 
 
+class CompactRange:
+    """The tree head of leaves appended one by one, in memory logarithmic in their number.
+
+    It keeps only the roots of the tree's perfect subtrees, largest first (one per set bit of the size), so a
+    stream of any length can be checked against signed roots as it goes, without holding its leaves.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._roots: list[tuple[int, bytes]] = []
+
+    def append(self, leaf: bytes) -> None:
+        """Append one leaf hash."""
+        height, node = 0, leaf
+        roots = self._roots
+        while roots and roots[-1][0] == height:
+            node = _sha256(_NODE_PREFIX + roots.pop()[1] + node).digest()
+            height += 1
+        roots.append((height, node))
+        self.size += 1
+
+    def root(self) -> bytes:
+        """The tree head of every leaf appended so far: the perfect subtrees' roots folded from the right."""
+        if not self._roots:
+            return EMPTY_TREE_HASH
+        root = self._roots[-1][1]
+        for _, left in reversed(self._roots[:-1]):
+            root = _sha256(_NODE_PREFIX + left + root).digest()
+        return root
+
+
 def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     """The RFC 6962 root of a list of leaf hashes, computed level by level for speed in bulk.
 

@@ -6,6 +6,7 @@ and several apps in one process never share state.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from candor import __version__
 from candor.config import Settings, load_settings
+from candor.services.audit import PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
@@ -44,8 +46,19 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        # The periodic audit finds what triggers cannot stop (docs/operations.md); it only reads, and never stops
+        # the server, whatever it finds.
+        auditor = None
+        if settings.audit_interval > 0:
+            auditor = PeriodicAudit(app.state.sessions, settings.data_dir, settings.audit_interval)
+            auditor.start()
+        app.state.audit = auditor
+        try:
+            yield
+        finally:
+            if auditor is not None:
+                await asyncio.to_thread(auditor.stop)
+            engine.dispose()
 
     app = FastAPI(
         title="Candor registry",

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.templating import Jinja2Templates
 
+from candor.services.audit import AuditStatus, PeriodicAudit
 from candor.services.queries import MAX_PAGE_SIZE, RegistryQueries
 from candor.web.markdown import DocumentRenderer
 
@@ -28,6 +29,12 @@ async def templates(request: Request) -> Jinja2Templates:
 async def renderer(request: Request) -> DocumentRenderer:
     found: DocumentRenderer = request.app.state.renderer
     return found
+
+
+def audit_status(request: Request) -> AuditStatus:
+    """What the server's periodic audit last found ("disabled" when the setting turns it off)."""
+    auditor: PeriodicAudit | None = getattr(request.app.state, "audit", None)
+    return AuditStatus.disabled() if auditor is None else auditor.status
 
 
 Queries = Annotated[RegistryQueries, Depends(queries)]

@@ -1,14 +1,14 @@
-"""``/api/v1/log``: the latest checkpoint and inclusion proofs by log index, as JSON."""
+"""``/api/v1/log``: the latest checkpoint, inclusion proofs by log index, and the last audit, as JSON."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from candor.store.errors import NotFoundError
-from candor.web.api.models import CheckpointOut, InclusionProofOut
-from candor.web.deps import Queries
+from candor.web.api.models import AuditOut, CheckpointOut, InclusionProofOut
+from candor.web.deps import Queries, audit_status
 from candor.web.errors import ERROR_RESPONSES
 
 LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1, description="Index of the entry in the log.")]
@@ -27,5 +27,9 @@ def build_router() -> APIRouter:
     @router.get("/proof/{log_index}", summary="Inclusion proof of the entry at a log index")
     def get_proof(log_index: LogIndex, registry: Queries) -> InclusionProofOut:
         return InclusionProofOut.of(registry.inclusion_proof(log_index))
+
+    @router.get("/audit", summary="What the registry's periodic audit of its database last found")
+    def get_audit(request: Request) -> AuditOut:
+        return AuditOut.of(audit_status(request))
 
     return router

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from candor.services.audit import AuditStatus
 from candor.services.queries import InclusionProof
 from candor.services.views import (
     CheckpointView,
@@ -173,6 +174,30 @@ class CheckpointOut(BaseModel):
     @classmethod
     def of(cls, view: CheckpointView) -> CheckpointOut:
         return cls(size=view.size, root_hash=view.root_hash, note=view.note, signed_at=view.signed_at)
+
+
+class AuditOut(BaseModel):
+    """What the registry's periodic audit of its database against the signed log last found."""
+
+    state: str = Field(description="pending (not run yet), clean, findings, failed (could not run) or disabled.")
+    interval_seconds: float = Field(description="Seconds between audits; 0 when disabled.")
+    checked_at: datetime | None = None
+    summary: str | None = Field(default=None, description="What the last audit checked.")
+    finding_count: int = 0
+    findings: list[str] = Field(default_factory=list, description="The first mismatches, one line each.")
+    error: str | None = Field(default=None, description="Why the last audit could not run.")
+
+    @classmethod
+    def of(cls, status: AuditStatus) -> AuditOut:
+        return cls(
+            state=status.state,
+            interval_seconds=status.interval,
+            checked_at=status.checked_at,
+            summary=status.summary,
+            finding_count=status.finding_count,
+            findings=list(status.findings),
+            error=status.error,
+        )
 
 
 class InclusionProofOut(BaseModel):

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
-from candor.web.deps import PageNumber, Queries, Renderer, Templates
+from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log import LogFiles
 from candor.web.site.apiref import api_reference
 from candor.web.site.fragments import DiffFragments, PageCache
@@ -133,6 +133,7 @@ def build_router() -> APIRouter:
             vkey=log_files(request).verifier_key(),
             regulator_key=request.app.state.regulator_key,
             registry_url=registry_url(request),
+            audit=audit_status(request),
         )
 
     @router.get("/api")

@@ -1,0 +1,245 @@
+"""The registry audit finds what triggers cannot stop: rows rewritten by whoever holds the database itself.
+
+Each attack tampers with a real registry (real signatures, real tiles, real checkpoints) the way an attacker with
+the database file or a superuser would (:mod:`tests.services.tampering`), and the audit must name the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.services import audit as audit_service
+from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
+from candor.services.integration import RegistryLog
+from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
+from candor.tlog.merkle import leaf_hash
+from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
+from tests.services.tampering import rewrite_on_postgresql, tamper
+from tests.web.registry import Filled, Registry, fill
+
+ORIGIN = "registry.test/log"
+
+
+@dataclass
+class Audited:
+    sessions: sessionmaker[Session]
+    data_dir: Path
+    database_url: str
+    filled: Filled
+
+    def audit(self) -> list[str]:
+        found: list[AuditFinding] = []
+        report = RegistryAudit(self.sessions, self.data_dir, on_finding=found.append).run()
+        assert report.finding_count == len(found)
+        return [finding.line() for finding in found]
+
+    def row(self, model: type[Base], key: object, column: str) -> object:
+        with self.sessions() as session:
+            primary_key = inspect(model).primary_key[0]
+            return session.scalar(select(getattr(model, column)).where(primary_key == key))
+
+
+@pytest.fixture
+def registry(sessions: sessionmaker[Session], database_url: str, tmp_path: Path) -> Audited:
+    filled = fill(Registry(sessions, RegistryLog(sessions, tmp_path, ORIGIN)))
+    return Audited(sessions, tmp_path, database_url, filled)
+
+
+def _flipped(raw: bytes, at: int = -2) -> bytes:
+    """The same bytes with one changed: a tamperer keeps the length, so the size checks still pass."""
+    changed = bytearray(raw)
+    changed[at] ^= 0x01
+    return bytes(changed)
+
+
+def test_an_untouched_registry_audits_clean(registry: Audited) -> None:
+    report = RegistryAudit(registry.sessions, registry.data_dir).run()
+    assert report.clean, [finding.line() for finding in report.findings]
+    assert report.entries == report.statements == report.signed_size == len(registry.filled.published)
+    with registry.sessions() as session:
+        assert report.documents == session.scalar(select(func.count()).select_from(Document)) == 8
+        sealed = session.scalar(select(func.count()).select_from(SealedOriginalRecord))
+        assert report.sealed_originals == sealed
+        assert sealed
+    assert report.checkpoints >= report.entries
+    assert report.tiles > 0
+
+
+def test_a_swapped_document_is_found(registry: Audited) -> None:
+    sha256 = registry.filled.published["acme-sdf-2"].document_sha256
+    original = registry.row(Document, sha256, "content")
+    assert isinstance(original, bytes)
+    tampered = _flipped(original)
+    tamper(registry.database_url, "documents", "sha256", sha256, "content", tampered)
+    assert registry.audit() == [
+        f"documents sha256 {sha256}: the content does not hash to its SHA-256: "
+        f"expected {sha256}, found {hashlib.sha256(tampered).hexdigest()}"
+    ]
+
+
+def test_a_swapped_sealed_original_is_found(registry: Audited) -> None:
+    with registry.sessions() as session:
+        sha256 = session.scalars(select(SealedOriginalRecord.sha256).limit(1)).one()
+    original = registry.row(SealedOriginalRecord, sha256, "content")
+    assert isinstance(original, bytes)
+    tamper(registry.database_url, "sealed_originals", "sha256", sha256, "content", _flipped(original))
+    (line,) = registry.audit()
+    assert line.startswith(f"sealed_originals sha256 {sha256}: the content does not hash to its SHA-256")
+
+
+def test_a_rewritten_log_entry_is_named_by_its_index(registry: Audited) -> None:
+    index = registry.filled.published["acme-card-3"].log_index
+    entry = registry.row(LogEntry, index, "entry")
+    assert isinstance(entry, bytes)
+    tamper(registry.database_url, "log_entries", "log_index", index, "entry", _flipped(entry, 10))
+    lines = registry.audit()
+    size = len(registry.filled.published)
+    signed_in = f"the entry's leaf hash is not the one signed in {tile_path(0, index // TILE_WIDTH, size)}"
+    assert any(line.startswith(f"log_entries index {index}: {signed_in}") for line in lines), lines
+    assert any(line.startswith(f"log_entries index {index}: the leaf_hash column is not") for line in lines)
+    assert any("statement_bytes are not the log entry's bytes" in line for line in lines)
+    # The first signed root that no longer matches is named; the later ones are counted on one line.
+    assert [line for line in lines if "do not hash to the root of" in line] == [
+        line for line in lines if line.startswith(f"log_entries indexes 0 to {index}: the entries do not hash")
+    ]
+    assert (
+        f"log_entries all: the entries do not hash to the roots of {size - index - 1} later checkpoints either" in lines
+    )
+
+
+def test_a_rewritten_statement_column_is_found(registry: Audited) -> None:
+    # The pages show the columns, so a column that no longer says what the developer signed is a finding.
+    published = registry.filled.published["borealis-sdf-2-weakened"]
+    with registry.sessions() as session:
+        statement_id = session.scalar(
+            select(StatementRecord.id).where(StatementRecord.log_index == published.log_index)
+        )
+    tamper(registry.database_url, "statements", "id", statement_id, "version", "9.9")
+    (line,) = registry.audit()
+    assert line.startswith(f"statements id {statement_id} (log index {published.log_index}): version is not")
+    assert line.endswith("found 9.9")
+
+
+def test_a_forged_signature_is_found(registry: Audited) -> None:
+    published = registry.filled.published["acme-certification"]
+    with registry.sessions() as session:
+        statement_id, signature = session.execute(
+            select(StatementRecord.id, StatementRecord.signature).where(
+                StatementRecord.log_index == published.log_index
+            )
+        ).one()
+    tamper(registry.database_url, "statements", "id", statement_id, "signature", _flipped(signature, 0))
+    (line,) = registry.audit()
+    assert line.startswith(f"statements id {statement_id} (log index {published.log_index}): the signature does not")
+
+
+def test_a_tampered_tile_is_found(registry: Audited) -> None:
+    size = len(registry.filled.published)
+    tile = registry.data_dir / "log" / tile_path(0, 0, size)
+    tile.write_bytes(_flipped(tile.read_bytes(), 5))
+    lines = registry.audit()
+    assert lines
+    assert all(line.startswith("tiles log/") for line in lines), lines
+
+
+def test_a_tampered_entry_bundle_is_found(registry: Audited) -> None:
+    size = len(registry.filled.published)
+    bundle = registry.data_dir / "log" / entries_path(0, size)
+    bundle.write_bytes(_flipped(bundle.read_bytes(), 40))
+    (line,) = registry.audit()
+    assert line.startswith(f"tiles log/{entries_path(0, size)}: entry ")
+
+
+def test_a_document_rewritten_with_triggers_disabled_is_found(registry: Audited, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the superuser's attack")
+    sha256 = registry.filled.published["acme-card-3"].document_sha256
+    rewrite_on_postgresql(
+        database_url,
+        "ALTER TABLE documents DISABLE TRIGGER ALL",
+        "UPDATE documents SET content = overlay(content placing 'X'::bytea from 5) WHERE sha256 = :sha256",
+        "ALTER TABLE documents ENABLE TRIGGER ALL",
+        sha256=sha256,
+    )
+    (line,) = registry.audit()
+    assert line.startswith(f"documents sha256 {sha256}: the content does not hash to its SHA-256: expected {sha256}")
+
+
+def test_a_deleted_statement_is_found(registry: Audited, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the superuser's attack")
+    index = registry.filled.published["acme-withdrawal"].log_index
+    rewrite_on_postgresql(database_url, "DELETE FROM statements WHERE log_index = :index", index=index)
+    assert registry.audit() == [f"statements log index {index}: no statement records this log entry"]
+
+
+def test_a_database_restored_behind_the_served_checkpoint_is_found(registry: Audited, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the superuser's attack")
+    rewrite_on_postgresql(database_url, "DELETE FROM checkpoints WHERE size = (SELECT max(size) FROM checkpoints)")
+    lines = registry.audit()
+    assert any(line.startswith("checkpoints latest: the served log/checkpoint is signed at size") for line in lines)
+
+
+def test_an_audit_without_the_log_key_is_refused(registry: Audited, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(AuditError, match="no log key"):
+        RegistryAudit(registry.sessions, elsewhere).run()
+
+
+def test_a_periodic_audit_that_cannot_run_is_reported_not_raised(
+    registry: Audited, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    status = PeriodicAudit(registry.sessions, elsewhere, interval=3600).audit_once()
+    assert status.state == "failed"
+    assert status.error is not None
+    assert "holds no log key" in status.error
+    assert "AUDIT FAILED" in caplog.text
+
+
+def test_a_periodic_audit_logs_each_finding(registry: Audited, caplog: pytest.LogCaptureFixture) -> None:
+    sha256 = registry.filled.published["acme-sdf-1"].document_sha256
+    original = registry.row(Document, sha256, "content")
+    assert isinstance(original, bytes)
+    tamper(registry.database_url, "documents", "sha256", sha256, "content", _flipped(original))
+    status = PeriodicAudit(registry.sessions, registry.data_dir, interval=3600).audit_once()
+    assert (status.state, status.finding_count) == ("findings", 1)
+    assert f"AUDIT: documents sha256 {sha256}" in caplog.text
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 10_000])
+def test_documents_are_all_checked_whatever_the_batch_size(
+    registry: Audited, monkeypatch: pytest.MonkeyPatch, batch_bytes: int
+) -> None:
+    # Blobs are read in batches of bounded bytes; a batch boundary must not skip or repeat one.
+    monkeypatch.setattr(audit_service, "BLOB_BATCH_BYTES", batch_bytes)
+    monkeypatch.setattr(audit_service, "ENTRY_CHUNK", 3)
+    sha256 = registry.filled.published["corvid-sdf-hostile"].document_sha256
+    original = registry.row(Document, sha256, "content")
+    assert isinstance(original, bytes)
+    tamper(registry.database_url, "documents", "sha256", sha256, "content", _flipped(original))
+    report = RegistryAudit(registry.sessions, registry.data_dir).run()
+    assert [finding.row for finding in report.findings] == [f"sha256 {sha256}"]
+    with registry.sessions() as session:
+        assert report.documents == session.scalar(select(func.count()).select_from(Document))
+    assert report.entries == report.statements == len(registry.filled.published)
+
+
+def test_a_forged_entry_far_beyond_the_log_is_found_without_walking_the_gap(registry: Audited) -> None:
+    # Inserting is allowed, so anyone with SQL access can add a row; one at index 10**12 must not stall the audit.
+    far = 10**12
+    size = len(registry.filled.published)
+    with registry.sessions.begin() as session:
+        session.add(LogEntry(log_index=far, leaf_hash=leaf_hash(b"forged"), entry=b"forged"))
+    lines = registry.audit()
+    assert lines[0] == f"log_entries indexes {size} to {far - 1}: missing: the log's indexes are dense from 0"
+    assert lines[1] == f"statements log index {far}: no statement records this log entry"
