@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from candor.domain.coverage import CoverageReport, Determination
+from candor.domain.facts import above_max_quantity
 from candor.domain.regimes import Regime, load_regimes
 from candor.errors import CandorError
 from candor.services.coverage import coverage_of_file
@@ -75,9 +76,20 @@ def coverage(
         facts, regime_ids=regime or [], as_of=parse_as_of(as_of), parameters=dict(map(_parse_param, param or []))
     )
     if output is OutputFormat.json:
-        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+        typer.echo(finite_json(report.model_dump(mode="json")))
     else:
         print_report(report, Console(highlight=False))
+
+
+def finite_json(value: object) -> str:
+    """``value`` as indented JSON, refusing Infinity and NaN, which are not JSON and which many readers reject."""
+    try:
+        return json.dumps(value, indent=2, allow_nan=False)
+    except ValueError:
+        raise UsageError(
+            "the report holds a number JSON cannot carry (a margin beyond the range of a float)",
+            hint="check the --param limits: a limit near zero makes every margin over it immeasurably large",
+        ) from None
 
 
 def parse_as_of(value: str | None) -> date:
@@ -110,7 +122,7 @@ def _limit(text: str) -> int | float | None:
             number = float(text)
         except ValueError:
             return None
-    return number if math.isfinite(number) and number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 and not above_max_quantity(number) else None
 
 
 def print_report(report: CoverageReport, console: Console) -> None:
@@ -232,7 +244,7 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
             }
             for regime in regimes
         ]
-        typer.echo(json.dumps(listing, indent=2))
+        typer.echo(finite_json(listing))
         return
     table = Table("id", "title", "jurisdiction", "versions (effective from)")
     for regime in regimes:

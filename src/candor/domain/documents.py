@@ -513,7 +513,8 @@ class FrameworkEntry(Part):
     """One published framework, named as the registry's log holds it: a false certification can then be proved."""
 
     #: The index of the framework's statement in the registry's log.
-    log_index: int = Field(ge=0)
+    #: A log index is a 64-bit count (c2sp.org/tlog-tiles), so no larger number can name an entry.
+    log_index: int = Field(ge=0, le=2**63 - 1)
     #: SHA-256 (hex) of the framework document's bytes, as the statement names it.
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 

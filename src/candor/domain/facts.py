@@ -26,6 +26,22 @@ from candor.errors import DocumentError
 #: A developer's registry identifier: lower-case words joined by hyphens, such as ``acme-ai``.
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
+#: The largest quantity a facts file may state, as an int or a float: a googol. The largest training runs are
+#: near 1e27 operations and the largest companies' revenue near 1e12 dollars, so nothing real comes close; yet it
+#: keeps every figure, and every margin computed from it, a finite number that JSON can carry.
+MAX_QUANTITY = 10**100
+
+#: The most models one facts file may list. A developer lists the models it has trained at frontier scale, a
+#: handful a year; ten thousand leaves room for any catalogue of fine-tuned variants, while bounding the report
+#: (one row per model and threshold) and the time to compute it.
+MAX_MODELS = 10_000
+
+
+def above_max_quantity(value: int | float) -> bool:
+    """Whether ``value`` is over :data:`MAX_QUANTITY`, compared as written: the float 1e100 (a little above the int
+    10**100) is still within."""
+    return value > (MAX_QUANTITY if isinstance(value, int) else float(MAX_QUANTITY))
+
 
 def _quantity(value: object) -> int | float:
     # Money and compute are kept exactly as written: an int stays an int (10**26 written out in full is exact),
@@ -37,6 +53,8 @@ def _quantity(value: object) -> int | float:
         raise PydanticCustomError("quantity_finite", "must be a finite number")
     if value < 0:
         raise PydanticCustomError("quantity_negative", "must not be negative")
+    if above_max_quantity(value):
+        raise PydanticCustomError("quantity_too_large", "must be at most 1e100; no real figure comes near it")
     return value
 
 
@@ -81,6 +99,7 @@ def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
     """Parse a facts file's bytes; every problem is a :class:`DocumentError` naming file, line and field."""
     loaded = load_yaml(decode_source(name, raw).text, name)
     reject_placeholders(loaded, name)
+    _check_model_count(name, loaded)
     try:
         facts = DeveloperFacts.model_validate(loaded.value)
     except ValidationError as exc:
@@ -89,6 +108,19 @@ def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
         raise _document_error(name, loaded, errors[0]) from None
     _check_consistency(name, loaded, facts)
     return facts
+
+
+def _check_model_count(name: str, loaded: LoadedYaml) -> None:
+    # Before validation, so that an oversized list is refused before any time is spent on it.
+    models = loaded.value.get("models") if isinstance(loaded.value, dict) else None
+    if isinstance(models, list) and len(models) > MAX_MODELS:
+        raise DocumentError(
+            name,
+            f"lists {len(models):,} models, over the limit of {MAX_MODELS:,}",
+            line=loaded.line_of(("models",)),
+            field="models",
+            hint="list the models that count for coverage: those trained at or near frontier scale",
+        )
 
 
 def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> None:
