@@ -19,12 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from candor.domain.placeholders import reject_placeholders
+from candor.domain.slugs import DEVELOPER_SLUG_PATTERN, MAX_SLUG_CHARS
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
 
 #: A developer's registry identifier: lower-case words joined by hyphens, such as ``acme-ai``.
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_PATTERN = DEVELOPER_SLUG_PATTERN
 
 #: The largest quantity a facts file may state, as an int or a float: a googol. The largest training runs are
 #: near 1e27 operations and the largest companies' revenue near 1e12 dollars, so nothing real comes close; yet it
@@ -84,7 +85,7 @@ class DeveloperFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    developer: str = Field(pattern=SLUG_PATTERN)
+    developer: str = Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG_CHARS)
     legal_name: str = Field(min_length=1)
     fiscal_year: int = Field(ge=1900, le=2200)
     #: Gross revenue including affiliates, in the preceding calendar year.

@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
 
+from candor.domain.slugs import DEVELOPER_SLUG_PATTERN, MAX_SLUG_CHARS
 from candor.errors import CandorError
 
 #: The type tag every version-1 statement carries; a reader refuses tags it does not know.
@@ -39,8 +40,6 @@ MAX_STATEMENT_BYTES = 16 * 1024
 #: An Ed25519 signature is always 64 bytes (RFC 8032).
 SIGNATURE_BYTES = 64
 
-#: Developer slugs: lowercase letters, digits and inner hyphens, as in a URL path segment.
-DEVELOPER_SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 _SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
 _SHA256_HEX = re.compile(_SHA256_HEX_PATTERN)
@@ -51,7 +50,7 @@ LOG_ORIGIN_PATTERN = r"^[^\s+]+$"
 MAX_ORIGIN_CHARS = 255
 
 Sha256Hex = Annotated[str, Field(pattern=_SHA256_HEX_PATTERN, description="SHA-256 digest, 64 lowercase hex digits")]
-DeveloperSlug = Annotated[str, Field(pattern=DEVELOPER_SLUG_PATTERN)]
+DeveloperSlug = Annotated[str, Field(pattern=DEVELOPER_SLUG_PATTERN, max_length=MAX_SLUG_CHARS)]
 # Versions and series names are short printable words such as "2.1" or "atlas-3"; no spaces or control characters.
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:+-]*$")]
 
