@@ -238,3 +238,27 @@ def test_a_truncated_signature_is_rejected() -> None:
     statement = framework_statement()
     with pytest.raises(SignatureError, match="64"):
         verify_statement_signature(statement.canonical_bytes(), sign_statement(statement, key)[:63], key.public_key())
+
+
+def test_a_statement_logged_before_origins_keeps_its_exact_bytes_and_still_parses() -> None:
+    # Its signature and its log entry are over these bytes: adding the field must not change them.
+    legacy = framework_statement()
+    assert b'"origin"' not in legacy.canonical_bytes()
+    assert parse_statement(legacy.canonical_bytes()).origin is None
+
+
+def test_the_origin_is_signed_so_a_statement_cannot_be_moved_to_another_log() -> None:
+    key = Ed25519PrivateKey.generate()
+    bound = framework_statement(origin="registry.example/log")
+    assert b'"origin":"registry.example/log"' in bound.canonical_bytes()
+    signature = sign_statement(bound, key)
+    moved = framework_statement(origin="other.example/log")
+    with pytest.raises(SignatureError):
+        verify_statement_signature(moved.canonical_bytes(), signature, key.public_key())
+
+
+@pytest.mark.parametrize("origin", ["", "with space", "name+hash", "line\nbreak", "x" * 256])
+def test_an_origin_that_no_log_can_have_is_refused(origin: str) -> None:
+    raw = json.loads(framework_statement().canonical_bytes())
+    with pytest.raises(StatementError, match="origin"):
+        parse_statement(rfc8785.dumps({**raw, "origin": origin}))

@@ -14,6 +14,7 @@ from functools import cache
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.config import Settings
 from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
@@ -26,6 +27,9 @@ from candor.store.vocabulary import TokenScope
 from tests.conftest import EXAMPLES
 
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
+
+#: The origin of the test registry's log, which every statement the kit signs names: a fresh data directory's.
+ORIGIN: str = Settings.model_fields["log_origin"].default
 
 #: The test regulator's key pair: every redacted original the kit publishes is sealed to its public half.
 REGULATOR_KEY = generate_regulator_key()
@@ -53,7 +57,7 @@ def register(sessions: sessionmaker[Session], slug: str) -> Signer:
 
 def publisher(sessions: sessionmaker[Session]) -> Publisher:
     """A publisher that checks against the default standard."""
-    return Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 * 1024 * 1024)
+    return Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 * 1024 * 1024, origin=ORIGIN)
 
 
 def framework(slug: str, version: int, *, supersedes: int | None = None) -> bytes:
@@ -94,7 +98,9 @@ def signed(signer: Signer, raw: bytes, *, minutes: int = 0) -> Publication:
     """``raw``, redacted if it marks passages, with the statement its front matter implies, signed by ``signer``."""
     document, sealed = public_version(raw), sealed_original(raw)
     parsed = parse_bytes("doc.md", document)
-    statement = statement_for_document(parsed, document, _CLOCK + timedelta(minutes=minutes), sealed=sealed)
+    statement = statement_for_document(
+        parsed, document, _CLOCK + timedelta(minutes=minutes), origin=ORIGIN, sealed=sealed
+    )
     return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed)
 
 
@@ -108,6 +114,11 @@ def statement_signed(
 def withdrawal(signer: Signer, target: str, *, version: str = "withdrawn-1") -> Publication:
     """A signed withdrawal of the statement whose digest is ``target``."""
     statement = Statement(
-        developer=signer.slug, kind=StatementKind.WITHDRAWAL, version=version, target=target, issued_at=_CLOCK
+        origin=ORIGIN,
+        developer=signer.slug,
+        kind=StatementKind.WITHDRAWAL,
+        version=version,
+        target=target,
+        issued_at=_CLOCK,
     )
     return statement_signed(signer, statement)

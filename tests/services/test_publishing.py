@@ -29,6 +29,7 @@ from candor.store.vocabulary import TokenScope
 from candor.tlog.merkle import leaf_hash
 from tests.conftest import EXAMPLES
 from tests.services.publishing_kit import (
+    ORIGIN,
     Signer,
     framework,
     publisher,
@@ -161,6 +162,7 @@ def test_correction_links_to_an_earlier_statement(sessions: sessionmaker[Session
     corrected = redacted(framework("acme-ai", 1).replace(b"Acme AI Secure", b"Acme AI's Secure", 1))
     assert corrected is not None
     statement = Statement(
+        origin=ORIGIN,
         developer="acme-ai",
         kind=StatementKind.CORRECTION,
         version="1.0",
@@ -238,6 +240,7 @@ def test_a_document_that_does_not_parse_is_refused_with_the_parsers_error(sessio
 def signed_unparsed(signer: Signer, raw: bytes) -> Publication:
     """A statement for a document that does not parse, written out by hand as a careless client would."""
     statement = Statement(
+        origin=ORIGIN,
         developer=signer.slug,
         kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK,
         version="1.0",
@@ -260,6 +263,7 @@ def test_the_front_matter_must_agree_with_the_statement(sessions: sessionmaker[S
     acme = register(sessions, "acme-ai")
     raw = framework("acme-ai", 1)
     statement = Statement(
+        origin=ORIGIN,
         developer="acme-ai",
         kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK,
         version="7.0",
@@ -278,7 +282,7 @@ def test_version_order_compares_numbers_as_numbers() -> None:
 def test_a_model_name_that_cannot_name_a_series_is_reported_not_raised() -> None:
     raw = (EXAMPLES / "acme-ai" / "system-card-acme-3.md").read_bytes().replace(b"name: Acme-3\n", b"name: Acme 3\n", 1)
     with pytest.raises(StatementError, match="series"):
-        statement_for_document(parse_bytes("card.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC))
+        statement_for_document(parse_bytes("card.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC), origin=ORIGIN)
 
 
 def test_a_withdrawal_carries_no_document(sessions: sessionmaker[Session]) -> None:

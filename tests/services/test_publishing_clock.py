@@ -11,11 +11,13 @@ from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.services.publishing import ForbiddenError, Publisher
 from candor.store.developers import Developers
 from candor.store.statements import Statements
-from tests.services.publishing_kit import framework, register, signed
+from tests.services.publishing_kit import ORIGIN, framework, register, signed
 
 
 def publisher_at(sessions: sessionmaker[Session], moment: datetime) -> Publisher:
-    return Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 * 1024 * 1024, now=lambda: moment)
+    return Publisher(
+        sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 * 1024 * 1024, now=lambda: moment, origin=ORIGIN
+    )
 
 
 def test_published_at_comes_from_the_clock(sessions: sessionmaker[Session]) -> None:

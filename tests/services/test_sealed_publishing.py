@@ -20,7 +20,7 @@ from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.sealed import RETENTION, SealedOriginals
 from candor.store.statements import Statements
 from candor.store.tables import LogEntry, SealedOriginalRecord
-from tests.services.publishing_kit import Signer, framework, publisher, register
+from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, register
 
 SECRET = "Our weights sit in the Halden vault"
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
@@ -37,7 +37,9 @@ def redacted(slug: str, version: int = 1) -> RedactedDocument:
 
 def publication(signer: Signer, document: bytes, sealed: bytes | None, *, names: bytes | None = None) -> Publication:
     """``document`` signed with a statement naming ``names`` (by default ``sealed``) as its sealed original."""
-    statement = statement_for_document(parse_bytes("doc.md", document), document, _CLOCK, sealed=names or sealed)
+    statement = statement_for_document(
+        parse_bytes("doc.md", document), document, _CLOCK, origin=ORIGIN, sealed=names or sealed
+    )
     return Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed)
 
 
@@ -73,7 +75,7 @@ def test_a_sealed_original_the_statement_does_not_name_is_refused(sessions: sess
     acme = register(sessions, "acme-ai")
     redaction = redacted("acme-ai")
     document = public_bytes(redaction)
-    statement = statement_for_document(parse_bytes("doc.md", document), document, _CLOCK)
+    statement = statement_for_document(parse_bytes("doc.md", document), document, _CLOCK, origin=ORIGIN)
     sent = Publication(statement.canonical_bytes(), sign_statement(statement, acme.key), document, redaction.sealed)
     with pytest.raises(PublishError, match="names none in sealed_sha256"):
         publisher(sessions).publish(acme.token, sent)
@@ -172,6 +174,7 @@ def test_a_sealed_original_the_regulator_could_never_open_is_refused(sessions: s
         load_standard(DEFAULT_STANDARD),
         max_document_bytes=5 * 1024 * 1024,
         regulator_key=regulator_key_fingerprint(regulator.public_key()),
+        origin=ORIGIN,
     )
     wrong = redact_document(parse_bytes("sdf.md", marked("acme-ai")), impostor.public_key())
     with pytest.raises(PublishError, match="regulator could never open it") as raised:

@@ -28,7 +28,7 @@ from candor.services.publishing import Publication, PublishedEntry, Publisher, s
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.web.app import create_app
-from tests.services.publishing_kit import Signer, public_version, register, sealed_original
+from tests.services.publishing_kit import ORIGIN, Signer, public_version, register, sealed_original
 from tests.web.conftest import _postgres_schema, serve_app
 from tests.web.htmlcheck import check_html
 from tests.web.registry import as_developer, example
@@ -58,7 +58,9 @@ class _Clock:
 def _publish(publisher: Publisher, signer: Signer, raw: bytes) -> PublishedEntry:
     """``raw`` as its developer publishes it: if it marks passages, its public version with the sealed original."""
     document, sealed = public_version(raw), sealed_original(raw)
-    statement = statement_for_document(parse_bytes("doc.md", document), document, datetime.now(UTC), sealed=sealed)
+    statement = statement_for_document(
+        parse_bytes("doc.md", document), document, datetime.now(UTC), origin=ORIGIN, sealed=sealed
+    )
     return publisher.publish(
         signer.token,
         Publication(statement.canonical_bytes(), sign_statement(statement, signer.key), document, sealed),
@@ -86,6 +88,7 @@ def _fill(publisher: Publisher, signers: dict[str, Signer]) -> dict[str, Publish
     corrected, sealed = public_version(marked), sealed_original(marked)
     assert sealed is not None
     correction = Statement(
+        origin=ORIGIN,
         developer="acme-ai",
         kind=StatementKind.CORRECTION,
         series="Acme-3",
@@ -128,7 +131,9 @@ def _serve(data_dir: Path, database_url: str) -> Iterator[Display]:
     sessions = session_factory(engine)
     try:
         signers = {slug: register(sessions, slug) for slug in ("acme-ai", "borealis", "corvid-labs")}
-        publisher = Publisher(sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 << 20, now=_Clock())
+        publisher = Publisher(
+            sessions, load_standard(DEFAULT_STANDARD), max_document_bytes=5 << 20, now=_Clock(), origin=ORIGIN
+        )
         entries = _fill(publisher, signers)
         RegistryLog(sessions, data_dir, settings.log_origin).integrate()
     finally:

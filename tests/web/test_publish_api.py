@@ -26,6 +26,7 @@ from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
 from tests.services.publishing_kit import (
+    ORIGIN,
     Signer,
     framework,
     public_version,
@@ -156,6 +157,7 @@ def test_version_conflicts_get_409(api: Api) -> None:
 def test_a_document_that_does_not_parse_gets_422_with_the_parsers_message(api: Api) -> None:
     raw = framework("acme-ai", 1).replace(b"effective_date:", b"effective_dat:", 1)
     statement = Statement(
+        origin=ORIGIN,
         developer="acme-ai",
         kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK,
         version="1.0",
@@ -170,6 +172,7 @@ def test_a_document_over_5_mib_gets_413(api: Api) -> None:
     raw = framework("acme-ai", 1)
     raw += b"\n" + b"x" * (5 * 1024 * 1024 + 1 - len(raw) - 1)
     statement = Statement(
+        origin=ORIGIN,
         developer="acme-ai",
         kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK,
         version="1.0",
@@ -183,7 +186,9 @@ def test_a_document_over_5_mib_gets_413(api: Api) -> None:
 def _marked_original(api: Api, *, sealed: bytes | None) -> Publication:
     """The example framework as written, passages still marked, signed as it stands (naming ``sealed`` if given)."""
     raw = framework("acme-ai", 1)
-    statement = statement_for_document(parse_bytes("sdf.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC), sealed=sealed)
+    statement = statement_for_document(
+        parse_bytes("sdf.md", raw), raw, datetime(2026, 3, 1, tzinfo=UTC), origin=ORIGIN, sealed=sealed
+    )
     return statement_signed(api.acme, statement, raw, sealed)
 
 
@@ -199,7 +204,9 @@ def test_a_document_still_marked_for_redaction_gets_422_and_is_not_published(api
 
 def test_a_public_version_without_its_sealed_original_gets_422(api: Api) -> None:
     public = public_version(framework("acme-ai", 1))
-    statement = statement_for_document(parse_bytes("sdf.md", public), public, datetime(2026, 3, 1, tzinfo=UTC))
+    statement = statement_for_document(
+        parse_bytes("sdf.md", public), public, datetime(2026, 3, 1, tzinfo=UTC), origin=ORIGIN
+    )
     response = _post(api, statement_signed(api.acme, statement, public), api.acme.token)
     assert "placeholder comes without the sealed original" in _error(response, 422, "publish")
     assert api.client.get("/api/v1/statements").json()["total"] == 0

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
 from candor.domain.coverage import CoverageReport, Determination
+from candor.domain.facts import above_max_quantity
 from candor.domain.regimes import Regime, load_regimes
 from candor.errors import CandorError
 from candor.services.coverage import coverage_of_file
@@ -75,9 +79,16 @@ def coverage(
         facts, regime_ids=regime or [], as_of=parse_as_of(as_of), parameters=dict(map(_parse_param, param or []))
     )
     if output is OutputFormat.json:
-        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+        # Written by pydantic's serialiser, several times faster than json.dumps with an indent on a report of
+        # thousands of models; the engine refuses any margin that is not a finite number, so none can be Infinity.
+        typer.echo(report.model_dump_json(indent=2))
     else:
         print_report(report, Console(highlight=False))
+
+
+def finite_json(value: object) -> str:
+    """``value`` as indented JSON; Infinity and NaN are not JSON, and many readers reject them."""
+    return json.dumps(value, indent=2, allow_nan=False)
 
 
 def parse_as_of(value: str | None) -> date:
@@ -110,7 +121,7 @@ def _limit(text: str) -> int | float | None:
             number = float(text)
         except ValueError:
             return None
-    return number if math.isfinite(number) and number >= 0 else None
+    return number if math.isfinite(number) and number >= 0 and not above_max_quantity(number) else None
 
 
 def print_report(report: CoverageReport, console: Console) -> None:
@@ -185,7 +196,7 @@ def _print_determination(found: Determination, console: Console) -> None:
     console.print(_fields((("version", f"{found.regime_version} ({standing(found)})"),)))
     console.print(_fields((("verdict", verdict),), markup=True))
     if found.tests:
-        console.print(_tests_table(found))
+        _write(console, _tests_lines(found, console.width))
     # Notes quote the facts file's model names, which may hold brackets that are not markup: _fields escapes.
     rows: list[tuple[str, str | None]] = [
         ("exempt", f"{exemption.id}: {exemption.description} ({exemption.source})") for exemption in found.exemptions
@@ -195,7 +206,7 @@ def _print_determination(found: Determination, console: Console) -> None:
     if rows:
         console.print(_fields(tuple(rows)))
     if found.obligations:
-        _print_obligations(found, console)
+        _write(console, _obligation_lines(found, console.width))
     if found.penalties:
         console.print("  [bold]penalties[/]")
         for penalty in found.penalties:
@@ -204,52 +215,89 @@ def _print_determination(found: Determination, console: Console) -> None:
             console.print(_fields((("at most", penalty.maximum), ("from", since), ("source", penalty.source))))
 
 
-def _tests_table(found: Determination) -> Table:
-    # Figures never wrap or shrink: a cut "$650,…" says nothing. The threshold and model names fold instead, and
-    # the light frame leaves the row of a model's compute test room to fit 80 columns.
-    table = Table(
-        Column("threshold", overflow="fold"),
-        Column("model", overflow="fold"),
-        Column("value", no_wrap=True, justify="right"),
-        Column("limit", no_wrap=True, justify="right"),
-        Column("margin", no_wrap=True, justify="right"),
-        Column("met", no_wrap=True),
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
-    for test in found.tests:
-        comparison = ">" if test.comparison == "more-than" else "≥"
-        table.add_row(
+# The tables and lists below are laid out here as plain lines, not as rich tables: a facts file may list thousands
+# of models, and rich measures and renders every cell of a table as an object (about 10 ms a model), where joining
+# strings takes microseconds. A report of 10,000 models then prints in well under a second.
+
+#: Between two columns of the threshold table.
+_GAP = "   "
+#: The fewest columns the threshold and model names fold into, however narrow the terminal.
+_MIN_NAME_COLUMNS = 8
+#: The width of a field's label in an obligation, "    document", and the space after it.
+_LABEL_COLUMNS = len("    document ")
+
+
+def _tests_lines(found: Determination, width: int) -> list[str]:
+    """The threshold table: names fold to fit ``width``; figures never wrap or shrink, since a cut "$650,…" says
+    nothing."""
+    header = ("threshold", "model", "value", "limit", "margin", "met")
+    rows = [
+        (
             test.threshold,
-            escape(test.model or ""),
+            test.model or "",
             _amount(test.threshold, test.value),
-            f"{comparison} {_amount(test.threshold, test.limit)}",
+            f"{'>' if test.comparison == 'more-than' else '≥'} {_amount(test.threshold, test.limit)}",
             f"{test.margin:+.1%}",
-            ("yes" if test.met else "no") + (" [bold yellow]NEAR[/]" if test.near else ""),
+            ("yes" if test.met else "no") + (" NEAR" if test.near else ""),
         )
-    return table
+        for test in found.tests
+    ]
+    widths = [max(map(_cells, column)) for column in zip(header, *rows, strict=True)]
+    room = width - sum(widths[2:]) - len(_GAP) * (len(widths) - 1)
+    while widths[0] + widths[1] > max(room, 2 * _MIN_NAME_COLUMNS):
+        wider = 0 if widths[0] >= widths[1] else 1
+        widths[wider] -= 1
+    lines = [_row(header, widths), "─" * (sum(widths) + len(_GAP) * (len(widths) - 1))]
+    for row in rows:
+        lines.extend(_row(row, widths) for row in _folded_row(row, widths))
+    return lines
 
 
-def _print_obligations(found: Determination, console: Console) -> None:
+def _folded_row(row: tuple[str, ...], widths: list[int]) -> list[tuple[str, ...]]:
+    """One table row as the lines it takes once its names fold into their columns."""
+    threshold, model = _fold(row[0], widths[0]), _fold(row[1], widths[1])
+    if len(threshold) == len(model) == 1:
+        return [row]
+    height = max(len(threshold), len(model))
+    blank = ("",) * (len(row) - 2)
+    return [
+        (
+            threshold[line] if line < len(threshold) else "",
+            model[line] if line < len(model) else "",
+            *(row[2:] if line == 0 else blank),
+        )
+        for line in range(height)
+    ]
+
+
+def _row(cells: tuple[str, ...], widths: list[int]) -> str:
+    # Names and the verdict align left; the figures align right, so that their digits line up.
+    padded = [
+        " " * (width - _cells(cell)) + cell if 2 <= column <= 4 else cell + " " * (width - _cells(cell))
+        for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    ]
+    return _GAP.join(padded).rstrip()
+
+
+def _obligation_lines(found: Determination, width: int) -> list[str]:
     # One under another rather than in a table: six columns of prose side by side squeeze into slivers at any
     # terminal width, and cut the document names. The full descriptions and URLs are in the JSON output.
-    console.print("  [bold]obligations[/]")
+    lines = ["  obligations"]
     for obligation in found.obligations:
         heading = obligation.id if obligation.model is None else f"{obligation.id} ({obligation.model})"
-        console.print(f"  • [bold]{escape(heading)}[/]")
+        lines.extend(_fold(f"  • {heading}", width))
         due = obligation.due if obligation.due_date is None else f"{obligation.due} ({obligation.due_rule})"
-        console.print(
-            _fields(
-                (
-                    ("document", obligation.document),
-                    ("due", due),
-                    ("repeats", obligation.recurrence),
-                    ("keep", obligation.retention),
-                    ("source", obligation.source),
-                )
-            )
+        fields = (
+            ("document", obligation.document),
+            ("due", due),
+            ("repeats", obligation.recurrence),
+            ("keep", obligation.retention),
+            ("source", obligation.source),
         )
+        for label, value in fields:
+            if value:
+                lines.extend(_field_lines(label, value, width))
+    return lines
 
 
 def _fields(rows: tuple[tuple[str, str | None], ...], *, markup: bool = False) -> Table:
@@ -263,6 +311,40 @@ def _fields(rows: tuple[tuple[str, str | None], ...], *, markup: bool = False) -
     return fields
 
 
+@lru_cache(maxsize=4096)
+def _field_lines(label: str, value: str, width: int) -> tuple[str, ...]:
+    """One field of an obligation, each wrapped line of its value under the value, never under its label.
+
+    Cached: the obligations of a thousand models repeat the same few documents, cadences and sources."""
+    folded = _fold(value, max(width - _LABEL_COLUMNS, _MIN_NAME_COLUMNS))
+    return (f"    {label:<8} {folded[0]}", *(" " * _LABEL_COLUMNS + more for more in folded[1:]))
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str, width: int) -> tuple[str, ...]:
+    """``text`` wrapped at spaces into lines of at most ``width`` columns, a longer word cut where it must be."""
+    if _cells(text) <= width:
+        return (text,)
+    return tuple(textwrap.wrap(text, width, break_on_hyphens=False)) or (text,)
+
+
+def _cells(text: str) -> int:
+    """The columns ``text`` takes on a terminal; ASCII, nearly every name and figure, is one column a character."""
+    return len(text) if text.isascii() else _wide_cells(text)
+
+
+@lru_cache(maxsize=4096)
+def _wide_cells(text: str) -> int:
+    # Measured once for each text: the limits ("≥ $100M") repeat on every model's row.
+    return cell_len(text)
+
+
+def _write(console: Console, lines: list[str]) -> None:
+    if lines:
+        console.file.write("\n".join(lines) + "\n")
+
+
+@lru_cache(maxsize=4096)
 def _amount(threshold: str, value: int | float) -> str:
     """A figure in its shortest exact form: $650M, $1.2B, 3.1e26; never rounded, so a near miss stays visible."""
     exact = Decimal(repr(value) if isinstance(value, float) else value).normalize()
@@ -307,7 +389,7 @@ def _print_regimes(regimes: list[Regime], output: OutputFormat) -> None:
             }
             for regime in regimes
         ]
-        typer.echo(json.dumps(listing, indent=2))
+        typer.echo(finite_json(listing))
         return
     table = Table(
         Column("id", overflow="fold"),

@@ -200,6 +200,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
         upgrade_database(engine)
         sessions = session_factory(engine)
         standard = load_standard(DEFAULT_STANDARD)
+        registry_log = RegistryLog(sessions, data_dir, settings.log_origin)
         seeded = seed_demo(
             sessions,
             examples,
@@ -211,10 +212,11 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
                 max_document_bytes=settings.max_document_bytes,
                 now=now,
                 regulator_key=regulator_key_fingerprint_of(regulator_key),
+                origin=registry_log.origin,
             ),
             data_dir / REDACTED_DIR,
         )
-        checkpoint = RegistryLog(sessions, data_dir, settings.log_origin).integrate()
+        checkpoint = registry_log.integrate()
     finally:
         engine.dispose()
     seconds = time.monotonic() - started

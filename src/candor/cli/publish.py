@@ -44,8 +44,10 @@ def publish(
     check_public_version(parsed, sealed=sealed is not None)
     private_key = load_signing_key(key)
     sealed_bytes = None if sealed is None else read_input_file(sealed, what="sealed original", limit=MAX_SEALED_BYTES)
-    statement = statement_for_document(parsed, raw, datetime.now(UTC), sealed=sealed_bytes)
     with RegistryClient(registry) as client:
+        # The statement names the registry's log, so that it cannot be replayed into another registry.
+        origin = client.log_origin()
+        statement = statement_for_document(parsed, raw, datetime.now(UTC), origin=origin, sealed=sealed_bytes)
         entry = client.publish(
             token, statement.canonical_bytes(), sign_statement(statement, private_key), raw, sealed_bytes
         )

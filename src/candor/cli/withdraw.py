@@ -36,6 +36,7 @@ def withdraw(
     with RegistryClient(registry) as client:
         target = client.statement(statement_id)
         statement = Statement(
+            origin=client.log_origin(),
             developer=target["developer"],
             kind=StatementKind.WITHDRAWAL,
             series=target.get("series"),

@@ -14,6 +14,7 @@ left out is an exemption not claimed.
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,6 +41,10 @@ from candor.errors import CandorError
 
 #: A value within this fraction of its limit, on either side, is "near" the threshold.
 NEAR_FRACTION = Decimal("0.10")
+
+
+class CoverageError(CandorError):
+    """Facts and limits that give no determination a report can carry."""
 
 
 class UnknownRegimeError(CandorError):
@@ -385,6 +390,13 @@ def _test(
     exact_value, exact_limit = _exact(value), _exact(limit)
     met = exact_value > exact_limit if threshold.comparison == "more-than" else exact_value >= exact_limit
     distance = exact_value - exact_limit
+    margin = float(distance / exact_limit) if exact_limit else 0.0
+    if not math.isfinite(margin):
+        # Facts are capped far below this, so only a limit set near zero gets here; JSON has no Infinity.
+        raise CoverageError(
+            f"{threshold.name}: {value} is too many times its limit {limit} for the margin to be a number",
+            hint="check the --param limits",
+        )
     return ThresholdTest(
         threshold=threshold.name,
         label=threshold.label,
@@ -393,7 +405,7 @@ def _test(
         limit=limit,
         comparison=threshold.comparison,
         met=met,
-        margin=float(distance / exact_limit) if exact_limit else 0.0,
+        margin=margin,
         near=abs(distance) <= exact_limit * NEAR_FRACTION,
         source=threshold.citation.pinpoint,
         url=threshold.citation.url,

@@ -19,12 +19,12 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from candor.domain.slugs import is_developer_slug
 from candor.domain.taxonomy import RiskDomainId
 from candor.domain.yamlload import FieldPath, format_path
 
 # --- Value types -----------------------------------------------------------------------------------------------
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _COMMITMENT_ID = re.compile(r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$")
 _VERSION = re.compile(r"^[0-9A-Za-z]+(?:[.+-][0-9A-Za-z]+)*$")
 _TOKEN = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -32,7 +32,7 @@ _WEB_ADDRESS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 
 
 def _slug(value: str) -> str:
-    if not _SLUG.match(value):
+    if not is_developer_slug(value):
         raise ValueError(f"{value!r} is not a slug; use lower-case letters, digits and single hyphens, e.g. acme-ai")
     return value
 
@@ -521,7 +521,8 @@ class FrameworkEntry(Part):
     """One published framework, named as the registry's log holds it: a false certification can then be proved."""
 
     #: The index of the framework's statement in the registry's log.
-    log_index: int = Field(ge=0)
+    #: A log index is a 64-bit count (c2sp.org/tlog-tiles), so no larger number can name an entry.
+    log_index: int = Field(ge=0, le=2**63 - 1)
     #: SHA-256 (hex) of the framework document's bytes, as the statement names it.
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 

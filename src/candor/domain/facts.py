@@ -18,12 +18,29 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from candor.domain.placeholders import is_placeholder, reject_placeholders
+from candor.domain.slugs import DEVELOPER_SLUG_PATTERN, MAX_SLUG_CHARS
 from candor.domain.source import decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
 
 #: A developer's registry identifier: lower-case words joined by hyphens, such as ``acme-ai``.
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_PATTERN = DEVELOPER_SLUG_PATTERN
+
+#: The largest quantity a facts file may state, as an int or a float: a googol. The largest training runs are
+#: near 1e27 operations and the largest companies' revenue near 1e12 dollars, so nothing real comes close; yet it
+#: keeps every figure, and every margin computed from it, a finite number that JSON can carry.
+MAX_QUANTITY = 10**100
+
+#: The most models one facts file may list. A developer lists the models it has trained at frontier scale, a
+#: handful a year; ten thousand leaves room for any catalogue of fine-tuned variants, while bounding the report
+#: (one row per model and threshold) and the time to compute it.
+MAX_MODELS = 10_000
+
+
+def above_max_quantity(value: int | float) -> bool:
+    """Whether ``value`` is over :data:`MAX_QUANTITY`, compared as written: the float 1e100 (a little above the int
+    10**100) is still within."""
+    return value > (MAX_QUANTITY if isinstance(value, int) else float(MAX_QUANTITY))
 
 
 def _quantity(value: object) -> int | float:
@@ -36,6 +53,8 @@ def _quantity(value: object) -> int | float:
         raise PydanticCustomError("quantity_finite", "must be a finite number")
     if value < 0:
         raise PydanticCustomError("quantity_negative", "must not be negative")
+    if above_max_quantity(value):
+        raise PydanticCustomError("quantity_too_large", "must be at most 1e100; no real figure comes near it")
     return value
 
 
@@ -87,7 +106,7 @@ class DeveloperFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    developer: str = Field(pattern=SLUG_PATTERN)
+    developer: str = Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG_CHARS)
     legal_name: str = Field(min_length=1)
     #: Gross revenue including affiliates, per calendar year. The statutes use the preceding calendar year.
     revenue_usd_by_year: dict[Annotated[int, Field(ge=1900, le=2200)], Quantity] | None = None
@@ -117,6 +136,7 @@ def parse_facts(name: str, raw: bytes) -> DeveloperFacts:
     """Parse a facts file's bytes; every problem is a :class:`DocumentError` naming file, line and field."""
     loaded = load_yaml(decode_source(name, raw).text, name)
     reject_placeholders(loaded, name)
+    _check_model_count(name, loaded)
     _reject_old_format(name, loaded)
     try:
         facts = DeveloperFacts.model_validate(loaded.value)
@@ -150,6 +170,19 @@ def _reject_old_format(name: str, loaded: LoadedYaml) -> None:
         field=format_path(found[0]),
         hint="; ".join(rewrites) + " (see docs/regimes.md)",
     )
+
+
+def _check_model_count(name: str, loaded: LoadedYaml) -> None:
+    # Before validation, so that an oversized list is refused before any time is spent on it.
+    models = loaded.value.get("models") if isinstance(loaded.value, dict) else None
+    if isinstance(models, list) and len(models) > MAX_MODELS:
+        raise DocumentError(
+            name,
+            f"lists {len(models):,} models, over the limit of {MAX_MODELS:,}",
+            line=loaded.line_of(("models",)),
+            field="models",
+            hint="list the models that count for coverage: those trained at or near frontier scale",
+        )
 
 
 def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> None:

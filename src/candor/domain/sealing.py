@@ -22,6 +22,7 @@ A future format gets a new first line; a reader refuses first lines it does not 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from candor.domain.redaction import SALT_BYTES
+from candor.domain.redaction import SALT_BYTES, Redaction, RedactionForm
 from candor.domain.regulator_keys import regulator_key_fingerprint
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError
@@ -43,6 +44,11 @@ _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_PO
 
 #: The largest sealed original read: the largest document, plus room for its salts and the envelope.
 MAX_SEALED_BYTES: Final = 3 * MAX_DOCUMENT_BYTES
+
+#: DHKEM(X25519, HKDF-SHA256) encapsulates the key in 32 bytes (RFC 9180 §7.1, Nenc).
+ENC_BYTES: Final = 32
+#: ChaCha20-Poly1305 adds a 16-byte tag to the plaintext (RFC 8439 §2.8; RFC 9180 §7.3, Nt).
+TAG_BYTES: Final = 16
 
 _SHA256_HEX = r"^[0-9a-f]{64}$"
 
@@ -81,7 +87,7 @@ def seal_original(header: SealedHeader, original: bytes, salts: list[bytes], reg
     """The ``.sealed`` file bytes for ``original`` and its ``salts``, sealed to ``regulator_key``."""
     if header.regulator_key != regulator_key_fingerprint(regulator_key):
         raise SealingError("the header names another regulator key than the one sealed to")
-    plaintext = rfc8785.dumps({"salts": [salt.hex() for salt in salts]}) + b"\n" + original
+    plaintext = _salts_line(salt.hex() for salt in salts) + b"\n" + original
     return header.info() + _SUITE.encrypt(plaintext, regulator_key, info=header.info())
 
 
@@ -89,6 +95,44 @@ def read_sealed_header(raw: bytes, name: str) -> SealedHeader:
     """The clear header of a sealed original, read without any key."""
     header, _ = _split(raw, name)
     return header
+
+
+def check_sealed_structure(raw: bytes, name: str, *, salts: int, least_original_bytes: int) -> SealedHeader:
+    """The header of a sealed original whose shape is sound, read without any key.
+
+    Without the regulator's key nobody can tell an intact ciphertext from a damaged one, but its length is bounded
+    below: the encapsulated key, the AEAD tag, the salts line for ``salts`` redactions, and an original of at least
+    ``least_original_bytes``. A sealed original shorter than that was cut short (a failed upload, a truncated copy),
+    and the registry must refuse it now rather than let the regulator find out years later that it cannot be opened.
+    """
+    header, sealed = _split(raw, name)
+    if len(sealed) < ENC_BYTES:
+        raise SealingError(
+            f"{name}: ends inside its encapsulated key ({len(sealed)} of {ENC_BYTES} bytes); it was cut short",
+            hint="send the .sealed file exactly as `candor redact` wrote it",
+        )
+    least = ENC_BYTES + TAG_BYTES + len(_salts_line("0" * 2 * SALT_BYTES for _ in range(salts))) + 1
+    least += least_original_bytes
+    if len(sealed) < least:
+        raise SealingError(
+            f"{name}: its encrypted part is {len(sealed):,} bytes, but sealing {salts} redaction salts and an "
+            f"original of at least {least_original_bytes:,} bytes takes at least {least:,}; it was cut short",
+            hint="send the .sealed file exactly as `candor redact` wrote it",
+        )
+    return header
+
+
+def least_original_chars(public_text: str, redactions: Sequence[Redaction]) -> int:
+    """The fewest characters (so also bytes) the original of a public version with these placeholders can have.
+
+    Everything outside the placeholders is the author's text as written, and each passage in the body was at
+    least as long as the floor of its size bucket. A front-matter value counts for nothing beyond its
+    surroundings: the public version keeps the line break and indent that close a redacted mapping.
+    """
+    placeholders = [redaction for redaction in redactions if redaction.is_placeholder]
+    kept = len(public_text) - sum(end - start for start, end in (redaction.span for redaction in placeholders))
+    body = sum(redaction.chars for redaction in placeholders if redaction.form is not RedactionForm.FRONT_MATTER)
+    return max(0, kept) + body
 
 
 def open_sealed(raw: bytes, private_key: X25519PrivateKey, name: str) -> SealedOriginal:
@@ -128,6 +172,11 @@ def _split(raw: bytes, name: str) -> tuple[SealedHeader, bytes]:
     if rfc8785.dumps(header.model_dump()) != header_line:
         raise SealingError(f"{name}: the sealed original's header is not in canonical form")
     return header, ciphertext
+
+
+def _salts_line(salts_hex: Iterable[str]) -> bytes:
+    """The plaintext's first line: the commitment salts, in hex, as one line of canonical JSON."""
+    return rfc8785.dumps({"salts": list(salts_hex)})
 
 
 def _salts(line: bytes, name: str) -> tuple[bytes, ...]:

@@ -6,6 +6,11 @@ signed with the developer's Ed25519 key and appended to the log as they are.
 
 Optional fields that are absent (None) are left out of the canonical form. This keeps room for later fields
 (such as ``sealed_sha256`` for a redacted original) without changing the bytes of statements made before them.
+
+``origin`` names the log a statement is for (the first line of that log's checkpoints), so that a signed
+statement cannot be replayed into another registry that holds the same developer key. Statements logged before the
+field existed lack it and stay valid where they are; a registry refuses any new one that lacks it or names
+another log. The format is documented in ``docs/statements.md``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_serializer, field_validator, model_validator
 
+from candor.domain.slugs import DEVELOPER_SLUG_PATTERN, MAX_SLUG_CHARS
 from candor.errors import CandorError
 
 #: The type tag every version-1 statement carries; a reader refuses tags it does not know.
@@ -34,14 +40,17 @@ MAX_STATEMENT_BYTES = 16 * 1024
 #: An Ed25519 signature is always 64 bytes (RFC 8032).
 SIGNATURE_BYTES = 64
 
-#: Developer slugs: lowercase letters, digits and inner hyphens, as in a URL path segment.
-DEVELOPER_SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 _SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
 _SHA256_HEX = re.compile(_SHA256_HEX_PATTERN)
 
+#: A log origin, as on the first line of its checkpoints and in its key's name (c2sp.org/signed-note): no spaces
+#: and no "+".
+LOG_ORIGIN_PATTERN = r"^[^\s+]+$"
+MAX_ORIGIN_CHARS = 255
+
 Sha256Hex = Annotated[str, Field(pattern=_SHA256_HEX_PATTERN, description="SHA-256 digest, 64 lowercase hex digits")]
-DeveloperSlug = Annotated[str, Field(pattern=DEVELOPER_SLUG_PATTERN)]
+DeveloperSlug = Annotated[str, Field(pattern=DEVELOPER_SLUG_PATTERN, max_length=MAX_SLUG_CHARS)]
 # Versions and series names are short printable words such as "2.1" or "atlas-3"; no spaces or control characters.
 Label = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:+-]*$")]
 
@@ -74,6 +83,14 @@ class Statement(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: Literal["candor.statement/v1"] = STATEMENT_TYPE
+    origin: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_ORIGIN_CHARS,
+        pattern=LOG_ORIGIN_PATTERN,
+        description="The origin of the log this statement is for; required of every new publication, absent only "
+        "from statements logged before it existed.",
+    )
     developer: DeveloperSlug
     kind: StatementKind
     series: Label | None = Field(

@@ -99,6 +99,10 @@ class LoadedYaml:
         """The line of ``path``, or of its nearest ancestor that has one."""
         for end in range(len(path), -1, -1):
             line = self.lines.get(path[:end])
+            if line is None:
+                # Mapping keys are recorded as text, but a validator names a key read as a number (a year) as
+                # that number: look it up as written too.
+                line = self.lines.get(tuple(str(part) if isinstance(part, int) else part for part in path[:end]))
             if line is not None:
                 return line + self.line_offset
         return None

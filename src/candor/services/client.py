@@ -75,6 +75,14 @@ class RegistryClient:
                 raise _refused(response)
             time.sleep(_POLL_SECONDS)
 
+    def log_origin(self) -> str:
+        """The origin of the registry's log, the first line of its checkpoint: what a statement for it must name."""
+        text = self._request("GET", "/log/checkpoint").text
+        origin = text.split("\n", 1)[0]
+        if not origin or origin != origin.strip() or "\n" not in text:
+            raise RegistryError(f"{self.base_url}/log/checkpoint does not start with a log origin")
+        return origin
+
     def verifier_key(self) -> str:
         """The log's verifier key, the last line of ``/log/vkey``."""
         lines = self._request("GET", "/log/vkey").text.split()

@@ -161,6 +161,7 @@ def seed_demo(
         if event.withdraw:
             target = published[event.developer, event.file]
             withdrawal = Statement(
+                origin=publisher.origin,
                 developer=event.developer,
                 kind=StatementKind.WITHDRAWAL,
                 version=target.version,
@@ -186,7 +187,7 @@ def seed_demo(
             path = _bound_copy(redaction_dir / event.developer / event.file, raw, certified)
             raw = path.read_bytes()
             parsed = parse_bytes(str(path), raw)
-        statement = statement_for_document(parsed, raw, clock(), sealed=sealed)
+        statement = statement_for_document(parsed, raw, clock(), origin=publisher.origin, sealed=sealed)
         signature = sign_statement(statement, key)
         entry = publisher.publish(token, Publication(statement.canonical_bytes(), signature, raw, sealed))
         published[event.developer, event.file] = entry

@@ -3,7 +3,8 @@
 The checks run in the order the registry promises, so that the first thing wrong is the thing reported:
 
 1. the bearer token: known, unrevoked, of publish scope, and acting for the statement's developer;
-2. the developer's signature over the statement, against a registered key that is not revoked;
+2. the developer's signature over the statement, against a registered key that is not revoked; the statement is
+   for this registry's log (its ``origin``) and was not issued in the future;
 3. the document: its SHA-256 is the one the statement names, it parses, and its front matter agrees with the
    statement (developer, kind, version, series); it is a public version (no passage still marked for redaction),
    and any redaction placeholders come with the sealed original the statement names;
@@ -22,7 +23,8 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Final
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.documents import SystemCard
 from candor.domain.parse import ParsedDocument, parse_bytes
-from candor.domain.sealing import SealingError, read_sealed_header
+from candor.domain.sealing import SealingError, check_sealed_structure, least_original_chars
 from candor.domain.standards import Finding, RulePack, run_standard
 from candor.domain.statement import (
     KINDS_WITH_TARGET,
@@ -82,6 +84,17 @@ class DocumentTooLargeError(PublishError):
     error_code = "request_too_large"
 
 
+#: How far ahead of the registry's clock a statement's ``issued_at`` may be: room for a developer's clock that
+#: runs a little fast, not for statements dated into the future.
+MAX_CLOCK_SKEW: Final = timedelta(minutes=10)
+
+
+class WrongOriginError(PublishError):
+    """A statement signed for another registry's log, or for none."""
+
+    error_code = "wrong_origin"
+
+
 class VersionConflictError(ConflictError):
     """A statement that breaks the series rules: an old version, or a supersedes that is not current."""
 
@@ -116,12 +129,14 @@ def series_of(model: object) -> str | None:
 
 
 def statement_for_document(
-    parsed: ParsedDocument, raw: bytes, issued_at: datetime, *, sealed: bytes | None = None
+    parsed: ParsedDocument, raw: bytes, issued_at: datetime, *, origin: str, sealed: bytes | None = None
 ) -> Statement:
-    """The statement a developer signs to publish ``raw`` (and its ``sealed`` original), read from its front matter."""
+    """The statement a developer signs to publish ``raw`` (and its ``sealed`` original) to the log ``origin``, read
+    from its front matter."""
     model = parsed.model
     try:
         return Statement(
+            origin=origin,
             developer=model.developer,
             kind=StatementKind(model.kind),
             series=series_of(model),
@@ -155,8 +170,11 @@ class Publisher:
         gate: AppendGate | None = None,
         now: Callable[[], datetime] = utc_now,
         regulator_key: str | None = None,
+        origin: str,
     ) -> None:
         self.sessions = sessions
+        #: The origin of this registry's log: every new statement must name it.
+        self.origin = origin
         #: The registry's clock: publication times, and which keys are in force. Injectable so that a demo or a
         #: test can publish a history on its own dates.
         self.now = now
@@ -178,6 +196,7 @@ class Publisher:
                     hint="one developer can never publish as another",
                 )
             key_id = self._signing_key(session, statement, publication).id
+        self._check_origin_and_time(statement)
         parsed = self._check_document(statement, publication.document)
         check_sealed_original(statement, publication.sealed, parsed, regulator_key=self.regulator_key)
         findings = run_standard(self.standard, parsed) if parsed is not None else []
@@ -240,6 +259,26 @@ class Publisher:
             hint="sign with the private key whose public key the registry holds",
         )
 
+    def _check_origin_and_time(self, statement: Statement) -> None:
+        if statement.origin is None:
+            raise WrongOriginError(
+                f"the statement names no log origin; a new statement must name this registry's, {self.origin}",
+                hint="sign it again with a current candor, which reads the origin from the registry",
+            )
+        if statement.origin != self.origin:
+            raise WrongOriginError(
+                f"the statement is for the log {statement.origin}, not for this registry's log {self.origin}",
+                hint="a statement signed for one registry cannot be replayed into another; sign one for this log",
+            )
+        latest = self.now() + MAX_CLOCK_SKEW
+        if statement.issued_at > latest:
+            raise PublishError(
+                f"the statement is issued at {statement.issued_at:%Y-%m-%dT%H:%M:%SZ}, more than "
+                f"{MAX_CLOCK_SKEW.total_seconds() / 60:.0f} minutes ahead of the registry's clock "
+                f"({self.now():%Y-%m-%dT%H:%M:%SZ})",
+                hint="check the signing machine's clock",
+            )
+
     # -- 3. the document ------------------------------------------------------------------------------------------
 
     def _check_document(self, statement: Statement, document: bytes | None) -> ParsedDocument | None:
@@ -279,6 +318,7 @@ class Publisher:
         for earlier in series:
             if earlier.version == statement.version:
                 if earlier.document_sha256 == statement.document_sha256:
+                    _same_sealed_original(session, earlier, statement)
                     return earlier
                 raise VersionConflictError(
                     f"version {statement.version} of {_series_name(statement)} is already published "
@@ -366,8 +406,14 @@ def check_sealed_original(
         raise PublishError(
             f"the sealed original's SHA-256 is {actual}, but the statement names {statement.sealed_sha256}"
         )
+    placeholders = [redaction for redaction in parsed.redactions if redaction.is_placeholder]
     try:
-        header = read_sealed_header(sealed, "sealed original")
+        header = check_sealed_structure(
+            sealed,
+            "sealed original",
+            salts=len(placeholders),
+            least_original_bytes=least_original_chars(parsed.source.text, placeholders),
+        )
     except SealingError as exc:
         raise PublishError(exc.message, hint=exc.hint) from None
     bound = (header.developer, header.kind, header.version, header.public_sha256)
@@ -451,6 +497,22 @@ def _check_target(
             f"not a {document_kind}"
         )
     return None
+
+
+def _same_sealed_original(session: Session, earlier: StatementRecord, statement: Statement) -> None:
+    """Refuse a republication of ``earlier``'s document that comes with another sealed original.
+
+    Answering "already published" would tell the developer that this sealed original is on record when the
+    registry keeps only the first; the regulator would then hold a different (perhaps truncated) original.
+    """
+    kept = SealedOriginals(session).of_statement(earlier)
+    on_record = None if kept is None else kept.sha256
+    if on_record != statement.sealed_sha256:
+        raise VersionConflictError(
+            f"version {statement.version} of {_series_name(statement)} is already published with sealed original "
+            f"{on_record or 'none'}; this publication names sealed original {statement.sealed_sha256 or 'none'}",
+            hint="a published sealed original is never replaced; publish a new version to seal a new original",
+        )
 
 
 def _current(statements: Statements, series: Sequence[StatementRecord]) -> StatementRecord | None:

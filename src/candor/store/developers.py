@@ -10,13 +10,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from candor.domain.confusables import check_visible, confusable_keys
 from candor.domain.developer_keys import public_key_raw
-from candor.domain.statement import DEVELOPER_SLUG_PATTERN
+from candor.domain.slugs import is_developer_slug
 from candor.store.columns import utc_now
 from candor.store.errors import ConflictError, NotFoundError, StoreError
 from candor.store.tables import Developer, DeveloperKey, DeveloperStatus
 
-_SLUG = re.compile(DEVELOPER_SLUG_PATTERN)
 # A host name: dot-separated labels of letters, digits and inner hyphens, with at least one dot.
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
 
@@ -31,21 +31,24 @@ class Developers:
         self, slug: str, *, legal_name: str, website_domain: str, registered_at: datetime | None = None
     ) -> Developer:
         """Register a developer; the slug becomes its permanent name in URLs and statements."""
-        if not _SLUG.fullmatch(slug):
+        if not is_developer_slug(slug):
             raise StoreError(
                 f"developer slug {slug!r} is not valid",
-                hint="lowercase letters, digits and inner hyphens, e.g. acme-ai",
+                hint="lowercase letters and digits in words joined by single hyphens, at most 64, e.g. acme-ai",
             )
         domain = website_domain.strip().lower().rstrip(".")
         if not _DOMAIN.fullmatch(domain):
             raise StoreError(f"website domain {website_domain!r} is not a host name", hint="e.g. example.com")
-        if not legal_name.strip():
+        name = legal_name.strip()
+        if not name:
             raise StoreError("a developer needs a legal name")
+        check_visible(name, "the legal name")
         if self.find(slug) is not None:
             raise ConflictError(f"developer {slug!r} is already registered")
+        self._refuse_lookalikes(slug, name, domain)
         developer = Developer(
             slug=slug,
-            legal_name=legal_name.strip(),
+            legal_name=name,
             website_domain=domain,
             status=DeveloperStatus.ACTIVE.value,
             registered_at=registered_at or utc_now(),
@@ -53,6 +56,28 @@ class Developers:
         self.session.add(developer)
         self.session.flush()
         return developer
+
+    def _refuse_lookalikes(self, slug: str, legal_name: str, domain: str) -> None:
+        """Refuse a developer whose slug, legal name or domain reads like a registered developer's (TR39).
+
+        Every registered developer is compared; registries hold hundreds, not millions, and a developer is added
+        rarely, so a scan is cheaper than keeping skeleton columns in step with the Unicode version.
+        """
+        ours = {"slug": slug, "legal name": legal_name, "website domain": domain}
+        wanted = {field: confusable_keys(value) for field, value in ours.items()}
+        for existing in self.all():
+            theirs = {
+                "slug": existing.slug,
+                "legal name": existing.legal_name,
+                "website domain": existing.website_domain,
+            }
+            for field, keys in wanted.items():
+                if not keys.isdisjoint(confusable_keys(theirs[field])):
+                    raise ConflictError(
+                        f"the {field} {ours[field]!r} reads like {theirs[field]!r}, the {field} of the registered "
+                        f"developer {existing.slug!r}",
+                        hint="a developer's names must not be mistakable for another's (Unicode TR39 confusables)",
+                    )
 
     def find(self, slug: str) -> Developer | None:
         """The developer with this slug, if registered."""

@@ -38,9 +38,9 @@ PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
         for status, description in (
             (401, "Missing, unknown or revoked token."),
             (403, "The token or key may not publish this statement."),
-            (409, "The statement breaks the series' version rules."),
+            (409, "The statement breaks the series' version rules, or republishes with another sealed original."),
             (413, "The document or request is too large."),
-            (422, "A malformed statement, or a document that does not parse or match it."),
+            (422, "A malformed statement, one for another log origin, or a document that does not parse or match it."),
         )
     },
 }
@@ -125,14 +125,17 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
             standard = load_standard(DEFAULT_STANDARD)
             # Publishers and the integrator of this process queue for the database's append lock together.
             gate = AppendGate()
+            registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
             app.state.publisher = Publisher(
                 app.state.sessions,
                 standard,
                 max_document_bytes=settings.max_document_bytes,
                 gate=gate,
                 regulator_key=app.state.regulator_key,
+                # The log key's name, which wins over the setting: it is what the checkpoints say.
+                origin=registry_log.origin,
             )
-            app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
+            app.state.registry_log = registry_log
     return app.state.publisher, app.state.registry_log
 
 
