@@ -33,6 +33,7 @@ DEADLINE_SECONDS = 120.0
 READ_TIMEOUT_SECONDS = 30.0
 #: Same-origin redirects followed before giving up.
 MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: How much of an error answer is read, to quote its first line.
 _ERROR_BODY_LIMIT = 64 * 1024
 
@@ -192,7 +193,7 @@ class HttpClient:
             request = self._http.build_request(method, url, json=json, headers=headers, timeout=timeout)
             response = self._http.send(request, stream=True)
             try:
-                if response.is_redirect:
+                if response.status_code in _REDIRECTS and "location" in response.headers:
                     if method != "GET":
                         raise HttpError(f"{method} {url} answered HTTP {response.status_code}, a redirect")
                     return url.join(response.headers["location"])

@@ -22,8 +22,9 @@ PROOF_WAIT_SECONDS = 5.0
 _POLL_SECONDS = 0.2
 
 TLOG_PROOF = Resource("tlog-proof", MAX_PROOF_SIZE, ("text/plain",))
-VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE, ("text/plain",))
-CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE, ("text/plain",))
+# tlog-tiles names no content type for the log's own files, and static hosts serve them as they like.
+VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE)
+CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
 
 
 class RegistryError(CandorError):

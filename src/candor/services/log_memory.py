@@ -194,7 +194,10 @@ def advance(
     try:
         latest = open_checkpoint(note, verifier)
     except TlogError as exc:
-        raise TlogError(f"{verifier.name}: the log's checkpoint is rejected: {exc.message}") from None
+        raise PinningError(
+            f"{verifier.name}: the log's checkpoint is not signed by the pinned key {verifier.fingerprint()} "
+            f"({exc.message})"
+        ) from None
     remembered_note = memory.checkpoint(verifier.name)
     if remembered_note is None:
         return latest, None
