@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from candor import httpclient
 from candor.cli.app import main
@@ -35,7 +36,7 @@ from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from candor.tlog.merkle import inclusion_proof
-from candor.tlog.note import Signer, generate_key, parse_signer_key
+from candor.tlog.note import CosignatureSigner, Signer, generate_key, parse_signer_key, sign_note
 from candor.tlog.proof import format_tlog_proof, parse_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import create_writer
@@ -546,3 +547,41 @@ def test_consistency_and_compare_work_from_the_served_tiles_without_a_private_ke
     )
     needs_tiles = candor(capsys, "log", "compare", str(old_path), str(new_path), "--vkey", vkey)
     refused(needs_tiles, 2, "needs the log's tiles")
+
+
+def test_compare_counts_trusted_witness_cosignatures_and_enforces_the_quorum(
+    upstream: Upstream, tmp_path: Path, capsys: Any
+) -> None:
+    note = (upstream.data_dir / "log" / "checkpoint").read_bytes()
+    checkpoint = open_checkpoint(note, upstream.signer.verifier())
+    witness = CosignatureSigner("witness.example/w", Ed25519PrivateKey.generate())
+    impostor = CosignatureSigner("witness.example/w", Ed25519PrivateKey.generate())
+    cosigned, uncosigned = tmp_path / "cosigned", tmp_path / "plain"
+    cosigned.write_bytes(sign_note(checkpoint.to_text(), upstream.signer, witness))
+    uncosigned.write_bytes(note)
+    vkey, witness_vkey = upstream.signer.verifier().vkey(), witness.verifier().vkey()
+    options = ("--vkey", vkey, "--witness", witness_vkey, "--quorum", "1", "--no-state")
+    ok = candor(capsys, "log", "compare", str(cosigned), str(cosigned), *options)
+    assert ok.code == 0, ok.err
+    assert "1 trusted cosignatures" in ok.out
+    refused(
+        candor(capsys, "log", "compare", str(cosigned), str(uncosigned), *options),
+        2,
+        "checkpoint has 0 trusted cosignatures, 1 required",
+    )
+    # The impostor has the witness's name but not its key: its cosignature counts for nothing.
+    forged = tmp_path / "forged"
+    forged.write_bytes(sign_note(checkpoint.to_text(), upstream.signer, impostor))
+    refused(candor(capsys, "log", "compare", str(forged), str(forged), *options), 2, "0 trusted cosignatures")
+
+
+def test_verify_demands_the_witness_quorum_it_is_given(
+    proxy: tuple[str, Lies], documents: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    url, _ = proxy
+    witness = CosignatureSigner("witness.example/w", Ed25519PrivateKey.generate()).verifier().vkey()
+    counted = _verify(capsys, documents["framework"], url, tmp_path / "state", "--witness", witness)
+    assert counted.code == 0, counted.err
+    assert "cosigned by 0 of 1 trusted witnesses" in counted.out
+    quorum = _verify(capsys, documents["framework"], url, tmp_path / "state", "--witness", witness, "--quorum", "1")
+    refused(quorum, 2, "checkpoint has 0 trusted cosignatures, 1 required")

@@ -18,7 +18,16 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from candor.cli.pinning import NoStateOption, StateOption, announce, open_memory, read_vkey
+from candor.cli.pinning import (
+    NoStateOption,
+    QuorumOption,
+    StateOption,
+    WitnessOption,
+    announce,
+    open_memory,
+    read_vkey,
+    witnesses,
+)
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError, SourceError
 from candor.services.files import read_input_file
@@ -28,7 +37,7 @@ from candor.tlog.errors import ProofError, TlogError
 from candor.tlog.fsck import fsck
 from candor.tlog.log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
-from candor.tlog.note import MAX_NOTE_SIZE, parse_cosignature_verifier_key, parse_note, parse_verifier_key
+from candor.tlog.note import MAX_NOTE_SIZE, parse_note, parse_verifier_key
 from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
 from candor.tlog.tilecheck import logger as tilecheck_logger
 from candor.tlog.tilereader import TileReader, open_fetcher
@@ -290,10 +299,8 @@ def compare(
     vkey: Annotated[
         str | None, typer.Option("--vkey", help="The log's verifier key (default: the key pinned for the log).")
     ] = None,
-    witness: Annotated[
-        list[str] | None, typer.Option("--witness", help="A trusted witness's verifier key, or a file (repeatable).")
-    ] = None,
-    quorum: Annotated[int, typer.Option("--quorum", min=0, help="Cosignatures required from the witnesses.")] = 0,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = 0,
     state: StateOption = None,
     no_state: NoStateOption = False,
 ) -> None:
@@ -311,15 +318,15 @@ def compare(
     if offered is None:
         raise CandorError(f"no verifier key is pinned for log {origin}", hint="pass --vkey KEY or FILE")
     verifier = parse_verifier_key(offered)
-    witnesses = [parse_cosignature_verifier_key(read_vkey(item)) for item in witness or []]
+    trusted_witnesses = witnesses(witness)
     opened = []
     for path, note in zip((checkpoint_a, checkpoint_b), notes, strict=True):
         try:
             checkpoint = open_checkpoint(note, verifier, origin=origin)
-            cosigned = check_cosignatures(note, witnesses, quorum)
+            cosigned = check_cosignatures(note, trusted_witnesses, quorum)
         except TlogError as exc:
             raise SourceError(str(path), exc.message) from None
-        cosignatures = f", {cosigned} trusted cosignatures" if witnesses else ""
+        cosignatures = f", {cosigned} trusted cosignatures" if trusted_witnesses else ""
         typer.echo(f"{path}: {origin} size {checkpoint.size} root {_b64(checkpoint.root)}{cosignatures}")
         opened.append((path, note, checkpoint))
     (old_path, old_note, old), (new_path, new_note, new) = sorted(opened, key=lambda item: item[2].size)

@@ -11,6 +11,7 @@ import typer
 from candor.errors import CandorError, SourceError
 from candor.services.files import read_key_file
 from candor.services.log_memory import LogMemory, TrustedKey, default_state_directory
+from candor.tlog.note import CosignatureVerifier, parse_cosignature_verifier_key
 
 StateOption = Annotated[
     Path | None,
@@ -23,6 +24,19 @@ StateOption = Annotated[
 NoStateOption = Annotated[
     bool, typer.Option("--no-state", help="Remember nothing: a one-off check that pins no key and no checkpoint.")
 ]
+
+
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option("--witness", help="A trusted witness's verifier key, or a file holding it (repeatable)."),
+]
+QuorumOption = Annotated[
+    int, typer.Option("--quorum", min=0, help="Cosignatures the log's checkpoint needs from those witnesses.")
+]
+
+
+def witnesses(given: list[str] | None) -> list[CosignatureVerifier]:
+    return [parse_cosignature_verifier_key(read_vkey(item)) for item in given or []]
 
 
 def open_memory(state: Path | None, no_state: bool) -> LogMemory:

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from candor.cli.pinning import NoStateOption, StateOption, announce, open_memory, read_vkey
+from candor.cli.pinning import (
+    NoStateOption,
+    QuorumOption,
+    StateOption,
+    WitnessOption,
+    announce,
+    open_memory,
+    read_vkey,
+    witnesses,
+)
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.statement import StatementKind, is_sha256_hex
 from candor.errors import CandorError
@@ -62,6 +71,8 @@ def verify(
     save_proof: Annotated[
         Path | None, typer.Option("--save-proof", help="Write the downloaded tlog-proof here, for offline use.")
     ] = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = 0,
     state: StateOption = None,
     no_state: NoStateOption = False,
 ) -> None:
@@ -80,9 +91,10 @@ def verify(
         pinned = load_public_key(str(developer_key), pem)
     if proof is not None:
         proof_text = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE).decode("utf-8", errors="replace")
+        check_witnesses(parse_tlog_proof(proof_text).checkpoint, witness, quorum)
         _verify_offline(memory, file, document, proof_text, vkey, pinned)
     elif registry is not None:
-        code = _verify_online(memory, registry, file, document, vkey, pinned, save_proof)
+        code = _verify_online(memory, registry, file, document, vkey, pinned, save_proof, (witness, quorum))
         if code:
             raise typer.Exit(code)
     else:
@@ -145,6 +157,7 @@ def _verify_online(
     vkey: str | None,
     pinned: Ed25519PublicKey | None,
     save_proof: Path | None,
+    witnessing: tuple[list[str] | None, int],
 ) -> int:
     """Verify against a registry; the exit code (0, or withdrawn or corrected)."""
     from candor.services.client import RegistryClient
@@ -178,6 +191,7 @@ def _verify_online(
             return readers[checkpoint.size]
 
         latest, _ = advance(memory, trusted.verifier, latest_note, nodes)
+        check_witnesses(latest_note, *witnessing)
         verified = verify_document(str(file), document, proof_text, trusted.verifier.vkey(), developer_key=pinned)
         # The proof's checkpoint must lie on the same history as the log's newest one.
         proof_note = parse_tlog_proof(proof_text).checkpoint
@@ -202,6 +216,16 @@ def _verify_online(
         return CORRECTED_EXIT
     typer.echo(f"  not withdrawn or corrected in the log up to size {latest.size}")
     return 0
+
+
+def check_witnesses(note: bytes, witness: list[str] | None, quorum: int) -> None:
+    """With ``--witness``, the log's checkpoint needs ``--quorum`` valid cosignatures from those witnesses."""
+    from candor.tlog.checkpoint import check_cosignatures
+
+    trusted = witnesses(witness)
+    if trusted or quorum:
+        count = check_cosignatures(note, trusted, quorum)
+        typer.echo(f"  checkpoint cosigned by {count} of {len(trusted)} trusted witnesses")
 
 
 def _b64(raw: bytes) -> str:
