@@ -177,6 +177,8 @@ class _Proxy(BaseHTTPRequestHandler):
         if mode == "cross-host redirect" and path == "/log/checkpoint":
             port = self.server.server_port  # type: ignore[attr-defined]
             return self._send(302, b"", "text/plain", {"Location": f"http://localhost:{port}/real/log/checkpoint"})
+        if mode == "stale checkpoint" and path == "/log/checkpoint" and forged is not None:
+            return self._send(200, forged.note, "text/plain; charset=utf-8")
         if mode == "same-origin redirect" and self.path == "/log/checkpoint":
             return self._send(302, b"", "text/plain", {"Location": "/real/log/checkpoint"})
         if mode == "huge tile" and path.startswith("/log/tile/0/"):
@@ -204,12 +206,14 @@ class _Proxy(BaseHTTPRequestHandler):
             answer = self._forward(path)
             if mode == "trickle":
                 return self._trickle(answer.content)
-            if forged is None:
+            if forged is None or mode == "stale checkpoint":
                 return self._send(answer.status_code, answer.content, answer.headers["content-type"])
             proof = parse_tlog_proof(answer.text)
             hashes = inclusion_proof(forged.reader(), proof.index, forged.size)
             text = format_tlog_proof(proof.index, hashes, forged.note, extra=proof.extra)
             return self._send(200, text.encode(), "text/plain; charset=utf-8")
+        if mode == "stale checkpoint":
+            forged = None
         if forged is not None and path == "/log/vkey":
             return self._send(200, (lies.vkey or forged.signer.verifier().vkey()).encode() + b"\n", "text/plain")
         if forged is not None and path.startswith("/log/"):
@@ -345,6 +349,20 @@ def test_a_rollback_is_refused_with_both_checkpoints_as_evidence(
     assert lies.forged.note.decode() in evidence
     # The remembered checkpoint is kept, not replaced by the older one.
     assert (state / "logs" / "registry.test%2Flog" / "checkpoint").read_bytes() == remembered
+
+
+def test_a_cached_checkpoint_older_than_the_proof_is_a_prefix_not_a_rollback(
+    upstream: Upstream, proxy: tuple[str, Lies], documents: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    url, lies = proxy
+    lies.mode = "stale checkpoint"
+    lies.forged = forge(tmp_path / "old", upstream.entries[:5], upstream.signer)
+    result = _verify(capsys, documents["card"], url, tmp_path / "state")
+    assert result.code == 3, result.err
+    assert "newest checkpoint: size 9" in result.out
+    # A stale checkpoint that is not a prefix of the proof's is a fork.
+    lies.forged = forge(tmp_path / "fork", [*upstream.entries[:4], upstream.entries[5]], upstream.signer)
+    refused(_verify(capsys, documents["card"], url, tmp_path / "other"), 5, "fork")
 
 
 def test_a_truncated_log_cannot_hide_a_withdrawal_from_a_client_that_saw_it(

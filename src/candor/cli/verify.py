@@ -193,9 +193,13 @@ def _verify_online(
         latest, _ = advance(memory, trusted.verifier, latest_note, nodes)
         check_witnesses(latest_note, *witnessing)
         verified = verify_document(str(file), document, proof_text, trusted.verifier.vkey(), developer_key=pinned)
-        # The proof's checkpoint must lie on the same history as the log's newest one.
-        proof_note = parse_tlog_proof(proof_text).checkpoint
-        require_extension(memory, nodes(latest), (proof_note, verified.checkpoint), (latest_note, latest))
+        # The proof's checkpoint must lie on the same history as the log's newest one. It may be the newer of the
+        # two when a cache served a checkpoint a few seconds old; then it is the newest, and the other its prefix.
+        older, newest = (parse_tlog_proof(proof_text).checkpoint, verified.checkpoint), (latest_note, latest)
+        if verified.checkpoint.size > latest.size:
+            older, newest = newest, older
+        require_extension(memory, nodes(newest[1]), older, newest)
+        latest_note, latest = newest
         commit(memory, trusted.verifier, latest_note, registry=client.base_url)
         announce(memory, trusted)
         actions = later_actions(nodes(latest), verified.log_index, verified)
