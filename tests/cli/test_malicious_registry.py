@@ -26,11 +26,14 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from candor import httpclient
 from candor.cli.app import main
 from candor.config import load_settings, sqlite_url
+from candor.domain.developer_keys import key_fingerprint, public_key_raw
 from candor.domain.statement import Statement, StatementKind
+from candor.services.evidence import StatementEvidence
 from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
@@ -113,6 +116,7 @@ class Upstream:
     filled: Filled
     entries: list[bytes]
     signer: Signer
+    developer_keys: dict[str, Ed25519PrivateKey]
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +127,9 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
     engine = create_database_engine(database_url)
     upgrade_database(engine)
     sessions = session_factory(engine)
+    registry = Registry(sessions, RegistryLog(sessions, data_dir, ORIGIN))
     try:
-        filled = fill(Registry(sessions, RegistryLog(sessions, data_dir, ORIGIN)))
+        filled = fill(registry)
     finally:
         engine.dispose()
     signer = registry_log_signer(data_dir, ORIGIN)
@@ -133,7 +138,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
     reader = TileReader(DirectoryFetcher(data_dir / "log"), checkpoint.size, checkpoint.root)
     entries = [entry for _, entry in reader.entries(0, checkpoint.size)]
     with serve_app(create_app(settings)) as url:
-        yield Upstream(url, data_dir, filled, entries, signer)
+        yield Upstream(url, data_dir, filled, entries, signer, registry.keys)
 
 
 @dataclass
@@ -444,6 +449,37 @@ def test_offline_verification_says_withdrawals_cannot_be_known(
         2,
         "needs the verifier key of log registry.test/log",
     )
+
+
+def test_a_proof_re_signed_with_another_key_is_caught_by_a_pinned_developer_key(
+    upstream: Upstream, proxy: tuple[str, Lies], documents: dict[str, Path], tmp_path: Path, capsys: Any
+) -> None:
+    url, _ = proxy
+    state, proof, resigned = tmp_path / "state", tmp_path / "sdf.tlog-proof", tmp_path / "resigned.tlog-proof"
+    assert _verify(capsys, documents["framework"], url, state, "--save-proof", str(proof)).code == 0
+    parsed = parse_tlog_proof(proof.read_text())
+    evidence = StatementEvidence.from_extra(parsed.extra)
+    impostor = Ed25519PrivateKey.generate()
+    forged = StatementEvidence(
+        evidence.statement_bytes,
+        impostor.sign(evidence.statement_bytes),
+        public_key_raw(impostor.public_key()),
+    )
+    resigned.write_text(format_tlog_proof(parsed.index, parsed.hashes, parsed.checkpoint, extra=forged.to_extra()))
+    real = tmp_path / "acme-ai.pub"
+    real.write_bytes(
+        upstream.developer_keys["acme-ai"].public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    offline = ("verify", str(documents["framework"]), "--state", str(state), "--proof")
+    # The log cannot tell (it holds the statement, not its signer's key), and the output says so ...
+    unpinned = candor(capsys, *offline, str(resigned))
+    assert unpinned.code == 0, unpinned.err
+    assert f"developer key SHA256:{key_fingerprint(impostor.public_key())} (from the proof, not the log" in unpinned.out
+    # ... and a pinned developer key refuses it, while it accepts the genuine proof.
+    pinned = candor(capsys, *offline, str(proof), "--developer-key", str(real))
+    assert pinned.code == 0, pinned.err
+    assert "(pinned with --developer-key)" in pinned.out
+    refused(candor(capsys, *offline, str(resigned), "--developer-key", str(real)), 1, "not the pinned developer key")
 
 
 # -- bounded downloads ----------------------------------------------------------------------------------------

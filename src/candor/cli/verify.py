@@ -104,12 +104,18 @@ def verify(
 verify.__doc__ = f"{verify.__doc__}\n\n{EXIT_CODES}"
 
 
-def _report(file: Path, verified: VerifiedDocument) -> None:
+def _report(file: Path, verified: VerifiedDocument, *, developer_key_pinned: bool) -> None:
     statement = verified.statement
     typer.echo(f"verified: {file}")
     signed = f"{statement.issued_at:%Y-%m-%d %H:%M:%S}Z"
     typer.echo(f"  {statement.developer} {statement.kind.value} version {statement.version}, signed {signed}")
-    typer.echo(f"  developer key SHA256:{verified.developer_key_fingerprint}")
+    # The log holds the statement, not the key that signed it: anyone can re-sign the proof's extra line with
+    # another key. Say so, unless the key was pinned.
+    if developer_key_pinned:
+        where = "pinned with --developer-key"
+    else:
+        where = "from the proof, not the log: compare it with the developer's own, or pin it with --developer-key"
+    typer.echo(f"  developer key SHA256:{verified.developer_key_fingerprint} ({where})")
     typer.echo(f"  log index {verified.log_index} of {verified.checkpoint.size} in {verified.checkpoint.origin}")
 
 
@@ -142,7 +148,7 @@ def _verify_offline(
             require_extension(memory, None, (remembered_note, remembered), (note, verified.checkpoint))
     elif trusted.first_contact:
         commit(memory, trusted.verifier, note)
-    _report(file, verified)
+    _report(file, verified, developer_key_pinned=pinned is not None)
     typer.echo(
         f"  withdrawals: unknown offline; anything the developer logged after the proof's checkpoint (size "
         f"{verified.checkpoint.size}) cannot be seen. Verify with --registry to check."
@@ -207,7 +213,7 @@ def _verify_online(
         fetcher.close()
     if save_proof is not None:
         save_proof.write_text(proof_text, "utf-8")
-    _report(file, verified)
+    _report(file, verified, developer_key_pinned=pinned is not None)
     typer.echo(f"  checked against the log's newest checkpoint: size {latest.size}, root {_b64(latest.root)}")
     if save_proof is not None:
         typer.echo(f"  tlog-proof saved to {save_proof}")
