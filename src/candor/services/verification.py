@@ -87,7 +87,13 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     the statement's own developer can act on it; a statement by anyone else naming it as target does not count.
     """
     found = []
+    # A canonical statement spells its target as the bare hex digest, so an entry without those bytes cannot act
+    # on it; parsing only the others keeps the scan at the cost of hashing (a non-canonical entry could never be
+    # a valid withdrawal, and ``candor log verify --statements`` reports it).
+    target = verified.statement_sha256.encode("ascii")
     for index, entry in reader.entries(log_index + 1, reader.size):
+        if target not in entry:
+            continue
         statement = parse_statement(entry, name=f"log entry {index}")
         if (
             statement.kind in KINDS_WITH_TARGET
