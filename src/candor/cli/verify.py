@@ -98,7 +98,10 @@ def verify(
         if code:
             raise typer.Exit(code)
     else:
-        raise CandorError("say where the proof comes from", hint="pass --registry URL, or --proof FILE --vkey KEY")
+        raise CandorError(
+            "say where the proof comes from",
+            hint="pass --registry URL, or --proof FILE (and --vkey KEY unless a key is pinned)",
+        )
 
 
 verify.__doc__ = f"{verify.__doc__}\n\n{EXIT_CODES}"
