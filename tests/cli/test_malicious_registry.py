@@ -504,6 +504,20 @@ def test_a_hostile_answer_is_one_line_error(
     refused(_verify(capsys, documents["framework"], url, tmp_path / "state"), 2, needle)
 
 
+def test_log_verify_does_not_follow_a_redirect_to_another_host(
+    upstream: Upstream, proxy: tuple[str, Lies], tmp_path: Path, capsys: Any
+) -> None:
+    url, lies = proxy
+    vkey = upstream.signer.verifier().vkey()
+    assert candor(capsys, "log", "verify", f"{url}/log", "--vkey", vkey, "--no-state").code == 0
+    lies.mode = "cross-host redirect"
+    refused(
+        candor(capsys, "log", "verify", f"{url}/log", "--vkey", vkey, "--no-state"),
+        2,
+        "redirects to another origin (http://localhost:",
+    )
+
+
 def test_a_same_origin_redirect_is_followed(
     proxy: tuple[str, Lies], documents: dict[str, Path], tmp_path: Path, capsys: Any
 ) -> None:
