@@ -16,6 +16,15 @@ EXAMPLES = REPO / "examples"
 RunCandor = Callable[..., subprocess.CompletedProcess[str]]
 
 
+@pytest.fixture(autouse=True)
+def private_state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's verifiers pin keys and checkpoints in its own state directory, never the user's: tests make
+    many logs under one origin with different keys, which a shared state directory would rightly refuse."""
+    state = tmp_path / "xdg-state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state / "candor"
+
+
 @pytest.fixture
 def run_candor() -> RunCandor:
     """Run the real ``candor`` entry point in a child process and capture its output."""

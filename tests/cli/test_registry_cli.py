@@ -148,10 +148,11 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
     withdrawn = run_candor("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "log index: 1" in withdrawn.stdout
-    # Still verifiable (nothing is deleted), and the verifier is told it was withdrawn.
+    # Still verifiable (nothing is deleted), and the verifier is told, from the log itself, that it was withdrawn.
     after = run_candor("verify", str(public), "--registry", served)
-    assert after.returncode == 0, after.stderr
-    assert "withdrawn this statement (log index 1)" in after.stdout
+    assert after.returncode == 3, after.stderr
+    assert "verified:" in after.stdout
+    assert "WITHDREW: the developer withdrew this statement at log index 1" in after.stdout
 
 
 def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor: RunCandor, tmp_path: Path) -> None:

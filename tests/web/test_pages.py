@@ -6,6 +6,7 @@ import pytest
 
 from candor.services.queries import RegistryQueries
 from candor.store.database import create_database_engine, session_factory
+from candor.tlog.note import parse_verifier_key
 from tests.web.conftest import Served
 from tests.web.htmlcheck import check_html
 
@@ -98,8 +99,12 @@ def test_document_page_has_summary_findings_versions_and_verification(served: Se
     file_name = "acme-ai-secure-development-framework-2.0.md"
     assert f"candor verify {file_name} --registry {served.base_url}" in text
     vkey = served.client.get("/log/vkey").text.strip().splitlines()[-1]
-    # One argument per line, so that the long verifier key never wraps inside itself.
-    assert f"candor verify {file_name} \\\n  --proof {file_name}.tlog-proof \\\n  --vkey {vkey}</code>" in text
+    assert f"candor verify {file_name} --proof {file_name}.tlog-proof</code>" in text
+    # The page shows the key's fingerprint, to compare out of band, and never the key for a command to take on
+    # trust: a key read from the page it checks would make the check circular.
+    assert parse_verifier_key(vkey).fingerprint() in text
+    assert "compare" in text
+    assert vkey.split("+")[-1] not in text
     assert published.document_sha256 is not None
     assert published.document_sha256 in text
     assert published.statement_sha256 in text
@@ -141,6 +146,7 @@ def test_log_page_shows_checkpoint_vkey_and_how_to_verify(served: Served) -> Non
     text = served.client.get("/log").text
     vkey = served.client.get("/log/vkey").text.strip().splitlines()[-1]
     assert vkey in text
+    assert parse_verifier_key(vkey).fingerprint() in text
     assert "registry.test/log" in text
     assert f"--registry {served.base_url}" in text
 

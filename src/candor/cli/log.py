@@ -1,7 +1,7 @@
 """``candor log``: run a standalone transparency log and verify any tiled log.
 
 The command names are a public interface (tests outside this repository use them): init, vkey, add,
-publish, verify, prove, check-proof, consistency.
+publish, verify, prove, check-proof, consistency, compare.
 """
 
 from __future__ import annotations
@@ -18,16 +18,30 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from candor.cli.pinning import (
+    NoStateOption,
+    QuorumOption,
+    StateOption,
+    WitnessOption,
+    announce,
+    open_memory,
+    read_vkey,
+    witnesses,
+)
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError, SourceError
-from candor.services.files import read_input_file, read_key_file
+from candor.services.files import read_input_file
+from candor.services.log_memory import LogMemory
+from candor.tlog.checkpoint import Checkpoint, check_cosignatures, open_checkpoint, parse_checkpoint
+from candor.tlog.errors import ProofError, TlogError
 from candor.tlog.fsck import fsck
 from candor.tlog.log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
-from candor.tlog.note import parse_verifier_key
+from candor.tlog.note import MAX_NOTE_SIZE, parse_note, parse_verifier_key
 from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
 from candor.tlog.tilecheck import logger as tilecheck_logger
-from candor.tlog.tiles import MAX_ENTRY_SIZE, EntryTooLargeError
+from candor.tlog.tilereader import TileReader, open_fetcher
+from candor.tlog.tiles import CHECKPOINT_NAME, MAX_ENTRY_SIZE, EntryTooLargeError
 
 log_app = typer.Typer(
     help="Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
@@ -60,13 +74,6 @@ def progress_bar(description: str) -> Iterator[ProgressBar]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=_stderr, transient=True) as progress:
         yield ProgressBar(progress, description)
-
-
-def _read_vkey(value: str) -> str:
-    """A verifier key given inline, or the path of a file holding one."""
-    if "+" in value and not Path(value).exists():
-        return value
-    return read_key_file(Path(value), what="verifier key file").decode("utf-8", errors="replace").strip()
 
 
 def _public_location(location: str) -> str:
@@ -152,14 +159,73 @@ def publish(directory: Annotated[Path, typer.Argument(help="The log directory.")
 @log_app.command("verify")
 def verify(
     location: Annotated[str, typer.Argument(metavar="DIR_OR_URL", help="A log directory or an HTTP base URL.")],
-    vkey: Annotated[str, typer.Option("--vkey", help="The log's verifier key, or a file holding it.")],
+    vkey: Annotated[
+        str | None,
+        typer.Option(
+            "--vkey",
+            help="The log's verifier key, or a file holding it; pinned on first use. By default the key pinned "
+            "for the log, or on first contact a URL's own vkey file.",
+        ),
+    ] = None,
+    statements: Annotated[
+        bool, typer.Option("--statements", help="Also check that every entry is a canonical Candor statement.")
+    ] = False,
+    state: StateOption = None,
+    no_state: NoStateOption = False,
 ) -> None:
-    """Check everything the log serves (fsck); exit 0 only if it all verifies."""
-    verifier = parse_verifier_key(_read_vkey(vkey))
+    """Check everything the log serves (fsck), and that it extends the newest checkpoint seen before; exit 0 only
+    if it all verifies. Prints the origin, size and root hash to compare with other views of the log.
+
+    Exit codes: 0 verified; 2 the log does not verify or cannot be read; 5 the log misbehaved (another key for a
+    pinned log, a rollback or a fork; both checkpoints are saved as evidence).
+    """
+    from candor.services.log_memory import advance, commit, trust_key
+    from candor.services.verification import check_statement_entries
+
+    memory = open_memory(state, no_state)
+    public = _public_location(location)
+    trusted = trust_key(memory, _log_vkey(memory, public, vkey), source="--vkey" if vkey else "the log's vkey")
     with progress_bar("verifying") as bar:
-        report = fsck(_public_location(location), verifier, bar)
+        report = fsck(public, trusted.verifier, bar)
     checkpoint = report.checkpoint
-    typer.echo(f"ok: {checkpoint.origin} size {checkpoint.size}, {report.entries} entries, {report.tiles} tiles")
+    fetcher = open_fetcher(public)
+    try:
+        reader = TileReader(fetcher, checkpoint.size, checkpoint.root)
+        advance(memory, trusted.verifier, report.note, lambda _checkpoint: reader)
+        if statements:
+            check_statement_entries(reader)
+    finally:
+        fetcher.close()
+    commit(memory, trusted.verifier, report.note)
+    announce(memory, trusted)
+    root = base64.b64encode(checkpoint.root).decode("ascii")
+    kinds = " canonical statement" if statements else ""
+    typer.echo(f"ok: {checkpoint.origin} size {checkpoint.size}, {report.entries}{kinds} entries, {report.tiles} tiles")
+    typer.echo(f"  root {root}")
+
+
+def _log_vkey(memory: LogMemory, public: str, given: str | None) -> str:
+    """The key to check a log with: given, else pinned for its origin, else (first contact) a URL's vkey file."""
+    if given is not None:
+        return read_vkey(given)
+    fetcher = open_fetcher(public)
+    try:
+        origin = _unverified_checkpoint(fetcher.fetch(CHECKPOINT_NAME)).origin
+        pinned = memory.pinned_key(origin)
+        if pinned is not None:
+            return pinned
+        if public.startswith(("http://", "https://")):
+            lines = fetcher.fetch("vkey").decode("utf-8", errors="replace").split()
+            if lines:
+                return lines[-1]
+    finally:
+        fetcher.close()
+    raise CandorError(f"no verifier key is pinned for log {origin}", hint="pass --vkey KEY or FILE")
+
+
+def _unverified_checkpoint(note: bytes) -> Checkpoint:
+    """A checkpoint read WITHOUT checking its signature: only to learn which log it names."""
+    return parse_checkpoint(parse_note(note).text, allow_extensions=True)
 
 
 @log_app.command("prove")
@@ -184,7 +250,7 @@ def check_proof(
     vkey: Annotated[str, typer.Option("--vkey", help="The log's verifier key, or a file holding it.")],
 ) -> None:
     """Verify a tlog-proof offline: the checkpoint's signature and the entry's inclusion."""
-    verifier = parse_verifier_key(_read_vkey(vkey))
+    verifier = parse_verifier_key(read_vkey(vkey))
     proof_bytes = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE)
     entry_bytes = read_input_file(entry, what="log entry", limit=MAX_DOCUMENT_BYTES)
     proven = verify_tlog_proof(proof_bytes, entry_bytes, verifier)
@@ -194,18 +260,105 @@ def check_proof(
 
 @log_app.command("consistency")
 def consistency(
-    directory: Annotated[Path, typer.Argument(help="The log directory.")],
+    location: Annotated[
+        str, typer.Argument(metavar="DIR_OR_URL", help="A log directory, its public tiles, or an HTTP base URL.")
+    ],
     old: Annotated[int, typer.Argument(help="The older tree size.")],
     new: Annotated[int, typer.Argument(help="The newer tree size (at most the latest checkpoint's).")],
+    vkey: Annotated[
+        str | None, typer.Option("--vkey", help="Check the latest checkpoint's signature with this key first.")
+    ] = None,
 ) -> None:
-    """Print the consistency proof from tree size OLD to NEW, one base64 hash a line."""
-    with LocalLog.open(directory) as log:
-        reader = log.reader()
-        if not 0 <= old <= new <= reader.size:
-            raise CandorError(f"need 0 <= OLD <= NEW <= {reader.size} (the latest checkpoint), got {old} and {new}")
-        hashes = consistency_proof(reader, old, new)
+    """Print the consistency proof from tree size OLD to NEW, one base64 hash a line, computed from the tiles.
+
+    No private key is needed: the proof is read from the tiles of the latest checkpoint (authenticated against
+    its root), and whoever uses it checks it against the two signed roots they hold.
+    """
+    public = _public_location(location)
+    fetcher = open_fetcher(public)
+    try:
+        note = fetcher.fetch(CHECKPOINT_NAME)
+        latest = open_checkpoint(note, parse_verifier_key(read_vkey(vkey))) if vkey else _unverified_checkpoint(note)
+        if not 0 <= old <= new <= latest.size:
+            raise CandorError(f"need 0 <= OLD <= NEW <= {latest.size} (the latest checkpoint), got {old} and {new}")
+        hashes = consistency_proof(TileReader(fetcher, latest.size, latest.root), old, new)
+    finally:
+        fetcher.close()
     for item in hashes:
         typer.echo(base64.b64encode(item).decode("ascii"))
+
+
+@log_app.command("compare")
+def compare(
+    checkpoint_a: Annotated[Path, typer.Argument(help="A signed checkpoint (e.g. one kept in a state directory).")],
+    checkpoint_b: Annotated[Path, typer.Argument(help="Another signed checkpoint of the same log.")],
+    log: Annotated[
+        str | None,
+        typer.Option("--log", metavar="DIR_OR_URL", help="The log's tiles, to prove consistency between sizes."),
+    ] = None,
+    vkey: Annotated[
+        str | None, typer.Option("--vkey", help="The log's verifier key (default: the key pinned for the log).")
+    ] = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = 0,
+    state: StateOption = None,
+    no_state: NoStateOption = False,
+) -> None:
+    """Say whether one checkpoint extends the other, and print the consistency proof.
+
+    Two views of one log (yours and a colleague's, or two days of yours) must lie on one history. Exit codes:
+    0 one extends the other; 2 bad input or unreadable tiles; 5 a fork: the log signed two conflicting histories.
+    """
+    from candor.tlog.consistency import SplitViewError, prove_extension
+
+    memory = open_memory(state, no_state)
+    notes = [read_input_file(path, what="checkpoint", limit=MAX_NOTE_SIZE) for path in (checkpoint_a, checkpoint_b)]
+    origin = _unverified_checkpoint(notes[0]).origin
+    offered = read_vkey(vkey) if vkey is not None else memory.pinned_key(origin)
+    if offered is None:
+        raise CandorError(f"no verifier key is pinned for log {origin}", hint="pass --vkey KEY or FILE")
+    verifier = parse_verifier_key(offered)
+    trusted_witnesses = witnesses(witness)
+    opened = []
+    for path, note in zip((checkpoint_a, checkpoint_b), notes, strict=True):
+        try:
+            checkpoint = open_checkpoint(note, verifier, origin=origin)
+            cosigned = check_cosignatures(note, trusted_witnesses, quorum)
+        except TlogError as exc:
+            raise SourceError(str(path), exc.message) from None
+        cosignatures = f", {cosigned} trusted cosignatures" if trusted_witnesses else ""
+        typer.echo(f"{path}: {origin} size {checkpoint.size} root {_b64(checkpoint.root)}{cosignatures}")
+        opened.append((path, note, checkpoint))
+    (old_path, old_note, old), (new_path, new_note, new) = sorted(opened, key=lambda item: item[2].size)
+    fetcher = open_fetcher(_public_location(log)) if log is not None and old.size != new.size else None
+    try:
+        reader = TileReader(fetcher, new.size, new.root) if fetcher is not None else None
+        if reader is None and 0 < old.size < new.size:
+            raise CandorError(
+                f"proving that size {new.size} extends size {old.size} needs the log's tiles", hint="pass --log"
+            )
+        try:
+            proof = prove_extension(reader, old, new)
+        except ProofError as exc:
+            raise SplitViewError(
+                f"FORK: {new_path} does not extend {old_path}: {exc.message}",
+                kind="fork",
+                older=old_note,
+                newer=new_note,
+            ) from None
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+    if old.size == new.size:
+        typer.echo(f"same: both checkpoints are the tree of size {old.size}")
+        return
+    typer.echo(f"consistent: {new_path} (size {new.size}) extends {old_path} (size {old.size})")
+    for item in proof:
+        typer.echo(f"  {_b64(item)}")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
 
 
 def register(app: typer.Typer) -> None:

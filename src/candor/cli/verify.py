@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from candor.cli.pinning import (
+    NoStateOption,
+    QuorumOption,
+    StateOption,
+    WitnessOption,
+    announce,
+    open_memory,
+    read_vkey,
+    witnesses,
+)
 from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.errors import CandorError, SourceError
+from candor.domain.statement import StatementKind, is_sha256_hex
+from candor.errors import CandorError
 from candor.services.files import read_input_file, read_key_file
-from candor.tlog.proof import MAX_PROOF_SIZE
+from candor.tlog.proof import MAX_PROOF_SIZE, parse_tlog_proof
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from candor.services.log_memory import LogMemory
+    from candor.services.verification import VerifiedDocument
+    from candor.tlog.checkpoint import Checkpoint
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("verify")(verify)
+
+
+#: Exit codes of ``candor verify``; docs/verification.md lists them too.
+EXIT_CODES = """Exit codes: 0 verified; 1 the document does not verify (altered, not in the log, wrong signature);
+2 bad input, or the registry is unreachable or answers nonsense; 3 verified, but the developer has withdrawn it;
+4 verified, but the developer has corrected it; 5 the log misbehaved (another key for a pinned log, a rollback
+or a fork; both checkpoints are saved as evidence)."""
+
+WITHDRAWN_EXIT = 3
+CORRECTED_EXIT = 4
 
 
 def verify(
@@ -32,8 +61,8 @@ def verify(
         str | None,
         typer.Option(
             "--vkey",
-            help="The log's verifier key, or a file whose last line is it (e.g. a saved /log/vkey). "
-            "Needed offline; online it pins the key instead of trusting the registry's /log/vkey.",
+            help="The log's verifier key, or a file whose last line is it. Pinned on first use; by default the "
+            "key pinned for the log (or, on first contact online, the registry's /log/vkey).",
         ),
     ] = None,
     developer_key: Annotated[
@@ -42,56 +71,108 @@ def verify(
     save_proof: Annotated[
         Path | None, typer.Option("--save-proof", help="Write the downloaded tlog-proof here, for offline use.")
     ] = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = 0,
+    state: StateOption = None,
+    no_state: NoStateOption = False,
 ) -> None:
-    """Check FILE's bytes, the log's signed checkpoint, inclusion in the log, and the developer's signature."""
-    from candor.domain.developer_keys import load_public_key
-    from candor.services.verification import verify_document
+    """Check FILE's bytes, the log's signed checkpoint, inclusion in the log, the developer's signature, and
+    (online) whether the developer has since withdrawn or corrected it, from the log itself.
 
+    The log's key is pinned on first contact; later a different key, a rollback or a fork is refused.
+    """
+    from candor.domain.developer_keys import load_public_key
+
+    memory = open_memory(state, no_state)
     document = read_input_file(file, what="document", limit=MAX_DOCUMENT_BYTES)
     pinned = None
     if developer_key is not None:
         pem = read_key_file(developer_key, what="public key file")
         pinned = load_public_key(str(developer_key), pem)
     if proof is not None:
-        if vkey is None:
-            raise CandorError("offline verification needs the log's verifier key", hint="pass --vkey KEY or FILE")
         proof_text = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE).decode("utf-8", errors="replace")
-        log_vkey = _vkey(vkey)
-        withdrawn_by = None
+        check_witnesses(parse_tlog_proof(proof_text).checkpoint, witness, quorum)
+        _verify_offline(memory, file, document, proof_text, vkey, pinned)
     elif registry is not None:
-        proof_text, log_vkey, withdrawn_by = _download(registry, file, document, vkey)
+        code = _verify_online(memory, registry, file, document, vkey, pinned, save_proof, (witness, quorum))
+        if code:
+            raise typer.Exit(code)
     else:
-        raise CandorError("say where the proof comes from", hint="pass --registry URL, or --proof FILE --vkey KEY")
-    verified = verify_document(str(file), document, proof_text, log_vkey, developer_key=pinned)
-    if save_proof is not None:
-        save_proof.write_text(proof_text, "utf-8")
+        raise CandorError(
+            "say where the proof comes from",
+            hint="pass --registry URL, or --proof FILE (and --vkey KEY unless a key is pinned)",
+        )
+
+
+verify.__doc__ = f"{verify.__doc__}\n\n{EXIT_CODES}"
+
+
+def _report(file: Path, verified: VerifiedDocument, *, developer_key_pinned: bool) -> None:
     statement = verified.statement
     typer.echo(f"verified: {file}")
     signed = f"{statement.issued_at:%Y-%m-%d %H:%M:%S}Z"
     typer.echo(f"  {statement.developer} {statement.kind.value} version {statement.version}, signed {signed}")
-    typer.echo(f"  developer key SHA256:{verified.developer_key_fingerprint}")
+    # The log holds the statement, not the key that signed it: anyone can re-sign the proof's extra line with
+    # another key. Say so, unless the key was pinned.
+    if developer_key_pinned:
+        where = "pinned with --developer-key"
+    else:
+        where = "from the proof, not the log: compare it with the developer's own, or pin it with --developer-key"
+    typer.echo(f"  developer key SHA256:{verified.developer_key_fingerprint} ({where})")
     typer.echo(f"  log index {verified.log_index} of {verified.checkpoint.size} in {verified.checkpoint.origin}")
-    if save_proof is not None:
-        typer.echo(f"  tlog-proof saved to {save_proof}")
-    if withdrawn_by is not None:
-        typer.echo(f"note: the developer has since withdrawn this statement (log index {withdrawn_by})")
 
 
-def _vkey(given: str) -> str:
-    """A verifier key given as itself, or as a file whose last non-empty line is the key."""
-    path = Path(given)
-    if "+" not in given or path.is_file():
-        lines = read_key_file(path, what="verifier key file").decode("utf-8", errors="replace").split()
-        if not lines:
-            raise SourceError(given, "holds no verifier key")
-        return lines[-1]
-    return given
+def _verify_offline(
+    memory: LogMemory, file: Path, document: bytes, proof_text: str, vkey: str | None, pinned: Ed25519PublicKey | None
+) -> None:
+    """Verify with a saved proof; the key is the one given or pinned, and withdrawals cannot be known."""
+    from candor.services.log_memory import commit, require_extension, trust_key
+    from candor.services.verification import verify_document
+    from candor.tlog.checkpoint import open_checkpoint, parse_checkpoint
+    from candor.tlog.note import parse_note
+    from candor.tlog.proof import parse_tlog_proof
+
+    note = parse_tlog_proof(proof_text).checkpoint
+    origin = parse_checkpoint(parse_note(note).text, allow_extensions=True).origin
+    offered = read_vkey(vkey) if vkey is not None else memory.pinned_key(origin)
+    if offered is None:
+        raise CandorError(
+            f"offline verification needs the verifier key of log {origin}, and none is pinned",
+            hint="pass --vkey KEY or FILE (obtained out of band), or verify online once with --registry",
+        )
+    trusted = trust_key(memory, offered, source="--vkey" if vkey is not None else "the pinned key")
+    announce(memory, trusted)
+    verified = verify_document(str(file), document, proof_text, trusted.verifier.vkey(), developer_key=pinned)
+    remembered_note = memory.checkpoint(origin)
+    if remembered_note is not None:
+        remembered = open_checkpoint(remembered_note, trusted.verifier)
+        if remembered.size == verified.checkpoint.size:
+            # Without tiles only a same-size fork can be seen offline; one is enough to prove the log lied.
+            require_extension(memory, None, (remembered_note, remembered), (note, verified.checkpoint))
+    elif trusted.first_contact:
+        commit(memory, trusted.verifier, note)
+    _report(file, verified, developer_key_pinned=pinned is not None)
+    typer.echo(
+        f"  withdrawals: unknown offline; anything the developer logged after the proof's checkpoint (size "
+        f"{verified.checkpoint.size}) cannot be seen. Verify with --registry to check."
+    )
 
 
-def _download(registry: str, file: Path, document: bytes, vkey: str | None) -> tuple[str, str, int | None]:
-    """The newest statement's tlog-proof, the log's verifier key, and who withdrew the statement, if anyone."""
+def _verify_online(
+    memory: LogMemory,
+    registry: str,
+    file: Path,
+    document: bytes,
+    vkey: str | None,
+    pinned: Ed25519PublicKey | None,
+    save_proof: Path | None,
+    witnessing: tuple[list[str] | None, int],
+) -> int:
+    """Verify against a registry; the exit code (0, or withdrawn or corrected)."""
     from candor.services.client import RegistryClient
-    from candor.services.verification import VerificationError
+    from candor.services.log_memory import advance, check_registry, commit, require_extension, trust_key
+    from candor.services.verification import VerificationError, later_actions, verify_document
+    from candor.tlog.tilereader import HttpFetcher, TileReader
 
     digest = hashlib.sha256(document).hexdigest()
     with RegistryClient(registry) as client:
@@ -101,8 +182,64 @@ def _download(registry: str, file: Path, document: bytes, vkey: str | None) -> t
                 f"{file}: no statement at {registry} publishes a document with SHA-256 {digest}",
                 hint="the file differs from every published document, or was never published there",
             )
-        newest = published[-1]
-        proof_text = client.tlog_proof(str(newest["id"]))
-        log_vkey = _vkey(vkey) if vkey is not None else client.verifier_key()
-    withdrawn_by = newest.get("withdrawn_by")
-    return proof_text, log_vkey, withdrawn_by if isinstance(withdrawn_by, int) else None
+        statement_id = published[-1].get("id")
+        if not isinstance(statement_id, str) or not is_sha256_hex(statement_id):
+            raise VerificationError(f"{registry}: the statement of {file} has no valid id")
+        proof_text = client.tlog_proof(statement_id)
+        offered = read_vkey(vkey) if vkey is not None else client.verifier_key()
+        trusted = trust_key(memory, offered, source="--vkey" if vkey is not None else f"{client.base_url}/log/vkey")
+        check_registry(memory, client.base_url, trusted.verifier.name)
+        latest_note = client.checkpoint()
+    fetcher = HttpFetcher(f"{client.base_url}/log")
+    try:
+        readers: dict[int, TileReader] = {}
+
+        def nodes(checkpoint: Checkpoint) -> TileReader:
+            if checkpoint.size not in readers:
+                readers[checkpoint.size] = TileReader(fetcher, checkpoint.size, checkpoint.root)
+            return readers[checkpoint.size]
+
+        latest, _ = advance(memory, trusted.verifier, latest_note, nodes)
+        check_witnesses(latest_note, *witnessing)
+        verified = verify_document(str(file), document, proof_text, trusted.verifier.vkey(), developer_key=pinned)
+        # The proof's checkpoint must lie on the same history as the log's newest one. It may be the newer of the
+        # two when a cache served a checkpoint a few seconds old; then it is the newest, and the other its prefix.
+        older, newest = (parse_tlog_proof(proof_text).checkpoint, verified.checkpoint), (latest_note, latest)
+        if verified.checkpoint.size > latest.size:
+            older, newest = newest, older
+        require_extension(memory, nodes(newest[1]), older, newest)
+        latest_note, latest = newest
+        commit(memory, trusted.verifier, latest_note, registry=client.base_url)
+        announce(memory, trusted)
+        actions = later_actions(nodes(latest), verified.log_index, verified)
+    finally:
+        fetcher.close()
+    if save_proof is not None:
+        save_proof.write_text(proof_text, "utf-8")
+    _report(file, verified, developer_key_pinned=pinned is not None)
+    typer.echo(f"  checked against the log's newest checkpoint: size {latest.size}, root {_b64(latest.root)}")
+    if save_proof is not None:
+        typer.echo(f"  tlog-proof saved to {save_proof}")
+    for action in actions:
+        what = "withdrew" if action.statement.kind is StatementKind.WITHDRAWAL else "corrected"
+        typer.echo(f"{what.upper()}: the developer {what} this statement at log index {action.log_index}")
+    if any(action.statement.kind is StatementKind.WITHDRAWAL for action in actions):
+        return WITHDRAWN_EXIT
+    if actions:
+        return CORRECTED_EXIT
+    typer.echo(f"  not withdrawn or corrected in the log up to size {latest.size}")
+    return 0
+
+
+def check_witnesses(note: bytes, witness: list[str] | None, quorum: int) -> None:
+    """With ``--witness``, the log's checkpoint needs ``--quorum`` valid cosignatures from those witnesses."""
+    from candor.tlog.checkpoint import check_cosignatures
+
+    trusted = witnesses(witness)
+    if trusted or quorum:
+        count = check_cosignatures(note, trusted, quorum)
+        typer.echo(f"  checkpoint cosigned by {count} of {len(trusted)} trusted witnesses")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

@@ -1,7 +1,7 @@
-"""The developer's and the public's side of the registry's HTTP API, over httpx.
+"""The developer's and the public's side of the registry's HTTP API, through the bounded client.
 
-Every failure (an unreachable registry, a refusal, an answer that is not what the API promises) becomes one
-:class:`RegistryError` whose message carries the registry's own one-line reason.
+Every failure (an unreachable registry, a refusal, an answer that is not what the API promises, an answer too
+large or too slow) becomes one :class:`RegistryError` whose message carries the registry's own one-line reason.
 """
 
 from __future__ import annotations
@@ -13,10 +13,18 @@ from typing import Any
 import httpx
 
 from candor.errors import CandorError
+from candor.httpclient import JSON_ANSWER, Answer, HttpClient, HttpError, Resource
+from candor.tlog.note import MAX_NOTE_SIZE
+from candor.tlog.proof import MAX_PROOF_SIZE
 
 #: How long to wait for a just-published entry to be integrated; the registry promises one second.
 PROOF_WAIT_SECONDS = 5.0
 _POLL_SECONDS = 0.2
+
+TLOG_PROOF = Resource("tlog-proof", MAX_PROOF_SIZE, ("text/plain",))
+# tlog-tiles names no content type for the log's own files, and static hosts serve them as they like.
+VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE)
+CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
 
 
 class RegistryError(CandorError):
@@ -26,9 +34,11 @@ class RegistryError(CandorError):
 class RegistryClient:
     """A client of one registry, e.g. ``RegistryClient("https://registry.example")``."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float | None = None, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http = HttpClient(self.base_url, timeout=timeout, transport=transport)
 
     def close(self) -> None:
         self._http.close()
@@ -50,29 +60,32 @@ class RegistryClient:
         }
         if sealed is not None:
             body["sealed_original"] = base64.b64encode(sealed).decode("ascii")
-        response = self._request("POST", "/api/v1/statements", json=body, headers={"Authorization": f"Bearer {token}"})
-        return _json_object(response)
+        answer = self._request(
+            "POST", "/api/v1/statements", JSON_ANSWER, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        return _json_object(answer)
 
     def statement(self, statement_sha256: str) -> dict[str, Any]:
         """One published statement, as ``GET /api/v1/statements/{id}`` describes it."""
-        return _json_object(self._request("GET", f"/api/v1/statements/{statement_sha256}"))
+        return _json_object(self._request("GET", f"/api/v1/statements/{statement_sha256}", JSON_ANSWER))
 
     def statements_of_document(self, document_sha256: str) -> list[dict[str, Any]]:
         """The statements that publish the document with this SHA-256, oldest first."""
-        found = self._request("GET", f"/api/v1/statements/by-document/{document_sha256}").json()
-        if not isinstance(found, list):
-            raise RegistryError(f"{self.base_url}: the statements of a document are not a list")
-        return found
+        found = self._request("GET", f"/api/v1/statements/by-document/{document_sha256}", JSON_ANSWER)
+        items = _json(found)
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise RegistryError(f"{found.url}: the statements of a document are not a list of objects")
+        return items
 
     def tlog_proof(self, statement_sha256: str, *, wait: float = PROOF_WAIT_SECONDS) -> str:
         """The statement's tlog-proof, waiting up to ``wait`` seconds for it to be integrated."""
         deadline = time.monotonic() + wait
         while True:
-            response = self._http_get(f"/api/v1/statements/{statement_sha256}/tlog-proof")
-            if response.status_code == 200:
-                return response.text
-            if _error_code(response) != "not_integrated" or time.monotonic() >= deadline:
-                raise _refused(response)
+            answer = self._send("GET", f"/api/v1/statements/{statement_sha256}/tlog-proof", TLOG_PROOF)
+            if answer.ok:
+                return answer.text()
+            if _error_code(answer) != "not_integrated" or time.monotonic() >= deadline:
+                raise _refused(answer)
             time.sleep(_POLL_SECONDS)
 
     def log_origin(self) -> str:
@@ -85,50 +98,56 @@ class RegistryClient:
 
     def verifier_key(self) -> str:
         """The log's verifier key, the last line of ``/log/vkey``."""
-        lines = self._request("GET", "/log/vkey").text.split()
+        lines = self._request("GET", "/log/vkey", VERIFIER_KEY).text().split()
         if not lines:
             raise RegistryError(f"{self.base_url}/log/vkey is empty")
         return lines[-1]
 
-    def _http_get(self, path: str) -> httpx.Response:
-        return self._send("GET", path)
+    def checkpoint(self) -> bytes:
+        """The log's latest signed checkpoint note, unverified."""
+        return self._request("GET", "/log/checkpoint", CHECKPOINT).body
 
-    def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
-        response = self._send(method, path, **options)
-        if response.status_code >= 400:
-            raise _refused(response)
-        return response
+    def _request(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
+        answer = self._send(method, path, resource, **options)
+        if not answer.ok:
+            raise _refused(answer)
+        return answer
 
-    def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
         try:
-            return self._http.request(method, path, **options)
-        except httpx.HTTPError as exc:
-            raise RegistryError(f"{self.base_url}{path}: cannot reach the registry ({exc})") from exc
+            return self._http.request(method, path, resource, allow_error=True, **options)
+        except HttpError as exc:
+            raise RegistryError(exc.message) from None
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any]:
+def _json(answer: Answer) -> Any:
     try:
-        found = response.json()
-    except ValueError:
-        found = None
+        return answer.json()
+    except HttpError as exc:
+        raise RegistryError(exc.message) from None
+
+
+def _json_object(answer: Answer) -> dict[str, Any]:
+    found = _json(answer)
     if not isinstance(found, dict):
-        raise RegistryError(f"{response.request.url}: the registry's answer is not a JSON object")
+        raise RegistryError(f"{answer.url}: the registry's answer is not a JSON object")
     return found
 
 
-def _error_code(response: httpx.Response) -> str | None:
+def _error_code(answer: Answer) -> str | None:
     try:
-        code = response.json()["error"]["code"]
-    except (ValueError, KeyError, TypeError):
+        code = answer.json()["error"]["code"]
+    except (HttpError, KeyError, TypeError):
         return None
     return code if isinstance(code, str) else None
 
 
-def _refused(response: httpx.Response) -> RegistryError:
+def _refused(answer: Answer) -> RegistryError:
     try:
-        message = response.json()["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        message = response.text.strip().splitlines()[0][:200] if response.text.strip() else response.reason_phrase
-    return RegistryError(
-        f"registry refused {response.request.method} {response.request.url.path}: {response.status_code} {message}"
-    )
+        message = answer.json()["error"]["message"]
+    except (HttpError, KeyError, TypeError):
+        message = None
+    if not isinstance(message, str):
+        message = answer.first_line() or f"HTTP {answer.status}"
+    path = httpx.URL(answer.url).path
+    return RegistryError(f"registry refused {answer.method} {path}: {answer.status} {message.splitlines()[0][:200]}")

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from candor.domain.developer_keys import key_fingerprint, public_key_from_raw, public_key_raw
-from candor.domain.statement import Statement, parse_statement, verify_statement_signature
+from candor.domain.statement import KINDS_WITH_TARGET, Statement, parse_statement, verify_statement_signature
 from candor.errors import CandorError
 from candor.services.evidence import StatementEvidence
 from candor.tlog.checkpoint import Checkpoint
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import parse_tlog_proof, verify_tlog_proof
+from candor.tlog.tilereader import TileReader
 
 
 class VerificationError(CandorError):
@@ -68,3 +69,43 @@ def verify_document(
         checkpoint=proven.checkpoint,
         developer_key_fingerprint=key_fingerprint(key),
     )
+
+
+@dataclass(frozen=True)
+class LaterStatement:
+    """A withdrawal or correction found in the log that acts on a verified statement."""
+
+    log_index: int
+    statement: Statement
+
+
+def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument) -> list[LaterStatement]:
+    """Every withdrawal or correction of ``verified``'s statement among the log's entries after it.
+
+    The entries come from the tiles, each checked against the signed root, so the answer is the log's own: a
+    registry can neither hide a withdrawal (dropping or altering an entry breaks the root) nor invent one. Only
+    the statement's own developer can act on it; a statement by anyone else naming it as target does not count.
+    """
+    found = []
+    # A canonical statement spells its target as the bare hex digest, so an entry without those bytes cannot act
+    # on it; parsing only the others keeps the scan at the cost of hashing (a non-canonical entry could never be
+    # a valid withdrawal, and ``candor log verify --statements`` reports it).
+    target = verified.statement_sha256.encode("ascii")
+    for index, entry in reader.entries(log_index + 1, reader.size):
+        if target not in entry:
+            continue
+        statement = parse_statement(entry, name=f"log entry {index}")
+        if (
+            statement.kind in KINDS_WITH_TARGET
+            and statement.target == verified.statement_sha256
+            and statement.developer == verified.statement.developer
+        ):
+            found.append(LaterStatement(index, statement))
+    return found
+
+
+def check_statement_entries(reader: TileReader) -> int:
+    """Check that every entry of the log is a Candor statement in RFC 8785 canonical form; the count."""
+    for index, entry in reader.entries(0, reader.size):
+        parse_statement(entry, name=f"log entry {index}")
+    return reader.size

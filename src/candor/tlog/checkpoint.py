@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from candor.tlog.errors import CheckpointError
+from candor.tlog.errors import CheckpointError, CosignatureError, NoteError
 from candor.tlog.merkle import HASH_SIZE
-from candor.tlog.note import NoteSigner, NoteVerifier, check_note_text, open_note, sign_note
+from candor.tlog.note import NoteSigner, NoteVerifier, check_note_text, open_note, parse_note, sign_note
 
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 _MAX_SIZE = (1 << 64) - 1
@@ -99,3 +100,27 @@ def open_checkpoint(
     if checkpoint.origin != expected:
         raise CheckpointError(f"checkpoint origin {checkpoint.origin!r} is not the expected {expected!r}")
     return checkpoint
+
+
+def check_cosignatures(note: bytes, witnesses: Sequence[NoteVerifier], quorum: int) -> int:
+    """How many of the trusted ``witnesses`` validly cosigned ``note``; at least ``quorum`` are required.
+
+    A trusted witness whose cosignature does not verify rejects the note (the signed-note rules); cosignatures
+    by keys not in ``witnesses`` are ignored, since nothing says who made them.
+    """
+    if not witnesses:
+        if quorum > 0:
+            raise CosignatureError(f"a quorum of {quorum} cosignatures needs the witnesses' keys")
+        return 0
+    trusted = {(witness.name, witness.key_id) for witness in witnesses}
+    if not any((line.name, line.key_id) in trusted for line in parse_note(note).unverified):
+        count = 0
+    else:
+        try:
+            cosigned = open_note(note, witnesses)
+        except NoteError as error:
+            raise CosignatureError(f"checkpoint cosignatures rejected: {error.message}") from error
+        count = sum(1 for witness in witnesses if cosigned.signed_by(witness))
+    if count < quorum:
+        raise CosignatureError(f"checkpoint has {count} trusted cosignatures, {quorum} required")
+    return count

@@ -58,6 +58,8 @@ class FsckReport:
     checkpoint: Checkpoint
     entries: int
     tiles: int
+    #: The signed checkpoint note that was checked, verbatim.
+    note: bytes = b""
 
 
 def _no_progress(done: int, total: int) -> None:
@@ -82,9 +84,10 @@ def _fsck(fetcher: TileFetcher, verifier: Verifier, progress: Progress) -> FsckR
     stale = _stale_partials(fetcher, checkpoint.size)
     with ThreadPoolExecutor(_FETCH_THREADS) as pool:
         try:
-            return _check_tree(_Prefetcher(fetcher, pool), fetcher, checkpoint, stale, progress)
+            report = _check_tree(_Prefetcher(fetcher, pool), fetcher, checkpoint, stale, progress)
         finally:
             pool.shutdown(cancel_futures=True)
+    return FsckReport(report.checkpoint, report.entries, report.tiles, note)
 
 
 def _check_tree(

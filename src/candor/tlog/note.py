@@ -185,6 +185,11 @@ class Verifier(_NamedKey):
     def vkey(self) -> str:
         return f"{self._name}+{self._key_id:08x}+{_b64encode(self.key_material)}"
 
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of the verifier key string: short enough to read aloud and compare out of band, and
+        bound to the key's name as well as its bytes."""
+        return hashlib.sha256(self.vkey().encode()).hexdigest()
+
 
 def _cosigned_message(text: bytes, timestamp: int) -> bytes:
     return f"{_COSIGNATURE_HEADER}time {timestamp}\n".encode() + text

@@ -18,10 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from candor.tlog.checkpoint import Checkpoint, open_checkpoint
+from candor.tlog.checkpoint import Checkpoint, check_cosignatures, open_checkpoint
 from candor.tlog.errors import ProofError, TlogError, TlogProofError
 from candor.tlog.merkle import HASH_SIZE, leaf_hash, verify_inclusion
-from candor.tlog.note import NoteVerifier, open_note
+from candor.tlog.note import NoteVerifier
 
 HEADER = "c2sp.org/tlog-proof@v1"
 #: A proof carries at most 64 hashes (a tree of 2^64 leaves) and a small checkpoint; this bounds parsing.
@@ -133,10 +133,7 @@ def verify_tlog_proof(
         checkpoint = open_checkpoint(proof.checkpoint, verifier, origin=origin)
         verify_inclusion(leaf_hash(entry), proof.index, checkpoint.size, proof.hashes, checkpoint.root)
         if required_witnesses > 0:
-            cosigned = open_note(proof.checkpoint, witnesses)
-            count = sum(1 for witness in witnesses if cosigned.signed_by(witness))
-            if count < required_witnesses:
-                raise TlogProofError(f"checkpoint has {count} trusted cosignatures, {required_witnesses} required")
+            check_cosignatures(proof.checkpoint, witnesses, required_witnesses)
     except ProofError as error:
         raise TlogProofError(f"entry is not proven at index {proof.index}: {error.message}") from error
     except TlogProofError:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hmac
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from candor.tlog.merkle import leaf_hash, node_hash
+from candor.tlog.merkle import HASH_SIZE, leaf_hash, node_hash
+from candor.tlog.note import MAX_NOTE_SIZE
 from candor.tlog.tiles import (
+    CHECKPOINT_NAME,
+    MAX_ENTRY_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
     TileError,
@@ -26,7 +30,12 @@ from candor.tlog.tiles import (
     tile_path,
 )
 
+if TYPE_CHECKING:
+    from candor.httpclient import Resource
+
 _CACHED_TILES = 2048
+#: A full entry bundle: 256 entries, each with its 2-byte length prefix.
+MAX_BUNDLE_SIZE = TILE_WIDTH * (2 + MAX_ENTRY_SIZE)
 
 
 class TileFetcher(Protocol):
@@ -59,31 +68,41 @@ class DirectoryFetcher:
 
 
 class HttpFetcher:
-    """A log served over HTTP(S) under a base URL, as tlog-tiles specifies."""
+    """A log served over HTTP(S) under a base URL, as tlog-tiles specifies, through the bounded client."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
-        # httpx is imported here, not at the top: the CLI and the registry read local logs far more often than
-        # remote ones, and should start without it.
-        import httpx
+    def __init__(self, base_url: str, *, timeout: float | None = None) -> None:
+        # Imported here, not at the top: the CLI and the registry read local logs far more often than remote
+        # ones, and should start without httpx.
+        from candor.httpclient import HttpClient, HttpError
 
         self.location = base_url.rstrip("/")
-        self._client = httpx.Client(timeout=timeout, follow_redirects=True)
-        self._http_error = httpx.HTTPError
+        self._client = HttpClient(self.location, timeout=timeout)
+        self._http_error = HttpError
 
     def fetch(self, name: str) -> bytes:
-        url = f"{self.location}/{name}"
         try:
-            response = self._client.get(url)
+            answer = self._client.get(name, _resource(name), allow_error=True)
         except self._http_error as exc:
-            raise TileError(f"{name}: cannot be fetched from {url}: {exc}") from None
-        if response.status_code == 404:
+            raise TileError(f"{name}: {exc.message}") from None
+        if answer.status == 404:
             raise TileError(f"{name}: missing from {self.location} (HTTP 404)")
-        if response.status_code != 200:
-            raise TileError(f"{name}: {url} answered HTTP {response.status_code}")
-        return response.content
+        if not answer.ok:
+            raise TileError(f"{name}: {answer.url} answered HTTP {answer.status}")
+        return answer.body
 
     def close(self) -> None:
         self._client.close()
+
+
+def _resource(name: str) -> Resource:
+    """The size limit and content types of the log file ``name``."""
+    from candor.httpclient import Resource
+
+    if name.startswith("tile/entries/"):
+        return Resource("entry bundle", MAX_BUNDLE_SIZE)
+    if name.startswith("tile/"):
+        return Resource("tile", TILE_WIDTH * HASH_SIZE)
+    return Resource("checkpoint" if name == CHECKPOINT_NAME else name, MAX_NOTE_SIZE)
 
 
 def open_fetcher(location: str | Path) -> DirectoryFetcher | HttpFetcher:
@@ -186,14 +205,28 @@ class TileReader:
         """The entry at ``index``, read from its bundle and checked against the authenticated level-0 tile."""
         if not 0 <= index < self.size:
             raise TileError(f"entry {index} is outside a tree of size {self.size}")
-        bundle_index, offset = divmod(index, TILE_WIDTH)
+        return next(self.entries(index, index + 1))[1]
+
+    def entries(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """``(index, entry)`` for ``start <= index < end``, each bundle fetched once and every entry checked
+        against the authenticated level-0 tile, so a server cannot substitute, drop or reorder entries."""
+        if not 0 <= start <= end <= self.size:
+            raise TileError(f"entries {start} to {end} are outside a tree of size {self.size}")
         full = self.size // TILE_WIDTH
-        width = TILE_WIDTH if bundle_index < full else self.size % TILE_WIDTH
-        name = entries_path(bundle_index, width)
-        entries = decode_bundle(self.fetcher.fetch(name), name)
-        if len(entries) != width:
-            raise TileError(f"{name}: holds {len(entries)} entries, expected {width}")
-        found = entries[offset]
-        if not hmac.compare_digest(leaf_hash(found), self.leaf_hash(index)):
-            raise TileError(f"{name}: entry {index} does not match its hash in {tile_path(0, bundle_index, width)}")
-        return found
+        index = start
+        while index < end:
+            bundle_index = index // TILE_WIDTH
+            width = TILE_WIDTH if bundle_index < full else self.size % TILE_WIDTH
+            name = entries_path(bundle_index, width)
+            bundle = decode_bundle(self.fetcher.fetch(name), name)
+            if len(bundle) != width:
+                raise TileError(f"{name}: holds {len(bundle)} entries, expected {width}")
+            stop = min(end, bundle_index * TILE_WIDTH + width)
+            for position in range(index, stop):
+                found = bundle[position % TILE_WIDTH]
+                if not hmac.compare_digest(leaf_hash(found), self.leaf_hash(position)):
+                    raise TileError(
+                        f"{name}: entry {position} does not match its hash in {tile_path(0, bundle_index, width)}"
+                    )
+                yield position, found
+            index = stop

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from candor.tlog.log import PUBLIC_DIR, VKEY_FILE
+from candor.tlog.note import parse_verifier_key
 from candor.tlog.tiles import CHECKPOINT_NAME
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -52,6 +53,11 @@ class LogFiles:
         except FileNotFoundError:
             return None
         return lines[-1] if lines else None
+
+    def verifier_key_fingerprint(self) -> str | None:
+        """The fingerprint ``candor verify`` shows when it pins the key, for readers to compare out of band."""
+        vkey = self.verifier_key()
+        return None if vkey is None else parse_verifier_key(vkey).fingerprint()
 
 
 def tile_file(log_dir: Path, tile: str) -> tuple[Path, bool]:

@@ -108,7 +108,7 @@ def build_router() -> APIRouter:
                 if view.statement.document_sha256
                 else None,
                 registry_url=registry_url(request),
-                vkey=log_files(request).verifier_key(),
+                vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
             )
 
         # The standards a document is held to follow its developer's facts, and the day (a pack comes into force).
@@ -131,6 +131,7 @@ def build_router() -> APIRouter:
             "log.html",
             checkpoint=registry.checkpoint(),
             vkey=log_files(request).verifier_key(),
+            vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
             regulator_key=request.app.state.regulator_key,
             registry_url=registry_url(request),
             audit=audit_status(request),
