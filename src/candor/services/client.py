@@ -90,7 +90,7 @@ class RegistryClient:
 
     def log_origin(self) -> str:
         """The origin of the registry's log, the first line of its checkpoint: what a statement for it must name."""
-        text = self._request("GET", "/log/checkpoint").text
+        text = self._request("GET", "/log/checkpoint", CHECKPOINT).text()
         origin = text.split("\n", 1)[0]
         if not origin or origin != origin.strip() or "\n" not in text:
             raise RegistryError(f"{self.base_url}/log/checkpoint does not start with a log origin")
