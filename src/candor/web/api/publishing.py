@@ -41,6 +41,7 @@ PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
             (409, "The statement breaks the series' version rules."),
             (413, "The document or request is too large."),
             (422, "A malformed statement, or a document that does not parse or match it."),
+            (503, "The log refuses to sign: its database disagrees with what it has signed (an operator restores it)."),
         )
     },
 }
@@ -125,14 +126,16 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
             standard = load_standard(DEFAULT_STANDARD)
             # Publishers and the integrator of this process queue for the database's append lock together.
             gate = AppendGate()
+            log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
             app.state.publisher = Publisher(
                 app.state.sessions,
                 standard,
                 max_document_bytes=settings.max_document_bytes,
                 gate=gate,
                 regulator_key=app.state.regulator_key,
+                sequencing_check=log.check_sequencing,
             )
-            app.state.registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
+            app.state.registry_log = log
     return app.state.publisher, app.state.registry_log
 
 
