@@ -234,7 +234,8 @@ class RegistryLog:
             size = log_size(session)
             if remembered.size > size:
                 latest = latest_checkpoint(session)
-                raise self._rolled_back(remembered, size, None if latest is None else _head(latest))
+                recorded = None if latest is None else _head(latest)
+                raise rolled_back(f"the checkpoint history {self.history.path}", remembered, size, recorded)
 
     def _current_checkpoint(self) -> tuple[bytes, Checkpoint] | None:
         """The latest checkpoint when it already covers every entry, read without the lock; else None.
@@ -306,31 +307,10 @@ class RegistryLog:
         remembered = self.history.latest()
         if remembered is None or remembered == self._proven:
             return remembered
-        if remembered.size > size:
-            raise self._rolled_back(remembered, size, recorded)
         where = f"the checkpoint history {self.history.path}"
-        if recorded is not None and recorded.size >= remembered.size and self._tiles_hold(recorded):
-            # The tiles hold the database's signed tree: a consistency proof from them costs a few tile reads.
-            tiles = TileReader(DirectoryFetcher(self.public), recorded.size, recorded.root)
-            database_tree = Checkpoint(self.origin, recorded.size, recorded.root)
-            prove_extends(remembered, where, database_tree, "the database's latest checkpoint", tiles)
-        else:
-            # No tiles to trust (a new data directory, or a crash after the history was synced and before the
-            # database committed): hash the database's own entries up to the remembered size.
-            entries = MemoryTree()
-            for first in range(0, remembered.size, _CHUNK * 16):
-                entries.extend(leaf_hashes(session, first, min(first + _CHUNK * 16, remembered.size)))
-            database_tree = Checkpoint(self.origin, entries.size, entries.root())
-            described = f"the tree of the database's first {remembered.size} entries"
-            prove_extends(remembered, where, database_tree, described, entries)
+        prove_database_holds(session, remembered, where, self.public, self.origin)
         self._proven = remembered
         return remembered
-
-    def _tiles_hold(self, head: SignedHead) -> bool:
-        try:
-            return load_right_edge(self.public, head.size).root() == head.root if head.size else True
-        except TileError:
-            return False
 
     def _key_name(self) -> str:
         return f"{self.origin}+{self.signer.key_id:08x}"
@@ -342,16 +322,6 @@ class RegistryLog:
             f"{identity.recorded_at:%Y-%m-%d %H:%M} UTC; a second key would sign a second history of the same entries",
             hint="put the log's own log.key, log.vkey and checkpoint-history in this data directory (from a backup "
             "of the data directory), or point this server at its own database",
-        )
-
-    def _rolled_back(self, remembered: SignedHead, size: int, recorded: SignedHead | None) -> LogRefusesError:
-        database = "no checkpoint" if recorded is None else f"its latest checkpoint is {describe_signed(recorded)}"
-        return LogRefusesError(
-            f"the log refuses to sign or sequence: the checkpoint history {self.history.path} holds "
-            f"{describe_signed(remembered)}, signed and served, but the database holds only {size} entries and "
-            f"{database}; the database was rolled back (restored from an older backup?), and new entries would get "
-            "indexes whose contents the log has already signed",
-            hint=RECOVERY_HINT,
         )
 
     def _writer_at(self, session: Session, size: int, root: bytes) -> TileWriter:
@@ -384,6 +354,53 @@ class RegistryLog:
             path = self.public / CHECKPOINT_NAME
             if _served_size(path) < size:
                 write_atomic(path, note)
+
+
+def prove_database_holds(session: Session, remembered: SignedHead, where: str, public: Path, origin: str) -> None:
+    """Prove that the database's entries hold the tree of ``remembered`` (a checkpoint kept in ``where``); else
+    raise :class:`LogRefusesError` naming both heads.
+
+    When the tiles under ``public`` hold the database's latest signed tree, a consistency proof from them costs a
+    few tile reads; otherwise (a new data directory, a backup being restored, or a crash after the history was
+    synced and before the database committed) the database's own leaf hashes up to the remembered size are hashed.
+    """
+    size = log_size(session)
+    latest = latest_checkpoint(session)
+    recorded = None if latest is None else _head(latest)
+    if remembered.size > size:
+        raise rolled_back(where, remembered, size, recorded)
+    try:
+        if recorded is not None and recorded.size >= remembered.size and _tiles_hold(public, recorded):
+            tiles = TileReader(DirectoryFetcher(public), recorded.size, recorded.root)
+            database_tree = Checkpoint(origin, recorded.size, recorded.root)
+            prove_extends(remembered, where, database_tree, "the database's latest checkpoint", tiles)
+            return
+        entries = MemoryTree()
+        for first in range(0, remembered.size, _CHUNK * 16):
+            entries.extend(leaf_hashes(session, first, min(first + _CHUNK * 16, remembered.size)))
+        database_tree = Checkpoint(origin, entries.size, entries.root())
+        described = f"the tree of the database's first {remembered.size} entries"
+        prove_extends(remembered, where, database_tree, described, entries)
+    except RefusedToSignError as exc:
+        raise LogRefusesError(exc.message, hint=exc.hint) from None
+
+
+def rolled_back(where: str, remembered: SignedHead, size: int, recorded: SignedHead | None) -> LogRefusesError:
+    """The refusal when the database holds fewer entries than a checkpoint the log signed and served."""
+    database = "no checkpoint" if recorded is None else f"its latest checkpoint is {describe_signed(recorded)}"
+    return LogRefusesError(
+        f"the log refuses to sign or sequence: {where} holds {describe_signed(remembered)}, signed and served, "
+        f"but the database holds only {size} entries and {database}; the database was rolled back (restored from "
+        "an older backup?), and new entries would get indexes whose contents the log has already signed",
+        hint=RECOVERY_HINT,
+    )
+
+
+def _tiles_hold(public: Path, head: SignedHead) -> bool:
+    try:
+        return load_right_edge(public, head.size).root() == head.root if head.size else True
+    except TileError:
+        return False
 
 
 def _head(checkpoint: CheckpointRow) -> SignedHead:
