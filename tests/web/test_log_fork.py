@@ -9,6 +9,7 @@ here is a real registry served by uvicorn; stopping it runs its integrator one l
 from __future__ import annotations
 
 import base64
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from candor.store.schema import upgrade_database
 from candor.store.tables import Checkpoint
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.note import parse_verifier_key
+from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
 from tests.services.publishing_kit import Signer, framework, register, signed
 from tests.web.conftest import serve_app
@@ -212,3 +214,129 @@ def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
     response = postgres_registry.publish(acme, 2, data_dir=second)
     assert response.status_code == 201, response.text
     assert _served_size(second) == 2
+
+
+# -- candor backup and candor restore ---------------------------------------------------------------------------------
+
+
+def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    assert sqlite_registry.publish(acme, 3).status_code == 201
+    history = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
+    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    assert refused.returncode == 2, refused.stdout
+    assert "restore refused" in refused.stderr
+    assert f"{ORIGIN} size 3 root" in refused.stderr
+    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    # Nothing was touched: the log goes on from size 3.
+    assert (sqlite_registry.data_dir / "checkpoint-history").read_bytes() == history
+    assert sqlite_registry.size() == 3
+    assert sqlite_registry.publish(acme, 4).json()["log_index"] == 3
+
+
+def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_aside(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    newer = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
+    forced = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
+    assert forced.returncode == 0, forced.stderr
+    (aside,) = sqlite_registry.data_dir.glob("checkpoint-history.discarded-*")
+    assert aside.read_bytes() == newer
+    assert sqlite_registry.size() == 1
+
+
+def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "old.sqlite3")
+    assert run_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
+    _sqlite_copy(tmp_path / "old.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
+    assert sqlite_registry.publish(acme, 2, minutes=5).status_code == 503
+    restored = run_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
+    assert restored.returncode == 0, restored.stderr
+    assert f"{ORIGIN} size 3 root" in restored.stdout
+    response = sqlite_registry.publish(acme, 4)
+    assert response.status_code == 201, response.text
+    assert response.json()["log_index"] == 3
+    assert _served_size(sqlite_registry.data_dir) == 4
+
+
+def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(sqlite_registry)
+    for version in (1, 2):
+        assert sqlite_registry.publish(acme, version).status_code == 201
+    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert f"{ORIGIN} size 2 root" in backed_up.stdout
+    elsewhere = tmp_path / "elsewhere"
+    assert run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
+    moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
+    assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
+    assert moved.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(elsewhere) == 3
+
+
+def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """A hand-made backup: the database copied before the history (the wrong order) cannot be restored."""
+    backup = tmp_path / "backup"
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    _sqlite_copy(sqlite_registry.data_dir / "candor.sqlite3", tmp_path / "early.sqlite3")
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    assert run_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
+    _sqlite_copy(tmp_path / "early.sqlite3", backup / "candor.sqlite3")
+    refused = run_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
+    assert refused.returncode == 2
+    assert "older than its own checkpoint history" in refused.stderr
+    assert not (tmp_path / "empty" / "candor.sqlite3").exists()
+
+
+def test_a_backup_of_another_log_or_an_interrupted_one_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    other = Registry(sqlite_url(tmp_path / "other" / "candor.sqlite3"), tmp_path / "other")
+    assert other.publish(_register(other), 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
+    refused = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
+    assert refused.returncode == 2
+    assert "the backup is of another log" in refused.stderr
+    (tmp_path / "theirs" / "candor-backup.json").unlink()
+    interrupted = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
+    assert interrupted.returncode == 2
+    assert "not a complete Candor backup" in interrupted.stderr
+
+
+def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
+    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
+    backed_up = run_candor("backup", str(tmp_path / "backup"), *options)
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert "pg_dump" in backed_up.stdout
+    assert not (tmp_path / "backup" / "candor.sqlite3").exists()
+    # The data directory is lost; the database is still there (or restored first with pg_restore).
+    shutil.rmtree(postgres_registry.data_dir)
+    restored = run_candor("restore", str(tmp_path / "backup"), *options)
+    assert restored.returncode == 0, restored.stderr
+    assert postgres_registry.publish(acme, 2).json()["log_index"] == 1

@@ -53,6 +53,7 @@ def _register_command_groups() -> None:
     # Imported here, not at the top, so that each command module can import ``app`` helpers freely.
     from candor.cli import (
         admin,
+        backup,
         checking,
         coverage,
         db,
@@ -77,6 +78,7 @@ def _register_command_groups() -> None:
         demo,
         admin,
         db,
+        backup,
         keys,
         serve,
         publish,
