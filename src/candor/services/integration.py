@@ -47,13 +47,13 @@ from candor.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.history import (
     HISTORY_FILE,
-    RECOVERY_HINT,
     CheckpointHistory,
     HistoryError,
     RefusedToSignError,
     describe_signed,
     prove_extends,
 )
+from candor.tlog.history import rolled_back as database_behind
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import EMPTY_TREE_HASH, MemoryTree
 from candor.tlog.note import Signer, generate_key, parse_note, parse_signer_key
@@ -387,13 +387,8 @@ def prove_database_holds(session: Session, remembered: SignedHead, where: str, p
 
 def rolled_back(where: str, remembered: SignedHead, size: int, recorded: SignedHead | None) -> LogRefusesError:
     """The refusal when the database holds fewer entries than a checkpoint the log signed and served."""
-    database = "no checkpoint" if recorded is None else f"its latest checkpoint is {describe_signed(recorded)}"
-    return LogRefusesError(
-        f"the log refuses to sign or sequence: {where} holds {describe_signed(remembered)}, signed and served, "
-        f"but the database holds only {size} entries and {database}; the database was rolled back (restored from "
-        "an older backup?), and new entries would get indexes whose contents the log has already signed",
-        hint=RECOVERY_HINT,
-    )
+    refusal = database_behind(where, remembered, "the database", size, recorded)
+    return LogRefusesError(refusal.message, hint=refusal.hint)
 
 
 def _tiles_hold(public: Path, head: SignedHead) -> bool:

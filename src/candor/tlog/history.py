@@ -82,6 +82,19 @@ def prove_extends(
         ) from None
 
 
+def rolled_back(
+    where: str, remembered: SignedHead, store: str, size: int, recorded: SignedHead | None
+) -> RefusedToSignError:
+    """The refusal when ``store`` (a database, a sequencer) holds fewer entries than a checkpoint already signed."""
+    latest = "no checkpoint" if recorded is None else f"its latest checkpoint is {describe_signed(recorded)}"
+    return RefusedToSignError(
+        f"the log refuses to sign or sequence: {where} holds {describe_signed(remembered)}, signed and served, "
+        f"but {store} holds only {size} entries and {latest}; {store} was rolled back (restored from an older "
+        "backup?), and new entries would get indexes whose contents the log has already signed",
+        hint=RECOVERY_HINT,
+    )
+
+
 class CheckpointHistory:
     """The append-only file of every checkpoint a log signed, checked against the log's ``verifier``."""
 
