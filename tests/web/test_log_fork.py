@@ -340,3 +340,19 @@ def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
     restored = run_candor("restore", str(tmp_path / "backup"), *options)
     assert restored.returncode == 0, restored.stderr
     assert postgres_registry.publish(acme, 2).json()["log_index"] == 1
+
+
+def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_deleted_by_hand(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """The SQLite database in place remembers what it signed too; deleting checkpoint-history is not a way round."""
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    (sqlite_registry.data_dir / "checkpoint-history").unlink()
+    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    assert refused.returncode == 2, refused.stdout
+    assert f"has signed {ORIGIN} size 2 root" in refused.stderr
+    assert sqlite_registry.size() == 2

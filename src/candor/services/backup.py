@@ -28,13 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from candor.config import SQLITE_FILE_NAME, Settings, sqlite_url
 from candor.errors import CandorError
 from candor.services.integration import LogRefusesError, prove_database_holds
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log import latest_checkpoint, log_append_lock, log_size
-from candor.tlog.checkpoint import Checkpoint
+from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.history import (
     HISTORY_FILE,
@@ -144,7 +145,7 @@ def restore(settings: Settings, source: Path, *, discard_newer_checkpoints: bool
     data_dir = settings.data_dir
     _same_log(data_dir, verifier)
     backed_up = CheckpointHistory(source / HISTORY_FILE, verifier).latest()
-    current = CheckpointHistory(data_dir / HISTORY_FILE, verifier).latest()
+    current = _remembered_here(settings, verifier)
     newest, discard = _newest_remembered(source, verifier.name, backed_up, current, discard_newer_checkpoints)
     staged = None
     if settings.uses_sqlite:
@@ -175,6 +176,33 @@ def restore(settings: Settings, source: Path, *, discard_newer_checkpoints: bool
     return RestoreReport(newest, staged is not None, discarded)
 
 
+def _remembered_here(settings: Settings, verifier: Verifier) -> SignedHead | None:
+    """The newest checkpoint the registry in place has signed: from its history or its SQLite database, the larger.
+
+    The database counts too: a registry from before the history existed, or a history deleted by hand, must not
+    let a restore roll back the database behind what it signed. (On PostgreSQL the database in place is the one
+    the operator has just restored, so only the history speaks for the past.)
+    """
+    remembered = CheckpointHistory(settings.data_dir / HISTORY_FILE, verifier).latest()
+    if not settings.uses_sqlite or not _sqlite_path(settings.database_url).is_file():
+        return remembered
+    engine = create_database_engine(settings.database_url)
+    try:
+        with session_factory(engine)() as session:
+            latest = latest_checkpoint(session)
+    except SQLAlchemyError:
+        return remembered  # not a registry database (yet): nothing it signed to protect
+    finally:
+        engine.dispose()
+    if latest is None or (remembered is not None and remembered.size >= latest.size):
+        return remembered
+    try:
+        open_checkpoint(latest.note.encode(), verifier)
+    except TlogError:
+        return remembered  # signed by another key: _same_log has judged the key already
+    return SignedHead(latest.size, latest.root_hash, latest.note)
+
+
 def _newest_remembered(
     source: Path, origin: str, backed_up: SignedHead | None, current: SignedHead | None, discard: bool
 ) -> tuple[SignedHead | None, bool]:
@@ -186,7 +214,7 @@ def _newest_remembered(
             return backed_up, True
         backup = "no checkpoint" if backed_up is None else describe_signed(backed_up)
         raise RestoreRefusedError(
-            f"restore refused: the checkpoint history here remembers {describe_signed(current)}, signed and served, "
+            f"restore refused: the registry here has signed {describe_signed(current)}, and served it, "
             f"but the backup's newest checkpoint is {backup}; restoring it would roll the log back, and the log would "
             "then sign different trees for sizes it has already signed",
             hint="restore a newer backup (one taken after that checkpoint); --discard-newer-checkpoints forces it, "
@@ -224,8 +252,9 @@ def _put_in_place(source: Path, data_dir: Path, discard: bool) -> Path | None:
     discarded = None
     if discard:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        discarded = data_dir / f"{HISTORY_FILE}.discarded-{stamp}"
-        os.replace(data_dir / HISTORY_FILE, discarded)
+        if (data_dir / HISTORY_FILE).exists():
+            discarded = data_dir / f"{HISTORY_FILE}.discarded-{stamp}"
+            os.replace(data_dir / HISTORY_FILE, discarded)
     for item in sorted(source.iterdir()):
         if item.name in _NOT_COPIED:
             continue
