@@ -101,17 +101,26 @@ class CheckpointHistory:
     def __init__(self, path: Path, verifier: NoteVerifier) -> None:
         self.path = path
         self.verifier = verifier
+        # The last line read, by the file's identity and size: a publish asks for it every time, and checking its
+        # signature again when nothing was appended would be wasted work.
+        self._cached: tuple[tuple[int, int, int], SignedHead | None] | None = None
 
     def latest(self) -> SignedHead | None:
         """The newest checkpoint remembered (the last whole line); None when the log has signed nothing here."""
         try:
             with open(self.path, "rb") as handle:
+                status = os.fstat(handle.fileno())
+                version = (status.st_ino, status.st_size, status.st_mtime_ns)
+                if self._cached is not None and self._cached[0] == version:
+                    return self._cached[1]
                 line = _last_line(handle.fileno())
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot be read: {exc.strerror}") from None
-        return None if line is None else self._parse(line, "its last line")
+        head = None if line is None else self._parse(line, "its last line")
+        self._cached = (version, head)
+        return head
 
     def heads(self) -> Iterator[SignedHead]:
         """Every remembered checkpoint, oldest first (a torn last line is left out)."""
