@@ -356,3 +356,13 @@ def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_de
     assert refused.returncode == 2, refused.stdout
     assert f"has signed {ORIGIN} size 2 root" in refused.stderr
     assert sqlite_registry.size() == 2
+
+
+def test_a_backup_into_the_data_directory_itself_is_refused(sqlite_registry: Registry, run_candor: RunCandor) -> None:
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    inside = sqlite_registry.data_dir / "backups" / "b1"
+    refused = run_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
+    assert refused.returncode == 2
+    assert "is inside the data directory" in refused.stderr
+    assert not inside.exists()

@@ -96,6 +96,8 @@ def back_up(settings: Settings, destination: Path) -> BackupReport:
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise BackupError(f"{destination}: exists and is not an empty directory; a backup never overwrites one")
     data_dir = settings.data_dir
+    if destination.resolve().is_relative_to(data_dir.resolve()):
+        raise BackupError(f"{destination}: is inside the data directory {data_dir}; put the backup elsewhere")
     if not (data_dir / KEY_FILE).is_file():
         raise BackupError(f"{data_dir}: holds no registry log ({KEY_FILE} is missing)", hint="check --data-dir")
     destination.mkdir(parents=True, exist_ok=True)
