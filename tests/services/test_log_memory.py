@@ -21,7 +21,7 @@ from candor.domain.developer_keys import private_key_pem
 from candor.services.integration import LogRefusesError, RegistryLog
 from candor.services.publishing import Publisher
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import latest_checkpoint, log_size
+from candor.store.log import latest_checkpoint, log_append_lock, log_size
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import HISTORY_FILE, CheckpointHistory
@@ -179,8 +179,15 @@ def test_a_database_of_another_history_with_more_entries_is_refused(tmp_path: Pa
     assert other.integrate().size == 4
     bundle = first / "log" / "tile" / "entries" / "000.p" / "3"
     served = bundle.read_bytes()
-    # The first data directory, now with the other database (four entries: more, but not ours).
+    # The first data directory, now with the other database (four entries: more, but not ours). Even the first
+    # publish after the start, before any integration, is refused.
     wrong = RegistryLog(theirs, first, ORIGIN)
+    with (
+        pytest.raises(LogRefusesError, match="does not extend it"),
+        theirs.begin() as session,
+        log_append_lock(session),
+    ):
+        wrong.check_sequencing(session)
     with pytest.raises(LogRefusesError, match="does not extend it") as refusal:
         wrong.integrate()
     assert f"{ORIGIN} size 3 root" in refusal.value.message

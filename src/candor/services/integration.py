@@ -219,7 +219,8 @@ class RegistryLog:
         """Refuse to give out a new index while the log refuses to sign; call it inside the append lock.
 
         Cheap enough for every publish: the key recorded in the database, and the history's last line against the
-        database's size. An index below the newest remembered checkpoint was signed already, with other contents.
+        database's size (and, once per new remembered checkpoint, the proof that the database holds its tree). An
+        index below the newest remembered checkpoint was signed already, with other contents.
         """
         if self.refusal is not None:
             raise self.refusal
@@ -230,12 +231,19 @@ class RegistryLog:
             remembered = self.history.latest()
         except HistoryError as exc:
             raise LogRefusesError(exc.message, hint=exc.hint) from None
-        if remembered is not None:
-            size = log_size(session)
-            if remembered.size > size:
-                latest = latest_checkpoint(session)
-                recorded = None if latest is None else _head(latest)
-                raise rolled_back(f"the checkpoint history {self.history.path}", remembered, size, recorded)
+        if remembered is None:
+            return
+        where = f"the checkpoint history {self.history.path}"
+        size = log_size(session)
+        if remembered.size > size:
+            latest = latest_checkpoint(session)
+            raise rolled_back(where, remembered, size, None if latest is None else _head(latest))
+        if remembered != self._proven:
+            # Not proven yet by this process (it just started, or another process signed since): prove it here, so
+            # that not even the first publish after a start lands in a database that holds another tree. Not under
+            # self._lock, which an integrator may hold while it waits for the append lock this publisher holds.
+            prove_database_holds(session, remembered, where, self.public, self.origin)
+            self._proven = remembered
 
     def _current_checkpoint(self) -> tuple[bytes, Checkpoint] | None:
         """The latest checkpoint when it already covers every entry, read without the lock; else None.
