@@ -26,6 +26,7 @@ from candor.store.log import log_size
 from candor.store.schema import upgrade_database
 from candor.store.tables import Checkpoint
 from candor.tlog.checkpoint import open_checkpoint
+from candor.tlog.history import CheckpointHistory
 from candor.tlog.note import parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
@@ -283,6 +284,11 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
     assert backed_up.returncode == 0, backed_up.stderr
     assert f"{ORIGIN} size 2 root" in backed_up.stdout
+    # The backup serves exactly the newest checkpoint its history remembers.
+    verifier = parse_verifier_key((tmp_path / "backup" / "log.vkey").read_text())
+    remembered = CheckpointHistory(tmp_path / "backup" / "checkpoint-history", verifier).latest()
+    assert remembered is not None
+    assert (tmp_path / "backup" / "log" / "checkpoint").read_text() == remembered.note
     elsewhere = tmp_path / "elsewhere"
     assert run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)

@@ -48,7 +48,7 @@ from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.note import Verifier, parse_signer_key
 from candor.tlog.sequencer import SignedHead
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
-from candor.tlog.tiles import write_atomic
+from candor.tlog.tiles import CHECKPOINT_NAME, write_atomic
 
 MANIFEST = "candor-backup.json"
 FORMAT = "candor-backup/1"
@@ -123,6 +123,11 @@ def back_up(settings: Settings, destination: Path) -> BackupReport:
         else:
             shutil.copy2(item, destination / item.name)
     history = CheckpointHistory(destination / HISTORY_FILE, _verifier(destination)).latest()
+    served = max((head for head in (checkpoint, history) if head is not None), key=lambda head: head.size, default=None)
+    if served is not None:
+        # The served checkpoint was copied with the tiles, after the snapshot, and may name a tree the snapshot
+        # lacks; a restored registry must serve only what its database and history hold.
+        write_atomic(destination / PUBLIC_DIR / CHECKPOINT_NAME, served.note.encode())
     os.sync()  # everything above durable before the manifest says the backup is whole
     manifest: dict[str, Any] = {
         "format": FORMAT,
