@@ -46,7 +46,8 @@ def backup(
     settings = load_settings(data_dir=data_dir, database_url=database_url)
     report = back_up(settings, destination)
     typer.echo(f"backed up {settings.data_dir} to {report.destination}")
-    typer.echo(f"  database: {report.database_size} log entries; latest checkpoint {_head(report.database_checkpoint)}")
+    entries = "log entry" if report.database_size == 1 else "log entries"
+    typer.echo(f"  database: {report.database_size} {entries}; latest checkpoint {_head(report.database_checkpoint)}")
     typer.echo(f"  checkpoint history: newest {_head(report.history_checkpoint)}")
     if not report.database_included:
         typer.echo(

@@ -87,9 +87,10 @@ def rolled_back(
 ) -> RefusedToSignError:
     """The refusal when ``store`` (a database, a sequencer) holds fewer entries than a checkpoint already signed."""
     latest = "no checkpoint" if recorded is None else f"its latest checkpoint is {describe_signed(recorded)}"
+    entries = "entry" if size == 1 else "entries"
     return RefusedToSignError(
         f"the log refuses to sign or sequence: {where} holds {describe_signed(remembered)}, signed and served, "
-        f"but {store} holds only {size} entries and {latest}; {store} was rolled back (restored from an older "
+        f"but {store} holds only {size} {entries} and {latest}; {store} was rolled back (restored from an older "
         "backup?), and new entries would get indexes whose contents the log has already signed",
         hint=RECOVERY_HINT,
     )
