@@ -31,7 +31,7 @@ from candor.tlog.note import parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
 from tests.services.publishing_kit import Signer, framework, register, signed
-from tests.web.conftest import serve_app
+from tests.web.conftest import _postgres_schema, serve_app
 
 __all__ = ["postgres_schema_url"]
 
@@ -372,3 +372,22 @@ def test_a_backup_into_the_data_directory_itself_is_refused(sqlite_registry: Reg
     assert refused.returncode == 2
     assert "is inside the data directory" in refused.stderr
     assert not inside.exists()
+
+
+def test_postgres_restore_onto_a_database_that_was_not_restored_is_refused(
+    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """A new machine, the backup of the data directory, and an empty database: pg_restore was forgotten."""
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
+    assert run_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
+    with _postgres_schema() as empty_url:
+        Registry(empty_url, tmp_path / "unused")
+        refused = run_candor(
+            "restore", str(tmp_path / "backup"), "--data-dir", str(tmp_path / "new"), "--database-url", empty_url
+        )
+    assert refused.returncode == 2, refused.stdout
+    assert "restore the PostgreSQL database first" in refused.stderr
+    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert not (tmp_path / "new" / "log.key").exists()
