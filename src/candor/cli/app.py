@@ -54,6 +54,7 @@ def _register_command_groups() -> None:
     from candor.cli import (
         admin,
         audit,
+        backup,
         checking,
         coverage,
         db,
@@ -78,6 +79,7 @@ def _register_command_groups() -> None:
         demo,
         admin,
         db,
+        backup,
         keys,
         serve,
         publish,

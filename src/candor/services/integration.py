@@ -9,6 +9,14 @@ committed is ``log/checkpoint`` written, so the served checkpoint never names a 
 Because every new tree extends the recorded one (its tiles are checked against the recorded root, and rebuilt
 from the database if they do not match), and :func:`~candor.store.log.record_checkpoint` refuses a different root
 for a size already signed, several server processes sharing one database never sign inconsistent checkpoints.
+
+The database alone is not enough: it can be restored from an older backup, or a registry on PostgreSQL can be
+pointed at a new data directory with a new key. So the log also remembers what it signed apart from the database
+(:mod:`candor.tlog.history`): each new checkpoint is appended to ``<data dir>/checkpoint-history`` and synced
+before the database records it (and so before anyone is served it), the database records the log's key on first
+use, and before signing the integrator proves that the new tree extends the newest checkpoint either remembers.
+When it cannot, the log refuses to sign and the publisher refuses to give out new indexes (HTTP 503), naming the
+two heads that disagree, until an operator restores the matching backup (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -23,12 +31,34 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError
-from candor.store.log import latest_checkpoint, log_append_lock, log_entries, log_size, record_checkpoint
-from candor.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from candor.store.log import (
+    latest_checkpoint,
+    leaf_hashes,
+    log_append_lock,
+    log_entries,
+    log_identity,
+    log_size,
+    record_checkpoint,
+    record_log_identity,
+)
+from candor.store.tables import Checkpoint as CheckpointRow
+from candor.store.tables import LogIdentity
+from candor.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
 from candor.tlog.errors import TlogError
+from candor.tlog.history import (
+    HISTORY_FILE,
+    CheckpointHistory,
+    HistoryError,
+    RefusedToSignError,
+    describe_signed,
+    prove_extends,
+)
+from candor.tlog.history import rolled_back as database_behind
 from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
-from candor.tlog.merkle import EMPTY_TREE_HASH
+from candor.tlog.merkle import EMPTY_TREE_HASH, MemoryTree
 from candor.tlog.note import Signer, generate_key, parse_note, parse_signer_key
+from candor.tlog.sequencer import SignedHead
+from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import (
     CHECKPOINT_NAME,
     RightEdge,
@@ -50,6 +80,16 @@ _CHECKPOINT_LOCK = "checkpoint.lock"
 
 class IntegrationError(CandorError):
     """The registry log cannot be integrated: an unreadable key, or tiles that contradict the database."""
+
+
+class LogRefusesError(IntegrationError):
+    """The log refuses to sign and to sequence: its database disagrees with what the log has signed and served.
+
+    Publishing answers 503: the registry is up, but cannot record anything until an operator recovers it.
+    """
+
+    http_status = 503
+    error_code = "log_refuses_to_sign"
 
 
 def registry_log_signer(data_dir: Path, origin: str) -> Signer:
@@ -133,7 +173,13 @@ class RegistryLog:
         self.public = data_dir / PUBLIC_DIR
         self.public.mkdir(parents=True, exist_ok=True)
         self.signer = registry_log_signer(data_dir, origin)
+        self.history = CheckpointHistory(data_dir / HISTORY_FILE, self.signer.verifier())
         self._writer: TileWriter | None = None
+        # The remembered checkpoint this process last proved the database extends: proving costs one pass over the
+        # database's leaf hashes at worst, so it is done again only when another process (or a crash) moved it.
+        self._proven: SignedHead | None = None
+        #: Why the log last refused to sign, until an integration succeeds; publishing refuses for the same reason.
+        self.refusal: LogRefusesError | None = None
         # Integrating threads of this process take turns (the writer is shared), and with publishers too.
         self._lock = threading.Lock()
         self.gate = gate or AppendGate()
@@ -143,18 +189,61 @@ class RegistryLog:
         return self.signer.name
 
     def integrate(self) -> Checkpoint:
-        """Integrate every entry past the last checkpoint, and serve the newest checkpoint. Returns it."""
+        """Integrate every entry past the last checkpoint, and serve the newest checkpoint. Returns it.
+
+        Raises :class:`LogRefusesError` when the database disagrees with what the log has signed.
+        """
         with self._lock:
             current = self._current_checkpoint()
             # Until this process has checked the tiles in its data directory against the database, it integrates
             # under the lock even when nothing is new: a fresh directory gets its tiles rebuilt first.
             if current is None or self._writer is None or self._writer.size != current[1].size:
-                with self.gate, self.sessions.begin() as session, log_append_lock(session):
-                    note, checkpoint = self._integrate(session)
+                try:
+                    with self.gate, self.sessions.begin() as session, log_append_lock(session):
+                        note, checkpoint = self._integrate(session)
+                except (RefusedToSignError, HistoryError) as exc:
+                    self.refusal = LogRefusesError(exc.message, hint=exc.hint)
+                    self._writer = None
+                    raise self.refusal from None
+                except LogRefusesError as exc:
+                    self.refusal = exc
+                    self._writer = None
+                    raise
+                self.refusal = None
             else:
                 note, checkpoint = current
             self._serve(note, checkpoint.size)
             return checkpoint
+
+    def check_sequencing(self, session: Session) -> None:
+        """Refuse to give out a new index while the log refuses to sign; call it inside the append lock.
+
+        Cheap enough for every publish: the key recorded in the database, and the history's last line against the
+        database's size (and, once per new remembered checkpoint, the proof that the database holds its tree). An
+        index below the newest remembered checkpoint was signed already, with other contents.
+        """
+        if self.refusal is not None:
+            raise self.refusal
+        identity = log_identity(session)
+        if identity is not None and identity.vkey != self.signer.vkey():
+            raise self._other_key(identity)
+        try:
+            remembered = self.history.latest()
+        except HistoryError as exc:
+            raise LogRefusesError(exc.message, hint=exc.hint) from None
+        if remembered is None:
+            return
+        where = f"the checkpoint history {self.history.path}"
+        size = log_size(session)
+        if remembered.size > size:
+            latest = latest_checkpoint(session)
+            raise rolled_back(where, remembered, size, None if latest is None else _head(latest))
+        if remembered != self._proven:
+            # Not proven yet by this process (it just started, or another process signed since): prove it here, so
+            # that not even the first publish after a start lands in a database that holds another tree. Not under
+            # self._lock, which an integrator may hold while it waits for the append lock this publisher holds.
+            prove_database_holds(session, remembered, where, self.public, self.origin)
+            self._proven = remembered
 
     def _current_checkpoint(self) -> tuple[bytes, Checkpoint] | None:
         """The latest checkpoint when it already covers every entry, read without the lock; else None.
@@ -169,19 +258,79 @@ class RegistryLog:
             return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
 
     def _integrate(self, session: Session) -> tuple[bytes, Checkpoint]:
+        self._check_identity(session)
         latest = latest_checkpoint(session)
         size = log_size(session)
-        signed_size = 0 if latest is None else latest.size
-        signed_root = EMPTY_TREE_HASH if latest is None else latest.root_hash
+        recorded = None if latest is None else _head(latest)
+        # Before any tile is written: the database must hold the tree of every checkpoint the log remembers.
+        remembered = self._prove_remembered(session, recorded, size)
+        signed_size = 0 if recorded is None else recorded.size
+        signed_root = EMPTY_TREE_HASH if recorded is None else recorded.root
         writer = self._writer_at(session, signed_size, signed_root)
-        if latest is not None and latest.size == size:
-            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
+        if recorded is not None and (remembered is None or remembered.size < recorded.size):
+            # Signed through another data directory, or the history lost its synced-but-torn last line: catch up.
+            remembered = self._proven = self.history.append(recorded.note.encode())
+        if recorded is not None and recorded.size == size:
+            return recorded.note.encode(), Checkpoint(self.origin, recorded.size, recorded.root)
         for first in range(signed_size, size, _CHUNK):
             writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, size))])
         checkpoint = Checkpoint(self.origin, writer.size, writer.root())
-        note = sign_checkpoint(checkpoint, self.signer)
+        # The proof the log gives itself before it signs: the new tree extends every head it remembers.
+        tiles = TileReader(DirectoryFetcher(self.public), checkpoint.size, checkpoint.root)
+        if recorded is not None:
+            prove_extends(recorded, "the database's latest checkpoint", checkpoint, "the new tree", tiles)
+        if remembered is not None:
+            prove_extends(remembered, f"the checkpoint history {self.history.path}", checkpoint, "the new tree", tiles)
+        if remembered is not None and remembered.size == checkpoint.size:
+            note = remembered.note.encode()  # signed before a crash kept it from the database: the same note
+        else:
+            note = sign_checkpoint(checkpoint, self.signer)
+            # Remembered (and synced) before the database records it, so before any server can serve it.
+            self._proven = self.history.append(note)
         record_checkpoint(session, size=checkpoint.size, root_hash=checkpoint.root, note=note.decode())
         return note, checkpoint
+
+    def _check_identity(self, session: Session) -> None:
+        """The database's log is signed by this process's key; recorded on the first signature."""
+        identity = log_identity(session)
+        if identity is not None:
+            if identity.vkey != self.signer.vkey():
+                raise self._other_key(identity)
+            return
+        latest = latest_checkpoint(session)
+        if latest is not None:
+            # A database from before the key was recorded: its checkpoints say which key is the log's.
+            try:
+                open_checkpoint(latest.note.encode(), self.signer.verifier())
+            except TlogError:
+                raise LogRefusesError(
+                    f"the log refuses to sign: the database's checkpoint {describe_signed(_head(latest))} is not "
+                    f"signed by this server's log key {self._key_name()} ({self.data_dir / KEY_FILE})",
+                    hint="put the log's own log.key in the data directory (from the backup of the data directory)",
+                ) from None
+        record_log_identity(session, origin=self.origin, key_id=f"{self.signer.key_id:08x}", vkey=self.signer.vkey())
+
+    def _prove_remembered(self, session: Session, recorded: SignedHead | None, size: int) -> SignedHead | None:
+        """The newest checkpoint in the history, once the database is proven to hold its tree; else refuse."""
+        remembered = self.history.latest()
+        if remembered is None or remembered == self._proven:
+            return remembered
+        where = f"the checkpoint history {self.history.path}"
+        prove_database_holds(session, remembered, where, self.public, self.origin)
+        self._proven = remembered
+        return remembered
+
+    def _key_name(self) -> str:
+        return f"{self.origin}+{self.signer.key_id:08x}"
+
+    def _other_key(self, identity: LogIdentity) -> LogRefusesError:
+        return LogRefusesError(
+            f"the log refuses to sign: this server's log key ({self.data_dir / KEY_FILE}) is {self._key_name()}, "
+            f"but the database's log is signed by {identity.origin}+{identity.key_id} since "
+            f"{identity.recorded_at:%Y-%m-%d %H:%M} UTC; a second key would sign a second history of the same entries",
+            hint="put the log's own log.key, log.vkey and checkpoint-history in this data directory (from a backup "
+            "of the data directory), or point this server at its own database",
+        )
 
     def _writer_at(self, session: Session, size: int, root: bytes) -> TileWriter:
         """A writer at the recorded tree; another process may have extended the tiles since this one last did."""
@@ -215,6 +364,52 @@ class RegistryLog:
                 write_atomic(path, note)
 
 
+def prove_database_holds(session: Session, remembered: SignedHead, where: str, public: Path, origin: str) -> None:
+    """Prove that the database's entries hold the tree of ``remembered`` (a checkpoint kept in ``where``); else
+    raise :class:`LogRefusesError` naming both heads.
+
+    When the tiles under ``public`` hold the database's latest signed tree, a consistency proof from them costs a
+    few tile reads; otherwise (a new data directory, a backup being restored, or a crash after the history was
+    synced and before the database committed) the database's own leaf hashes up to the remembered size are hashed.
+    """
+    size = log_size(session)
+    latest = latest_checkpoint(session)
+    recorded = None if latest is None else _head(latest)
+    if remembered.size > size:
+        raise rolled_back(where, remembered, size, recorded)
+    try:
+        if recorded is not None and recorded.size >= remembered.size and _tiles_hold(public, recorded):
+            tiles = TileReader(DirectoryFetcher(public), recorded.size, recorded.root)
+            database_tree = Checkpoint(origin, recorded.size, recorded.root)
+            prove_extends(remembered, where, database_tree, "the database's latest checkpoint", tiles)
+            return
+        entries = MemoryTree()
+        for first in range(0, remembered.size, _CHUNK * 16):
+            entries.extend(leaf_hashes(session, first, min(first + _CHUNK * 16, remembered.size)))
+        database_tree = Checkpoint(origin, entries.size, entries.root())
+        described = f"the tree of the database's first {remembered.size} entries"
+        prove_extends(remembered, where, database_tree, described, entries)
+    except RefusedToSignError as exc:
+        raise LogRefusesError(exc.message, hint=exc.hint) from None
+
+
+def rolled_back(where: str, remembered: SignedHead, size: int, recorded: SignedHead | None) -> LogRefusesError:
+    """The refusal when the database holds fewer entries than a checkpoint the log signed and served."""
+    refusal = database_behind(where, remembered, "the database", size, recorded)
+    return LogRefusesError(refusal.message, hint=refusal.hint)
+
+
+def _tiles_hold(public: Path, head: SignedHead) -> bool:
+    try:
+        return load_right_edge(public, head.size).root() == head.root if head.size else True
+    except TileError:
+        return False
+
+
+def _head(checkpoint: CheckpointRow) -> SignedHead:
+    return SignedHead(checkpoint.size, checkpoint.root_hash, checkpoint.note)
+
+
 def _served_size(path: Path) -> int:
     """The size of the checkpoint served now; -1 when there is none (or an unreadable one, to be replaced)."""
     try:
@@ -245,13 +440,21 @@ class Integrator(threading.Thread):
         self.join()
 
     def run(self) -> None:
+        refused: str | None = None
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()
             try:
                 self.log.integrate()
+            except LogRefusesError as exc:
+                # Said once, not four times a second: nothing changes until an operator recovers the log.
+                if exc.message != refused:
+                    logger.error("%s", exc.diagnostics())
+                    refused = exc.message
             except Exception:
                 # The next tick retries; a server must keep serving reads while, say, the database restarts.
                 logger.exception("log integration failed; retrying")
+            else:
+                refused = None
             if self._stopping.is_set():
                 return

@@ -171,10 +171,15 @@ class Publisher:
         now: Callable[[], datetime] = utc_now,
         regulator_key: str | None = None,
         origin: str,
+        sequencing_check: Callable[[Session], None] | None = None,
     ) -> None:
         self.sessions = sessions
         #: The origin of this registry's log: every new statement must name it.
         self.origin = origin
+        #: Asked inside the append lock before a new entry gets its index (the registry log's
+        #: :meth:`~candor.services.integration.RegistryLog.check_sequencing`): an index the log has already signed
+        #: with other contents must never be given out again.
+        self.sequencing_check = sequencing_check
         #: The registry's clock: publication times, and which keys are in force. Injectable so that a demo or a
         #: test can publish a history on its own dates.
         self.now = now
@@ -210,6 +215,8 @@ class Publisher:
             if existing is not None:
                 return _entry(existing, created=False)
             check_certification(session, statement.developer, parsed, self.now())
+            if self.sequencing_check is not None:
+                self.sequencing_check(session)
             record = self._record(session, statement, publication, key, findings)
             return _entry(record, created=True)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from candor.domain.statement import MAX_STATEMENT_BYTES
 from candor.store.database import SQLITE_BEGIN_IMMEDIATE
 from candor.store.errors import ConflictError, StoreError
-from candor.store.tables import Checkpoint, LogEntry
+from candor.store.tables import Checkpoint, LogEntry, LogIdentity
 from candor.tlog.merkle import leaf_hash
 
 #: The PostgreSQL advisory lock key for log appends: a fixed 64-bit number derived from a readable name.
@@ -85,6 +85,17 @@ def append_log_entry(session: Session, entry: bytes) -> LogEntry:
     return row
 
 
+def leaf_hashes(session: Session, start: int, stop: int) -> list[bytes]:
+    """The leaf hashes of entries ``start <= index < stop``, in index order (32 bytes each, not the entries)."""
+    return list(
+        session.scalars(
+            select(LogEntry.leaf_hash)
+            .where(LogEntry.log_index >= start, LogEntry.log_index < stop)
+            .order_by(LogEntry.log_index)
+        )
+    )
+
+
 def log_entries(session: Session, start: int, stop: int) -> Sequence[LogEntry]:
     """Entries with ``start <= index < stop``, in index order."""
     return session.scalars(
@@ -119,3 +130,17 @@ def record_checkpoint(session: Session, *, size: int, root_hash: bytes, note: st
     session.add(checkpoint)
     session.flush()
     return checkpoint
+
+
+def log_identity(session: Session) -> LogIdentity | None:
+    """The key and origin the log signed its first checkpoint with, if it has signed any since migration 0003."""
+    return session.get(LogIdentity, 1)
+
+
+def record_log_identity(session: Session, *, origin: str, key_id: str, vkey: str) -> LogIdentity:
+    """Remember the log's key on its first signature. Needs :func:`log_append_lock`, so that only one key wins."""
+    _require_lock(session)
+    identity = LogIdentity(id=1, origin=origin, key_id=key_id, vkey=vkey)
+    session.add(identity)
+    session.flush()
+    return identity

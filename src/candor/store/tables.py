@@ -40,6 +40,7 @@ __all__ = [
     "Document",
     "Finding",
     "LogEntry",
+    "LogIdentity",
     "SealedOriginalRecord",
     "StatementRecord",
     "TokenScope",
@@ -162,6 +163,25 @@ class Checkpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class LogIdentity(Base):
+    """The log's key and origin, recorded on its first signature: a server holding another key refuses to sign.
+
+    One row at most (``id = 1``), never updated: a registry on PostgreSQL pointed at a new data directory would
+    otherwise make a new key and sign a second history for the same entries.
+    """
+
+    __tablename__ = "log_identity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(Text)
+    #: The signed-note key id (hex), as a person compares it with ``log.vkey``.
+    key_id: Mapped[str] = mapped_column(String(8))
+    vkey: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
 
 
 class StatementRecord(Base):

@@ -2,9 +2,10 @@
 
 Layout of a log directory::
 
-    log.key          the log's signer key (mode 0600; never served)
-    log.vkey         its verifier key
-    sequencer.db     SQLite (WAL): every sequenced entry, and every checkpoint ever signed
+    log.key             the log's signer key (mode 0600; never served)
+    log.vkey            its verifier key
+    sequencer.db        SQLite (WAL): every sequenced entry, and every checkpoint ever signed
+    checkpoint-history  every checkpoint ever signed, kept apart from sequencer.db (:mod:`candor.tlog.history`)
     log/checkpoint   the latest signed checkpoint       } the public part, served as-is over HTTP:
     log/tile/...     tiles and entry bundles            } c2sp.org/tlog-tiles
 
@@ -16,6 +17,9 @@ Promises, and how they are kept:
   recorded new one whose tiles are all on disk; opening the log rewrites a checkpoint file left behind.
 * The log never signs two inconsistent checkpoints: every new tree is the tree of the last recorded head,
   read back from the tiles and checked against the recorded root, extended by the next sequenced entries.
+  Each signed checkpoint is also appended to ``checkpoint-history`` (synced) before the sequencer records it,
+  and a new tree is signed only once proven consistent with the newest one remembered there, so a sequencer
+  restored from an old backup makes the log refuse to append or sign rather than fork.
 * Before its first signature, each opened log checks every stored tile and entry bundle against the
   sequencer's entries and the signed root (:mod:`candor.tlog.tilecheck`), and rewrites any that differ, so a
   new checkpoint never vouches for files that fail fsck. Opening checks only the right edge (cheap), and runs
@@ -36,7 +40,8 @@ from pathlib import Path
 
 from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.errors import TlogError
-from candor.tlog.merkle import EMPTY_TREE_HASH
+from candor.tlog.history import HISTORY_FILE, CheckpointHistory, RefusedToSignError, prove_extends, rolled_back
+from candor.tlog.merkle import EMPTY_TREE_HASH, MemoryTree, leaf_hash
 from candor.tlog.note import Signer, generate_key, parse_signer_key
 from candor.tlog.sequencer import Sequencer, SignedHead
 from candor.tlog.tilecheck import Repair, TileCheckError, check_and_repair
@@ -83,6 +88,9 @@ class LocalLog:
         self._signer = self._read_signer()
         self.origin = self._signer.name
         self._sequencer = Sequencer(directory / SEQUENCER_FILE)
+        self._history = CheckpointHistory(directory / HISTORY_FILE, self._signer.verifier())
+        # The remembered checkpoint last proven to be held by the sequencer (see _prove_remembered).
+        self._proven: SignedHead | None = None
         self._publish_lock = threading.Lock()
         self._writer: TileWriter | None = None
         self._appends = _GroupCommit(self._sequencer.append)
@@ -91,6 +99,8 @@ class LocalLog:
         self.repaired: list[Repair] = []
         self._tiles_checked = False
         self._check_and_repair()
+        # Checked once here rather than on every append (appends are group-committed thousands a second).
+        self._rolled_back = self._sequencer_behind_history()
 
     # -- creating and opening -------------------------------------------------------------------------
 
@@ -160,6 +170,8 @@ class LocalLog:
 
     def append(self, entry: bytes) -> int:
         """Sequence one entry durably and return its index; concurrent appends share one commit."""
+        if self._rolled_back is not None:
+            raise self._rolled_back
         if len(entry) > MAX_ENTRY_SIZE:
             raise EntryTooLargeError(len(entry))
         index = self._appends.submit(entry)
@@ -169,6 +181,8 @@ class LocalLog:
 
     def append_many(self, entries: Sequence[bytes]) -> range:
         """Sequence many entries in one transaction (bulk loads) and return their indexes."""
+        if self._rolled_back is not None:
+            raise self._rolled_back
         for position, entry in enumerate(entries):
             if len(entry) > MAX_ENTRY_SIZE:
                 raise EntryTooLargeError(len(entry), index=position)
@@ -208,9 +222,12 @@ class LocalLog:
             head = self._head()
             if not self._tiles_checked:
                 self._check_tiles(head, progress)
+            remembered = self._prove_remembered(head)
             target = self._sequencer.next_index()
             if limit is not None:
                 target = min(target, head.size + limit)
+            if remembered is not None:
+                target = max(target, remembered.size)  # a limit never stops short of what was already signed
             if target == head.size:
                 return Checkpoint(self.origin, head.size, head.root)
             writer = self._writer_at(head)
@@ -220,7 +237,17 @@ class LocalLog:
                 root = writer.append(chunk)
                 progress(writer.size - head.size, target - head.size)
             checkpoint = Checkpoint(self.origin, target, root)
-            note = sign_checkpoint(checkpoint, self._signer)
+            # The proof the log gives itself before it signs: the new tree extends every head it remembers.
+            tiles = TileReader(DirectoryFetcher(self.public), target, root)
+            prove_extends(head, "the sequencer's latest checkpoint", checkpoint, "the new tree", tiles)
+            if remembered is not None:
+                where = f"the checkpoint history {self._history.path}"
+                prove_extends(remembered, where, checkpoint, "the new tree", tiles)
+            if remembered is not None and remembered.size == target:
+                note = remembered.note.encode()  # signed before a crash kept it from the sequencer: the same note
+            else:
+                note = sign_checkpoint(checkpoint, self._signer)
+                self._proven = self._history.append(note)  # synced before the sequencer records it
             self._sequencer.record(SignedHead(target, root, note.decode()), previous=head.size)
             write_atomic(self.public / CHECKPOINT_NAME, note)
             return checkpoint
@@ -270,9 +297,52 @@ class LocalLog:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
+    def _prove_remembered(self, head: SignedHead) -> SignedHead | None:
+        """The newest checkpoint in the history, once the sequencer is proven to hold its tree; else refuse.
+
+        Before any tile is written: when the sequencer was restored from an old backup, the tiles of the sizes
+        it forgot were served, and must not be overwritten with other entries.
+        """
+        remembered = self._history.latest()
+        if remembered is None or remembered == self._proven:
+            if remembered is None or remembered.size < head.size:
+                # A log from before the history existed, or a history that lost a torn line: catch up.
+                remembered = self._proven = self._history.append(head.note.encode())
+            return remembered
+        where = f"the checkpoint history {self._history.path}"
+        behind = self._sequencer_behind_history()
+        if behind is not None:
+            raise behind
+        if head.size >= remembered.size:
+            tiles = TileReader(DirectoryFetcher(self.public), head.size, head.root)
+            described = "the sequencer's latest checkpoint"
+            prove_extends(remembered, where, Checkpoint(self.origin, head.size, head.root), described, tiles)
+        else:
+            # A crash after the history was synced and before the sequencer recorded it: hash the entries.
+            entries = MemoryTree()
+            for chunk in self._sequencer.chunks(0, remembered.size, _PUBLISH_CHUNK):
+                entries.extend(leaf_hash(entry) for entry in chunk)
+            tree = Checkpoint(self.origin, entries.size, entries.root())
+            prove_extends(
+                remembered, where, tree, f"the tree of the first {remembered.size} sequenced entries", entries
+            )
+        self._proven = remembered
+        if remembered.size < head.size:
+            self._proven = self._history.append(head.note.encode())
+        return self._proven
+
+    def _sequencer_behind_history(self) -> RefusedToSignError | None:
+        remembered = self._history.latest()
+        size = self._sequencer.next_index()
+        if remembered is None or remembered.size <= size:
+            return None
+        where = f"the checkpoint history {self._history.path}"
+        return rolled_back(where, remembered, f"the sequencer {self._sequencer.path}", size, self._sequencer.latest())
+
     def _sign_first(self) -> None:
         with self._publish_lock, self._file_lock():
             note = sign_checkpoint(Checkpoint(self.origin, 0, EMPTY_TREE_HASH), self._signer)
+            self._proven = self._history.append(note)
             self._sequencer.record(SignedHead(0, EMPTY_TREE_HASH, note.decode()), previous=None)
             write_atomic(self.public / CHECKPOINT_NAME, note)
 

@@ -41,6 +41,7 @@ PUBLISH_RESPONSES: dict[int | str, dict[str, Any]] = {
             (409, "The statement breaks the series' version rules, or republishes with another sealed original."),
             (413, "The document or request is too large."),
             (422, "A malformed statement, one for another log origin, or a document that does not parse or match it."),
+            (503, "The log refuses to sign: its database disagrees with what it has signed (an operator restores it)."),
         )
     },
 }
@@ -134,6 +135,7 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
                 regulator_key=app.state.regulator_key,
                 # The log key's name, which wins over the setting: it is what the checkpoints say.
                 origin=registry_log.origin,
+                sequencing_check=registry_log.check_sequencing,
             )
             app.state.registry_log = registry_log
     return app.state.publisher, app.state.registry_log

@@ -1,0 +1,393 @@
+"""The log never signs a fork: attacks that roll its database back, or give it a second key, over real HTTP.
+
+The attack of issue 8: publish X1 and back up the SQLite database; publish X2 and X3 (checkpoint at size 3);
+restore the backup, start the server and publish Y1. Without a memory of what it signed, the registry gave Y1
+index 1 (X2's), signed a size-2 checkpoint and overwrote the served entry bundle ``000.p/2``. Each server start
+here is a real registry served by uvicorn; stopping it runs its integrator one last time.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.config import load_settings, sqlite_url
+from candor.services.publishing import Publication
+from candor.store.database import create_database_engine, session_factory
+from candor.store.log import log_size
+from candor.store.schema import upgrade_database
+from candor.store.tables import Checkpoint
+from candor.tlog.checkpoint import open_checkpoint
+from candor.tlog.history import CheckpointHistory
+from candor.tlog.note import parse_verifier_key
+from tests.conftest import RunCandor
+from tests.dbfixtures import postgres_schema_url
+from tests.services.publishing_kit import Signer, framework, register, signed
+from tests.web.conftest import _postgres_schema, serve_app
+
+__all__ = ["postgres_schema_url"]
+
+ORIGIN = "registry.test/fork"
+
+
+def _body(publication: Publication) -> dict[str, Any]:
+    return {
+        "statement": base64.b64encode(publication.statement_bytes).decode(),
+        "signature": base64.b64encode(publication.signature).decode(),
+        "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
+        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
+    }
+
+
+class Registry:
+    """A registry's database and data directory, served anew by each :meth:`serve`."""
+
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        self.database_url = database_url
+        self.data_dir = data_dir
+        engine = create_database_engine(database_url)
+        upgrade_database(engine)
+        engine.dispose()
+
+    def sessions(self) -> Iterator[sessionmaker[Session]]:
+        engine = create_database_engine(self.database_url)
+        try:
+            yield session_factory(engine)
+        finally:
+            engine.dispose()
+
+    def serve(self, data_dir: Path | None = None) -> Any:
+        settings = load_settings(data_dir=data_dir or self.data_dir, database_url=self.database_url, log_origin=ORIGIN)
+        from candor.web.app import create_app
+
+        return serve_app(create_app(settings))
+
+    def publish(
+        self, signer: Signer, version: int, *, minutes: int = 0, data_dir: Path | None = None
+    ) -> httpx.Response:
+        """Publish ``signer``'s framework ``version`` through a freshly started server, then stop it."""
+        raw = framework(signer.slug, version, supersedes=version - 1 if version > 1 else None)
+        with self.serve(data_dir) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+            return client.post(
+                "/api/v1/statements",
+                json=_body(signed(signer, raw, minutes=minutes)),
+                headers={"Authorization": f"Bearer {signer.token}"},
+            )
+
+    def checkpoints(self) -> list[Checkpoint]:
+        for sessions in self.sessions():
+            with sessions() as session:
+                return list(session.query(Checkpoint).order_by(Checkpoint.size))
+        raise AssertionError("unreachable")
+
+    def size(self) -> int:
+        for sessions in self.sessions():
+            with sessions() as session:
+                return log_size(session)
+        raise AssertionError("unreachable")
+
+
+def _register(registry: Registry) -> Signer:
+    for sessions in registry.sessions():
+        return register(sessions, "acme-ai")
+    raise AssertionError("unreachable")
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a live SQLite database with SQLite's online backup API, as an operator's backup would."""
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
+
+
+def _served_size(data_dir: Path) -> int:
+    verifier = parse_verifier_key((data_dir / "log.vkey").read_text())
+    return open_checkpoint((data_dir / "log" / "checkpoint").read_bytes(), verifier).size
+
+
+@pytest.fixture
+def sqlite_registry(tmp_path: Path) -> Registry:
+    return Registry(sqlite_url(tmp_path / "data" / "candor.sqlite3"), tmp_path / "data")
+
+
+def _publish_x1_backup_then_x2_x3(registry: Registry, backup: Path) -> Signer:
+    acme = _register(registry)
+    assert registry.publish(acme, 1).json()["log_index"] == 0
+    _sqlite_copy(registry.data_dir / "candor.sqlite3", backup)
+    assert registry.publish(acme, 2).json()["log_index"] == 1
+    assert registry.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(registry.data_dir) == 3
+    return acme
+
+
+def test_restoring_an_old_database_refuses_to_sequence_or_sign_a_fork(
+    sqlite_registry: Registry, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.sqlite3"
+    acme = _publish_x1_backup_then_x2_x3(sqlite_registry, backup)
+    bundle = sqlite_registry.data_dir / "log" / "tile" / "entries" / "000.p" / "2"
+    served_bundle = bundle.read_bytes()
+    # The operator restores the backup of the database alone, and starts the server again.
+    _sqlite_copy(backup, sqlite_registry.data_dir / "candor.sqlite3")
+    response = sqlite_registry.publish(acme, 2, minutes=5)  # Y1
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "log_refuses_to_sign"
+    # Both heads, by origin, size and root, and the way out.
+    assert f"{ORIGIN} size 3 root " in error["message"]
+    assert f"{ORIGIN} size 1 root " in error["message"]
+    assert "candor restore" in error["message"]
+    # Y1 got no index, nothing was signed over the old database, and the served files are untouched.
+    assert sqlite_registry.size() == 1
+    assert max(checkpoint.size for checkpoint in sqlite_registry.checkpoints()) == 1
+    assert bundle.read_bytes() == served_bundle
+    assert _served_size(sqlite_registry.data_dir) == 3
+
+
+def test_control_without_a_restore_the_next_publication_extends_the_log(
+    sqlite_registry: Registry, tmp_path: Path
+) -> None:
+    acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "backup.sqlite3")
+    response = sqlite_registry.publish(acme, 4)
+    assert response.status_code == 201, response.text
+    assert response.json()["log_index"] == 3
+    assert _served_size(sqlite_registry.data_dir) == 4
+    history = (sqlite_registry.data_dir / "checkpoint-history").read_text().splitlines()
+    assert len(history) == len(sqlite_registry.checkpoints())  # each checkpoint signed is remembered once
+
+
+def test_restoring_the_matching_database_lets_the_log_go_on(sqlite_registry: Registry, tmp_path: Path) -> None:
+    """A backup taken after the last checkpoint (its database holds X1..X3) is no rollback: signing proceeds."""
+    acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "old.sqlite3")
+    _sqlite_copy(sqlite_registry.data_dir / "candor.sqlite3", tmp_path / "new.sqlite3")
+    _sqlite_copy(tmp_path / "new.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
+    response = sqlite_registry.publish(acme, 4)
+    assert response.status_code == 201, response.text
+    assert _served_size(sqlite_registry.data_dir) == 4
+
+
+@pytest.fixture
+def postgres_registry(postgres_schema_url: str, tmp_path: Path) -> Registry:
+    return Registry(postgres_schema_url, tmp_path / "first")
+
+
+def test_a_new_data_directory_with_a_new_key_never_signs_for_the_same_postgres_database(
+    postgres_registry: Registry, tmp_path: Path
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    first_key = (postgres_registry.data_dir / "log.vkey").read_text().strip()
+    # The same PostgreSQL database, served from a new, empty data directory: a new log key is made there.
+    second = tmp_path / "second"
+    response = postgres_registry.publish(acme, 2, data_dir=second)
+    assert response.status_code == 503, response.text
+    message = response.json()["error"]["message"]
+    second_key = (second / "log.vkey").read_text().strip()
+    assert second_key != first_key
+    for vkey in (first_key, second_key):
+        name, key_id = vkey.split("+")[:2]
+        assert f"{name}+{key_id}" in message
+    assert not (second / "log" / "checkpoint").exists()
+    verifier = parse_verifier_key(first_key)
+    for checkpoint in postgres_registry.checkpoints():
+        open_checkpoint(checkpoint.note.encode(), verifier)  # every checkpoint is the first key's
+    assert postgres_registry.size() == 1
+
+
+def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
+    postgres_registry: Registry, tmp_path: Path
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    second = tmp_path / "second"
+    second.mkdir()
+    for name in ("log.key", "log.vkey"):
+        (second / name).write_bytes((postgres_registry.data_dir / name).read_bytes())
+    response = postgres_registry.publish(acme, 2, data_dir=second)
+    assert response.status_code == 201, response.text
+    assert _served_size(second) == 2
+
+
+# -- candor backup and candor restore ---------------------------------------------------------------------------------
+
+
+def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    assert sqlite_registry.publish(acme, 3).status_code == 201
+    history = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
+    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    assert refused.returncode == 2, refused.stdout
+    assert "restore refused" in refused.stderr
+    assert f"{ORIGIN} size 3 root" in refused.stderr
+    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    # Nothing was touched: the log goes on from size 3.
+    assert (sqlite_registry.data_dir / "checkpoint-history").read_bytes() == history
+    assert sqlite_registry.size() == 3
+    assert sqlite_registry.publish(acme, 4).json()["log_index"] == 3
+
+
+def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_aside(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    newer = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
+    forced = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
+    assert forced.returncode == 0, forced.stderr
+    (aside,) = sqlite_registry.data_dir.glob("checkpoint-history.discarded-*")
+    assert aside.read_bytes() == newer
+    assert sqlite_registry.size() == 1
+
+
+def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    data = str(sqlite_registry.data_dir)
+    acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "old.sqlite3")
+    assert run_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
+    _sqlite_copy(tmp_path / "old.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
+    assert sqlite_registry.publish(acme, 2, minutes=5).status_code == 503
+    restored = run_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
+    assert restored.returncode == 0, restored.stderr
+    assert f"{ORIGIN} size 3 root" in restored.stdout
+    response = sqlite_registry.publish(acme, 4)
+    assert response.status_code == 201, response.text
+    assert response.json()["log_index"] == 3
+    assert _served_size(sqlite_registry.data_dir) == 4
+
+
+def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(sqlite_registry)
+    for version in (1, 2):
+        assert sqlite_registry.publish(acme, version).status_code == 201
+    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert f"{ORIGIN} size 2 root" in backed_up.stdout
+    # The backup serves exactly the newest checkpoint its history remembers.
+    verifier = parse_verifier_key((tmp_path / "backup" / "log.vkey").read_text())
+    remembered = CheckpointHistory(tmp_path / "backup" / "checkpoint-history", verifier).latest()
+    assert remembered is not None
+    assert (tmp_path / "backup" / "log" / "checkpoint").read_text() == remembered.note
+    elsewhere = tmp_path / "elsewhere"
+    assert run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
+    moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
+    assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
+    assert moved.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(elsewhere) == 3
+
+
+def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """A hand-made backup: the database copied before the history (the wrong order) cannot be restored."""
+    backup = tmp_path / "backup"
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    _sqlite_copy(sqlite_registry.data_dir / "candor.sqlite3", tmp_path / "early.sqlite3")
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    assert run_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
+    _sqlite_copy(tmp_path / "early.sqlite3", backup / "candor.sqlite3")
+    refused = run_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
+    assert refused.returncode == 2
+    assert "older than its own checkpoint history" in refused.stderr
+    assert not (tmp_path / "empty" / "candor.sqlite3").exists()
+
+
+def test_a_backup_of_another_log_or_an_interrupted_one_is_refused(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    other = Registry(sqlite_url(tmp_path / "other" / "candor.sqlite3"), tmp_path / "other")
+    assert other.publish(_register(other), 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
+    refused = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
+    assert refused.returncode == 2
+    assert "the backup is of another log" in refused.stderr
+    (tmp_path / "theirs" / "candor-backup.json").unlink()
+    interrupted = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
+    assert interrupted.returncode == 2
+    assert "not a complete Candor backup" in interrupted.stderr
+
+
+def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
+    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
+    backed_up = run_candor("backup", str(tmp_path / "backup"), *options)
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert "pg_dump" in backed_up.stdout
+    assert not (tmp_path / "backup" / "candor.sqlite3").exists()
+    # The data directory is lost; the database is still there (or restored first with pg_restore).
+    shutil.rmtree(postgres_registry.data_dir)
+    restored = run_candor("restore", str(tmp_path / "backup"), *options)
+    assert restored.returncode == 0, restored.stderr
+    assert postgres_registry.publish(acme, 2).json()["log_index"] == 1
+
+
+def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_deleted_by_hand(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """The SQLite database in place remembers what it signed too; deleting checkpoint-history is not a way round."""
+    data = str(sqlite_registry.data_dir)
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert sqlite_registry.publish(acme, 2).status_code == 201
+    (sqlite_registry.data_dir / "checkpoint-history").unlink()
+    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    assert refused.returncode == 2, refused.stdout
+    assert f"has signed {ORIGIN} size 2 root" in refused.stderr
+    assert sqlite_registry.size() == 2
+
+
+def test_a_backup_into_the_data_directory_itself_is_refused(sqlite_registry: Registry, run_candor: RunCandor) -> None:
+    acme = _register(sqlite_registry)
+    assert sqlite_registry.publish(acme, 1).status_code == 201
+    inside = sqlite_registry.data_dir / "backups" / "b1"
+    refused = run_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
+    assert refused.returncode == 2
+    assert "is inside the data directory" in refused.stderr
+    assert not inside.exists()
+
+
+def test_postgres_restore_onto_a_database_that_was_not_restored_is_refused(
+    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+) -> None:
+    """A new machine, the backup of the data directory, and an empty database: pg_restore was forgotten."""
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
+    assert run_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
+    with _postgres_schema() as empty_url:
+        Registry(empty_url, tmp_path / "unused")
+        refused = run_candor(
+            "restore", str(tmp_path / "backup"), "--data-dir", str(tmp_path / "new"), "--database-url", empty_url
+        )
+    assert refused.returncode == 2, refused.stdout
+    assert "restore the PostgreSQL database first" in refused.stderr
+    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert not (tmp_path / "new" / "log.key").exists()
