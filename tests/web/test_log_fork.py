@@ -30,12 +30,10 @@ from candor.tlog.history import CheckpointHistory
 from candor.tlog.note import parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
-from tests.services.publishing_kit import Signer, framework, register, signed
+from tests.services.publishing_kit import ORIGIN, Signer, framework, register, signed
 from tests.web.conftest import _postgres_schema, serve_app
 
 __all__ = ["postgres_schema_url"]
-
-ORIGIN = "registry.test/fork"
 
 
 def _body(publication: Publication) -> dict[str, Any]:
@@ -121,7 +119,8 @@ def sqlite_registry(tmp_path: Path) -> Registry:
 
 def _publish_x1_backup_then_x2_x3(registry: Registry, backup: Path) -> Signer:
     acme = _register(registry)
-    assert registry.publish(acme, 1).json()["log_index"] == 0
+    first = registry.publish(acme, 1).json()
+    assert first["log_index"] == 0, first
     _sqlite_copy(registry.data_dir / "candor.sqlite3", backup)
     assert registry.publish(acme, 2).json()["log_index"] == 1
     assert registry.publish(acme, 3).json()["log_index"] == 2
