@@ -21,6 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 from candor.cli.app import main
+from candor.tlog.log import LocalLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -81,6 +82,11 @@ def prepare(steps: list[str], places: dict[str, str]) -> None:
             target.chmod(0)
         elif action == "touch":
             target.touch()
+        elif action == "log":
+            # A standalone log holding two published entries.
+            with LocalLog.create(target, "hostile.test/local") as log:
+                log.append_many([b"first entry", b"second entry"])
+                log.publish()
         else:
             raise ValueError(f"unknown prepare step {step!r}")
 
