@@ -158,10 +158,21 @@ def http(
 DEFECT = "defect: "
 
 
+#: Cases that also run through a real child process, to prove the installed entry point prints no traceback.
+THROUGH_A_CHILD_PROCESS = frozenset(
+    {
+        "check/yaml/billion-laughs",
+        "check/encoding/latin-1",
+        "verify/proof/note-bad-signature",
+        "regulator/open/truncated-body",
+    }
+)
+
+
 def _finish(case: Case, *, pending: str | None, prepare: list[str] | None = None, subprocess: bool = False) -> None:
     if prepare:
         case["prepare"] = prepare
-    if subprocess:
+    if subprocess or case["id"] in THROUGH_A_CHILD_PROCESS:
         case["subprocess"] = True
     if pending:
         # "pending": another change under way fixes it; "defect": found by this corpus, for the lead to fix.
@@ -171,14 +182,17 @@ def _finish(case: Case, *, pending: str | None, prepare: list[str] | None = None
 
 
 def check(case_id: str, attack: str, relative: str, content: bytes | str, error: str, **options: Any) -> None:
-    """``candor check`` must refuse the document written at ``documents/<relative>``."""
-    cli(case_id, attack, ["check", put(f"documents/{relative}", content)], error, **options)
+    """``candor check`` must refuse the document written at ``documents/<relative>``, naming it."""
+    path = put(f"documents/{relative}", content)
+    cli(case_id, attack, ["check", path], error, **options)
+    CASES[-1]["expect"]["names"] = path
 
 
 def coverage(case_id: str, attack: str, relative: str, content: bytes | str, error: str, **options: Any) -> None:
     """``candor coverage`` must refuse the facts file written at ``facts/<relative>``."""
-    argv = ["coverage", put(f"facts/{relative}", content), "--as-of", "2026-06-01"]
-    cli(case_id, attack, argv, error, **options)
+    path = put(f"facts/{relative}", content)
+    cli(case_id, attack, ["coverage", path, "--as-of", "2026-06-01"], error, **options)
+    CASES[-1]["expect"]["names"] = path
 
 
 # --- Base documents -----------------------------------------------------------------------------------------------

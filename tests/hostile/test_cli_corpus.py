@@ -71,7 +71,10 @@ def assert_one_line_refusal(run: CliRun, needle: str, *, exit_code: int = 2) -> 
 
 def check_outcome(run: CliRun, expect: dict[str, Any], where: dict[str, str]) -> None:
     if "exit" in expect:
-        assert_one_line_refusal(run, expand(expect["error"], where), exit_code=expect["exit"])
+        line = assert_one_line_refusal(run, expand(expect["error"], where), exit_code=expect["exit"])
+        if "names" in expect:
+            # A person must learn which file is wrong, whatever else the line says.
+            assert expand(expect["names"], where) in line, f"the error does not name {expect['names']}: {line}"
         return
     assert_no_traceback(run)
     if "exit_or_absent" in expect:
@@ -108,8 +111,8 @@ def test_cli_refuses_hostile_input_in_one_line(
 ) -> None:
     where = places(case, request, registry_dir)
     prepare(case.get("prepare", []), where)
-    run = run_cli([expand(argument, where) for argument in case["argv"]])
-    check_outcome(run, case["expect"], where)
+    argv = [expand(argument, where) for argument in case["argv"]]
+    check_outcome(run_cli(argv), case["expect"], where)
 
 
 SUBPROCESS_CASES = [param for param in cases_for("cli") if param.values[0].get("subprocess")]
