@@ -941,6 +941,97 @@ def certification_fields() -> None:
         )
 
 
+RULE = """  - id: HOSTILE-RULE
+    applies_to: [certification]
+    severity: error
+    message: A message
+    rationale: A rationale
+    source: A source
+    check: field-present
+    params:
+      field: statement
+"""
+
+
+def rule_pack(pack_id: str, *, extends: str = "candor-minimum-2026.1", rules: str = RULE, extra: str = "") -> str:
+    return (
+        f'id: {pack_id}\nversion: "1"\ntitle: Hostile pack\ndescription: A pack from the corpus\n'
+        f"extends: {extends}\nrules:\n{rules}{extra}"
+    )
+
+
+def rule_packs() -> None:
+    """Rule packs of one's own (``candor check --standard FILE.yaml``) that are malformed, cyclic or deceptive."""
+    document = "{examples}/acme-ai/certification-2026.md"
+    packs: list[tuple[str, bytes | str, str]] = [
+        ("extends-itself", rule_pack("extends-itself", extends="extends-itself"), "cycle"),
+        ("extends-unknown", rule_pack("extends-unknown", extends="no-such-standard"), "no-such-standard"),
+        ("unknown-check", rule_pack("unknown-check", rules=RULE.replace("field-present", "run-shell")), "run-shell"),
+        (
+            "unknown-severity",
+            rule_pack("unknown-severity", rules=RULE.replace("severity: error", "severity: fatal")),
+            "severity",
+        ),
+        ("bad-rule-id", rule_pack("bad-rule-id", rules=RULE.replace("HOSTILE-RULE", "../../rule")), "id"),
+        ("rules-not-list", rule_pack("rules-not-list", rules="  HOSTILE: 1\n"), "rules"),
+        ("duplicate-rule", rule_pack("duplicate-rule", rules=RULE + RULE), "HOSTILE-RULE"),
+        ("alias-bomb", rule_pack("alias-bomb", extra="x: &a [1, 1]\ny: [*a, *a]\n"), "anchors (&a)"),
+        ("python-tag", rule_pack("python-tag", extra="x: !!python/object/apply:os.system [id]\n"), "YAML tags"),
+        ("not-utf8", rule_pack("not-utf8").encode().replace(b"Hostile pack", b"Hostile p\xe4ck"), "not valid UTF-8"),
+        ("id-differs-from-file", rule_pack("another-id"), "another-id"),
+        ("empty", "", "file is empty"),
+    ]
+    for name, content, error in packs:
+        path = put(f"standards/{name}.yaml", content)
+        cli(
+            f"check/standard/{name}",
+            f"a rule pack of one's own: {name.replace('-', ' ')}",
+            ["check", "--standard", path, document],
+            error,
+        )
+    cli(
+        "check/standard/missing-file",
+        "a rule pack file that does not exist",
+        ["check", "--standard", "{corpus}/standards/absent.yaml", document],
+        "absent.yaml",
+    )
+    cli(
+        "check/standard/directory",
+        "a directory named like a rule pack",
+        [
+            "check",
+            "--standard",
+            put("standards/dir.yaml/placeholder.txt", "x") and "{corpus}/standards/dir.yaml",
+            document,
+        ],
+        "dir.yaml",
+    )
+    cli(
+        "check/standard/unknown-id",
+        "a standard id nobody ships",
+        ["check", "--standard", "no-such-standard", document],
+        "no-such-standard",
+    )
+    cli(
+        "check/standard/traversal-id",
+        "a standard id that is a path",
+        ["check", "--standard", "../../etc/passwd", document],
+        "../../etc/passwd",
+    )
+    cli(
+        "standards/show/unknown",
+        "standards show of an id nobody ships",
+        ["standards", "show", "no-such-standard"],
+        "no-such-standard",
+    )
+    cli(
+        "standards/show/traversal",
+        "standards show of a path",
+        ["standards", "show", "../../../etc/passwd"],
+        "etc/passwd",
+    )
+
+
 def slugs_and_names() -> None:
     """Unicode confusables, bidi controls and zero-width characters in a document's developer slug."""
     for name, value in [
@@ -2021,6 +2112,243 @@ def logs(signer: Signer, other: Signer, root: bytes) -> None:
         )
 
 
+def hostile_registries() -> None:
+    """Registries that answer ``candor verify``, ``publish`` and ``withdraw`` with what the API never promises.
+
+    Each ``registries/<name>.json`` lists routes (method, path prefix, status, content type, body) that the test's
+    hostile server answers under ``{hostile}/<name>``; the CLI must turn every such answer into one line.
+    """
+    document = "{examples}/acme-ai/sdf-v1.md"
+    digest_prefix = "/api/v1/statements/by-document/"
+    statement_id = "a" * 64
+    crash = DEFECT + "the registry client lets a malformed answer escape as a traceback instead of a RegistryError"
+
+    def registry(name: str, *routes: tuple[str, str, int, str, str]) -> str:
+        listing = [
+            {"method": method, "prefix": prefix, "status": status, "content_type": content_type, "body": body}
+            for method, prefix, status, content_type, body in routes
+        ]
+        put(f"registries/{name}.json", json.dumps({"routes": listing}, indent=1) + "\n")
+        return "{hostile}/" + name
+
+    def by_document(name: str, status: int, content_type: str, body: str) -> str:
+        return registry(name, ("GET", digest_prefix, status, content_type, body))
+
+    json_type, html = "application/json", "text/html"
+    for name, attack, url, error, pending in [
+        (
+            "by-document-html",
+            "a 200 answer that is an HTML page, not JSON",
+            by_document("by-document-html", 200, html, "<html>hi</html>"),
+            "registry",
+            crash,
+        ),
+        (
+            "by-document-empty",
+            "a 200 answer with an empty body",
+            by_document("by-document-empty", 200, json_type, ""),
+            "registry",
+            crash,
+        ),
+        (
+            "by-document-numbers",
+            "a list of numbers where statements belong",
+            by_document("by-document-numbers", 200, json_type, "[1, 2]"),
+            "registry",
+            crash,
+        ),
+        (
+            "by-document-no-id",
+            "a statement without its id",
+            by_document("by-document-no-id", 200, json_type, '[{"kind": "system-card"}]'),
+            "registry",
+            crash,
+        ),
+        (
+            "by-document-object",
+            "an object where a list belongs",
+            by_document("by-document-object", 200, json_type, "{}"),
+            "not a list",
+            None,
+        ),
+        (
+            "by-document-500",
+            "a 500 with an HTML body",
+            by_document("by-document-500", 500, html, "<h1>Internal Server Error</h1>"),
+            "registry refused",
+            None,
+        ),
+        (
+            "by-document-404-json",
+            "a 404 in the error shape",
+            by_document(
+                "by-document-404-json",
+                404,
+                json_type,
+                '{"error": {"code": "not_found", "message": "nothing", "detail": null}}',
+            ),
+            "nothing",
+            None,
+        ),
+        (
+            "by-document-multiline-message",
+            "an error message of two lines, to forge a second line of output",
+            by_document(
+                "by-document-multiline-message",
+                422,
+                json_type,
+                '{"error": {"code": "x", "message": "first\\nerror: forged second line", "detail": null}}',
+            ),
+            "first",
+            DEFECT + "a registry's error message is printed with its newlines: one error becomes several lines",
+        ),
+        (
+            "by-document-redirect",
+            "a redirect to another host",
+            registry("by-document-redirect", ("GET", digest_prefix, 302, "text/plain", "")),
+            "registry",
+            crash,
+        ),
+        (
+            "proof-garbage",
+            "a tlog-proof that is not one",
+            registry(
+                "proof-garbage",
+                (
+                    "GET",
+                    digest_prefix,
+                    200,
+                    json_type,
+                    json.dumps([{"id": statement_id, "kind": "secure-development-framework"}]),
+                ),
+                ("GET", f"/api/v1/statements/{statement_id}/tlog-proof", 200, "text/plain", "not a proof"),
+                ("GET", "/log/vkey", 200, "text/plain", (CORPUS / "keys" / "log.vkey").read_text()),
+            ),
+            "tlog-proof",
+            None,
+        ),
+        (
+            "vkey-empty",
+            "an empty verifier key",
+            registry(
+                "vkey-empty",
+                (
+                    "GET",
+                    digest_prefix,
+                    200,
+                    json_type,
+                    json.dumps([{"id": statement_id, "kind": "secure-development-framework"}]),
+                ),
+                (
+                    "GET",
+                    f"/api/v1/statements/{statement_id}/tlog-proof",
+                    200,
+                    "text/plain",
+                    (CORPUS / "proofs" / "valid.proof").read_text(),
+                ),
+                ("GET", "/log/vkey", 200, "text/plain", ""),
+            ),
+            "empty",
+            None,
+        ),
+    ]:
+        cli(
+            f"verify/registry/{name}",
+            f"verify --registry: {attack}",
+            ["verify", document, "--registry", url],
+            error,
+            pending=pending,
+        )
+    cli(
+        "verify/registry/unreachable",
+        "a registry nobody listens at",
+        ["verify", document, "--registry", "http://127.0.0.1:9"],
+        "cannot reach the registry",
+    )
+    cli(
+        "verify/registry/file-url",
+        "a registry URL of the file: scheme",
+        ["verify", document, "--registry", "file:///etc/passwd"],
+        "cannot reach the registry",
+    )
+    cli(
+        "verify/registry/unclosed-ipv6",
+        "a registry URL with an unclosed IPv6 bracket",
+        ["verify", document, "--registry", "http://[::1"],
+        "http://[::1",
+        pending=DEFECT + "an invalid registry URL raises httpx.InvalidURL, which escapes as a traceback",
+    )
+    card = "{examples}/acme-ai/certification-2026.md"
+    publish = ["publish", card, "--token", "t", "--key", "{corpus}/keys/acme-ai.key", "--registry"]
+    cli(
+        "publish/registry/answer-without-fields",
+        "a 201 answer that is an empty JSON object",
+        [*publish, registry("publish-empty-object", ("POST", "/api/v1/statements", 201, json_type, "{}"))],
+        "registry",
+        pending=crash,
+    )
+    cli(
+        "publish/registry/answer-not-json",
+        "a 201 answer that is not JSON",
+        [*publish, registry("publish-not-json", ("POST", "/api/v1/statements", 201, html, "<html>"))],
+        "not a JSON object",
+    )
+    cli(
+        "publish/registry/refused-html",
+        "a 413 answer from a proxy, in HTML",
+        [
+            *publish,
+            registry(
+                "publish-413-html",
+                ("POST", "/api/v1/statements", 413, html, "<html><h1>413 Request Entity Too Large</h1></html>"),
+            ),
+        ],
+        "registry refused",
+    )
+    withdraw = ["withdraw", statement_id, "--token", "t", "--key", "{corpus}/keys/acme-ai.key", "--registry"]
+    cli(
+        "withdraw/registry/statement-without-fields",
+        "the statement to withdraw answered as an empty object",
+        [*withdraw, registry("withdraw-empty", ("GET", f"/api/v1/statements/{statement_id}", 200, json_type, "{}"))],
+        "registry",
+        pending=crash,
+    )
+    cli(
+        "withdraw/registry/statement-wrong-types",
+        "the statement to withdraw with a developer that is a list",
+        [
+            *withdraw,
+            registry(
+                "withdraw-wrong-types",
+                (
+                    "GET",
+                    f"/api/v1/statements/{statement_id}",
+                    200,
+                    json_type,
+                    '{"developer": ["acme-ai"], "version": 1, "kind": "x"}',
+                ),
+            ),
+        ],
+        "registry",
+        pending=crash,
+    )
+    cli(
+        "withdraw/not-a-statement-id",
+        "a statement id that is not a digest",
+        [
+            "withdraw",
+            "../../etc",
+            "--token",
+            "t",
+            "--key",
+            "{corpus}/keys/acme-ai.key",
+            "--registry",
+            "http://127.0.0.1:9",
+        ],
+        "is not a statement id",
+    )
+
+
 # --- Sealed originals ----------------------------------------------------------------------------------------------
 
 
@@ -2605,6 +2933,14 @@ def http_cases() -> None:
         ("unknown-page", "/no-such-page", 404),
         ("static-traversal", "/static/..%2F..%2Fapp.py", 404),
         ("search-huge-page", "/developers?page=" + NINES, 404),
+        ("home-page-zero", "/?page=0", 422),
+        ("home-page-word", "/?page=two", 422),
+        ("statements-page-beyond-limit", "/statements?page=1000001", 422),
+        ("compare-page-negative", "/compare?page=-1", 422),
+        ("standard-unknown", "/standards/no-such-standard", 404),
+        ("standard-traversal", "/standards/..%2F..%2Fetc%2Fpasswd", 404),
+        ("developer-feed-unknown", "/developers/nobody-ai/feed.atom", 404),
+        ("developer-page-huge", "/developers/acme-ai?page=" + NINES, 422),
     ]:
         http(f"site/{name}", f"a page of the website: {path[:60]}", "GET", path, status)
 
@@ -2642,6 +2978,7 @@ def _declare() -> None:
     files_that_are_not_files()
     certification_fields()
     slugs_and_names()
+    rule_packs()
     front_matter_shape()
     redaction_markup()
     redaction_splits()
@@ -2650,6 +2987,7 @@ def _declare() -> None:
     admin_slugs()
     proofs()
     sealed_originals()
+    hostile_registries()
     http_cases()
 
 

@@ -15,6 +15,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +50,65 @@ def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
+@pytest.fixture(scope="module")
+def hostile_registry() -> Iterator[str]:
+    """A server that answers as the corpus's ``registries/<name>.json`` say, under ``/<name>``: a broken registry."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileRegistryHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class HostileRegistryHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._answer()
+
+    def _answer(self) -> None:
+        _, name, rest = self.path.split("/", 2)
+        routes = json.loads((CORPUS / "registries" / f"{name}.json").read_text("utf-8"))["routes"]
+        route: dict[str, Any] = next(
+            (r for r in routes if r["method"] == self.command and ("/" + rest).startswith(r["prefix"])),
+            {
+                "status": 404,
+                "content_type": "application/json",
+                "body": '{"error": {"code": "not_found", "message": "not here", "detail": null}}',
+            },
+        )
+        body = route["body"].encode("utf-8")
+        self.send_response(route["status"])
+        self.send_header("Content-Type", route["content_type"])
+        self.send_header("Content-Length", str(len(body)))
+        if route["status"] in (301, 302):
+            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # the test output is no place for access logs
+        return
+
+
 def places(case: dict[str, Any], request: pytest.FixtureRequest, registry_dir: Path) -> dict[str, str]:
-    """The places a case's paths name; a fresh directory only for the cases that use one (most need none)."""
-    tmp = request.getfixturevalue("tmp_path") if "{tmp}" in repr(case) else Path("/nonexistent-tmp")
-    return {"corpus": str(CORPUS), "examples": str(REPO / "examples"), "tmp": str(tmp), "registry": str(registry_dir)}
+    """The places a case's paths name; a fresh directory, or the hostile registry, only for the cases that use one."""
+    text = repr(case)
+    tmp = request.getfixturevalue("tmp_path") if "{tmp}" in text else Path("/nonexistent-tmp")
+    hostile = request.getfixturevalue("hostile_registry") if "{hostile}" in text else "http://127.0.0.1:9"
+    return {
+        "corpus": str(CORPUS),
+        "examples": str(REPO / "examples"),
+        "tmp": str(tmp),
+        "registry": str(registry_dir),
+        "hostile": hostile,
+    }
 
 
 def assert_no_traceback(run: CliRun) -> None:
