@@ -53,7 +53,7 @@ def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def hostile_registry() -> Iterator[str]:
     """A server that answers as the corpus's ``registries/<name>.json`` say, under ``/<name>``: a broken registry."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileRegistryHandler)
+    server = QuietServer(("127.0.0.1", 0), HostileRegistryHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -62,6 +62,15 @@ def hostile_registry() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A server that never writes to stderr: the CLI cases capture stderr, and a stray line would fail one of them."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
 
 
 class HostileRegistryHandler(BaseHTTPRequestHandler):
