@@ -7,9 +7,9 @@ from pathlib import Path
 from candor.domain.developer_keys import load_private_key
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
-from tests.services.publishing_kit import Signer, framework, publisher, signed
+from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, signed
 
-ORIGIN = "registry.test/concurrent"
+__all__ = ["ORIGIN", "publish_versions"]
 
 
 def publish_versions(database_url: str, data_dir: str, slug: str, key_pem: bytes, token: str, count: int) -> list[int]:

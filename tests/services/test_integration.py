@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,6 +100,22 @@ def test_an_altered_document_does_not_verify(sessions: sessionmaker[Session], tm
     proof = _proof(sessions, log, entry.statement_sha256)
     with pytest.raises(VerificationError, match="but the signed statement names"):
         verify_document("doc.md", public_version(raw).replace(b"must", b"may", 1), proof, log.signer.vkey())
+
+
+def test_a_statement_replayed_into_another_registrys_log_does_not_verify(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # The statement is signed for ORIGIN; a registry whose log is called something else holds and proves it, as
+    # one that replayed it from the registry it was made for would.
+    acme = register(sessions, "acme-ai")
+    raw = framework("acme-ai", 1)
+    entry = publisher(sessions).publish(acme.token, signed(acme, raw))
+    elsewhere = RegistryLog(sessions, tmp_path, "elsewhere.example/registry")
+    elsewhere.integrate()
+    proof = _proof(sessions, elsewhere, entry.statement_sha256)
+    with pytest.raises(VerificationError, match=re.escape(f"signed for the log {ORIGIN!r}")):
+        verify_document("doc.md", public_version(raw), proof, elsewhere.signer.vkey())
+    # The control is test_published_entries_get_a_checkpoint_and_inclusion_proofs: the log the statements name.
 
 
 def test_tiles_lost_from_the_data_directory_are_rebuilt_from_the_database(

@@ -5,7 +5,8 @@ those from a registry is the client's job. Three checks, each of which fails lou
 
 1. the statement in the proof names the document's SHA-256;
 2. the proof's checkpoint is signed by the log, and the statement is included in its tree;
-3. the developer's signature over the statement verifies (with the key in the proof, or a pinned one).
+3. the developer's signature over the statement verifies (with the key in the proof, or a pinned one), and the
+   statement names the log that holds it (so a statement replayed into another registry does not verify).
 """
 
 from __future__ import annotations
@@ -55,6 +56,14 @@ def verify_document(
             hint="the file was altered, or the proof belongs to another document",
         )
     proven = verify_tlog_proof(proof_text, evidence.statement_bytes, parse_verifier_key(log_vkey))
+    # A statement names the log it was made for; one found in another log was replayed there (statements made
+    # before origins were signed name none, and are judged by their signature alone).
+    if statement.origin is not None and statement.origin != proven.checkpoint.origin:
+        raise VerificationError(
+            f"{name}: its statement was signed for the log {statement.origin!r}, but this proof is from the log "
+            f"{proven.checkpoint.origin!r}",
+            hint="the statement was replayed into another registry's log; verify it against the registry it names",
+        )
     key = public_key_from_raw(evidence.developer_key)
     if developer_key is not None and public_key_raw(developer_key) != evidence.developer_key:
         raise VerificationError(
