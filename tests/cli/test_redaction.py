@@ -160,7 +160,7 @@ def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
     "markup",
     [
         f'::: {{.redact category=trade-secret justification="Names a supplier"}}\n{SECRET}.\n:::\n',
-        f'- > ::: redact category=trade-secret justification="Names a supplier"\n  > {SECRET}.\n  > :::\n',
+        f'::: Redact category=trade-secret justification="Names a supplier"\n{SECRET}.\n:::\n',
     ],
 )
 def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_published_in_clear(
