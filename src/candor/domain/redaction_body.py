@@ -160,6 +160,9 @@ class _BodyReader:
                         hint=_HTML_HINT if raw else f"{_INLINE_HINT}; {_LITERAL_HINT}",
                     )
                 breaks += child.content.count("\n")
+            elif child.type == "image" and any(_is_markup(alt) for alt in child.children or ()):
+                # An image's description is read apart from its paragraph, and shown to nobody but screen readers.
+                raise self._refuse("a redaction cannot sit inside an image's description", first_line + breaks)
             elif child.type == REDACTION_INLINE:
                 markup: InlineMarkup = child.meta["redaction"]
                 if markup.source is not content:
@@ -251,6 +254,10 @@ _IN_HTML = (
     "redaction markup inside raw HTML or an HTML comment would be published in clear, neither redacted nor hidden"
 )
 _HTML_HINT = "move the passage out of the HTML, or remove the markup"
+
+
+def _is_markup(token: Token) -> bool:
+    return token.type == REDACTION_INLINE or (token.type == "text" and looks_like_redaction_markup(token.content))
 
 
 def _first_suspicious_line(text: str) -> int:

@@ -11,6 +11,7 @@ placeholder drawn here is a redaction the registry checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from html import escape
@@ -63,6 +64,23 @@ def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any)
     return f'<span class="redaction">[redacted: {category}{why}]</span>'
 
 
+# Elements whose content an HTML parser reads as raw text up to their closing tag, wherever Markdown ends them.
+_RAW_TEXT_OPEN = re.compile(
+    r"<\s*(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b", re.IGNORECASE
+)
+
+
+def _render_html_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    # Sanitised on its own: markdown-it ends an HTML block with its quote or list item, but an unclosed comment or
+    # <script> in it would run on in the page's HTML parser and hide text the registry serves in clear.
+    return sanitise(tokens[index].content)
+
+
+def _render_html_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    content = tokens[index].content
+    return sanitise(content) if _RAW_TEXT_OPEN.match(content) else content
+
+
 class DocumentRenderer:
     """Renders a disclosure's Markdown body to sanitised HTML. Build one per app and reuse it: it is stateless.
 
@@ -77,6 +95,8 @@ class DocumentRenderer:
         md.core.ruler.push("shift_headings", self._shift_headings)
         md.add_render_rule(REDACTION_BLOCK, _render_block)
         md.add_render_rule(REDACTION_INLINE, _render_inline)
+        md.add_render_rule("html_block", _render_html_block)
+        md.add_render_rule("html_inline", _render_html_inline)
         self._md = md
         self._cached = lru_cache(maxsize=RENDER_CACHE_SIZE)(self._render)
 
