@@ -94,8 +94,10 @@ def parse_document(source: Source) -> ParsedDocument:
     if front is not None and front.redactions:
         _check_redactable(source.name, loaded, model_class, front)
         redactions += locate_front_matter(front.redactions, front_text, source.text.index("\n") + 1, source.name)
-    # Every body is read, with or without markup: the nesting limit holds for all of them.
-    redactions += find_body_redactions(source.text, body_line, source.name)
+    # Every reading of markup (and every look-alike the reader refuses) holds the word in some case; a body without
+    # it draws no placeholder, so it is not read here (the renderer reads it for the page).
+    if "redact" in body.casefold():
+        redactions += find_body_redactions(source.text, body_line, source.name)
     check_redaction_count(redactions, source.name)
     return ParsedDocument(source, model, body, body_line, loaded, tuple(redactions))
 
