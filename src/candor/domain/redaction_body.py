@@ -56,15 +56,17 @@ def drawn_redactions(body: str) -> list[tuple[int, str | None]]:
     redacted that the public version does not hold as a placeholder.
     """
     drawn: list[tuple[int, str | None]] = []
+    if "redact" not in body.casefold():
+        return drawn  # the plugin claims nothing without the word
     for token in shared_parser().parse(body):
         if token.type == REDACTION_BLOCK and token.map is not None:
             drawn.append((token.map[0], token.meta["redaction"].kind))
         elif token.type == "inline" and token.map is not None:
-            content = token.content
+            lines = _ContentLines(token.content)
             for child in token.children or ():
                 if child.type == REDACTION_INLINE:
                     markup: InlineMarkup = child.meta["redaction"]
-                    line = token.map[0] + content.count("\n", 0, markup.span[0]) if markup.source is content else -1
+                    line = token.map[0] + lines.locate(markup.span[0])[0] if markup.source is token.content else -1
                     drawn.append((line, markup.kind))
     return drawn
 

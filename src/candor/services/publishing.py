@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -420,22 +421,24 @@ def check_public_version(parsed: ParsedDocument, *, sealed: bool) -> None:
 
 
 def _check_drawn_placeholders(parsed: ParsedDocument) -> None:
-    held = [
+    held = Counter(
         redaction.line - parsed.body_line
         for redaction in parsed.redactions
         if redaction.form is not RedactionForm.FRONT_MATTER
-    ]
-    drawn = drawn_redactions(parsed.body)
-    for line, kind in drawn:
-        if kind != PLACEHOLDER or line not in held:
+    )
+    for line, kind in drawn_redactions(parsed.body):
+        if kind != PLACEHOLDER or held[line] == 0:
             raise PublishError(
                 f"{parsed.name}:{line + parsed.body_line}: the site would draw a redaction placeholder here over "
                 "text that is not one, and serve that text in clear",
                 hint="run `candor redact` and publish the public version it writes",
             )
-    if len(drawn) != len(held):
+        held[line] -= 1
+    missing = sorted(line for line, count in held.items() if count)
+    if missing:
         raise PublishError(
-            f"{parsed.name}: the site would draw {len(drawn)} placeholders, the document holds {len(held)}"
+            f"{parsed.name}:{missing[0] + parsed.body_line}: the document holds a placeholder here that the site "
+            "would not draw"
         )
 
 
