@@ -22,6 +22,7 @@ from markdown_it.token import Token
 from candor.domain.markdown import MAX_NESTING_DEPTH, shared_parser
 from candor.domain.redaction import Redaction, RedactionForm, body_redaction
 from candor.domain.redaction_markup import (
+    NESTED,
     PLACEHOLDER,
     REDACTION_BLOCK,
     REDACTION_INLINE,
@@ -125,7 +126,7 @@ class _BodyReader:
 
     def _block(self, markup: BlockMarkup, line: int, lines: list[int] | None) -> Redaction:
         if markup.problem is not None:
-            hint = None if markup.problem.startswith("a redaction cannot") else _BLOCK_HINT
+            hint = None if markup.problem == NESTED else _BLOCK_HINT
             raise self._refuse(markup.problem, markup.problem_line, hint=hint)
         if not markup.closed:
             raise self._refuse("the redaction opened here is never closed with a ':::' line", line, hint=_BLOCK_HINT)
