@@ -13,8 +13,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from candor.domain.markdown import shared_parser
 from candor.domain.parse import parse_bytes
 from candor.domain.public_version import derive_public_text, new_salts
+from candor.domain.redaction_markup import REDACTION_BLOCK, REDACTION_INLINE, looks_like_redaction_markup
 from candor.errors import DocumentError
 from candor.services.publishing import check_public_version
 from candor.web.markdown import DocumentRenderer
@@ -87,3 +89,18 @@ def test_a_canary_the_preview_hides_is_never_published_in_clear(written: tuple[s
         if canary not in preview:
             assert canary not in public.source.text, f"{canary} hidden in the preview but published in clear"
             assert canary not in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies())
+def test_the_safety_net_catches_everything_the_plugin_reads_as_markup(written: tuple[str, list[str]]) -> None:
+    # Front-matter texts and raw HTML are checked with the safety net alone, so it must cover every reading.
+    body = written[0].replace("\r\n", "\n").replace("\r", "\n")
+    for token in shared_parser().parse(body):
+        if token.type == REDACTION_BLOCK:
+            start, end = token.meta["redaction"].span
+            assert looks_like_redaction_markup(body[start:end])
+        for child in token.children or ():
+            if child.type == REDACTION_INLINE:
+                start, end = child.meta["redaction"].span
+                assert looks_like_redaction_markup(child.meta["redaction"].source[start:end])
