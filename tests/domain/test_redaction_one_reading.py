@@ -223,3 +223,15 @@ def test_nesting_past_markdown_its_own_limit_is_refused_not_silently_dropped() -
 def test_more_redactions_than_the_limit_are_refused_naming_the_line() -> None:
     inline = "[x]{.redact category=trade-secret justification=j} "
     assert_refused(document(f"Intro.\n\n{inline * (MAX_REDACTIONS + 1)}\n"), body_line(2), "at most")
+
+
+@pytest.mark.parametrize(
+    ("body", "offset"),
+    [
+        (f'See [a](https://a.example "[{CANARY}]{{.redact category=trade-secret justification=j}}").\n', 0),
+        (f'Intro.\n\n[a]: https://a.example "[{CANARY}]{{.redact category=trade-secret justification=j}}"\n', 2),
+    ],
+    ids=["link-title", "unused-reference-title"],
+)
+def test_markup_in_a_link_title_shown_only_on_hover_or_never_is_refused(body: str, offset: int) -> None:
+    assert_refused(document(body), body_line(offset), "link")

@@ -6,7 +6,7 @@ can replace the markup in place. The walk also refuses, with the file line:
 
 - markup the plugin claimed but could not read (``::: Redact``, an unclosed block, a span over two lines);
 - text that still looks like markup where the plugin did not read it: raw HTML, an HTML comment, text that
-  markdown-it left as text (an escaped bracket, markup after a link);
+  markdown-it left as text (an escaped bracket, markup after a link), a link's title, a link reference's title;
 - bodies nested deeper than :data:`~candor.domain.markdown.MAX_NESTING_DEPTH`.
 
 Markup inside code (fenced, indented or inline) is literal text, shown as written: it is neither read nor refused.
@@ -14,7 +14,8 @@ Markup inside code (fenced, indented or inline) is literal text, shown as writte
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from markdown_it.common.utils import MD_TRIM_CHARS
 from markdown_it.token import Token
@@ -47,7 +48,11 @@ def find_body_redactions(text: str, body_line: int, name: str) -> list[Redaction
     """The redactions and placeholders in the body of the file ``text``, which starts at file line ``body_line``."""
     offset = _offset_of_line(text, body_line)
     body = text[offset:]
-    return _BodyReader(body, offset, body_line, name).read(shared_parser().parse(body))
+    reader = _BodyReader(body, offset, body_line, name)
+    env: dict[str, Any] = {}
+    found = reader.read(shared_parser().parse(body, env))
+    reader.refuse_markup_in_references(env.get("references", {}))
+    return found
 
 
 def drawn_redactions(body: str) -> list[tuple[int, str | None]]:
@@ -124,6 +129,15 @@ class _BodyReader:
                 found.extend(self._inline(token, line))
         return found
 
+    def refuse_markup_in_references(self, references: Mapping[str, Any]) -> None:
+        """Refuse markup in a link reference definition's title: the definition is never drawn on the page."""
+        for reference in references.values():
+            title = reference.get("title", "") if isinstance(reference, Mapping) else ""
+            if _looks_like_text(title):
+                at = self._body.find(title)
+                line = self._body.count("\n", 0, at) if at >= 0 else 0
+                raise self._refuse(f"{UNREADABLE}: it sits in a link reference's title", line, hint=_LITERAL_HINT)
+
     def _block(self, markup: BlockMarkup, line: int, lines: list[int] | None) -> Redaction:
         if markup.problem is not None:
             hint = None if markup.problem == NESTED else _BLOCK_HINT
@@ -163,6 +177,11 @@ class _BodyReader:
                         hint=_HTML_HINT if raw else f"{_INLINE_HINT}; {_LITERAL_HINT}",
                     )
                 breaks += child.content.count("\n")
+            elif child.type in ("link_open", "image") and any(
+                _looks_like_text(value) for value in child.attrs.values()
+            ):
+                # A link's title shows only on hover; its target is the page's, never the reader's text.
+                raise self._refuse(f"{UNREADABLE}: it sits in a link's title", first_line + breaks, hint=_LITERAL_HINT)
             elif child.type == "image" and any(_is_markup(alt) for alt in child.children or ()):
                 # An image's description is read apart from its paragraph, and shown to nobody but screen readers.
                 raise self._refuse("a redaction cannot sit inside an image's description", first_line + breaks)
@@ -257,6 +276,10 @@ _IN_HTML = (
     "redaction markup inside raw HTML or an HTML comment would be published in clear, neither redacted nor hidden"
 )
 _HTML_HINT = "move the passage out of the HTML, or remove the markup"
+
+
+def _looks_like_text(value: object) -> bool:
+    return isinstance(value, str) and looks_like_redaction_markup(value)
 
 
 def _is_markup(token: Token) -> bool:
