@@ -160,7 +160,7 @@ def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
     "markup",
     [
         f'::: {{.redact category=trade-secret justification="Names a supplier"}}\n{SECRET}.\n:::\n',
-        f'- > ::: redact category=trade-secret justification="Names a supplier"\n  > {SECRET}.\n  > :::\n',
+        f'::: Redact category=trade-secret justification="Names a supplier"\n{SECRET}.\n:::\n',
     ],
 )
 def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_published_in_clear(
@@ -186,3 +186,23 @@ def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_pu
         "--key", str(workspace / "developer.key"),
     )  # fmt: skip
     assert_clean_failure(publish, message)
+
+
+def test_a_crlf_original_is_redacted_to_an_lf_public_version_and_only_that_can_be_published(
+    run_candor: RunCandor, workspace: Path
+) -> None:
+    crlf = workspace / "crlf.md"
+    crlf.write_bytes((workspace / "sdf.md").read_bytes().replace(b"\n", b"\r\n"))
+    redact = run_candor(
+        "redact", str(crlf), "--regulator-key", str(workspace / "regulator.pub"), "--out", str(workspace / "out")
+    )
+    assert redact.returncode == 0, redact.stderr
+    public = (workspace / "out" / "crlf.md").read_bytes()
+    assert b"\r" not in public
+    assert SECRET.encode() not in public
+    run_candor("keygen", str(workspace / "developer.key"))
+    publish = run_candor(
+        "publish", str(crlf), "--registry", "http://127.0.0.1:9", "--token", "t",
+        "--key", str(workspace / "developer.key"),
+    )  # fmt: skip
+    assert_clean_failure(publish, f"{crlf}:1: holds a carriage return")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from candor.web.markdown import DocumentRenderer, parse_attributes
+from candor.domain.redaction_markup import read_attributes
+from candor.web.markdown import DocumentRenderer
 from tests.web.htmlcheck import check_html
 
 
@@ -115,9 +116,8 @@ def test_ordinary_brackets_and_other_attribute_spans_are_left_alone(renderer: Do
     assert 'href="https://a.example"' in html
 
 
-def test_attribute_parsing_handles_quotes() -> None:
-    assert parse_attributes("category=trade-secret justification=\"two words\" note='single'") == {
-        "category": "trade-secret",
-        "justification": "two words",
-        "note": "single",
-    }
+def test_attribute_parsing_handles_quotes_and_escapes() -> None:
+    written = 'category=trade-secret justification="two \\"quoted\\" words}" size=<100}'
+    attributes, stopped, problem = read_attributes(written, 0, len(written))
+    assert attributes == {"category": "trade-secret", "justification": 'two "quoted" words}', "size": "<100"}
+    assert (written[stopped], problem) == ("}", None)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from candor.cli.signing import RegistryOption, SigningKeyOption, TokenOption, load_signing_key
-from candor.domain.source import MAX_DOCUMENT_BYTES
+from candor.domain.source import MAX_DOCUMENT_BYTES, refuse_carriage_returns
 from candor.services.files import read_input_file
 
 
@@ -38,6 +38,7 @@ def publish(
     # Parsed here first, so that a mistake is reported with its file and line before anything is sent; read once,
     # so that the bytes signed are the bytes parsed.
     raw = read_input_file(file, what="disclosure file", limit=MAX_DOCUMENT_BYTES)
+    refuse_carriage_returns(str(file), raw)
     parsed = parse_bytes(str(file), raw)
     # The registry's own check, run here before anything is signed or sent, so that passages marked for redaction
     # never leave the developer's machine, not even to be refused.

@@ -26,10 +26,12 @@ from candor.domain.placeholders import reject_placeholders
 from candor.domain.redaction import (
     FrontMatterRedactions,
     Redaction,
-    find_body_redactions,
+    check_redaction_count,
     locate_front_matter,
+    refuse_markup_in_front_matter,
     resolve_front_matter,
 )
+from candor.domain.redaction_body import find_body_redactions
 from candor.domain.source import Source, decode_source
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path, load_yaml
 from candor.errors import DocumentError
@@ -79,8 +81,11 @@ def parse_document(source: Source) -> ParsedDocument:
         raise DocumentError(source.name, "the front matter must be a mapping of fields (key: value)", line=2)
     model_class = _model_class(source.name, loaded)
     reject_placeholders(loaded, source.name)
-    # Redaction markup is looked for only where the word appears: most disclosures have none.
-    front = resolve_front_matter(loaded, source.name) if "redact" in front_text else None
+    # Redaction markup is looked for only where the word appears, in any case: most disclosures have none.
+    front = None
+    if "redact" in front_text.casefold():
+        refuse_markup_in_front_matter(loaded, source.name)
+        front = resolve_front_matter(loaded, source.name)
     try:
         model = model_class.model_validate(loaded.value if front is None else front.value)
     except ValidationError as exc:
@@ -89,8 +94,11 @@ def parse_document(source: Source) -> ParsedDocument:
     if front is not None and front.redactions:
         _check_redactable(source.name, loaded, model_class, front)
         redactions += locate_front_matter(front.redactions, front_text, source.text.index("\n") + 1, source.name)
-    if "redact" in body:
+    # Every reading of markup (and every look-alike the reader refuses) holds the word in some case; a body without
+    # it draws no placeholder, so it is not read here (the renderer reads it for the page).
+    if "redact" in body.casefold():
         redactions += find_body_redactions(source.text, body_line, source.name)
+    check_redaction_count(redactions, source.name)
     return ParsedDocument(source, model, body, body_line, loaded, tuple(redactions))
 
 

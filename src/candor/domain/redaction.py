@@ -29,9 +29,12 @@ bucket and a commitment, and keeps the document parseable as the same kind:
 The commitment is SHA-256 over a 32-byte random salt followed by the redacted text in UTF-8: the regulator, who
 holds the salts in the sealed original, can check it; nobody else can test a guess against it.
 
-Anything else that looks like redaction markup (``::: {.redact}``, an inline span over two lines, a block whose
-lines leave its quote) is refused with its file line rather than ignored: ignored markup would be published in
-clear while the author believes it redacted.
+The body markup is read by one markdown-it plugin (:mod:`candor.domain.redaction_markup`), the same one the
+site's renderer draws placeholders with; :mod:`candor.domain.redaction_body` turns what it reads into
+:class:`Redaction` values. Anything else that looks like redaction markup (``::: {.redact}``, ``::: Redact``, an
+inline span over two lines, markup in raw HTML or in a front-matter text) is refused with its file line rather
+than ignored: ignored markup would be published in clear while the author believes it redacted. The rules are in
+``docs/redaction.md``.
 
 A missing justification is accepted here and reported by the standards (rule ``REDACTION-JUSTIFIED``), so that
 ``candor check`` shows it with the other findings; ``candor redact`` refuses to publish such a redaction.
@@ -41,7 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -49,11 +52,16 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from candor.domain.redaction_markup import looks_like_redaction_markup
+from candor.domain.redaction_markup import quote_attribute as quote_attribute
 from candor.domain.yamlload import FieldPath, LoadedYaml, format_path
 from candor.errors import DocumentError
 
 #: Bytes of random salt in each commitment.
 SALT_BYTES: Final = 32
+#: The most redactions (placeholders included) one document may hold: each costs a salt in the sealed original,
+#: a commitment to check and a placeholder to draw.
+MAX_REDACTIONS: Final = 10_000
 
 
 class RedactionCategory(StrEnum):
@@ -157,46 +165,14 @@ def commitment_of(salt: bytes, text: str) -> str:
 
 # --- Attributes -------------------------------------------------------------------------------------------------
 
-_ATTRIBUTE = re.compile(r'\s*([a-z]+)=("(?:[^"\\\n]|\\.)*"|[^\s"{}]+)')
 _MARKED_KEYS = frozenset({"category", "justification"})
 _PLACEHOLDER_KEYS = frozenset({"category", "justification", "size", "commitment"})
 _COMMITMENT = re.compile(r"^[0-9a-f]{64}$")
 _CATEGORIES = ", ".join(RedactionCategory)
 
 
-def _parse_attributes(written: str, name: str, line: int, allowed: frozenset[str]) -> dict[str, str]:
-    attributes: dict[str, str] = {}
-    position = 0
-    while written[position:].strip():
-        match = _ATTRIBUTE.match(written, position)
-        if match is None:
-            raise DocumentError(
-                name,
-                f"cannot read the redaction's attributes at {written[position:].strip()!r}",
-                line=line,
-                hint='write them as category=trade-secret justification="why"',
-            )
-        key, value = match.group(1), match.group(2)
-        if key not in allowed:
-            raise DocumentError(name, f"a redaction has no attribute {key!r}", line=line, hint=_known(allowed))
-        if key in attributes:
-            raise DocumentError(name, f"the redaction gives {key} twice", line=line)
-        attributes[key] = _unquote(value) if value.startswith('"') else value
-        position = match.end()
-    return attributes
-
-
 def _known(allowed: frozenset[str]) -> str:
     return f"its attributes are {', '.join(sorted(allowed))}"
-
-
-def _unquote(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value[1:-1])
-
-
-def quote_attribute(value: str) -> str:
-    """``value`` in double quotes, with backslashes and quotes escaped, as the markup reads it back."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _category(value: object, name: str, line: int, field: str | None = None) -> RedactionCategory:
@@ -235,116 +211,26 @@ def _placeholder_parts(
 
 # --- Body -------------------------------------------------------------------------------------------------------
 
-# A block may sit inside ``>`` quotes and a list item: the quote markers and the indent (or list marker) before the
-# ``:::`` are its container, which every following line of the block repeats.
-_BLOCK_OPEN = re.compile(
-    r"^(?P<quote>(?:[ \t]*>)*)(?P<indent>[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?)"
-    r":::+[ \t]*(?P<kind>redact|redacted)(?=\s|$)(?P<attributes>.*)$"
-)
-_QUOTE_MARK = re.compile(r"[ \t]*>")
-_DIV_OPEN = re.compile(r"^[ \t]*:::+\s*\S")
-_DIV_CLOSE = re.compile(r"^[ \t]*:::+\s*$")
-_CODE_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_INLINE = re.compile(r"\[([^\[\]\n]*)\]\{\s*\.(redact|redacted)((?:\s[^{}\n]*)?)\}")
-# The safety net: anything that looks like redaction markup but was not read as a redaction would be published in
-# clear, so it is refused rather than ignored. Looser than the markup on purpose.
-_LOOKS_LIKE_BLOCK = re.compile(r"^[\s>]*(?:(?:[-*+]|\d+[.)])[\s>]*)*:{3,}\s*\{?\s*\.?redact(?:ed)?\b")
-_LOOKS_LIKE_INLINE = re.compile(r"\{[^{}\n]*\.redact(?:ed)?\b")
-_UNREADABLE = "redaction markup that Candor cannot read; it would be published in clear"
 
-
-def find_body_redactions(text: str, body_line: int, name: str) -> list[Redaction]:
-    """The redactions and placeholders in the body of ``text``, which starts at file line ``body_line``.
-
-    Text outside code fences that looks like redaction markup but is not read as a redaction is a DocumentError.
-    """
-    lines = text.split("\n")
-    offsets = _line_offsets(lines)
-    found: list[Redaction] = []
-    index = body_line - 1
-    fence: str | None = None
-    while index < len(lines):
-        line = lines[index]
-        fence_match = _CODE_FENCE.match(line)
-        if fence_match is not None:
-            marker = fence_match.group(1)[0] * 3
-            fence = None if fence == marker else (marker if fence is None else fence)
-        elif fence is None:
-            opened = _BLOCK_OPEN.match(line)
-            if opened is not None:
-                container = _Container.of(opened)
-                close = _block_close(lines, index, container, name)
-                found.append(_block(lines, offsets, index, close, opened, container, name))
-                index = close + 1
-                continue
-            if _LOOKS_LIKE_BLOCK.match(line):
-                raise DocumentError(name, _UNREADABLE, line=index + 1, hint=_BLOCK_HINT)
-            found.extend(_inline(line, offsets[index], index + 1, name))
-        index += 1
-    return found
-
-
-_BLOCK_HINT = (
-    'write ::: redact category=trade-secret justification="why" on its own line (in a list item or quote if need '
-    "be), the passage, then ::: on a line of its own"
-)
-
-
-@dataclass(frozen=True)
-class _Container:
-    """The ``>`` quotes and the list item a block sits in, as its opening line shows them."""
-
-    quotes: int
-    #: What the opening line has before the ``:::`` (the quotes' spacing aside): the indent and any list marker.
-    indent: int
-    #: What each following line of the block starts with, as the public version writes it.
-    prefix: str
-
-    @classmethod
-    def of(cls, opened: re.Match[str]) -> _Container:
-        quote = opened.group("quote")
-        width = len(opened.group("indent"))
-        return cls(quote.count(">"), width, quote + " " * width)
-
-    def strip(self, line: str, number: int, name: str) -> str:
-        """``line`` without the container's quote markers and up to its indent; a line that leaves the quote is
-        an error, since the markup would then end somewhere Markdown does not agree on."""
-        position = 0
-        for _ in range(self.quotes):
-            mark = _QUOTE_MARK.match(line, position)
-            if mark is None:
-                raise DocumentError(
-                    name,
-                    "every line of a redaction inside a quote must start with '>', up to its closing ':::'",
-                    line=number,
-                )
-            position = mark.end()
-        rest = line[position:]
-        kept = rest.lstrip(" \t")
-        return rest[min(len(rest) - len(kept), self.indent) :]
-
-
-def _line_offsets(lines: list[str]) -> list[int]:
-    offsets, position = [], 0
-    for line in lines:
-        offsets.append(position)
-        position += len(line) + 1
-    return offsets
-
-
-def _body_redaction(
+def body_redaction(
     form: RedactionForm,
     line: int,
-    attributes: dict[str, str],
+    attributes: Mapping[str, str],
     span: tuple[int, int],
     name: str,
     *,
-    text: str | None = None,
-    size: SizeBucket | None = None,
-    commitment: str | None = None,
+    text: str | None,
     container: str = "",
 ) -> Redaction:
-    """A redaction in the body, block or inline: its category and justification are read from its attributes."""
+    """A redaction in the body, block or inline, from the attributes its markup gives.
+
+    ``text`` is the marked passage, or None for a placeholder (whose size and commitment the attributes give).
+    """
+    allowed = _MARKED_KEYS if text is not None else _PLACEHOLDER_KEYS
+    for key in attributes:
+        if key not in allowed:
+            raise DocumentError(name, f"a redaction has no attribute {key!r}", line=line, hint=_known(allowed))
+    size, commitment = (None, None) if text is not None else _placeholder_parts(attributes, name, line)
     return Redaction(
         form,
         line,
@@ -359,79 +245,15 @@ def _body_redaction(
     )
 
 
-def _block_close(lines: list[str], opening: int, container: _Container, name: str) -> int:
-    depth = 0
-    for index in range(opening + 1, len(lines)):
-        line = container.strip(lines[index], index + 1, name)
-        if _BLOCK_OPEN.match(line):
-            raise DocumentError(
-                name, f"a redaction opened on line {opening + 1} cannot contain another", line=index + 1
-            )
-        if _DIV_CLOSE.match(line):
-            if depth == 0:
-                return index
-            depth -= 1
-        elif _DIV_OPEN.match(line):
-            depth += 1
-    raise DocumentError(name, "the redaction opened here is never closed with a ':::' line", line=opening + 1)
-
-
-def _block(
-    lines: list[str],
-    offsets: list[int],
-    opening: int,
-    close: int,
-    opened: re.Match[str],
-    container: _Container,
-    name: str,
-) -> Redaction:
-    line = opening + 1
-    # The span starts at the ``:::``, so that the container before it stays as written.
-    span = (offsets[opening] + opened.end("indent"), offsets[close] + len(lines[close]))
-    if opened.group("kind") == "redacted":
-        attributes = _parse_attributes(opened.group("attributes"), name, line, _PLACEHOLDER_KEYS)
-        if close != opening + 1:
-            raise DocumentError(name, "a redacted placeholder holds no text; close it on the next line", line=line)
-        size, commitment = _placeholder_parts(attributes, name, line)
-        return _body_redaction(
-            RedactionForm.BLOCK,
-            line,
-            attributes,
-            span,
+def check_redaction_count(redactions: Sequence[Redaction], name: str) -> None:
+    """Refuse a document with more than :data:`MAX_REDACTIONS` redactions, naming the line of the first too many."""
+    if len(redactions) > MAX_REDACTIONS:
+        raise DocumentError(
             name,
-            size=size,
-            commitment=commitment,
-            container=container.prefix,
+            f"a document may hold at most {MAX_REDACTIONS:,} redactions; this is redaction {MAX_REDACTIONS + 1:,}",
+            line=redactions[MAX_REDACTIONS].line,
+            hint="redact longer passages instead of many short ones",
         )
-    attributes = _parse_attributes(opened.group("attributes"), name, line, _MARKED_KEYS)
-    text = "\n".join(container.strip(lines[index], index + 1, name) for index in range(opening + 1, close))
-    if not text.strip():
-        raise DocumentError(name, "the redaction holds no text", line=line, hint="remove it, or put the passage in")
-    return _body_redaction(RedactionForm.BLOCK, line, attributes, span, name, text=text, container=container.prefix)
-
-
-def _inline(line_text: str, offset: int, line: int, name: str) -> Iterator[Redaction]:
-    covered: list[tuple[int, int]] = []
-    for match in _INLINE.finditer(line_text):
-        covered.append(match.span())
-        span = (offset + match.start(), offset + match.end())
-        if match.group(2) == "redacted":
-            attributes = _parse_attributes(match.group(3), name, line, _PLACEHOLDER_KEYS)
-            size, commitment = _placeholder_parts(attributes, name, line)
-            yield _body_redaction(RedactionForm.INLINE, line, attributes, span, name, size=size, commitment=commitment)
-            continue
-        attributes = _parse_attributes(match.group(3), name, line, _MARKED_KEYS)
-        if not match.group(1).strip():
-            raise DocumentError(name, "the inline redaction holds no text", line=line)
-        yield _body_redaction(RedactionForm.INLINE, line, attributes, span, name, text=match.group(1))
-    for stray in _LOOKS_LIKE_INLINE.finditer(line_text):
-        if not any(start <= stray.start() < end for start, end in covered):
-            raise DocumentError(
-                name,
-                _UNREADABLE,
-                line=line,
-                hint='write [the words]{.redact category=trade-secret justification="why"} on one line',
-            )
 
 
 # --- Front matter -----------------------------------------------------------------------------------------------
@@ -478,6 +300,36 @@ def _resolve(value: Any, path: FieldPath, loaded: LoadedYaml, name: str, found: 
         pairs = [_resolve(child, (*path, index), loaded, name, found) for index, child in enumerate(value)]
         return [pair[0] for pair in pairs], [pair[1] for pair in pairs]
     return value, value
+
+
+def refuse_markup_in_front_matter(loaded: LoadedYaml, name: str) -> None:
+    """Refuse a front-matter text that holds body redaction markup (``[words]{.redact ...}``, ``::: redact``).
+
+    The front matter is published as written: markup inside one of its texts would be neither redacted nor
+    hidden. A front-matter value is redacted whole, with ``{redact: {...}}``.
+    """
+    for path, text in _texts(loaded.value, ()):
+        if looks_like_redaction_markup(text):
+            raise DocumentError(
+                name,
+                "redaction markup inside a front-matter text would be published in clear",
+                line=loaded.line_of(path),
+                field=format_path(path),
+                hint="redact the whole value: {redact: {category: ..., justification: ..., value: ...}}",
+            )
+
+
+def _texts(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        if _MARK_KEY in value or _PLACEHOLDER_KEY in value:
+            return  # redacted whole, or a placeholder: read by _front_matter_redaction
+        for key, child in value.items():
+            yield from _texts(child, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _texts(child, (*path, index))
 
 
 def _front_matter_redaction(value: dict[Any, Any], path: FieldPath, loaded: LoadedYaml, name: str) -> Redaction:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.documents import SystemCard
 from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.redaction import RedactionForm
+from candor.domain.redaction_body import drawn_redactions
+from candor.domain.redaction_markup import PLACEHOLDER
 from candor.domain.sealing import SealingError, check_sealed_structure, least_original_chars
+from candor.domain.source import refuse_carriage_returns
 from candor.domain.standards import Finding, RulePack, run_standard
 from candor.domain.statement import (
     KINDS_WITH_TARGET,
@@ -305,6 +310,7 @@ class Publisher:
                 f"the document's SHA-256 is {actual}, but the statement names {statement.document_sha256}"
             )
         name = f"{statement.developer}/{statement.kind.value}/{statement.version}"
+        refuse_carriage_returns(name, document)
         parsed = parse_bytes(name, document)
         _front_matter_agrees(parsed, statement)
         return parsed
@@ -446,7 +452,9 @@ def check_public_version(parsed: ParsedDocument, *, sealed: bool) -> None:
     - no passage may still be marked for redaction: the developer marked it as not for the public, and the log
       would serve it in clear, in every download and diff, forever;
     - a document holding redaction placeholders must come with its sealed original: otherwise the regulator could
-      never open what was withheld, and a redaction would become a hiding place.
+      never open what was withheld, and a redaction would become a hiding place;
+    - the site's renderer must draw a placeholder exactly where the public version holds one: a placeholder drawn
+      over text that is not one would hide from the page what the registry serves in clear.
     """
     marked = next((redaction for redaction in parsed.redactions if not redaction.is_placeholder), None)
     if marked is not None:
@@ -461,6 +469,29 @@ def check_public_version(parsed: ParsedDocument, *, sealed: bool) -> None:
             "that lets the regulator open it",
             hint="publish the sealed original `candor redact` wrote beside the public version (candor publish "
             "--sealed)",
+        )
+    _check_drawn_placeholders(parsed)
+
+
+def _check_drawn_placeholders(parsed: ParsedDocument) -> None:
+    held = Counter(
+        redaction.line - parsed.body_line
+        for redaction in parsed.redactions
+        if redaction.form is not RedactionForm.FRONT_MATTER
+    )
+    for line, kind in drawn_redactions(parsed.body):
+        if kind != PLACEHOLDER or held[line] == 0:
+            raise PublishError(
+                f"{parsed.name}:{line + parsed.body_line}: the site would draw a redaction placeholder here over "
+                "text that is not one, and serve that text in clear",
+                hint="run `candor redact` and publish the public version it writes",
+            )
+        held[line] -= 1
+    missing = sorted(line for line, count in held.items() if count)
+    if missing:
+        raise PublishError(
+            f"{parsed.name}:{missing[0] + parsed.body_line}: the document holds a placeholder here that the site "
+            "would not draw"
         )
 
 

@@ -54,6 +54,13 @@ def redact_document(document: ParsedDocument, regulator_key: X25519PublicKey) ->
     public = parse_bytes(document.name, public_text.encode("utf-8"))
     if public.model.kind != document.model.kind:  # derivation touches only redactions; this guards that promise
         raise RedactionError(f"{document.name}: the public version no longer reads as a {document.model.kind}")
+    # Read back with the same parser: every redaction must now be a placeholder, one for each passage marked.
+    left = next((redaction for redaction in public.redactions if not redaction.is_placeholder), None)
+    if left is not None or len(public.redactions) != len(document.redactions):
+        raise RedactionError(
+            f"{document.name}: the public version derived does not hold exactly one placeholder per marked passage"
+            + ("" if left is None else f" (line {left.line} is still marked)")
+        )
     header = SealedHeader(
         developer=document.model.developer,
         kind=document.model.kind,

@@ -4,7 +4,9 @@ markdown-it-py renders CommonMark (with tables and strikethrough); nh3 then keep
 attributes, so a document can carry no script, no inline event handler and no ``javascript:`` link, whatever its
 author wrote. Redactions are shown as visible placeholders that name their category and justification:
 ``::: redact category=... justification="..."`` blocks closed by ``:::``, and inline ``[text]{.redact ...}``.
-The redacted text itself is never shown, even if a public document still holds it.
+The redacted text itself is never shown, even if a public document still holds it. The parser comes from
+:func:`candor.domain.markdown.markdown_parser`, the one the redaction check reads bodies with, so that every
+placeholder drawn here is a redaction the registry checked.
 """
 
 from __future__ import annotations
@@ -16,18 +18,12 @@ from html import escape
 from typing import Any
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
-from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 
-# ``redact`` marks a passage; ``redacted`` is the placeholder ``candor redact`` leaves in the public version.
-_BLOCK_OPEN = re.compile(r"^:::\s*redact(?:ed)?\b(?P<attributes>.*)$")
-_BLOCK_CLOSE = re.compile(r"^:::\s*$")
-_INLINE_MARK = re.compile(r"\{\s*\.redact(?:ed)?\b(?P<attributes>[^{}\n]*)\}")
-_ATTRIBUTE = re.compile(r"""(?P<key>[A-Za-z][\w-]*)=(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^\s"'}]+))""")
+from candor.domain.markdown import markdown_parser
+from candor.domain.redaction_markup import REDACTION_BLOCK, REDACTION_INLINE
 
 _ALLOWED_TAGS = {
     *(f"h{level}" for level in range(1, 7)),
@@ -44,61 +40,9 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 RENDER_CACHE_SIZE = 256
 
 
-def parse_attributes(text: str) -> dict[str, str]:
-    """``category=trade-secret justification="..."`` as a dict; later keys win, stray words are ignored."""
-    found: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(text):
-        value = match.group("double")
-        if value is None:
-            value = match.group("single")
-        if value is None:
-            value = match.group("bare")
-        found[match.group("key")] = value
-    return found
-
-
-def _redaction_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False  # indented code, not a fence
-    line = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
-    opened = _BLOCK_OPEN.match(line)
-    if opened is None:
-        return False
-    if silent:
-        return True
-    closing = start_line + 1
-    while closing < end_line:
-        text = state.src[state.bMarks[closing] + state.tShift[closing] : state.eMarks[closing]]
-        if _BLOCK_CLOSE.match(text):
-            break
-        closing += 1
-    token = state.push("redaction_block", "aside", 0)
-    token.meta = {"attributes": parse_attributes(opened.group("attributes"))}
-    token.map = [start_line, closing]
-    token.block = True
-    # An unclosed block runs to the end of the document, so that no redacted text leaks out below it.
-    state.line = min(closing + 1, end_line)
-    return True
-
-
-def _redaction_inline(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "[":
-        return False
-    label_end = state.md.helpers.parseLinkLabel(state, state.pos, True)
-    if label_end < 0:
-        return False
-    mark = _INLINE_MARK.match(state.src, label_end + 1)
-    if mark is None:
-        return False
-    if not silent:
-        token = state.push("redaction_inline", "span", 0)
-        token.meta = {"attributes": parse_attributes(mark.group("attributes"))}
-    state.pos = mark.end()
-    return True
-
-
 def _render_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
-    attributes: Mapping[str, str] = tokens[index].meta["attributes"]
+    # Markup the parser refuses (never published) is still drawn as a placeholder: its text is never shown.
+    attributes: Mapping[str, str] = tokens[index].meta["redaction"].attributes
     category = escape(attributes.get("category", "unspecified"))
     parts = [f'<aside class="redaction"><p class="redaction-label"><strong>Redacted passage</strong> — {category}</p>']
     if "justification" in attributes:
@@ -112,12 +56,29 @@ def _render_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) 
 
 
 def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
-    attributes: Mapping[str, str] = tokens[index].meta["attributes"]
+    attributes: Mapping[str, str] = tokens[index].meta["redaction"].attributes
     category = escape(attributes.get("category", "unspecified"))
     justification = attributes.get("justification")
     # Shown in the text, not in a tooltip: a reader on a phone or a screen reader would never see a title.
     why = f"; justification: {escape(justification)}" if justification else ""
     return f'<span class="redaction">[redacted: {category}{why}]</span>'
+
+
+# Elements whose content an HTML parser reads as raw text up to their closing tag, wherever Markdown ends them.
+_RAW_TEXT_OPEN = re.compile(
+    r"<\s*(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b", re.IGNORECASE
+)
+
+
+def _render_html_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    # Sanitised on its own: markdown-it ends an HTML block with its quote or list item, but an unclosed comment or
+    # <script> in it would run on in the page's HTML parser and hide text the registry serves in clear.
+    return sanitise(tokens[index].content)
+
+
+def _render_html_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    content = tokens[index].content
+    return sanitise(content) if _RAW_TEXT_OPEN.match(content) else content
 
 
 class DocumentRenderer:
@@ -129,14 +90,13 @@ class DocumentRenderer:
 
     def __init__(self, *, heading_offset: int = 1) -> None:
         self._heading_offset = heading_offset
-        md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-        md.block.ruler.before(
-            "fence", "redaction_block", _redaction_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
-        )
-        md.inline.ruler.before("link", "redaction_inline", _redaction_inline)
+        # The parser the redaction check reads bodies with: what it reads as redacted is what is drawn as redacted.
+        md = markdown_parser()
         md.core.ruler.push("shift_headings", self._shift_headings)
-        md.add_render_rule("redaction_block", _render_block)
-        md.add_render_rule("redaction_inline", _render_inline)
+        md.add_render_rule(REDACTION_BLOCK, _render_block)
+        md.add_render_rule(REDACTION_INLINE, _render_inline)
+        md.add_render_rule("html_block", _render_html_block)
+        md.add_render_rule("html_inline", _render_html_inline)
         self._md = md
         self._cached = lru_cache(maxsize=RENDER_CACHE_SIZE)(self._render)
 
