@@ -17,7 +17,7 @@ def test_a_999_digit_revenue_exits_2_naming_file_line_and_field(run_candor: RunC
     facts = tmp_path / "facts.yaml"
     facts.write_text(Path(ACME).read_text().replace("650000000", "9" * 999, 1))
     result = run_candor("coverage", str(facts), "-f", "json")
-    assert_one_line_error(result, f"{facts}:5: revenue_usd_by_year[2025]: must be at most 1e100")
+    assert_one_line_error(result, f"{facts}:7: revenue_usd_by_year[2025]: must be at most 1e100")
     assert result.stdout == ""
 
 
