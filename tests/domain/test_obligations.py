@@ -212,3 +212,9 @@ def test_an_incident_without_an_offset_or_listed_twice_is_refused() -> None:
     twice += "  - {id: i1, kind: imminent-risk, discovered_at: 2027-03-14T10:00:00Z}\n"
     with pytest.raises(DocumentError, match="listed twice"):
         parse_facts(name, twice.encode())
+
+
+def test_a_calendar_as_of_a_past_day_ignores_what_was_published_after_it() -> None:
+    later = card("Acme-3.5", datetime(2026, 7, 1, tzinfo=UTC))
+    (found,) = entry(calendar(ACME, date(2026, 6, 1), [later]), "ca-sb53", "transparency-report", "Acme-3.5")
+    assert found.state == "overdue"

@@ -14,11 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from candor.cli.coverage import UsageError, parse_as_of
-from candor.domain.obligations import CalendarEntry, ObligationsCalendar, as_of_day
+from candor.domain.obligations import SOON_DAYS, CalendarEntry, ObligationsCalendar, as_of_day
 from candor.services.obligations import calendar_of_file
-
-#: The page leads with what is overdue and what falls due within this many days.
-SOON_DAYS = 90
 
 
 class ObligationsFormat(StrEnum):

@@ -33,6 +33,9 @@ from candor.domain.facts import DeveloperFacts, IncidentFacts
 from candor.domain.regimes import Obligation, Regime, Trigger
 from candor.domain.statement import StatementKind
 
+#: Calendars lead with what is overdue and what falls due within this many days.
+SOON_DAYS = 90
+
 State = Literal["met", "due", "overdue", "unknown", "ongoing"]
 
 #: The document kinds a published statement can carry, and so the only duties a statement can be seen to meet.
@@ -187,7 +190,8 @@ def obligations_calendar(
     entries: list[CalendarEntry] = []
     notes: list[str] = []
     zones: list[ZoneChoice] = []
-    live = [statement for statement in statements if not statement.withdrawn]
+    # A calendar as of a past day does not know what was published after it.
+    live = [s for s in statements if not s.withdrawn and s.published_at <= as_of]
     for found in report.determinations:
         regime = regimes[found.regime]
         if not found.covered:
