@@ -4,7 +4,10 @@ say ``overdue`` before the statement that meets a duty is published, and ``met``
 from __future__ import annotations
 
 import base64
+import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,8 @@ from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url,
 from tests.services.publishing_kit import Signer, framework, register, signed
 from tests.web.conftest import serve_app
 
+ACME_FACTS = str(EXAMPLES / "acme-ai" / "facts.yaml")
+
 __all__ = ["database_url", "migrated_engine", "postgres_schema_url", "sessions"]
 
 
@@ -29,6 +34,7 @@ __all__ = ["database_url", "migrated_engine", "postgres_schema_url", "sessions"]
 class Site:
     client: httpx.Client
     acme: Signer
+    base_url: str
 
 
 @pytest.fixture
@@ -39,7 +45,7 @@ def site(sessions: sessionmaker[Session], database_url: str, tmp_path: Path) -> 
     shutil.copyfile(EXAMPLES / "acme-ai" / "facts.yaml", tmp_path / "facts" / "acme-ai.yaml")
     settings = load_settings(data_dir=tmp_path, database_url=database_url)
     with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
-        yield Site(client, acme)
+        yield Site(client, acme, base_url)
 
 
 def framework_duty(calendar: dict[str, Any]) -> dict[str, Any]:
@@ -126,3 +132,25 @@ def test_the_route_is_in_the_openapi_document(site: Site) -> None:
         spec = site.client.get("/openapi.json")
     paths = spec.json()["paths"]
     assert any(path.endswith("/developers/{slug}/obligations") for path in paths)
+
+
+def test_the_cli_reads_statements_from_the_registry_over_http(site: Site) -> None:
+    def framework_state() -> dict[str, Any]:
+        result = subprocess.run(
+            [sys.executable, "-m", "candor", "obligations", ACME_FACTS, "--registry", site.base_url, "-f", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return framework_duty(json.loads(result.stdout))
+
+    assert framework_state()["state"] == "overdue"
+    published = publish_framework(site)
+    duty = framework_state()
+    assert duty["state"] == "met"
+    assert (duty["met_by"]["statement"], duty["met_by"]["where"]) == (
+        published["id"],
+        f"log index {published['log_index']}",
+    )
