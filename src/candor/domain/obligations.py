@@ -192,6 +192,14 @@ def obligations_calendar(
     zones: list[ZoneChoice] = []
     # A calendar as of a past day does not know what was published after it.
     live = [s for s in statements if not s.withdrawn and s.published_at <= as_of]
+    # Grouped once by kind and by (kind, series), oldest first, so each duty reads only its own candidates: the
+    # cost stays linear in the statements however many duties and models there are.
+    live.sort(key=lambda statement: statement.published_at)
+    by_kind: dict[tuple[str, str | None], list[LoggedStatement]] = {}
+    for statement in live:
+        by_kind.setdefault((statement.kind, None), []).append(statement)
+        if statement.series is not None:
+            by_kind.setdefault((statement.kind, statement.series), []).append(statement)
     for found in report.determinations:
         regime = regimes[found.regime]
         if not found.covered:
@@ -201,7 +209,7 @@ def obligations_calendar(
         version = next(v for v in regime.versions if v.version == found.regime_version)
         duties = {obligation.id: obligation for obligation in version.obligations}
         for due in found.obligations:
-            context = _Context(facts, regime, found, duties[due.id], due, live, as_of)
+            context = _Context(facts, regime, found, duties[due.id], due, by_kind, as_of)
             entries.extend(context.entries())
     return ObligationsCalendar(
         developer=facts.developer,
@@ -234,7 +242,8 @@ class _Context:
     found: Determination
     obligation: Obligation
     due: DueObligation
-    statements: Sequence[LoggedStatement]
+    #: Live statements by (kind, None) and by (kind, series), oldest first.
+    statements: Mapping[tuple[str, str | None], Sequence[LoggedStatement]]
     as_of: datetime
 
     def entries(self) -> Iterator[CalendarEntry]:
@@ -294,15 +303,9 @@ class _Context:
         if kind not in LOGGED_KINDS:
             return None
         zone = self.regime.zone
-        candidates = sorted(
-            (
-                statement
-                for statement in self.statements
-                if statement.kind == kind
-                and (kind != StatementKind.SYSTEM_CARD or self.due.model is None or statement.series == self.due.model)
-            ),
-            key=lambda statement: statement.day_in(zone),
-        )
+        # A system card meets only its own model's duty; a framework or certification has no series.
+        series = self.due.model if kind == StatementKind.SYSTEM_CARD else None
+        candidates = self.statements.get((kind, series), ())
         for statement in candidates:
             day = statement.day_in(zone)
             if (after is None or day > after) and day <= until:
