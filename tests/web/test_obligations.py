@@ -19,10 +19,11 @@ from icalendar import Calendar
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings
+from candor.services.publishing import Publication
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, signed
+from tests.services.publishing_kit import Signer, framework, register, signed, withdrawal
 from tests.web.conftest import serve_app
 
 ACME_FACTS = str(EXAMPLES / "acme-ai" / "facts.yaml")
@@ -57,11 +58,14 @@ def framework_duty(calendar: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish_framework(site: Site) -> dict[str, Any]:
-    publication = signed(site.acme, framework("acme-ai", 1))
-    body = {
+    return post(site, signed(site.acme, framework("acme-ai", 1)))
+
+
+def post(site: Site, publication: Publication) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "statement": base64.b64encode(publication.statement_bytes).decode(),
         "signature": base64.b64encode(publication.signature).decode(),
-        "document": base64.b64encode(publication.document or b"").decode(),
+        "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
     }
     if publication.sealed is not None:
         body["sealed_original"] = base64.b64encode(publication.sealed).decode()
@@ -90,6 +94,13 @@ def test_the_framework_duty_is_overdue_until_published_then_met_naming_the_state
     overdue = page[page.index('id="overdue-heading"') : page.index('id="due-soon-heading"')]
     assert "ca-sb53</strong> frontier-ai-framework:" not in overdue
     assert f'<a href="/statements/{published["log_index"]}">secure-development-framework version 1.0</a>' in page
+
+
+def test_a_withdrawn_framework_meets_nothing_again(site: Site) -> None:
+    published = publish_framework(site)
+    assert framework_duty(site.client.get("/api/v1/developers/acme-ai/obligations").json())["state"] == "met"
+    post(site, withdrawal(site.acme, published["id"]))
+    assert framework_duty(site.client.get("/api/v1/developers/acme-ai/obligations").json())["state"] == "overdue"
 
 
 def test_a_calendar_as_of_a_day_before_publication_still_says_overdue(site: Site) -> None:
