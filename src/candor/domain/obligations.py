@@ -162,7 +162,9 @@ class ObligationsCalendar(_Out):
     notes: list[str]
 
     def overdue(self) -> list[CalendarEntry]:
-        return [entry for entry in self.entries if entry.state == "overdue"]
+        """Entries past their deadline and not met, longest overdue first."""
+        late = [entry for entry in self.entries if entry.state == "overdue"]
+        return sorted(late, key=lambda entry: entry.deadline or self.as_of)
 
     def due_within(self, days: int) -> list[CalendarEntry]:
         """Entries due from now until ``days`` days ahead, soonest first."""
