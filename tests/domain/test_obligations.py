@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from candor.domain.coverage import report_coverage
@@ -218,3 +220,52 @@ def test_a_calendar_as_of_a_past_day_ignores_what_was_published_after_it() -> No
     later = card("Acme-3.5", datetime(2026, 7, 1, tzinfo=UTC))
     (found,) = entry(calendar(ACME, date(2026, 6, 1), [later]), "ca-sb53", "transparency-report", "Acme-3.5")
     assert found.state == "overdue"
+
+
+statement_kinds = st.sampled_from(["secure-development-framework", "system-card", "certification"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    day=st.dates(min_value=date(2025, 1, 1), max_value=date(2031, 12, 31)),
+    published=st.lists(
+        st.tuples(
+            statement_kinds,
+            st.sampled_from([None, "Acme-3", "Acme-3.5", "Acme-4"]),
+            st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2031, 12, 31), timezones=st.just(UTC)),
+            st.booleans(),
+        ),
+        max_size=12,
+    ),
+)
+def test_no_calendar_breaks_its_own_rules(day: date, published: list[tuple[str, str | None, datetime, bool]]) -> None:
+    statements = [
+        LoggedStatement(
+            id=f"s{n}", kind=kind, series=series, version="1.0", published_at=at, where=f"log index {n}",
+            withdrawn=withdrawn,
+        )
+        for n, (kind, series, at, withdrawn) in enumerate(published)
+    ]  # fmt: skip
+    found = calendar(ACME, day, statements)
+    uids = [e.uid for e in found.entries]
+    assert len(set(uids)) == len(uids)
+    for e in found.entries:
+        if e.state == "met":
+            assert e.met_by is not None
+            met = next(s for s in statements if s.id == e.met_by.statement)
+            # Only a live statement of the duty's own kind, published by the day asked about, meets it.
+            assert not met.withdrawn
+            assert met.kind == e.document
+            assert met.published_at <= as_of_day(day)
+            assert met.kind != "system-card" or met.series == e.model
+        if e.state == "overdue":
+            assert e.document in {"secure-development-framework", "system-card", "certification"}
+            assert e.deadline is not None
+            assert e.deadline < as_of_day(day)
+        if e.state == "due":
+            assert e.deadline is not None
+            assert e.deadline >= as_of_day(day)
+        if e.state == "unknown":
+            assert e.missing_fact
+        if e.state == "ongoing":
+            assert e.due_date is None
