@@ -127,7 +127,12 @@ def test_a_recurring_review_shows_its_latest_and_next_occurrence() -> None:
         (1, date(2027, 1, 1), "met"),
         (2, date(2028, 1, 1), "due"),
     ]
-    assert reviews[0].recurrence == "every 12 months"
+    assert reviews[0].recurrence == "yearly (every 12 months)"
+    (summary, _) = entry(calendar(ACME, date(2027, 2, 1)), "ca-sb53", "internal-use-risk-summary")
+    assert summary.recurrence == "quarterly (every 3 months)"
+    (_, renewal) = entry(calendar(ACME, date(2027, 2, 1)), "ny-raise", "disclosure-statement")
+    assert renewal.recurrence == "two-yearly (every 2 years)"
+    assert renewal.due_date == date(2029, 1, 1)
     # The same statement cannot meet the next year's review too.
     assert reviews[1].met_by is None
 

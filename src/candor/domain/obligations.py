@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 from candor.domain.coverage import CoverageReport, Determination, DueObligation
 from candor.domain.deadlines import add_period, end_of_day, hours_after, local_day, recurrence_due
 from candor.domain.facts import DeveloperFacts, IncidentFacts
-from candor.domain.regimes import Obligation, Regime, Trigger
+from candor.domain.regimes import Obligation, Period, Regime, Trigger
 from candor.domain.statement import StatementKind
 
 #: Calendars lead with what is overdue and what falls due within this many days.
@@ -418,7 +418,7 @@ class _Context:
             document=obligation.document,
             trigger=obligation.trigger,
             trigger_event=event or self._trigger_event(),
-            recurrence=due.recurrence,
+            recurrence=_recurrence_words(obligation.recurrence),
             occurrence=occurrence,
             state=state,
             due_date=due_date,
@@ -443,6 +443,20 @@ class _Context:
         if due.triggered_on is not None:
             words += f" on {due.triggered_on}"
         return words
+
+
+_RECURRENCE_NAMES = {3: "quarterly", 12: "yearly", 24: "two-yearly"}
+
+
+def _recurrence_words(recurrence: Period | None) -> str | None:
+    """How often a duty recurs, in the words people use: "yearly (every 12 months)", "quarterly"."""
+    if recurrence is None:
+        return None
+    named = None
+    if recurrence.unit in ("months", "years"):
+        months = recurrence.amount * 12 if recurrence.unit == "years" else recurrence.amount
+        named = _RECURRENCE_NAMES.get(months)
+    return f"{named} (every {recurrence})" if named else f"every {recurrence}"
 
 
 def _met_by(statement: LoggedStatement, day: date, *, late: bool) -> MetBy:
