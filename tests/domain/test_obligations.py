@@ -173,6 +173,21 @@ def test_an_incident_reported_in_time_is_met() -> None:
     assert not imminent.met_by.late
 
 
+def test_an_incident_after_the_day_asked_about_starts_no_clock_and_a_later_report_meets_nothing() -> None:
+    discovered = datetime(2027, 3, 13, 15, 0, tzinfo=UTC)
+    facts = with_incident(
+        id="inc-1", kind="critical-safety", discovered_at=discovered, reported_at=discovered + timedelta(days=30)
+    )
+    (before,) = entry(calendar(facts, date(2027, 3, 1)), "ny-raise", "critical-safety-incident-report")
+    assert (before.state, before.due_at) == ("ongoing", None)
+    (during,) = entry(calendar(facts, date(2027, 3, 20)), "ny-raise", "critical-safety-incident-report")
+    assert (during.state, during.met_by) == ("overdue", None)
+    (after,) = entry(calendar(facts, date(2027, 6, 1)), "ny-raise", "critical-safety-incident-report")
+    assert after.state == "met"
+    assert after.met_by is not None
+    assert after.met_by.late
+
+
 def test_the_ical_feed_parses_back_with_stable_uids_all_day_and_timed_events() -> None:
     facts = with_incident(id="inc-1", kind="critical-safety", discovered_at=datetime(2027, 3, 13, 15, 0, tzinfo=UTC))
     stamp = datetime(2027, 3, 15, 12, 0, tzinfo=UTC)

@@ -340,7 +340,8 @@ class _Context:
 
     def _incident_entries(self) -> Iterator[CalendarEntry]:
         kinds = _INCIDENT_KINDS[self.obligation.trigger]
-        incidents = [incident for incident in self.facts.incidents if incident.kind in kinds]
+        # As with statements, a calendar as of a past day knows nothing that happened after it.
+        incidents = [i for i in self.facts.incidents if i.kind in kinds and i.discovered_at <= self.as_of]
         if not incidents or self.obligation.period is None:
             # A standing rule: "within 72 hours of discovery", with no incident on file to date it.
             yield self._entry(0, "ongoing")
@@ -360,7 +361,7 @@ class _Context:
             due_date = add_period(local_day(incident.discovered_at, zone), period)
             deadline = end_of_day(due_date, zone)
         met = None
-        if incident.reported_at is not None:
+        if incident.reported_at is not None and incident.reported_at <= self.as_of:
             met = MetBy(
                 statement=f"incident {incident.id}",
                 kind="incident-report",
