@@ -138,3 +138,18 @@ def test_obligations_starts_without_heavy_libraries() -> None:
     from tests.cli.test_startup import HEAVY, imported_modules
 
     assert imported_modules("obligations", ACME, "--as-of", "2026-06-01") & (HEAVY | {"icalendar"}) == set()
+
+
+def test_an_hour_clock_shows_its_instant_in_the_laws_zone_within_80_columns(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    incident = (
+        "incidents:\n"
+        "  - id: weights-exfiltration-2027-03\n"
+        "    kind: critical-safety\n"
+        "    discovered_at: 2027-03-13T10:00:00-05:00\n"
+    )
+    facts.write_text((EXAMPLES / "acme-ai" / "facts.yaml").read_text() + incident)
+    text = obligations_text_at(80, str(facts), "--as-of", "2027-03-15")
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert "2027-03-16 11:00 EDT (America/New_York)" in text
+    assert "incident weights-exfiltration-2027-03 discovered at" in text
