@@ -15,11 +15,11 @@ from candor.domain.coverage import (
     Determination,
     UnknownParameterError,
     UnknownRegimeError,
-    add_period,
     determine,
     report_coverage,
     select_regimes,
 )
+from candor.domain.deadlines import add_period
 from candor.domain.facts import DeveloperFacts, ModelFacts, parse_facts
 from candor.domain.regimes import PINPOINT, Citation, Period, Regime, load_regime, load_regimes
 from candor.errors import DocumentError

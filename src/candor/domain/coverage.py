@@ -13,15 +13,15 @@ left out is an exemption not claimed.
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from candor.domain.deadlines import add_period
 from candor.domain.facts import DeveloperFacts, ModelFacts
 from candor.domain.regimes import (
     Comparison,
@@ -29,7 +29,6 @@ from candor.domain.regimes import (
     ModelThreshold,
     Obligation,
     Penalty,
-    Period,
     Regime,
     RegimeVersion,
     Status,
@@ -103,6 +102,8 @@ class DueObligation(_Out):
     due_date: date | None
     due_rule: str
     trigger: Trigger
+    #: The day the clock started (the trigger's day, or the obligation's first day if later), when known.
+    triggered_on: date | None = None
     timing: Timing
     #: The period after the trigger ("15 days", "72 hours"), for deadlines that run "within" one.
     period: str | None
@@ -479,6 +480,7 @@ def _due(
         due_date=deadline,
         due_rule=rule,
         trigger=obligation.trigger,
+        triggered_on=start,
         timing=obligation.timing,
         period=str(obligation.period) if obligation.period else None,
         recurrence=f"every {obligation.recurrence}" if obligation.recurrence else None,
@@ -513,21 +515,6 @@ def _model_due(obligation: Obligation, version: RegimeVersion, model: ModelFacts
         )
         return _due(obligation, None, model=model.name, rule=rule, suffix=suffix)
     return _due(obligation, model.released, model=model.name, suffix=suffix)
-
-
-def add_period(start: date, period: Period) -> date:
-    """``start`` plus ``period`` in calendar terms: days and hours as elapsed time (hours rounded up to a whole
-    day, since the facts carry dates, not times), months and years to the same day of the month, or the last day
-    of a shorter month."""
-    if period.unit == "days":
-        return start + timedelta(days=period.amount)
-    if period.unit == "hours":
-        return start + timedelta(days=-(-period.amount // 24))
-    months = period.amount * (12 if period.unit == "years" else 1)
-    year, month = divmod(start.month - 1 + months, 12)
-    year += start.year
-    day = min(start.day, calendar.monthrange(year, month + 1)[1])
-    return date(year, month + 1, day)
 
 
 def _penalty(penalty: Penalty) -> ApplicablePenalty:

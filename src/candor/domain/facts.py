@@ -12,9 +12,9 @@ import math
 import types
 import typing
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from candor.domain.placeholders import is_placeholder, reject_placeholders
@@ -84,6 +84,25 @@ class ModelFacts(BaseModel):
     eu_placed_on: date | None = None
 
 
+class IncidentFacts(BaseModel):
+    """A safety incident the developer discovered, which starts the incident-reporting clocks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: A short name for the incident, unique in the file; calendars name it and key its deadlines by it.
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    #: critical-safety: a critical safety incident (or serious incident); imminent-risk: one that also poses an
+    #: imminent risk of death or serious physical injury, which starts the 24-hour clocks as well.
+    kind: Literal["critical-safety", "imminent-risk"]
+    #: When the developer discovered it, with its UTC offset (2027-03-13T10:00:00-05:00): hour clocks need the
+    #: instant, and day clocks the day in the law's own time zone.
+    discovered_at: AwareDatetime
+    #: The model it pertains to, if one.
+    model: str | None = None
+    #: When it was reported to the authority, if it has been.
+    reported_at: AwareDatetime | None = None
+
+
 #: Field names of the old facts format and how to rewrite each, so that an old file fails with one line that
 #: says what to write instead (the figures cannot be converted silently: R&D plus capex does not split).
 RETIRED_FIELDS = {
@@ -126,6 +145,8 @@ class DeveloperFacts(BaseModel):
     #: representative (AI Act Art. 54).
     eu_established: bool | None = None
     models: list[ModelFacts] = Field(default_factory=list)
+    #: Safety incidents discovered, for the incident-reporting clocks of the obligations calendar.
+    incidents: list[IncidentFacts] = Field(default_factory=list)
 
     def revenue_for(self, year: int) -> int | float | None:
         """Gross revenue for the calendar ``year``, or None when the facts do not give it."""
@@ -188,6 +209,17 @@ def _check_model_count(name: str, loaded: LoadedYaml) -> None:
 def _check_consistency(name: str, loaded: LoadedYaml, facts: DeveloperFacts) -> None:
     # Each rule is one a type cannot express: names are how reports refer to models, so they must be unique,
     # and a model cannot be released (or placed on the EU market) before its training began.
+    incidents: dict[str, int] = {}
+    for index, incident in enumerate(facts.incidents):
+        if incident.id in incidents:
+            raise DocumentError(
+                name,
+                f"incident {incident.id!r} is listed twice (first as incidents[{incidents[incident.id]}])",
+                line=loaded.line_of(("incidents", index, "id")),
+                field=f"incidents[{index}].id",
+                hint="give each incident its own id",
+            )
+        incidents[incident.id] = index
     seen: dict[str, int] = {}
     for index, model in enumerate(facts.models):
         if model.name in seen:

@@ -15,6 +15,7 @@ from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -313,6 +314,25 @@ class Regime(_Strict):
     id: str
     title: str
     jurisdiction: str
+    #: The IANA time zone the law counts its deadlines in (its own place), e.g. America/Los_Angeles.
+    time_zone: str
+    #: Why this zone: where the law names none, the choice and its reason.
+    time_zone_note: str
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone, such as America/New_York") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The law's time zone."""
+        return ZoneInfo(self.time_zone)
+
     #: Oldest first; each version in force is in effect from its date until the next one's.
     versions: list[RegimeVersion] = Field(min_length=1)
 

@@ -77,6 +77,24 @@ class RegistryClient:
             raise RegistryError(f"{found.url}: the statements of a document are not a list of objects")
         return items
 
+    def developer_statements(self, slug: str, *, limit_pages: int = 100) -> list[dict[str, Any]]:
+        """Every statement ``slug`` published, newest first, following ``/api/v1/statements`` page by page (at
+        most ``limit_pages`` pages of 100, so a registry that never stops paging cannot keep the client busy)."""
+        found: list[dict[str, Any]] = []
+        for page in range(1, limit_pages + 1):
+            listing = _json_object(
+                self._request(
+                    "GET", "/api/v1/statements", JSON_ANSWER, params={"developer": slug, "page": page, "per_page": 100}
+                )
+            )
+            items, pages = listing.get("items"), listing.get("pages")
+            if not isinstance(items, list) or not isinstance(pages, int):
+                raise RegistryError(f"{self.base_url}/api/v1/statements: not a page of statements")
+            found += [item for item in items if isinstance(item, dict)]
+            if page >= pages:
+                return found
+        raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
+
     def tlog_proof(self, statement_sha256: str, *, wait: float = PROOF_WAIT_SECONDS) -> str:
         """The statement's tlog-proof, waiting up to ``wait`` seconds for it to be integrated."""
         deadline = time.monotonic() + wait

@@ -27,7 +27,8 @@ from candor.domain.documents import (
     KIND_SYSTEM_CARD,
     SecureDevelopmentFramework,
 )
-from candor.domain.facts import parse_facts
+from candor.domain.facts import DeveloperFacts, parse_facts
+from candor.domain.obligations import LOGGED_KINDS, LoggedStatement, obligations_calendar
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.regimes import load_regimes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
@@ -45,6 +46,7 @@ from candor.services.views import (
     DiffLine,
     DocumentView,
     HomeView,
+    ObligationsView,
     Page,
     SeriesView,
     StandardApplication,
@@ -71,6 +73,8 @@ FACTS_SUFFIX = ".yaml"
 PARSED_CACHE_SIZE = 512
 
 _WITHDRAWAL = "withdrawal"
+#: The statement kinds that can meet an obligation, as stored.
+_LOGGED_KIND_VALUES = sorted(kind.value for kind in LOGGED_KINDS)
 _CORRECTION = "correction"
 
 
@@ -408,18 +412,56 @@ class RegistryQueries:
 
     def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
         """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""
+        facts = self._facts_on_file(slug)
+        if isinstance(facts, str):
+            return CoverageView(None, facts)
+        return CoverageView(report_coverage(facts, self._regimes, as_of or datetime.now(UTC).date()))
+
+    def _facts_on_file(self, slug: str) -> DeveloperFacts | str:
+        """The developer's facts, or why there are none to use."""
         path = self._facts_dir / f"{slug}{FACTS_SUFFIX}"
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return CoverageView(None, "no facts are on file for this developer")
+            return "no facts are on file for this developer"
         try:
             facts = parse_facts(path.name, raw)
-            if facts.developer != slug:
-                return CoverageView(None, f"the facts on file are for {facts.developer!r}, not {slug!r}")
-            return CoverageView(report_coverage(facts, self._regimes, as_of or datetime.now(UTC).date()))
         except CandorError as exc:
-            return CoverageView(None, f"the facts on file cannot be read: {exc.diagnostics()}")
+            return f"the facts on file cannot be read: {exc.diagnostics()}"
+        if facts.developer != slug:
+            return f"the facts on file are for {facts.developer!r}, not {slug!r}"
+        return facts
+
+    def obligations(self, slug: str, as_of: datetime | None = None) -> ObligationsView:
+        """The developer's obligations calendar at ``as_of`` (now by default), matched against its statements."""
+        with self._sessions() as session:
+            developer_id = self._developer_id(session, slug)
+            published = self._list(
+                session,
+                self._summary_select.where(
+                    StatementRecord.developer_id == developer_id, StatementRecord.kind.in_(_LOGGED_KIND_VALUES)
+                ).order_by(StatementRecord.log_index),
+            )
+        facts = self._facts_on_file(slug)
+        if isinstance(facts, str):
+            return ObligationsView(None, facts)
+        statements = [
+            LoggedStatement(
+                id=s.statement_sha256,
+                kind=s.kind,
+                series=s.series or None,
+                version=s.version,
+                published_at=s.published_at,
+                where=f"log index {s.log_index}",
+                log_index=s.log_index,
+                withdrawn=s.withdrawn,
+            )
+            for s in published
+        ]
+        moment = as_of or datetime.now(UTC)
+        report = report_coverage(facts, self._regimes, moment.astimezone(UTC).date())
+        regimes = {regime.id: regime for regime in self._regimes}
+        return ObligationsView(obligations_calendar(facts, report, regimes, statements, moment))
 
     # --- documents -------------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Generic, TypeVar
 
 from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
+from candor.domain.obligations import ObligationsCalendar
 from candor.domain.standards import RulePack
 from candor.store.errors import NotFoundError
 
@@ -243,6 +244,15 @@ class CoverageView:
     """Which regimes cover a developer, from the facts on file; ``problem`` says why there is no report."""
 
     report: CoverageReport | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ObligationsView:
+    """A developer's obligations calendar, from the facts on file and its published statements; ``problem`` says
+    why there is none."""
+
+    calendar: ObligationsCalendar | None
     problem: str | None = None
 
 

@@ -1,4 +1,5 @@
-"""Atom feeds (RFC 4287) of published statements: one for the whole registry, one per developer."""
+"""Atom feeds (RFC 4287) of published statements, one for the whole registry and one per developer; and each
+developer's obligations as an iCalendar feed (RFC 5545)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
+from candor.domain.obligations_ical import calendar_ics
 from candor.services.views import Page, StatementSummary
 from candor.web.deps import PageNumber, Queries, Templates
 
 ATOM = "application/atom+xml; charset=utf-8"
+ICALENDAR = "text/calendar; charset=utf-8"
 #: Entries per feed page; older entries are on later pages, linked with rel="next" (RFC 5005).
 FEED_PAGE_SIZE = 50
 
@@ -54,5 +58,15 @@ def build_router() -> APIRouter:
         statements = registry.statements(number=page, size=FEED_PAGE_SIZE, developer=slug)
         title = f"Candor registry: {developer.legal_name}"
         return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom")
+
+    @router.get("/developers/{slug}/obligations.ics")
+    def developer_obligations(slug: Slug, request: Request, registry: Queries) -> Response:
+        """The developer's obligations as an iCalendar feed (RFC 5545), for calendar clients to subscribe to."""
+        view = registry.obligations(slug)
+        if view.calendar is None:
+            raise HTTPException(404, f"no obligations calendar for {slug}: {view.problem}")
+        page = str(request.base_url).rstrip("/") + f"/developers/{slug}#obligations-heading"
+        body = calendar_ics(view.calendar, stamp=view.calendar.as_of.astimezone(UTC).replace(microsecond=0), url=page)
+        return Response(body, media_type=ICALENDAR)
 
     return router

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
+from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
@@ -82,7 +83,16 @@ def build_router() -> APIRouter:
         def build() -> HTMLResponse:
             view = registry.developer(slug, number=page)
             standing = certification_status(registry, view, stamp[1])
-            return render(templates, request, "developer.html", view=view, standing=standing)
+            obligations = registry.obligations(slug)
+            return render(
+                templates,
+                request,
+                "developer.html",
+                view=view,
+                standing=standing,
+                obligations=obligations,
+                soon_days=SOON_DAYS,
+            )
 
         return cached(request, registry, ("developer", slug, page, stamp), build)
 
