@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -82,11 +83,8 @@ class RegistryClient:
         most ``limit_pages`` pages of 100, so a registry that never stops paging cannot keep the client busy)."""
         found: list[dict[str, Any]] = []
         for page in range(1, limit_pages + 1):
-            listing = _json_object(
-                self._request(
-                    "GET", "/api/v1/statements", JSON_ANSWER, params={"developer": slug, "page": page, "per_page": 100}
-                )
-            )
+            query = urlencode({"developer": slug, "page": page, "per_page": 100})
+            listing = _json_object(self._request("GET", f"/api/v1/statements?{query}", JSON_ANSWER))
             items, pages = listing.get("items"), listing.get("pages")
             if not isinstance(items, list) or not isinstance(pages, int):
                 raise RegistryError(f"{self.base_url}/api/v1/statements: not a page of statements")
