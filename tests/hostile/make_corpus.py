@@ -2556,6 +2556,57 @@ def hostile_registries() -> None:
     )
 
 
+# --- Backups --------------------------------------------------------------------------------------------------------
+
+
+def backups() -> None:
+    """Backups that are not what ``candor backup`` writes, given to ``candor restore``; and backups, audits of a
+    data directory that holds no registry. Every restore goes to a fresh ``{tmp}`` data directory."""
+    manifest = "candor-backup.json"
+    whole = '{"format": "candor-backup/1"}\n'
+    plan: list[tuple[str, dict[str, str | bytes], str]] = [
+        ("no-manifest", {"log.key": "garbage\n"}, "not a complete Candor backup (no candor-backup.json)"),
+        ("manifest-not-json", {manifest: "not json\n"}, "candor-backup.json: cannot be read: Expecting value"),
+        ("manifest-not-utf8", {manifest: b"\xff\xfe{}"}, "candor-backup.json: cannot be read: 'utf-8' codec"),
+        ("manifest-array", {manifest: "[]\n"}, "candor-backup.json: format is not candor-backup/1"),
+        ("manifest-other-format", {manifest: '{"format": "candor-backup/9"}\n'}, "format is not candor-backup/1"),
+        ("no-log-key", {manifest: whole}, "log.key: cannot be read: No such file or directory"),
+        ("log-key-garbage", {manifest: whole, "log.key": "garbage\n"}, "log.key: not a log signer key"),
+        (
+            "log-key-of-a-developer",
+            {manifest: whole, "log.key": (CORPUS / "keys" / "acme-ai.key").read_bytes()},
+            "log.key: not a log signer key",
+        ),
+    ]
+    for name, files, error in plan:
+        for file, content in files.items():
+            put(f"backups/{name}/{file}", content)
+        cli(
+            f"restore/{name}",
+            f"restore a backup: {name.replace('-', ' ')}",
+            ["restore", "{corpus}/backups/" + name, "--data-dir", "{tmp}/data"],
+            error,
+        )
+    cli(
+        "restore/source-is-a-file",
+        "restore given a file where a backup directory belongs",
+        ["restore", "{corpus}/backups/no-log-key/candor-backup.json", "--data-dir", "{tmp}/data"],
+        "candor-backup.json/candor-backup.json: cannot be read: [Errno 20] Not a directory",
+    )
+    cli(
+        "backup/no-registry",
+        "backing up a data directory that holds no registry",
+        ["backup", "{tmp}/out", "--data-dir", "{tmp}/nodata"],
+        "holds no registry log (log.key is missing)",
+    )
+    cli(
+        "audit/no-registry",
+        "auditing a data directory that holds no registry",
+        ["audit", "--data-dir", "{tmp}/nodata"],
+        "no registry database at",
+    )
+
+
 # --- Sealed originals ----------------------------------------------------------------------------------------------
 
 
@@ -3220,6 +3271,7 @@ def _declare() -> None:
     admin_slugs()
     proofs()
     sealed_originals()
+    backups()
     hostile_registries()
     http_cases()
 
