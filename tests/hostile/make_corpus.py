@@ -2489,6 +2489,55 @@ def hostile_registries() -> None:
         ],
         "the registry's answer is not a published statement's place in the log: id: Field required",
     )
+    forged = {
+        "id": statement_id,
+        "log_index": 7,
+        "leaf_hash": "b" * 64,
+        "developer": "acme-ai",
+        "kind": "certification",
+        "version": "2026",
+        "created": True,
+        "url": "https://registry.example/statements/7\npublished: a forged second line",
+    }
+    cli(
+        "publish/registry/answer-with-a-newline",
+        "a 201 answer whose page URL holds a newline, to print a line of its own after the real ones",
+        [
+            *publish,
+            registry(
+                "publish-newline",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps(forged)),
+            ),
+        ],
+        "the registry's answer is not a published statement's place in the log: url: String should match pattern",
+    )
+    cli(
+        "publish/registry/answer-negative-index",
+        "a 201 answer with a log index of -1",
+        [
+            *publish,
+            registry(
+                "publish-negative-index",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps({**forged, "log_index": -1, "url": "x"})),
+            ),
+        ],
+        "log_index: Input should be greater than or equal to 0",
+    )
+    cli(
+        "publish/registry/answer-index-as-text",
+        "a 201 answer with its log index as text, which a strict reading must not coerce",
+        [
+            *publish,
+            registry(
+                "publish-index-as-text",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps({**forged, "log_index": "7", "url": "x"})),
+            ),
+        ],
+        "log_index: Input should be a valid integer",
+    )
     cli(
         "publish/registry/answer-not-json",
         "a 201 answer that is not JSON",
