@@ -125,7 +125,7 @@ def publish_all(base_url: str, signers: list[Signer], versions: int) -> tuple[Fi
                 )
                 latencies.append(time.perf_counter() - sent)
                 if minutes < versions:
-                    last_framework = int(entry["log_index"])
+                    last_framework = entry.log_index
             if number % 10 == 0:
                 print(f"  {number} developers, {len(latencies)} statements published", flush=True)
     return Figures(latencies, 0, len(latencies) / (time.perf_counter() - started)), last_framework

@@ -99,6 +99,14 @@ class Answer:
         return text.splitlines()[0][:200] if text else ""
 
 
+def _parse_url(text: str) -> httpx.URL:
+    """``text`` as a URL, or an :class:`HttpError` naming it."""
+    try:
+        return httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise HttpError(f"{text!r} is not a valid URL ({exc})") from None
+
+
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     default = {"http": 80, "https": 443}.get(url.scheme)
     return url.scheme, url.host, url.port if url.port is not None else default
@@ -116,6 +124,9 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Parsed once here, so that a URL httpx cannot read (an unclosed IPv6 bracket, a port that is not a number)
+        # is one line naming it, not an exception from deep inside the first request.
+        _parse_url(self.base_url)
         # Read at construction, not import, so that a caller (or a test) can change the module's defaults.
         self.deadline = DEADLINE_SECONDS if deadline is None else deadline
         self.read_timeout = READ_TIMEOUT_SECONDS if timeout is None else timeout

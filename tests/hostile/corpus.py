@@ -27,6 +27,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CORPUS = HERE / "corpus"
 MANIFEST = HERE / "corpus.yaml"
+#: The log origin of the registry the HTTP cases are sent to. Every statement in them names it, so that each is
+#: refused for the attack it makes, not for naming another log (the wrong-origin cases attack exactly that).
+REGISTRY_ORIGIN = "hostile.test/registry"
 
 #: What a CLI run's environment holds, whatever the caller's: no colour, wide lines, no registry settings.
 CLI_ENVIRONMENT = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}

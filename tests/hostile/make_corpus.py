@@ -39,6 +39,7 @@ from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.merkle import leaf_hash, node_hash
 from candor.tlog.note import Signer, sign_note
 from candor.tlog.proof import format_tlog_proof
+from tests.hostile.corpus import REGISTRY_ORIGIN
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -248,10 +249,14 @@ def certification(replace: dict[str, str] | None = None, *, extra: str = "", bod
 FACTS_FIELDS: list[tuple[str, str]] = [
     ("developer", "acme-ai"),
     ("legal_name", "Acme AI, Inc."),
-    ("fiscal_year", "2025"),
-    ("annual_revenue_usd", "650000000"),
-    ("rnd_capex_usd", "1200000000"),
+    ("revenue_usd_by_year", "{2024: 420000000, 2025: 650000000}"),
+    ("rnd_usd", "900000000"),
+    ("capex_usd", "300000000"),
     ("academic_institution", "false"),
+    ("located_in_new_york", "false"),
+    ("empire_ai_consortium", "false"),
+    ("new_york_operations", "true"),
+    ("eu_established", "false"),
 ]
 MODEL_FIELDS: list[tuple[str, str]] = [
     ("name", "Acme-3"),
@@ -259,8 +264,24 @@ MODEL_FIELDS: list[tuple[str, str]] = [
     ("training_compute_cost_usd", "180000000"),
     ("training_started", "2025-03-01"),
     ("released", "2025-11-02"),
-    ("placed_on_eu_market", "true"),
+    ("eu_market_intent", "true"),
+    ("eu_placed_on", "2025-11-02"),
 ]
+#: The same facts in the format Candor read before revenue per year, R&D and capex apart, and the EU flags: a file
+#: in it is refused with one line that says how to rewrite it.
+OLD_FACTS = """developer: acme-ai
+legal_name: Acme AI, Inc.
+fiscal_year: 2025
+annual_revenue_usd: 650000000
+rnd_capex_usd: 1200000000
+academic_institution: false
+models:
+  - name: Acme-3
+    training_compute_flop: 3.1e26
+    training_started: 2025-03-01
+    released: 2025-11-02
+    placed_on_eu_market: true
+"""
 
 
 def facts(replace: dict[str, str] | None = None, *, extra: str = "") -> str:
@@ -832,19 +853,11 @@ def certification_fields() -> None:
         ("nan", ".nan", "must be a whole number"),
         ("hex-overflow", "0x" + "f" * 900, "at most 1,000 digits"),
         ("list", "[6]", "must be a whole number"),
+        # A log index is a 64-bit count, and the registry's database holds a signed one: past 2^63-1 no entry can be
+        # named, and the number must not reach the database (SQLite overflows).
+        ("2-63", str(1 << 63), "framework_entry.log_index: must be at most 9223372036854775807"),
+        ("huge", NINES, "framework_entry.log_index: must be at most 9223372036854775807"),
     ]
-    cli_outcome(
-        "check/certification/framework-entry-log-index/huge",
-        "framework_entry.log_index of 999 digits: no log is that long, but only the registry can know it",
-        [
-            "check",
-            put(
-                "documents/certification/framework-entry-log-index-huge.md",
-                certification({"framework_entry.log_index": NINES}),
-            ),
-        ],
-        {"exit_or_clean": {"error": "framework_entry.log_index"}},
-    )
     for name, value, error in log_index:
         check(
             f"check/certification/framework-entry-log-index/{name}",
@@ -1387,6 +1400,8 @@ QUANTITY_WRONG = [
     ("overflowing-float", "1e999"),
     ("boolean", "true"),
     ("list", "[1]"),
+    ("over-a-googol", "1.0e101"),
+    ("over-a-googol-integer", "1" + "0" * 101),
     ("too-long", TOO_LONG),
     ("null", ""),
 ]
@@ -1400,50 +1415,70 @@ FACT_DATE_WRONG = [
 
 
 def facts_fields() -> None:
-    """Each field of a facts file, given each kind of value it must not accept."""
+    """Each field of a facts file, given each kind of value it must not accept.
+
+    The error must name the field where the line's ``file:line: field: message`` puts it, not merely mention it.
+    """
+    optional_quantity = [wrong for wrong in QUANTITY_WRONG if wrong[0] != "null"]  # null means "not given"
     plan: list[tuple[str, list[tuple[str, str]]]] = [
         (
             "developer",
             [*FACT_TEXT_WRONG, ("upper-case", "Acme-AI"), ("zero-width", '"acme\u200b-ai"'), ("cyrillic", "аcme-ai")],
         ),
         ("legal_name", FACT_TEXT_WRONG),
-        (
-            "fiscal_year",
-            [
-                ("too-early", "1899"),
-                ("too-late", "2201"),
-                ("fraction", "2025.5"),
-                ("huge", NINES),
-                ("infinity", ".inf"),
-            ],
-        ),
-        ("annual_revenue_usd", QUANTITY_WRONG),
-        ("rnd_capex_usd", QUANTITY_WRONG[:6]),
+        ("revenue_usd_by_year", [("number", "650000000"), ("list", "[650000000]"), ("text", "lots")]),
+        ("revenue_usd_by_year[2025]", QUANTITY_WRONG),
+        ("rnd_usd", optional_quantity),
+        ("capex_usd", optional_quantity[:6]),
         ("academic_institution", BOOL_WRONG),
-        ("models", [("text", "Acme-3"), ("mapping", "{name: Acme-3}"), ("number", "3"), ("list-of-text", "[Acme-3]")]),
+        ("located_in_new_york", BOOL_WRONG[:3]),
+        ("empire_ai_consortium", BOOL_WRONG[:3]),
+        ("new_york_operations", BOOL_WRONG[:3]),
+        ("eu_established", BOOL_WRONG[:3]),
+        ("models", [("text", "Acme-3"), ("mapping", "{name: Acme-3}"), ("number", "3")]),
         ("models[0].name", [*FACT_TEXT_WRONG[:4], ("empty", '""')]),
         ("models[0].training_compute_flop", QUANTITY_WRONG),
         ("models[0].training_compute_cost_usd", QUANTITY_WRONG[:5]),
         ("models[0].training_started", FACT_DATE_WRONG),
         ("models[0].released", FACT_DATE_WRONG[:4]),
-        ("models[0].placed_on_eu_market", BOOL_WRONG[:3]),
+        ("models[0].eu_market_intent", BOOL_WRONG[:3]),
+        ("models[0].eu_placed_on", FACT_DATE_WRONG[:4]),
     ]
     for field, wrongs in plan:
         for name, value in wrongs:
             slug = re.sub(r"[^a-z0-9]+", "-", field).strip("-")
+            # A year's revenue sits inside the mapping of years; every other field is written where it stands.
+            replace = {"revenue_usd_by_year": f"{{2025: {value}}}"} if field.endswith("[2025]") else {field: value}
             coverage(
                 f"coverage/fields/{slug}/{name}",
                 f"{field} given a {name.replace('-', ' ')} value",
                 f"fields/{slug}-{name}.yaml",
-                facts({field: value}),
-                field if field != "models" else "models",
+                facts(replace),
+                # The YAML loader and the model spell a year's path differently (.2025, [2025]); either names it.
+                f": {field.removesuffix('[2025]')}",
             )
+    for name, key, error in [
+        ("too-early", "1899", "1899 is not a year between 1900 and 2200"),
+        ("too-late", "2201", "2201 is not a year between 1900 and 2200"),
+        ("fraction", "2025.5", "is not a calendar year"),
+        ("huge", NINES, "is not a calendar year"),
+        ("infinity", ".inf", "is not a calendar year"),
+        ("text", "last-year", "'last-year' is not a calendar year"),
+        ("placeholder", "<year>", "placeholder"),
+    ]:
+        coverage(
+            f"coverage/fields/revenue-usd-by-year-key/{name}",
+            f"a year of revenue_usd_by_year that is {name.replace('-', ' ')}",
+            f"fields/revenue-usd-by-year-key-{name}.yaml",
+            facts({"revenue_usd_by_year": f"{{{key}: 650000000}}"}),
+            error,
+        )
     file_cases: list[tuple[str, bytes | str, str]] = [
-        ("unknown-field-typo", facts(extra="anual_revenue_usd: 5"), "did you mean 'annual_revenue_usd'?"),
+        ("unknown-field-typo", facts(extra="rnd_usd_2025: 5"), "did you mean 'rnd_usd'?"),
         (
             "unknown-model-field",
-            facts({"models[0].placed_on_eu_market": "true\n    parameters: 70000000000"}),
-            "models[0].parameters",
+            facts({"models[0].eu_placed_on": "2025-11-02\n    parameters: 70000000000"}),
+            "models[0].parameters: unknown field",
         ),
         ("missing-developer", "\n".join(facts().splitlines()[1:]) + "\n", "developer: is required"),
         (
@@ -1463,12 +1498,27 @@ def facts_fields() -> None:
             ),
             "listed twice",
         ),
-        ("released-before-training", facts({"models[0].released": "2025-01-01"}), "before training started"),
+        (
+            "released-before-training",
+            facts({"models[0].released": "2025-01-01"}),
+            "models[0].released: released on 2025-01-01 is before training started",
+        ),
         ("facts-is-list", "- developer: acme-ai\n", "must be a YAML mapping"),
         ("facts-is-scalar", "acme-ai\n", "must be a YAML mapping"),
         ("alias-bomb", facts(extra="x: &a [1, 1]\ny: [*a, *a]"), "anchors (&a)"),
         ("python-tag", facts(extra="x: !!python/object/apply:os.system [id]"), "YAML tags"),
-        ("duplicate-revenue", facts(extra="annual_revenue_usd: 1"), "written twice"),
+        ("duplicate-revenue", facts(extra="revenue_usd_by_year: {2025: 1}"), "written twice"),
+        ("duplicate-year", facts({"revenue_usd_by_year": "{2025: 1, 2025: 2}"}), "written twice"),
+        (
+            "placed-on-eu-market-before-training",
+            facts({"models[0].eu_placed_on": "2025-01-01"}),
+            "models[0].eu_placed_on: placed on the EU market on 2025-01-01, before training started",
+        ),
+        (
+            "models-over-the-limit",
+            "developer: acme-ai\nlegal_name: Acme AI, Inc.\nmodels: [" + "{}, " * 10_000 + "{}]\n",
+            "models: lists 10,001 models, over the limit of 10,000",
+        ),
         ("deep-nesting", facts(extra="x: " + "[" * 100 + "]" * 100), "nested more than 64"),
         ("not-utf8", facts().encode().replace(b"Acme AI", b"Acm\xe9 AI"), "not valid UTF-8"),
         ("nul-byte", facts({"legal_name": "Acme\x00AI"}), "U+0000"),
@@ -1481,6 +1531,7 @@ def facts_fields() -> None:
         coverage(
             f"coverage/file/{name}", f"a facts file: {name.replace('-', ' ')}", f"file/{name}.yaml", content, error
         )
+    old_format()
     valid = put("facts/valid.yaml", facts())
     for name, options, error in [
         ("as-of-not-a-date", ["--as-of", "tomorrow"], "--as-of 'tomorrow' is not a date"),
@@ -1500,21 +1551,82 @@ def facts_fields() -> None:
             argv += ["--as-of", "2026-06-01"]
         cli(f"coverage/options/{name}", f"a coverage option: {name.replace('-', ' ')}", argv, error)
     huge = put("facts/huge-compute.yaml", facts({"models[0].training_compute_flop": NINES}))
-    cli_outcome(
+    cli(
         "coverage/json/999-digit-compute",
         "a 999-digit training compute figure, which JSON output must not write as Infinity",
         ["coverage", huge, "--as-of", "2026-06-01", "-f", "json"],
-        {"exit_or_strict_json": {"error": "training_compute_flop"}},
-        pending="coverage -f json writes Infinity (not JSON) for a 999-digit figure; the fix is being built",
+        "models[0].training_compute_flop: must be at most 1e100",
     )
+    CASES[-1]["expect"]["names"] = huge
     far = put(
-        "facts/far-future.yaml", facts({"models[0].training_started": "9999-12-31", "models[0].released": "9999-12-31"})
+        "facts/far-future.yaml",
+        facts(
+            {
+                "models[0].training_started": "9999-12-31",
+                "models[0].released": "9999-12-31",
+                "models[0].eu_placed_on": "9999-12-31",
+            }
+        ),
     )
     cli_outcome(
         "coverage/far-future-dates",
         "a model trained and released on 9999-12-31, so that due dates fall past the last date Python knows",
         ["coverage", far, "--as-of", "2026-06-01"],
         {"exit_or_clean": {"error": "9999-12-31"}},
+    )
+
+
+def old_format() -> None:
+    """Facts files in the old format: each refused in one line naming the first old field and how to rewrite it.
+
+    Nothing converts them silently (R&D plus capex does not split in two), so the line must say what to write.
+    """
+    rewrite_revenue = "replace fiscal_year and annual_revenue_usd by revenue_usd_by_year: {2025: 650000000}"
+    rewrite_rnd = "replace rnd_capex_usd by two figures, rnd_usd and capex_usd"
+    rewrite_eu = "replace placed_on_eu_market by eu_market_intent: true|false and eu_placed_on: YYYY-MM-DD or null"
+    new_top = "\n".join(line for line in facts().splitlines() if not line.startswith(("rnd_usd", "capex_usd")))
+    for name, content, error in [
+        ("whole-file", OLD_FACTS, "3: fiscal_year: is a field of the old facts format (" + rewrite_revenue),
+        ("whole-file-names-every-rewrite", OLD_FACTS, rewrite_rnd + ": the seed proposal"),
+        ("whole-file-eu-rewrite", OLD_FACTS, rewrite_eu + " (see docs/regimes.md)"),
+        (
+            "annual-revenue-only",
+            facts(extra="annual_revenue_usd: 650000000"),
+            "annual_revenue_usd: is a field of the old facts format (" + rewrite_revenue,
+        ),
+        (
+            "rnd-capex-only",
+            new_top + "\nrnd_capex_usd: 1200000000\n",
+            "rnd_capex_usd: is a field of the old facts format (" + rewrite_rnd,
+        ),
+        (
+            "placed-on-eu-market-in-a-model",
+            facts({"models[0].eu_placed_on": "2025-11-02\n    placed_on_eu_market: true"}),
+            "models[0].placed_on_eu_market: is a field of the old facts format (" + rewrite_eu,
+        ),
+        (
+            "old-field-in-second-model",
+            facts(
+                {
+                    "models": "[{name: A, training_compute_flop: 1, training_started: 2025-01-01}, "
+                    "{name: B, training_compute_flop: 1, training_started: 2025-01-01, placed_on_eu_market: false}]"
+                }
+            ),
+            "models[1].placed_on_eu_market: is a field of the old facts format",
+        ),
+    ]:
+        coverage(
+            f"coverage/old-format/{name}",
+            f"a facts file in the old format: {name.replace('-', ' ')}",
+            f"old-format/{name}.yaml",
+            content,
+            error,
+        )
+    cli(
+        "admin/facts/old-format",
+        "admin facts set with a facts file in the old format, which the registry must not store",
+        ["admin", "facts", "set", "acme-ai", "{corpus}/facts/old-format/whole-file.yaml", "--data-dir", "{registry}"],
+        "fiscal_year: is a field of the old facts format",
     )
 
 
@@ -1590,7 +1702,7 @@ def keys() -> None:
 def admin_slugs() -> None:
     """Registering a developer whose slug or name could pass for another's."""
 
-    def add(case_id: str, attack: str, slug: str, name: str, error: str, pending: str | None = None) -> None:
+    def add(case_id: str, attack: str, slug: str, name: str, error: str) -> None:
         cli(
             f"admin/developer-add/{case_id}",
             attack,
@@ -1609,7 +1721,6 @@ def admin_slugs() -> None:
                 "{registry}",
             ],
             error,
-            pending=pending,
         )
 
     add(
@@ -1661,38 +1772,40 @@ def admin_slugs() -> None:
         ],
         "is not a host name",
     )
-    pending = "lookalike slugs and names are accepted at registration; the fix is being built"
     add(
         "lookalike-rn-for-m",
         "acrne-ai beside acme-ai: rn reads as m",
         "acrne-ai",
         "Acrne AI",
-        "acme-ai",
-        pending=pending,
+        "the slug 'acrne-ai' reads like 'acme-ai'",
+    )
+    add(
+        "lookalike-legal-name",
+        "a legal name whose first letter is a Greek capital alpha: a homograph of Acme AI, Inc.",
+        "greek-acme",
+        "\u0391cme AI, Inc.",
+        "reads like 'Acme AI, Inc.', the legal name of the registered developer 'acme-ai'",
     )
     add(
         "double-hyphen-slug",
         "acme--ai: a double hyphen beside acme-ai",
         "acme--ai",
         "Acme AI",
-        "acme--ai",
-        pending=pending,
+        "developer slug 'acme--ai' is not valid",
     )
     add(
         "bidi-in-name",
         "a right-to-left override in the legal name",
         "bidi-name",
         "Acme \u202eIA emcA",
-        "name",
-        pending=pending,
+        "the legal name holds U+202E RIGHT-TO-LEFT OVERRIDE",
     )
     add(
         "zero-width-in-name",
         "a zero-width space in the legal name",
         "zero-width-name",
         "Acme\u200b AI, Inc.",
-        "name",
-        pending=pending,
+        "the legal name holds U+200B ZERO WIDTH SPACE",
     )
     cli(
         "admin/token/unknown-developer",
@@ -1736,6 +1849,12 @@ def regulator_key() -> X25519PrivateKey:
     return key
 
 
+#: What verify says when a proof's path does not lead to its checkpoint's root, or the checkpoint's signature fails.
+NOT_PROVEN = "entry is not proven at index"
+BAD_SIGNATURE = "checkpoint rejected: invalid signature for trusted key hostile.test/log"
+NO_SIGNATURE = "checkpoint rejected: note has no valid signature from a trusted key"
+
+
 def proofs() -> None:
     """Malformed tlog-proofs, checkpoints and signed notes, for ``candor verify --proof`` and ``log check-proof``."""
     acme = developer_key("acme-ai")
@@ -1744,7 +1863,7 @@ def proofs() -> None:
     put("keys/log.vkey", signer.vkey() + "\n")
     document = (EXAMPLES / "acme-ai" / "system-card-acme-3.md").read_bytes()
     put("proofs/document.md", document)
-    statement = statement_for_document(parse_bytes("card.md", document), document, ISSUED)
+    statement = statement_for_document(parse_bytes("card.md", document), document, ISSUED, origin=LOG_ORIGIN)
     entry = statement.canonical_bytes()
     put("proofs/entry.json", entry)
     signature = acme.sign(entry)
@@ -1791,7 +1910,7 @@ def proofs() -> None:
         ("index-huge", "an index of 999 digits", valid.replace("\nindex 0\n", f"\nindex {NINES}\n"), "outside a tree"),
         ("index-word", "index zero, in words", valid.replace("\nindex 0\n", "\nindex zero\n"), "must be 'index N'"),
         ("index-missing", "no index line", valid.replace("\nindex 0\n", "\n"), "must be 'index N'"),
-        ("index-wrong", "index 1: the sibling's place", valid.replace("\nindex 0\n", "\nindex 1\n"), "proof"),
+        ("index-wrong", "index 1: the sibling's place", valid.replace("\nindex 0\n", "\nindex 1\n"), NOT_PROVEN),
         (
             "hash-bad-base64",
             "an audit-path hash that is not base64",
@@ -1808,7 +1927,7 @@ def proofs() -> None:
             "hash-flipped",
             "an audit-path hash with one bit flipped",
             valid.replace(lines[-1], base64.b64encode(bytes([other_leaf[0] ^ 1]) + other_leaf[1:]).decode()),
-            "proof",
+            NOT_PROVEN,
         ),
         (
             "hashes-65",
@@ -1836,38 +1955,48 @@ def proofs() -> None:
         ),
         ("extra-missing", "no extra line, so no statement", valid.replace(lines[1] + "\n", ""), "no extra line"),
         ("extra-twice", "two extra lines", valid.replace(lines[1], lines[1] + "\n" + lines[1]), "tlog-proof"),
-        ("checkpoint-missing", "nothing after the blank line", head + "\n\n", "proof"),
+        (
+            "checkpoint-missing",
+            "nothing after the blank line",
+            head + "\n\n",
+            "malformed note: no blank line before the signatures",
+        ),
         (
             "note-unsigned",
             "a checkpoint with no signature line",
             head + "\n\n" + checkpoint.split("\n\n")[0] + "\n\n",
-            "proof",
+            "malformed note: the signature block must be non-empty and end with a newline",
         ),
         (
             "note-bad-signature",
             "a checkpoint whose signature was altered",
             head + "\n\n" + checkpoint.replace(signature_line, forged),
-            "proof",
+            BAD_SIGNATURE,
         ),
         (
             "note-other-key",
             "a checkpoint signed by another log's key",
             head + "\n\n" + note(origin="other.test/log", by=other),
-            "proof",
+            NO_SIGNATURE,
         ),
         (
             "note-extra-line",
             "a checkpoint with an extension line added",
             head + "\n\n" + checkpoint.replace("\n\n", "\nextension\n\n", 1),
-            "proof",
+            BAD_SIGNATURE,
         ),
         (
             "note-line-after-signature",
             "a signed note with a line after its signatures",
             valid + "trailing line\n",
-            "proof",
+            "malformed note: signature line 'trailing line' does not start with an em dash and a space",
         ),
-        ("note-no-final-newline", "a signed note without its final newline", valid.rstrip("\n"), "proof"),
+        (
+            "note-no-final-newline",
+            "a signed note without its final newline",
+            valid.rstrip("\n"),
+            "malformed note: the signature block must be non-empty and end with a newline",
+        ),
         (
             "note-size-zero",
             "a checkpoint of size 0 that claims to hold the entry",
@@ -1878,13 +2007,13 @@ def proofs() -> None:
             "note-size-huge",
             "a checkpoint of size 2^64",
             head + "\n\n" + checkpoint.replace("\n2\n", f"\n{1 << 64}\n", 1),
-            "proof",
+            "checkpoint size 18446744073709551616 is outside 0..2^64-1",
         ),
         (
             "note-root-other",
             "a checkpoint over another root, signed",
             head + "\n\n" + note(tree_root=hashlib.sha256(b"x").digest()),
-            "proof",
+            NOT_PROVEN,
         ),
         (
             "note-origin-other",
@@ -1895,7 +2024,7 @@ def proofs() -> None:
                 Checkpoint("evil.test/log", 2, root),
                 Signer("evil.test/log", load_private_key("log", (CORPUS / "keys" / "log.key").read_bytes())),
             ).decode(),
-            "proof",
+            NO_SIGNATURE,
         ),
         (
             "not-utf8",
@@ -1974,7 +2103,7 @@ def proofs() -> None:
         "verify/no-vkey",
         "verify --proof without the log's key",
         ["verify", "{corpus}/proofs/document.md", "--proof", "{corpus}/proofs/valid.proof"],
-        "needs the log's verifier key",
+        "offline verification needs the verifier key of log hostile.test/log, and none is pinned",
     )
     cli(
         "verify/no-source",
@@ -1986,14 +2115,21 @@ def proofs() -> None:
     name_, hex_id, encoded = vkey.split("+", 2)
     for name, value, error in [
         ("vkey-empty-file", put("keys/hostile/empty.vkey", ""), "holds no verifier key"),
-        ("vkey-wrong-id", f"{name_}+00000000+{encoded}", "vkey"),
-        ("vkey-bad-base64", f"{name_}+{hex_id}+!!!!", "vkey"),
-        ("vkey-short-key", f"{name_}+{hex_id}+" + base64.b64encode(b"\x01" + b"k" * 16).decode(), "vkey"),
-        ("vkey-wrong-type", f"{name_}+{hex_id}+" + base64.b64encode(b"\x07" + b"k" * 32).decode(), "vkey"),
-        ("vkey-other-log", other.vkey(), "proof"),
-        ("vkey-space-in-name", f"hostile test+{hex_id}+{encoded}", "vkey"),
+        ("vkey-wrong-id", f"{name_}+00000000+{encoded}", "key id 00000000 does not match the key"),
+        ("vkey-bad-base64", f"{name_}+{hex_id}+!!!!", "malformed verifier key: key is not valid base64"),
+        (
+            "vkey-short-key",
+            f"{name_}+{hex_id}+" + base64.b64encode(b"\x01" + b"k" * 16).decode(),
+            "holds 16 key bytes, not 32",
+        ),
+        (
+            "vkey-wrong-type",
+            f"{name_}+{hex_id}+" + base64.b64encode(b"\x07" + b"k" * 32).decode(),
+            "has signature type 0x07, expected 0x01",
+        ),
+        ("vkey-other-log", other.vkey(), NO_SIGNATURE),
+        ("vkey-space-in-name", f"hostile test+{hex_id}+{encoded}", "invalid key name 'hostile test'"),
     ]:
-        error = error if error != "vkey" else "key"
         cli(
             f"verify/{name}",
             f"verify with a log key: {name.removeprefix('vkey-').replace('-', ' ')}",
@@ -2121,7 +2257,6 @@ def hostile_registries() -> None:
     document = "{examples}/acme-ai/sdf-v1.md"
     digest_prefix = "/api/v1/statements/by-document/"
     statement_id = "a" * 64
-    crash = DEFECT + "the registry client lets a malformed answer escape as a traceback instead of a RegistryError"
 
     def registry(name: str, *routes: tuple[str, str, int, str, str]) -> str:
         listing = [
@@ -2135,48 +2270,50 @@ def hostile_registries() -> None:
         return registry(name, ("GET", digest_prefix, status, content_type, body))
 
     json_type, html = "application/json", "text/html"
-    for name, attack, url, error, pending in [
+    # The corpus log's signed checkpoint (the one its valid proof holds): a registry answers it at /log/checkpoint,
+    # which publish reads for the origin to sign and verify for the log's newest state.
+    checkpoint = (CORPUS / "proofs" / "valid.proof").read_text("utf-8").partition("\n\n")[2]
+    checkpoint_route = ("GET", "/log/checkpoint", 200, "text/plain", checkpoint)
+    # One statement as the API describes it, for the registries that break a later step.
+    listed = json.dumps(
+        [{"id": statement_id, "developer": "acme-ai", "kind": "secure-development-framework", "version": "1.0"}]
+    )
+    for name, attack, url, error in [
         (
             "by-document-html",
             "a 200 answer that is an HTML page, not JSON",
             by_document("by-document-html", 200, html, "<html>hi</html>"),
-            "registry",
-            crash,
+            "answered text/html, not a JSON answer (application/json)",
         ),
         (
             "by-document-empty",
             "a 200 answer with an empty body",
             by_document("by-document-empty", 200, json_type, ""),
-            "registry",
-            crash,
+            "the answer is not JSON",
         ),
         (
             "by-document-numbers",
             "a list of numbers where statements belong",
             by_document("by-document-numbers", 200, json_type, "[1, 2]"),
-            "registry",
-            crash,
+            "the registry's answer is not a list of statements: 0: Input should be a valid dictionary",
         ),
         (
             "by-document-no-id",
             "a statement without its id",
             by_document("by-document-no-id", 200, json_type, '[{"kind": "system-card"}]'),
-            "registry",
-            crash,
+            "the registry's answer is not a list of statements: 0.id: Field required",
         ),
         (
             "by-document-object",
             "an object where a list belongs",
             by_document("by-document-object", 200, json_type, "{}"),
-            "not a list",
-            None,
+            "is not a list of statements: (the whole answer): Input should be a valid list",
         ),
         (
             "by-document-500",
             "a 500 with an HTML body",
             by_document("by-document-500", 500, html, "<h1>Internal Server Error</h1>"),
             "registry refused",
-            None,
         ),
         (
             "by-document-404-json",
@@ -2188,7 +2325,6 @@ def hostile_registries() -> None:
                 '{"error": {"code": "not_found", "message": "nothing", "detail": null}}',
             ),
             "nothing",
-            None,
         ),
         (
             "by-document-multiline-message",
@@ -2200,14 +2336,47 @@ def hostile_registries() -> None:
                 '{"error": {"code": "x", "message": "first\\nerror: forged second line", "detail": null}}',
             ),
             "first",
-            DEFECT + "a registry's error message is printed with its newlines: one error becomes several lines",
+        ),
+        (
+            "by-document-escape-sequence",
+            "an error message holding terminal escapes, to erase the line and print a forged one",
+            by_document(
+                "by-document-escape-sequence",
+                422,
+                json_type,
+                json.dumps({"error": {"code": "x", "message": "first\u001b[2K\u001b[1Gerror: forged", "detail": None}}),
+            ),
+            "422 first\\x1b[2K\\x1b[1Gerror: forged",
+        ),
+        (
+            "by-document-markup-message",
+            "an error message holding console markup, which must print as written, not style or crash the line",
+            by_document(
+                "by-document-markup-message",
+                422,
+                json_type,
+                json.dumps(
+                    {"error": {"code": "x", "message": "closed [/bold] [link=file:///etc]here[/link]", "detail": None}}
+                ),
+            ),
+            "422 closed [/bold] [link=file:///etc]here[/link]",
+        ),
+        (
+            "by-document-bidi-message",
+            "an error message holding a right-to-left override, to show a line that reads otherwise",
+            by_document(
+                "by-document-bidi-message",
+                422,
+                json_type,
+                json.dumps({"error": {"code": "x", "message": "verified \u202edeifirev ton", "detail": None}}),
+            ),
+            "422 verified \\u202edeifirev ton",
         ),
         (
             "by-document-redirect",
             "a redirect to another host",
             registry("by-document-redirect", ("GET", digest_prefix, 302, "text/plain", "")),
-            "registry",
-            crash,
+            "redirects to another origin (http://127.0.0.1:9)",
         ),
         (
             "proof-garbage",
@@ -2219,13 +2388,13 @@ def hostile_registries() -> None:
                     digest_prefix,
                     200,
                     json_type,
-                    json.dumps([{"id": statement_id, "kind": "secure-development-framework"}]),
+                    listed,
                 ),
                 ("GET", f"/api/v1/statements/{statement_id}/tlog-proof", 200, "text/plain", "not a proof"),
                 ("GET", "/log/vkey", 200, "text/plain", (CORPUS / "keys" / "log.vkey").read_text()),
+                checkpoint_route,
             ),
             "tlog-proof",
-            None,
         ),
         (
             "vkey-empty",
@@ -2237,7 +2406,7 @@ def hostile_registries() -> None:
                     digest_prefix,
                     200,
                     json_type,
-                    json.dumps([{"id": statement_id, "kind": "secure-development-framework"}]),
+                    listed,
                 ),
                 (
                     "GET",
@@ -2249,7 +2418,6 @@ def hostile_registries() -> None:
                 ("GET", "/log/vkey", 200, "text/plain", ""),
             ),
             "empty",
-            None,
         ),
     ]:
         cli(
@@ -2257,42 +2425,124 @@ def hostile_registries() -> None:
             f"verify --registry: {attack}",
             ["verify", document, "--registry", url],
             error,
-            pending=pending,
+        )
+    # A redirect whose Location is no URL at all: same origin or not, it must be one line, not an exception.
+    put(
+        "registries/by-document-redirect-bad-url.json",
+        json.dumps(
+            {
+                "routes": [
+                    {
+                        "method": "GET",
+                        "prefix": digest_prefix,
+                        "status": 302,
+                        "content_type": "text/plain",
+                        "body": "",
+                        "location": "http://[::1",
+                    }
+                ]
+            },
+            indent=1,
+        )
+        + "\n",
+    )
+    cli(
+        "verify/registry/by-document-redirect-bad-url",
+        "verify --registry: a redirect to a Location that is not a URL",
+        ["verify", document, "--registry", "{hostile}/by-document-redirect-bad-url"],
+        "cannot reach the server (Invalid URL in location header: Invalid port: ':1'.)",
+    )
+    # File names are untrusted too: a newline in one must not make a second line of error.
+    for command, suffix in [("check", ".md"), ("coverage", ".yaml")]:
+        cli(
+            f"{command}/file-name-with-newline",
+            f"{command} given a file name holding a newline and a forged error line",
+            [command, "{tmp}/x\nerror: forged" + suffix],
+            "x\\nerror: forged" + suffix,
         )
     cli(
         "verify/registry/unreachable",
         "a registry nobody listens at",
         ["verify", document, "--registry", "http://127.0.0.1:9"],
-        "cannot reach the registry",
+        "cannot reach the server",
     )
     cli(
         "verify/registry/file-url",
         "a registry URL of the file: scheme",
         ["verify", document, "--registry", "file:///etc/passwd"],
-        "cannot reach the registry",
+        "cannot reach the server (Request URL is missing an 'http://' or 'https://' protocol.)",
     )
     cli(
         "verify/registry/unclosed-ipv6",
         "a registry URL with an unclosed IPv6 bracket",
         ["verify", document, "--registry", "http://[::1"],
-        "http://[::1",
-        pending=DEFECT
-        + "an unparsable registry URL makes httpx raise (InvalidURL or ValueError), which escapes as a traceback",
+        "'http://[::1' is not a valid URL",
     )
     card = "{examples}/acme-ai/certification-2026.md"
     publish = ["publish", card, "--token", "t", "--key", "{corpus}/keys/acme-ai.key", "--registry"]
     cli(
         "publish/registry/answer-without-fields",
         "a 201 answer that is an empty JSON object",
-        [*publish, registry("publish-empty-object", ("POST", "/api/v1/statements", 201, json_type, "{}"))],
-        "registry",
-        pending=crash,
+        [
+            *publish,
+            registry("publish-empty-object", checkpoint_route, ("POST", "/api/v1/statements", 201, json_type, "{}")),
+        ],
+        "the registry's answer is not a published statement's place in the log: id: Field required",
+    )
+    forged = {
+        "id": statement_id,
+        "log_index": 7,
+        "leaf_hash": "b" * 64,
+        "developer": "acme-ai",
+        "kind": "certification",
+        "version": "2026",
+        "created": True,
+        "url": "https://registry.example/statements/7\npublished: a forged second line",
+    }
+    cli(
+        "publish/registry/answer-with-a-newline",
+        "a 201 answer whose page URL holds a newline, to print a line of its own after the real ones",
+        [
+            *publish,
+            registry(
+                "publish-newline",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps(forged)),
+            ),
+        ],
+        "the registry's answer is not a published statement's place in the log: url: String should match pattern",
+    )
+    cli(
+        "publish/registry/answer-negative-index",
+        "a 201 answer with a log index of -1",
+        [
+            *publish,
+            registry(
+                "publish-negative-index",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps({**forged, "log_index": -1, "url": "x"})),
+            ),
+        ],
+        "log_index: Input should be greater than or equal to 0",
+    )
+    cli(
+        "publish/registry/answer-index-as-text",
+        "a 201 answer with its log index as text, which a strict reading must not coerce",
+        [
+            *publish,
+            registry(
+                "publish-index-as-text",
+                checkpoint_route,
+                ("POST", "/api/v1/statements", 201, json_type, json.dumps({**forged, "log_index": "7", "url": "x"})),
+            ),
+        ],
+        "log_index: Input should be a valid integer",
     )
     cli(
         "publish/registry/answer-not-json",
         "a 201 answer that is not JSON",
-        [*publish, registry("publish-not-json", ("POST", "/api/v1/statements", 201, html, "<html>"))],
-        "not a JSON object",
+        [*publish, registry("publish-not-json", checkpoint_route, ("POST", "/api/v1/statements", 201, html, "<html>"))],
+        "answered text/html, not a JSON answer (application/json)",
     )
     cli(
         "publish/registry/refused-html",
@@ -2301,6 +2551,7 @@ def hostile_registries() -> None:
             *publish,
             registry(
                 "publish-413-html",
+                checkpoint_route,
                 ("POST", "/api/v1/statements", 413, html, "<html><h1>413 Request Entity Too Large</h1></html>"),
             ),
         ],
@@ -2310,9 +2561,13 @@ def hostile_registries() -> None:
     cli(
         "withdraw/registry/statement-without-fields",
         "the statement to withdraw answered as an empty object",
-        [*withdraw, registry("withdraw-empty", ("GET", f"/api/v1/statements/{statement_id}", 200, json_type, "{}"))],
-        "registry",
-        pending=crash,
+        [
+            *withdraw,
+            registry(
+                "withdraw-empty", checkpoint_route, ("GET", f"/api/v1/statements/{statement_id}", 200, json_type, "{}")
+            ),
+        ],
+        "the registry's answer is not a statement: id: Field required",
     )
     cli(
         "withdraw/registry/statement-wrong-types",
@@ -2321,17 +2576,17 @@ def hostile_registries() -> None:
             *withdraw,
             registry(
                 "withdraw-wrong-types",
+                checkpoint_route,
                 (
                     "GET",
                     f"/api/v1/statements/{statement_id}",
                     200,
                     json_type,
-                    '{"developer": ["acme-ai"], "version": 1, "kind": "x"}',
+                    json.dumps({"id": statement_id, "developer": ["acme-ai"], "version": 1, "kind": "x"}),
                 ),
             ),
         ],
-        "registry",
-        pending=crash,
+        "the registry's answer is not a statement: developer: Input should be a valid string",
     )
     cli(
         "withdraw/not-a-statement-id",
@@ -2347,6 +2602,57 @@ def hostile_registries() -> None:
             "http://127.0.0.1:9",
         ],
         "is not a statement id",
+    )
+
+
+# --- Backups --------------------------------------------------------------------------------------------------------
+
+
+def backups() -> None:
+    """Backups that are not what ``candor backup`` writes, given to ``candor restore``; and backups, audits of a
+    data directory that holds no registry. Every restore goes to a fresh ``{tmp}`` data directory."""
+    manifest = "candor-backup.json"
+    whole = '{"format": "candor-backup/1"}\n'
+    plan: list[tuple[str, dict[str, str | bytes], str]] = [
+        ("no-manifest", {"log.key": "garbage\n"}, "not a complete Candor backup (no candor-backup.json)"),
+        ("manifest-not-json", {manifest: "not json\n"}, "candor-backup.json: cannot be read: Expecting value"),
+        ("manifest-not-utf8", {manifest: b"\xff\xfe{}"}, "candor-backup.json: cannot be read: 'utf-8' codec"),
+        ("manifest-array", {manifest: "[]\n"}, "candor-backup.json: format is not candor-backup/1"),
+        ("manifest-other-format", {manifest: '{"format": "candor-backup/9"}\n'}, "format is not candor-backup/1"),
+        ("no-log-key", {manifest: whole}, "log.key: cannot be read: No such file or directory"),
+        ("log-key-garbage", {manifest: whole, "log.key": "garbage\n"}, "log.key: not a log signer key"),
+        (
+            "log-key-of-a-developer",
+            {manifest: whole, "log.key": (CORPUS / "keys" / "acme-ai.key").read_bytes()},
+            "log.key: not a log signer key",
+        ),
+    ]
+    for name, files, error in plan:
+        for file, content in files.items():
+            put(f"backups/{name}/{file}", content)
+        cli(
+            f"restore/{name}",
+            f"restore a backup: {name.replace('-', ' ')}",
+            ["restore", "{corpus}/backups/" + name, "--data-dir", "{tmp}/data"],
+            error,
+        )
+    cli(
+        "restore/source-is-a-file",
+        "restore given a file where a backup directory belongs",
+        ["restore", "{corpus}/backups/no-log-key/candor-backup.json", "--data-dir", "{tmp}/data"],
+        "candor-backup.json/candor-backup.json: cannot be read: [Errno 20] Not a directory",
+    )
+    cli(
+        "backup/no-registry",
+        "backing up a data directory that holds no registry",
+        ["backup", "{tmp}/out", "--data-dir", "{tmp}/nodata"],
+        "holds no registry log (log.key is missing)",
+    )
+    cli(
+        "audit/no-registry",
+        "auditing a data directory that holds no registry",
+        ["audit", "--data-dir", "{tmp}/nodata"],
+        "no registry database at",
     )
 
 
@@ -2474,7 +2780,7 @@ def card(version: str) -> bytes:
 
 
 def card_statement(document: bytes, **changes: Any) -> Statement:
-    statement = statement_for_document(parse_bytes("card.md", document), document, ISSUED)
+    statement = statement_for_document(parse_bytes("card.md", document), document, ISSUED, origin=REGISTRY_ORIGIN)
     return statement.model_copy(update=changes) if changes else statement
 
 
@@ -2663,6 +2969,24 @@ def http_cases() -> None:
         json_body={**good, "signature": base64.b64encode(bytes(63)).decode()},
     )
     post("signature/empty", "an empty signature", 403, "forbidden", json_body={**good, "signature": ""})
+    for number, (name, attack, origin) in enumerate(
+        [
+            ("no-origin", "a statement that names no log origin, as statements signed before origins did", None),
+            ("other-origin", "a statement signed for another registry's log, replayed into this one", LOG_ORIGIN),
+            ("origin-prefix", "a statement for a log whose origin extends this one's", REGISTRY_ORIGIN + "/shadow"),
+        ]
+    ):
+        origin_doc = card(f"105.{number}")
+        post(
+            f"statement/{name}",
+            attack,
+            422,
+            "wrong_origin",
+            body=json_file(
+                f"http/origin-{name}.json",
+                signed_body(card_statement(origin_doc, origin=origin), acme, origin_doc),
+            ),
+        )
     other_doc = card("102.0")
     post(
         "statement/document-mismatch",
@@ -2723,15 +3047,15 @@ def http_cases() -> None:
         "statement/issued-9999-12-31",
         "a statement issued on 9999-12-31, to sort after everything forever",
         422,
-        "statement",
+        "publish",
         body=json_file(
             "http/issued-9999.json",
             signed_body(card_statement(future_doc, issued_at=datetime(9999, 12, 31, tzinfo=UTC)), acme, future_doc),
         ),
-        pending="issued_at far in the future is accepted; the fix (a bound on clock skew) is being built",
     )
     bad_doc = b"---\nkind: system-card\ndeveloper: acme-ai\n  broken: [\n---\n"
     bad_statement = Statement(
+        origin=REGISTRY_ORIGIN,
         developer="acme-ai",
         kind=StatementKind.SYSTEM_CARD,
         series="Hostile-104.0",
@@ -2752,19 +3076,26 @@ def http_cases() -> None:
         ("log-index-unknown", "999999"),
     ]:
         cert = certification({"version": f'"cert-{name}"', "framework_entry.log_index": log_index}).encode()
-        cert_statement = statement_for_document(parse_bytes("cert.md", cert), cert, ISSUED)
+        # Stated as if it parsed: a client that skips `candor check` can sign any bytes, and the registry must
+        # refuse them itself.
+        parsable = certification({"version": f'"cert-{name}"'}).encode()
+        cert_statement = statement_for_document(
+            parse_bytes("cert.md", parsable), parsable, ISSUED, origin=REGISTRY_ORIGIN
+        ).model_copy(update={"document_sha256": hashlib.sha256(cert).hexdigest()})
         post(
             f"certification/{name}",
             f"a certification naming framework entry {log_index[:20]}{'...' * (len(log_index) > 20)}, beyond any log",
             422,
-            "certified_framework_mismatch",
+            "certified_framework_mismatch" if name == "log-index-unknown" else "document",
             body=json_file(f"http/certification-{name}.json", signed_body(cert_statement, acme, cert)),
-            pending=None
-            if name == "log-index-unknown"
-            else DEFECT + "a framework_entry.log_index past 2^63-1 reaches the database as is; SQLite overflows: 500",
         )
     withdrawal = Statement(
-        developer="acme-ai", kind=StatementKind.WITHDRAWAL, version="w1", target="0" * 64, issued_at=ISSUED
+        origin=REGISTRY_ORIGIN,
+        developer="acme-ai",
+        kind=StatementKind.WITHDRAWAL,
+        version="w1",
+        target="0" * 64,
+        issued_at=ISSUED,
     )
     post(
         "statement/withdraw-unknown-target",
@@ -2793,16 +3124,17 @@ def http_cases() -> None:
     parsed_public = parse_bytes("sdf.md", public)
     header_end = sealed.index(b"\n", sealed.index(b"\n") + 1) + 1
     truncated = sealed[: (header_end + len(sealed)) // 2]
-    truncated_statement = statement_for_document(parsed_public, public, ISSUED, sealed=truncated)
+    truncated_statement = statement_for_document(
+        parsed_public, public, ISSUED, origin=REGISTRY_ORIGIN, sealed=truncated
+    )
     post(
         "sealed/truncated",
         "a redacted framework published with its sealed original cut in half (the statement names the cut bytes)",
         422,
         "publish",
         body=json_file("http/sealed-truncated.json", signed_body(truncated_statement, acme, public, truncated)),
-        pending="a truncated sealed original is accepted (only its header is read); the fix is being built",
     )
-    whole_statement = statement_for_document(parsed_public, public, ISSUED, sealed=sealed)
+    whole_statement = statement_for_document(parsed_public, public, ISSUED, origin=REGISTRY_ORIGIN, sealed=sealed)
     post(
         "sealed/missing",
         "a redacted framework whose statement names a sealed original not sent",
@@ -2824,7 +3156,7 @@ def http_cases() -> None:
         ),
     )
     marked = framework
-    marked_statement = statement_for_document(parse_bytes("sdf.md", marked), marked, ISSUED)
+    marked_statement = statement_for_document(parse_bytes("sdf.md", marked), marked, ISSUED, origin=REGISTRY_ORIGIN)
     post(
         "sealed/marked-passages-in-clear",
         "a framework still holding passages marked for redaction",
@@ -2988,6 +3320,7 @@ def _declare() -> None:
     admin_slugs()
     proofs()
     sealed_originals()
+    backups()
     hostile_registries()
     http_cases()
 

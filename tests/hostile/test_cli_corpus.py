@@ -98,7 +98,7 @@ class HostileRegistryHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", route["content_type"])
         self.send_header("Content-Length", str(len(body)))
         if route["status"] in (301, 302):
-            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("Location", route.get("location", "http://127.0.0.1:9/elsewhere"))
         self.end_headers()
         self.wfile.write(body)
 

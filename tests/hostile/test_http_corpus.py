@@ -26,7 +26,7 @@ from candor.store.schema import upgrade_database
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
 from candor.web.app import create_app
-from tests.hostile.corpus import CORPUS, REPO, cases_for, expand
+from tests.hostile.corpus import CORPUS, REGISTRY_ORIGIN, REPO, cases_for, expand
 from tests.web.conftest import serve_app
 
 
@@ -54,7 +54,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
                 tokens[slug.removesuffix("-ai")], _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
     finally:
         engine.dispose()
-    settings = load_settings(data_dir=data_dir, database_url=database_url, log_origin="hostile.test/registry")
+    settings = load_settings(data_dir=data_dir, database_url=database_url, log_origin=REGISTRY_ORIGIN)
     with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         yield Registry(base_url, client, tokens)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.console import Console
 
 from candor import __version__
 from candor.errors import CandorError
@@ -45,7 +44,9 @@ def main() -> None:
     try:
         app()
     except CandorError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {exc.diagnostics()}")
+        from candor.cli.errorline import print_error
+
+        print_error(exc.diagnostics())
         sys.exit(exc.exit_code)
 
 

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from candor.cli.errorline import print_error
 from candor.domain.standards import DEFAULT_STANDARD, Finding, Severity, StandardCatalogue
 from candor.errors import DocumentError
 from candor.services.checking import CheckedFile, CheckReport, UnreadableFile, check_files
@@ -99,9 +100,8 @@ def _print_text(report: CheckReport) -> None:
     for checked in report.checked:
         _print_file(out, checked)
     if report.unreadable:
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
         for unreadable in report.unreadable:
-            err.print(f"[bold red]error:[/] {escape(unreadable.error.diagnostics())}")
+            print_error(unreadable.error.diagnostics())
     counts = report.counts()
     total = len(report.checked) + len(report.unreadable)
     summary = ", ".join(_plural(counts[severity], severity.value) for severity in Severity)

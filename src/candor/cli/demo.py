@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Column, Table
 
 from candor.cli.coverage import parse_as_of, print_report
+from candor.cli.errorline import print_error
 from candor.domain.coverage import CoverageReport, report_coverage
 from candor.domain.regimes import load_regimes
 from candor.domain.standards import DEFAULT_STANDARD, Severity, findings_by_severity, load_standard
@@ -98,7 +99,7 @@ def check_examples(examples: Path, as_of: str | None) -> None:
             report = report_coverage(read_facts(path), regimes, day)
         except CandorError as exc:
             # One broken example must not hide the others; the exit code still reports it.
-            console.print(f"[bold red]error:[/] {escape(exc.diagnostics())}")
+            print_error(exc.diagnostics(), console)
             failed += 1
             continue
         print_report(report, console)
@@ -141,7 +142,7 @@ def _print_check(report: CheckReport, console: Console) -> None:
             where = checked.name if finding.line is None else f"{checked.name}:{finding.line}"
             console.print(f"  {escape(where)}: {finding.severity.value} {finding.rule_id}: {escape(finding.message)}")
     for unreadable in report.unreadable:
-        console.print(f"[bold red]error:[/] {escape(unreadable.error.diagnostics())}")
+        print_error(unreadable.error.diagnostics(), console)
 
 
 def _print_summary(reports: list[CoverageReport], regime_ids: list[str], as_of: date, console: Console) -> None:

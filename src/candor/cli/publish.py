@@ -52,9 +52,9 @@ def publish(
         entry = client.publish(
             token, statement.canonical_bytes(), sign_statement(statement, private_key), raw, sealed_bytes
         )
-    verb = "published" if entry.get("created") else "already published"
-    typer.echo(f"{verb}: {file} ({entry['developer']} {entry['kind']} {entry['version']})")
-    typer.echo(f"log index: {entry['log_index']}")
-    typer.echo(f"leaf hash: {entry['leaf_hash']}")
-    typer.echo(f"statement: {entry['id']}")
-    typer.echo(f"page: {entry['url']}")
+    verb = "published" if entry.created else "already published"
+    typer.echo(f"{verb}: {file} ({entry.developer} {entry.kind} {entry.version})")
+    typer.echo(f"log index: {entry.log_index}")
+    typer.echo(f"leaf hash: {entry.leaf_hash}")
+    typer.echo(f"statement: {entry.id}")
+    typer.echo(f"page: {entry.url}")

@@ -20,7 +20,7 @@ from candor.cli.pinning import (
     witnesses,
 )
 from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.domain.statement import StatementKind, is_sha256_hex
+from candor.domain.statement import StatementKind
 from candor.errors import CandorError
 from candor.services.files import read_input_file, read_key_file
 from candor.tlog.proof import MAX_PROOF_SIZE, parse_tlog_proof
@@ -176,15 +176,13 @@ def _verify_online(
 
     digest = hashlib.sha256(document).hexdigest()
     with RegistryClient(registry) as client:
-        published = [item for item in client.statements_of_document(digest) if item.get("kind") != "withdrawal"]
+        published = [item for item in client.statements_of_document(digest) if item.kind != "withdrawal"]
         if not published:
             raise VerificationError(
                 f"{file}: no statement at {registry} publishes a document with SHA-256 {digest}",
                 hint="the file differs from every published document, or was never published there",
             )
-        statement_id = published[-1].get("id")
-        if not isinstance(statement_id, str) or not is_sha256_hex(statement_id):
-            raise VerificationError(f"{registry}: the statement of {file} has no valid id")
+        statement_id = published[-1].id
         proof_text = client.tlog_proof(statement_id)
         offered = read_vkey(vkey) if vkey is not None else client.verifier_key()
         trusted = trust_key(memory, offered, source="--vkey" if vkey is not None else f"{client.base_url}/log/vkey")

@@ -37,15 +37,15 @@ def withdraw(
         target = client.statement(statement_id)
         statement = Statement(
             origin=client.log_origin(),
-            developer=target["developer"],
+            developer=target.developer,
             kind=StatementKind.WITHDRAWAL,
-            series=target.get("series"),
-            version=target["version"],
+            series=target.series,
+            version=target.version,
             target=statement_id,
             issued_at=datetime.now(UTC),
         )
         entry = client.publish(token, statement.canonical_bytes(), sign_statement(statement, private_key), None)
-    verb = "withdrawn" if entry.get("created") else "already withdrawn"
-    typer.echo(f"{verb}: {target['developer']} {target['kind']} {target['version']} ({statement_id})")
-    typer.echo(f"log index: {entry['log_index']}")
-    typer.echo(f"page: {entry['url']}")
+    verb = "withdrawn" if entry.created else "already withdrawn"
+    typer.echo(f"{verb}: {target.developer} {target.kind} {target.version} ({statement_id})")
+    typer.echo(f"log index: {entry.log_index}")
+    typer.echo(f"page: {entry.url}")

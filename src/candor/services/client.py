@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import base64
 import time
-from typing import Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from candor.errors import CandorError
 from candor.httpclient import JSON_ANSWER, Answer, HttpClient, HttpError, Resource
@@ -30,6 +31,55 @@ CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
 
 class RegistryError(CandorError):
     """The registry could not be reached, refused a request, or answered something unexpected."""
+
+
+#: A text field of an answer that the CLI prints: one line, no control characters, of a sane length.
+_Line = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$", max_length=2048)]
+#: A statement's id: the SHA-256 of its canonical bytes, in lower-case hex.
+_StatementId = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Answer(BaseModel):
+    # Strict: a registry that sends a number for a version, or a string for a log index, is broken, not coerced.
+    # Unknown fields are ignored, so that a newer registry's additions do not break an older client.
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+class PublishedAnswer(_Answer):
+    """The registry's answer to a publication: where the statement sits in the log."""
+
+    id: _StatementId
+    log_index: int = Field(ge=0)
+    leaf_hash: _Line
+    developer: _Line
+    kind: _Line
+    version: _Line
+    created: bool
+    url: _Line
+
+
+class StatementAnswer(_Answer):
+    """A published statement, as ``GET /api/v1/statements/{id}`` and ``/by-document/{sha256}`` describe it."""
+
+    id: _StatementId
+    developer: _Line
+    kind: _Line
+    series: _Line | None = None
+    version: _Line
+
+
+class StatementPage(_Answer):
+    """One page of ``GET /api/v1/statements``: its items as the API describes them, and how many pages there are."""
+
+    items: list[dict[str, Any]]
+    pages: int = Field(ge=0)
+
+
+_Model = TypeVar("_Model")
+_PAGE = TypeAdapter(StatementPage)
+_PUBLISHED = TypeAdapter(PublishedAnswer)
+_STATEMENT = TypeAdapter(StatementAnswer)
+_STATEMENTS = TypeAdapter(list[StatementAnswer])
 
 
 class RegistryClient:
@@ -52,7 +102,7 @@ class RegistryClient:
 
     def publish(
         self, token: str, statement_bytes: bytes, signature: bytes, document: bytes | None, sealed: bytes | None = None
-    ) -> dict[str, Any]:
+    ) -> PublishedAnswer:
         """POST a signed statement (its document, and a redacted one's sealed original); the registry's answer."""
         body = {
             "statement": base64.b64encode(statement_bytes).decode("ascii"),
@@ -64,19 +114,17 @@ class RegistryClient:
         answer = self._request(
             "POST", "/api/v1/statements", JSON_ANSWER, json=body, headers={"Authorization": f"Bearer {token}"}
         )
-        return _json_object(answer)
+        return _validated(answer, _PUBLISHED, "a published statement's place in the log")
 
-    def statement(self, statement_sha256: str) -> dict[str, Any]:
+    def statement(self, statement_sha256: str) -> StatementAnswer:
         """One published statement, as ``GET /api/v1/statements/{id}`` describes it."""
-        return _json_object(self._request("GET", f"/api/v1/statements/{statement_sha256}", JSON_ANSWER))
+        answer = self._request("GET", f"/api/v1/statements/{statement_sha256}", JSON_ANSWER)
+        return _validated(answer, _STATEMENT, "a statement")
 
-    def statements_of_document(self, document_sha256: str) -> list[dict[str, Any]]:
+    def statements_of_document(self, document_sha256: str) -> list[StatementAnswer]:
         """The statements that publish the document with this SHA-256, oldest first."""
         found = self._request("GET", f"/api/v1/statements/by-document/{document_sha256}", JSON_ANSWER)
-        items = _json(found)
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise RegistryError(f"{found.url}: the statements of a document are not a list of objects")
-        return items
+        return _validated(found, _STATEMENTS, "a list of statements")
 
     def developer_statements(self, slug: str, *, limit_pages: int = 100) -> list[dict[str, Any]]:
         """Every statement ``slug`` published, newest first, following ``/api/v1/statements`` page by page (at
@@ -84,12 +132,11 @@ class RegistryClient:
         found: list[dict[str, Any]] = []
         for page in range(1, limit_pages + 1):
             query = urlencode({"developer": slug, "page": page, "per_page": 100})
-            listing = _json_object(self._request("GET", f"/api/v1/statements?{query}", JSON_ANSWER))
-            items, pages = listing.get("items"), listing.get("pages")
-            if not isinstance(items, list) or not isinstance(pages, int):
-                raise RegistryError(f"{self.base_url}/api/v1/statements: not a page of statements")
-            found += [item for item in items if isinstance(item, dict)]
-            if page >= pages:
+            listing = _validated(
+                self._request("GET", f"/api/v1/statements?{query}", JSON_ANSWER), _PAGE, "a page of statements"
+            )
+            found += listing.items
+            if page >= listing.pages:
                 return found
         raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
 
@@ -143,11 +190,14 @@ def _json(answer: Answer) -> Any:
         raise RegistryError(exc.message) from None
 
 
-def _json_object(answer: Answer) -> dict[str, Any]:
-    found = _json(answer)
-    if not isinstance(found, dict):
-        raise RegistryError(f"{answer.url}: the registry's answer is not a JSON object")
-    return found
+def _validated(answer: Answer, shape: TypeAdapter[_Model], what: str) -> _Model:
+    """The answer's JSON read as ``shape``, or one line naming the first field that is not as the API promises."""
+    try:
+        return shape.validate_python(_json(answer))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(the whole answer)"
+        raise RegistryError(f"{answer.url}: the registry's answer is not {what}: {field}: {first['msg']}") from None
 
 
 def _error_code(answer: Answer) -> str | None:
