@@ -3,6 +3,7 @@ reference, tables that scroll on a phone, and commands that never wrap inside a 
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import httpx
@@ -86,16 +87,23 @@ def test_wide_tables_scroll_in_their_own_region_at_phone_width(browser: Browser,
         context.close()
 
 
-def test_the_offline_verify_command_keeps_every_argument_whole(site: Site, page: Page, shoot: Shooter) -> None:
+def test_the_offline_verify_command_never_embeds_the_key_it_would_check(site: Site, page: Page, shoot: Shooter) -> None:
+    # A key copied from the page under check checks nothing: the page shows the key's fingerprint to compare out of
+    # band, and the command relies on the key pinned on first use (or one passed with --vkey).
     page.goto(site.url(site.page_of("acme-ai", FRAMEWORK, "2.0")))
     panel = page.locator("section.verify")
-    offline = panel.locator("pre.command code").filter(has_text="--vkey")
+    offline = panel.locator("pre.command code").filter(has_text="--proof")
     vkey = httpx.get(site.url("/log/vkey")).text.strip().splitlines()[-1]
-    expect(offline).to_contain_text(f"--vkey {vkey}")
-    # Three arguments, three lines: a wrap inside the key would add a line box.
+    expect(offline).to_contain_text("candor verify")
+    expect(offline).not_to_contain_text(vkey)
+    expect(offline).not_to_contain_text("--vkey")
+    expect(panel).not_to_contain_text(vkey)
+    fingerprint = hashlib.sha256(vkey.encode()).hexdigest()
+    expect(panel.locator("code.hash").filter(has_text=fingerprint)).to_have_count(1)
+    # The command is one line: a wrap inside an argument would add a line box.
     lines = offline.evaluate(
         "element => { const range = document.createRange(); range.selectNodeContents(element);"
         " return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size; }"
     )
-    assert lines == 3
+    assert lines == 1
     shoot(page, "verification", panel)
