@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
 from candor.domain.standards import RulePack
-from candor.store.errors import NotFoundError
+from candor.errors import NotFoundError
 
 Item = TypeVar("Item")
 
