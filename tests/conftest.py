@@ -15,6 +15,27 @@ EXAMPLES = REPO / "examples"
 
 RunCandor = Callable[..., subprocess.CompletedProcess[str]]
 
+#: Fixtures that mean a test talks to PostgreSQL (``database_url`` does only for its "postgresql" parameter).
+_POSTGRES_FIXTURES = {"postgres_schema_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what each test needs, so ``make test-fast`` can leave out the slow parts (``-m "not postgres"``).
+
+    Every test under tests/browser is ``browser`` and shares one xdist group: the demo registry and Chromium they
+    share are package-scoped fixtures, so under ``pytest -n --dist loadgroup`` one worker builds them once rather
+    than every worker building its own.
+    """
+    for item in items:
+        if item.path.is_relative_to(REPO / "tests" / "browser"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _POSTGRES_FIXTURES or "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)
+
 
 @pytest.fixture
 def run_candor() -> RunCandor:
