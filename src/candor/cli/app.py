@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -162,10 +162,11 @@ def root(
     """Candor: publish, check and verify frontier AI transparency disclosures."""
 
 
-def main() -> None:
-    """Run the CLI; report Candor errors as one clear line on stderr with their exit code."""
+def main(args: Sequence[str] | None = None, prog_name: str | None = None) -> None:
+    """Run the CLI (on ``args``, default the command line); report Candor errors as one line on stderr, with their
+    exit code. Always ends in SystemExit, as a command line does."""
     try:
-        app()
+        app(args=args, prog_name=prog_name)
     except CandorError as exc:
         # Imported here: rich's console is only needed when there is an error to print.
         from rich.console import Console
