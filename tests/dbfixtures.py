@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable ({reason}); set CANDOR_TEST_POSTGRES_URL to run these tests")
 
 
-@pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
-    """A URL whose connections use a new, empty schema, dropped when the test ends."""
+@contextmanager
+def new_postgres_schema() -> Iterator[str]:
+    """A URL whose connections use a new, empty schema with a random name, dropped afterwards.
+
+    The random name is what lets tests run in parallel (pytest -n) against one database without sharing tables.
+    """
     server_url = postgres_server_url()
     admin = create_engine(server_url, connect_args={"connect_timeout": 3})
     schema = f"candor_test_{secrets.token_hex(6)}"
@@ -58,6 +62,13 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections use a new, empty schema, dropped when the test ends."""
+    with new_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

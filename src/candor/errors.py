@@ -56,3 +56,17 @@ class DocumentError(CandorError):
         self.line = line
         self.field = field
         self.detail = message
+
+
+class NotFoundError(CandorError):
+    """A developer, key, token, document or statement that is not in the registry.
+
+    Here rather than in the store, so that services and faces (the API's 404, the CLI's exit code 3) can name it
+    without importing the storage layer.
+    """
+
+    exit_code = 3
+
+
+class ConflictError(CandorError):
+    """A change that clashes with what the registry already holds, such as a slug that is taken."""

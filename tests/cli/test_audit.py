@@ -22,29 +22,29 @@ def filled(sessions: sessionmaker[Session], tmp_path: Path) -> Filled:
     return fill(Registry(sessions, RegistryLog(sessions, tmp_path, "registry.test/log")))
 
 
-def _audit(run_candor: RunCandor, data_dir: Path, database_url: str) -> tuple[int, list[str], str]:
-    result = run_candor("audit", "--data-dir", str(data_dir), "--database-url", database_url)
+def _audit(invoke_candor: RunCandor, data_dir: Path, database_url: str) -> tuple[int, list[str], str]:
+    result = invoke_candor("audit", "--data-dir", str(data_dir), "--database-url", database_url)
     return result.returncode, result.stdout.splitlines(), result.stderr
 
 
 def test_an_untouched_registry_audits_clean(
-    filled: Filled, run_candor: RunCandor, tmp_path: Path, database_url: str
+    filled: Filled, invoke_candor: RunCandor, tmp_path: Path, database_url: str
 ) -> None:
-    code, lines, stderr = _audit(run_candor, tmp_path, database_url)
+    code, lines, stderr = _audit(invoke_candor, tmp_path, database_url)
     assert (code, stderr) == (0, "")
     assert lines == [lines[-1]]
     assert lines[-1].startswith(f"clean: {len(filled.published)} log entries")
 
 
 def test_a_tampered_document_is_named_and_fails_the_audit(
-    filled: Filled, run_candor: RunCandor, tmp_path: Path, database_url: str, sessions: sessionmaker[Session]
+    filled: Filled, invoke_candor: RunCandor, tmp_path: Path, database_url: str, sessions: sessionmaker[Session]
 ) -> None:
     sha256 = filled.published["acme-sdf-1"].document_sha256
     with sessions() as session:
         content = session.scalars(select(Document.content).where(Document.sha256 == sha256)).one()
     tampered = content.replace(b"must", b"may ", 1)
     tamper(database_url, "documents", "sha256", sha256, "content", tampered)
-    code, lines, _ = _audit(run_candor, tmp_path, database_url)
+    code, lines, _ = _audit(invoke_candor, tmp_path, database_url)
     assert code == 1
     assert lines[0] == (
         f"documents sha256 {sha256}: the content does not hash to its SHA-256: "
@@ -62,10 +62,10 @@ def test_a_data_directory_without_a_registry_is_bad_input(run_candor: RunCandor,
 
 
 def test_auditing_without_the_log_key_is_bad_input(
-    filled: Filled, run_candor: RunCandor, tmp_path: Path, database_url: str
+    filled: Filled, invoke_candor: RunCandor, tmp_path: Path, database_url: str
 ) -> None:
     (tmp_path / "log.key").unlink()
     (tmp_path / "log.vkey").unlink()
-    code, lines, stderr = _audit(run_candor, tmp_path, database_url)
+    code, lines, stderr = _audit(invoke_candor, tmp_path, database_url)
     assert (code, lines) == (2, [])
     assert stderr.startswith(f"error: {tmp_path} holds no log key")

@@ -1,4 +1,5 @@
-"""``candor check`` through the real entry point: exit codes, text, JSON and SARIF output, unreadable files."""
+"""``candor check``: exit codes, text, JSON and SARIF output, unreadable files (in-process; the one-line errors
+through the real entry point)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ SCHEMA = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0
 SDF_V1 = "examples/acme-ai/sdf-v1.md"
 
 
-def sarif_of(run_candor: RunCandor, *args: str) -> tuple[int, dict[str, Any]]:
-    result = run_candor("check", "--format", "sarif", *args, cwd=REPO)
+def sarif_of(invoke_candor: RunCandor, *args: str) -> tuple[int, dict[str, Any]]:
+    result = invoke_candor("check", "--format", "sarif", *args, cwd=REPO)
     log = json.loads(result.stdout)
     jsonschema.Draft4Validator(SCHEMA).validate(log)
     return result.returncode, log
@@ -33,17 +34,17 @@ def weakened_copy(tmp_path: Path) -> Path:
     return path
 
 
-def test_examples_pass_the_default_standard(run_candor: RunCandor) -> None:
+def test_examples_pass_the_default_standard(invoke_candor: RunCandor) -> None:
     files = sorted(str(path) for path in (EXAMPLES / "acme-ai").glob("*.md"))
-    result = run_candor("check", *files)
+    result = invoke_candor("check", *files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "checked against candor-minimum-2026.1" in result.stdout
     assert "0 errors, 0 warnings, 0 notices" in result.stdout
     assert result.stdout.count("no findings") == len(files)
 
 
-def test_error_finding_exits_1_and_names_file_line_and_rule(run_candor: RunCandor) -> None:
-    result = run_candor("check", "--standard", "eu-cop-2025", SDF_V1, cwd=REPO)
+def test_error_finding_exits_1_and_names_file_line_and_rule(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("check", "--standard", "eu-cop-2025", SDF_V1, cwd=REPO)
     assert result.returncode == 1
     assert SDF_V1 in result.stdout
     assert "EU-COP-RISK-MANIPULATION" in result.stdout
@@ -53,16 +54,16 @@ def test_error_finding_exits_1_and_names_file_line_and_rule(run_candor: RunCando
     assert "Traceback" not in result.stderr
 
 
-def test_warnings_alone_exit_0(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("check", str(weakened_copy(tmp_path)))
+def test_warnings_alone_exit_0(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("check", str(weakened_copy(tmp_path)))
     assert result.returncode == 0
     assert "SDF-RISK-COMMITTED" in result.stdout
     assert "0 errors, 1 warning" in result.stdout
 
 
-def test_findings_are_grouped_under_their_file(run_candor: RunCandor) -> None:
+def test_findings_are_grouped_under_their_file(invoke_candor: RunCandor) -> None:
     card = "examples/acme-ai/system-card-acme-3.md"
-    result = run_candor("check", "-s", "eu-cop-2025", SDF_V1, card, cwd=REPO)
+    result = invoke_candor("check", "-s", "eu-cop-2025", SDF_V1, card, cwd=REPO)
     lines = result.stdout.splitlines()
     sdf_header = next(i for i, line in enumerate(lines) if line.startswith(SDF_V1))
     card_header = next(i for i, line in enumerate(lines) if line.startswith(card))
@@ -92,11 +93,11 @@ def test_unparsable_file_exits_2_with_one_line(
     assert "Traceback" not in result.stderr
 
 
-def test_parse_error_names_file_line_and_field(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_parse_error_names_file_line_and_field(invoke_candor: RunCandor, tmp_path: Path) -> None:
     text = (EXAMPLES / "acme-ai" / "sdf-v1.md").read_text(encoding="utf-8")
     path = tmp_path / "typo.md"
     path.write_text(text.replace("effective_date:", "efective_date:"), encoding="utf-8")
-    result = run_candor("check", str(path))
+    result = invoke_candor("check", str(path))
     assert result.returncode == 2
     line = 1 + text.splitlines().index(next(line for line in text.splitlines() if line.startswith("effective_date:")))
     assert f"{path}:{line}: efective_date:" in result.stderr
@@ -104,9 +105,9 @@ def test_parse_error_names_file_line_and_field(run_candor: RunCandor, tmp_path: 
 
 
 def test_missing_file_and_directory_exit_2_but_other_files_are_still_checked(
-    run_candor: RunCandor, tmp_path: Path
+    invoke_candor: RunCandor, tmp_path: Path
 ) -> None:
-    result = run_candor("check", str(tmp_path / "absent.md"), str(tmp_path), str(weakened_copy(tmp_path)))
+    result = invoke_candor("check", str(tmp_path / "absent.md"), str(tmp_path), str(weakened_copy(tmp_path)))
     assert result.returncode == 2
     assert "absent.md: no such file" in result.stderr
     assert "is a directory" in result.stderr
@@ -115,15 +116,17 @@ def test_missing_file_and_directory_exit_2_but_other_files_are_still_checked(
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_standard_exits_2_with_a_suggestion(run_candor: RunCandor) -> None:
-    result = run_candor("check", "--standard", "ca-sb53", SDF_V1, cwd=REPO)
+def test_unknown_standard_exits_2_with_a_suggestion(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("check", "--standard", "ca-sb53", SDF_V1, cwd=REPO)
     assert result.returncode == 2
     assert "unknown standard 'ca-sb53'" in result.stderr
     assert "did you mean ca-sb53-2026?" in result.stderr
 
 
-def test_json_output(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("check", "--format", "json", "-s", "eu-cop-2025", SDF_V1, str(tmp_path / "absent.md"), cwd=REPO)
+def test_json_output(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor(
+        "check", "--format", "json", "-s", "eu-cop-2025", SDF_V1, str(tmp_path / "absent.md"), cwd=REPO
+    )
     assert result.returncode == 2
     report = json.loads(result.stdout)
     assert report["standard"]["id"] == "eu-cop-2025"
@@ -141,8 +144,8 @@ def test_json_output(run_candor: RunCandor, tmp_path: Path) -> None:
     assert report["summary"] == {"files": 2, "unreadable": 1, "error": 1, "warning": 0, "notice": 0}
 
 
-def test_sarif_output_is_valid_and_points_at_the_line(run_candor: RunCandor) -> None:
-    code, log = sarif_of(run_candor, "-s", "eu-cop-2025", SDF_V1)
+def test_sarif_output_is_valid_and_points_at_the_line(invoke_candor: RunCandor) -> None:
+    code, log = sarif_of(invoke_candor, "-s", "eu-cop-2025", SDF_V1)
     assert code == 1
     assert log["version"] == "2.1.0"
     (run,) = log["runs"]
@@ -164,16 +167,16 @@ def test_sarif_output_is_valid_and_points_at_the_line(run_candor: RunCandor) -> 
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
-def test_sarif_uris_are_relative_even_for_absolute_paths(run_candor: RunCandor) -> None:
-    _, log = sarif_of(run_candor, "-s", "eu-cop-2025", str(REPO / SDF_V1))
+def test_sarif_uris_are_relative_even_for_absolute_paths(invoke_candor: RunCandor) -> None:
+    _, log = sarif_of(invoke_candor, "-s", "eu-cop-2025", str(REPO / SDF_V1))
     uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == SDF_V1
 
 
-def test_sarif_notice_level_and_unreadable_files(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_sarif_notice_level_and_unreadable_files(invoke_candor: RunCandor, tmp_path: Path) -> None:
     broken = tmp_path / "broken.md"
     broken.write_bytes(b"---\nkind: system-card\n  bad: [\n---\n")
-    code, log = sarif_of(run_candor, str(weakened_copy(tmp_path)), str(broken))
+    code, log = sarif_of(invoke_candor, str(weakened_copy(tmp_path)), str(broken))
     assert code == 2
     run = log["runs"][0]
     (result,) = run["results"]
@@ -193,13 +196,13 @@ def test_sarif_notice_level_and_unreadable_files(run_candor: RunCandor, tmp_path
     assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": REPO.resolve().as_uri() + "/"}}
 
 
-def test_sarif_with_no_findings_is_valid(run_candor: RunCandor) -> None:
-    code, log = sarif_of(run_candor, SDF_V1)
+def test_sarif_with_no_findings_is_valid(invoke_candor: RunCandor) -> None:
+    code, log = sarif_of(invoke_candor, SDF_V1)
     assert code == 0
     assert log["runs"][0]["results"] == []
 
 
-def test_own_pack_file_extends_a_shipped_standard(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_own_pack_file_extends_a_shipped_standard(invoke_candor: RunCandor, tmp_path: Path) -> None:
     pack = tmp_path / "acme-internal.yaml"
     pack.write_text(
         "id: acme-internal\n"
@@ -218,14 +221,14 @@ def test_own_pack_file_extends_a_shipped_standard(run_candor: RunCandor, tmp_pat
         "    params: {domains: [manipulation]}\n",
         encoding="utf-8",
     )
-    result = run_candor("check", "--standard", str(pack), SDF_V1, cwd=REPO)
+    result = invoke_candor("check", "--standard", str(pack), SDF_V1, cwd=REPO)
     assert result.returncode == 1
     assert "ACME-RISK-MANIPULATION" in result.stdout
     assert "checked against acme-internal" in result.stdout
 
 
-def test_missing_pack_file_exits_2(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("check", "--standard", str(tmp_path / "nope.yaml"), SDF_V1, cwd=REPO)
+def test_missing_pack_file_exits_2(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("check", "--standard", str(tmp_path / "nope.yaml"), SDF_V1, cwd=REPO)
     assert result.returncode == 2
     assert "nope.yaml: no such file" in result.stderr
     assert "Traceback" not in result.stderr

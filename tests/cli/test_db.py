@@ -1,4 +1,5 @@
-"""``candor db`` and ``candor admin`` through the real entry point, on SQLite and PostgreSQL."""
+"""``candor db`` and ``candor admin`` on SQLite and PostgreSQL (in-process; an unreachable database through the
+real entry point)."""
 
 from __future__ import annotations
 
@@ -36,51 +37,51 @@ def registry_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return database_url
 
 
-def test_db_upgrade_then_check_reports_no_drift(run_candor: RunCandor, registry_env: str) -> None:
-    upgraded = run_candor("db", "upgrade")
+def test_db_upgrade_then_check_reports_no_drift(invoke_candor: RunCandor, registry_env: str) -> None:
+    upgraded = invoke_candor("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     assert "upgraded from empty to migration" in upgraded.stdout
-    again = run_candor("db", "upgrade")
+    again = invoke_candor("db", "upgrade")
     assert "already at migration" in again.stdout
-    checked = run_candor("db", "check")
+    checked = invoke_candor("db", "check")
     assert checked.returncode == 0, checked.stderr
     assert "no drift" in checked.stdout
 
 
-def test_db_check_reports_drift_from_a_changed_schema(run_candor: RunCandor, registry_env: str) -> None:
-    assert run_candor("db", "upgrade").returncode == 0
+def test_db_check_reports_drift_from_a_changed_schema(invoke_candor: RunCandor, registry_env: str) -> None:
+    assert invoke_candor("db", "upgrade").returncode == 0
     engine = create_database_engine(registry_env)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE developers ADD COLUMN hand_added VARCHAR(10)"))
     engine.dispose()
-    checked = run_candor("db", "check")
+    checked = invoke_candor("db", "check")
     assert checked.returncode == 1
     assert "remove_column" in checked.stdout
     assert "hand_added" in checked.stdout
 
 
-def test_db_check_on_an_unmigrated_database_says_what_to_do(run_candor: RunCandor, registry_env: str) -> None:
-    checked = run_candor("db", "check")
+def test_db_check_on_an_unmigrated_database_says_what_to_do(invoke_candor: RunCandor, registry_env: str) -> None:
+    checked = invoke_candor("db", "check")
     assert checked.returncode != 0
     assert "candor db upgrade" in checked.stderr
     assert "Traceback" not in checked.stderr
 
 
 def test_data_dir_option_puts_the_sqlite_file_there(
-    run_candor: RunCandor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke_candor: RunCandor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CANDOR_DATABASE_URL", raising=False)
-    result = run_candor("db", "upgrade", "--data-dir", str(tmp_path / "registry"))
+    result = invoke_candor("db", "upgrade", "--data-dir", str(tmp_path / "registry"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "registry" / "candor.sqlite3").is_file()
 
 
 def test_candor_data_dir_variable_is_honoured(
-    run_candor: RunCandor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    invoke_candor: RunCandor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CANDOR_DATABASE_URL", raising=False)
     monkeypatch.setenv("CANDOR_DATA_DIR", str(tmp_path / "from-env"))
-    assert run_candor("db", "upgrade").returncode == 0
+    assert invoke_candor("db", "upgrade").returncode == 0
     assert (tmp_path / "from-env" / "candor.sqlite3").is_file()
 
 
@@ -93,14 +94,14 @@ def test_an_unreachable_database_is_one_clear_line(run_candor: RunCandor, monkey
 
 
 def test_admin_registers_a_developer_and_issues_a_token(
-    run_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
+    invoke_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
 ) -> None:
-    added = run_candor(
+    added = invoke_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme AI Inc.", "--domain", "acme.example",
         "--public-key", str(tmp_path / "acme.pub"),
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    issued = run_candor("admin", "token", "create", "acme-ai")
+    issued = invoke_candor("admin", "token", "create", "acme-ai")
     assert issued.returncode == 0, issued.stderr
     token = issued.stdout.strip().splitlines()[-1]
     assert token.startswith("candor_")
@@ -115,14 +116,14 @@ def test_admin_registers_a_developer_and_issues_a_token(
 
 
 def test_admin_refuses_a_private_key_and_an_unknown_developer(
-    run_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
+    invoke_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
 ) -> None:
-    leaked = run_candor(
+    leaked = invoke_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme", "--domain", "acme.example",
         "--public-key", str(tmp_path / "acme"),
     )  # fmt: skip
     assert leaked.returncode != 0
     assert "PRIVATE key" in leaked.stderr
-    unknown = run_candor("admin", "token", "create", "nobody")
+    unknown = invoke_candor("admin", "token", "create", "nobody")
     assert unknown.returncode != 0
     assert "no developer 'nobody'" in unknown.stderr

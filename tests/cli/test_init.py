@@ -39,18 +39,18 @@ def fill(template: str) -> str:
 
 
 @pytest.mark.parametrize("kind", list(TemplateKind), ids=str)
-def test_init_writes_the_packaged_template(run_candor: RunCandor, tmp_path: Path, kind: TemplateKind) -> None:
-    result = run_candor("init", kind.value, cwd=tmp_path)
+def test_init_writes_the_packaged_template(invoke_candor: RunCandor, tmp_path: Path, kind: TemplateKind) -> None:
+    result = invoke_candor("init", kind.value, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     written = tmp_path / TEMPLATE_FILES[kind]
     assert written.read_text(encoding="utf-8") == template_text(kind)
     assert f"wrote {TEMPLATE_FILES[kind]}" in result.stdout
 
 
-def test_init_never_overwrites(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_init_never_overwrites(invoke_candor: RunCandor, tmp_path: Path) -> None:
     existing = tmp_path / "framework.md"
     existing.write_text("my work\n")
-    result = run_candor("init", "sdf", str(existing))
+    result = invoke_candor("init", "sdf", str(existing))
     assert result.returncode == 2
     assert (
         result.stderr.strip()
@@ -59,21 +59,21 @@ def test_init_never_overwrites(run_candor: RunCandor, tmp_path: Path) -> None:
     assert existing.read_text() == "my work\n"
 
 
-def test_init_into_a_folder_uses_the_template_name(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("init", "certification", str(tmp_path))
+def test_init_into_a_folder_uses_the_template_name(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("init", "certification", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "certification.md").is_file()
 
 
-def test_init_into_a_missing_folder_fails_clearly(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("init", "system-card", str(tmp_path / "no" / "card.md"))
+def test_init_into_a_missing_folder_fails_clearly(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("init", "system-card", str(tmp_path / "no" / "card.md"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_an_unknown_template_is_a_usage_error(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("init", "press-release", cwd=tmp_path)
+def test_an_unknown_template_is_a_usage_error(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("init", "press-release", cwd=tmp_path)
     assert result.returncode == 2
     assert "press-release" in result.stderr
     assert not list(tmp_path.iterdir())
@@ -89,11 +89,11 @@ def test_every_template_value_is_commented_and_placeholders_are_recognised(kind:
     assert front_matter.count("#") >= 5
 
 
-def test_unfilled_templates_fail_the_check_at_the_first_placeholder(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_unfilled_templates_fail_the_check_at_the_first_placeholder(invoke_candor: RunCandor, tmp_path: Path) -> None:
     paths = [tmp_path / TEMPLATE_FILES[kind] for kind in DISCLOSURE_KINDS]
     for kind, path in zip(DISCLOSURE_KINDS, paths, strict=True):
         path.write_text(template_text(kind), encoding="utf-8")
-    result = run_candor("check", *map(str, paths))
+    result = invoke_candor("check", *map(str, paths))
     assert result.returncode == 2
     for path in paths:
         line = next(n for n, text in enumerate(path.read_text().split("\n"), 1) if text.startswith("developer:"))
@@ -109,12 +109,12 @@ def test_filled_templates_parse(kind: TemplateKind) -> None:
     assert document.model.developer == "acme-ai"
 
 
-def test_filled_templates_pass_the_check(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_filled_templates_pass_the_check(invoke_candor: RunCandor, tmp_path: Path) -> None:
     paths = []
     for kind in DISCLOSURE_KINDS:
         path = tmp_path / TEMPLATE_FILES[kind]
         path.write_text(fill(template_text(kind)), encoding="utf-8")
         paths.append(str(path))
-    result = run_candor("check", *paths)
+    result = invoke_candor("check", *paths)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout

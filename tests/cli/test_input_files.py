@@ -19,18 +19,20 @@ def assert_one_line_failure(result: subprocess.CompletedProcess[str], expected: 
     assert result.stderr.strip().splitlines() == [f"error: {expected}"]
 
 
-def test_withdraw_names_a_missing_key_file(tmp_path: Path, run_candor: RunCandor) -> None:
+def test_withdraw_names_a_missing_key_file(tmp_path: Path, invoke_candor: RunCandor) -> None:
     key = tmp_path / "absent.key"
     # The key is read before the registry is contacted, so the unreachable registry is never tried.
-    result = run_candor("withdraw", STATEMENT_ID, "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(key))
+    result = invoke_candor(
+        "withdraw", STATEMENT_ID, "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(key)
+    )
     assert_one_line_failure(result, f"{key}: no such file")
 
 
-def test_publish_refuses_an_oversized_disclosure(tmp_path: Path, run_candor: RunCandor) -> None:
+def test_publish_refuses_an_oversized_disclosure(tmp_path: Path, invoke_candor: RunCandor) -> None:
     disclosure = tmp_path / "framework.md"
     with disclosure.open("wb") as out:
         out.truncate(5 * 1024 * 1024 + 1)
-    result = run_candor(
+    result = invoke_candor(
         "publish", str(disclosure), "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(tmp_path)
     )
     assert_one_line_failure(
@@ -38,19 +40,19 @@ def test_publish_refuses_an_oversized_disclosure(tmp_path: Path, run_candor: Run
     )
 
 
-def test_verify_says_a_directory_is_not_a_tlog_proof(tmp_path: Path, run_candor: RunCandor) -> None:
+def test_verify_says_a_directory_is_not_a_tlog_proof(tmp_path: Path, invoke_candor: RunCandor) -> None:
     document = tmp_path / "card.md"
     document.write_text("---\nkind: system-card\n---\n", "utf-8")
-    result = run_candor("verify", str(document), "--proof", str(tmp_path), "--vkey", "example.com/log+00000000+AA==")
+    result = invoke_candor("verify", str(document), "--proof", str(tmp_path), "--vkey", "example.com/log+00000000+AA==")
     assert_one_line_failure(result, f"{tmp_path}: is a directory, not a tlog-proof")
 
 
 def test_admin_refuses_an_oversized_public_key_before_opening_the_registry(
-    tmp_path: Path, run_candor: RunCandor
+    tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     key = tmp_path / "big.pub"
     key.write_bytes(b"-" * 20_000)
-    result = run_candor(
+    result = invoke_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme", "--domain", "acme.example",
         "--public-key", str(key), "--data-dir", str(tmp_path / "data"),
     )  # fmt: skip
@@ -60,9 +62,9 @@ def test_admin_refuses_an_oversized_public_key_before_opening_the_registry(
     assert not (tmp_path / "data").exists()
 
 
-def test_log_check_proof_names_a_missing_verifier_key_file(tmp_path: Path, run_candor: RunCandor) -> None:
+def test_log_check_proof_names_a_missing_verifier_key_file(tmp_path: Path, invoke_candor: RunCandor) -> None:
     vkey = tmp_path / "log.vkey"
-    result = run_candor("log", "check-proof", str(tmp_path / "p"), str(tmp_path / "e"), "--vkey", str(vkey))
+    result = invoke_candor("log", "check-proof", str(tmp_path / "p"), str(tmp_path / "e"), "--vkey", str(vkey))
     assert_one_line_failure(result, f"{vkey}: no such file")
 
 

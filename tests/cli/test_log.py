@@ -1,4 +1,4 @@
-"""``candor log`` through the real entry point, in a child process."""
+"""``candor log``, in-process; the one-line errors through the real entry point, in a child process."""
 
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def log_dir(tmp_path: Path, run_candor: RunCandor) -> Path:
+def log_dir(tmp_path: Path, invoke_candor: RunCandor) -> Path:
     directory = tmp_path / "mylog"
-    result = run_candor("log", "init", str(directory), "--origin", ORIGIN)
+    result = invoke_candor("log", "init", str(directory), "--origin", ORIGIN)
     assert result.returncode == 0, result.stderr
     return directory
 
@@ -42,43 +42,43 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], needle: str) 
     assert "Traceback" not in result.stderr
 
 
-def test_init_prints_the_vkey_and_keeps_the_key_private(log_dir: Path, run_candor: RunCandor) -> None:
+def test_init_prints_the_vkey_and_keeps_the_key_private(log_dir: Path, invoke_candor: RunCandor) -> None:
     assert stat.S_IMODE((log_dir / "log.key").stat().st_mode) == 0o600
-    vkey = run_candor("log", "vkey", str(log_dir))
+    vkey = invoke_candor("log", "vkey", str(log_dir))
     assert vkey.returncode == 0
     assert vkey.stdout.startswith(f"{ORIGIN}+")
     parse_verifier_key(vkey.stdout)
 
 
-def test_init_refuses_to_overwrite(log_dir: Path, run_candor: RunCandor) -> None:
+def test_init_refuses_to_overwrite(log_dir: Path, invoke_candor: RunCandor) -> None:
     key = (log_dir / "log.key").read_bytes()
-    result = run_candor("log", "init", str(log_dir), "--origin", ORIGIN)
+    result = invoke_candor("log", "init", str(log_dir), "--origin", ORIGIN)
     assert_clean_failure(result, "already holds a log")
     assert (log_dir / "log.key").read_bytes() == key
 
 
 @pytest.mark.slow
-def test_add_publish_verify_prove_and_check(log_dir: Path, tmp_path: Path, run_candor: RunCandor) -> None:
+def test_add_publish_verify_prove_and_check(log_dir: Path, tmp_path: Path, invoke_candor: RunCandor) -> None:
     first, second = tmp_path / "sdf.md", tmp_path / "card.md"
     first.write_bytes(b"---\nkind: secure-development-framework\n---\nbody\n")
     second.write_bytes(b"system card bytes")
-    added = run_candor("log", "add", str(log_dir), str(first), str(second))
+    added = invoke_candor("log", "add", str(log_dir), str(first), str(second))
     assert added.returncode == 0, added.stderr
     assert added.stdout.split() == ["0", "1"]
     lines = tmp_path / "bulk.txt"
     lines.write_text("".join(f"line {i}\n" for i in range(600)))
-    bulk = run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    bulk = invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
     assert bulk.stdout.split() == [str(i) for i in range(2, 602)]
-    published = run_candor("log", "publish", str(log_dir))
+    published = invoke_candor("log", "publish", str(log_dir))
     assert published.returncode == 0, published.stderr
     assert f"{ORIGIN} size 602" in published.stdout
 
     vkey_file = log_dir / "log.vkey"
-    verified = run_candor("log", "verify", str(log_dir), "--vkey", str(vkey_file))
+    verified = invoke_candor("log", "verify", str(log_dir), "--vkey", str(vkey_file))
     assert verified.returncode == 0, verified.stderr
     assert "602 entries" in verified.stdout
 
-    proof = run_candor("log", "prove", str(log_dir), "1")
+    proof = invoke_candor("log", "prove", str(log_dir), "1")
     assert proof.returncode == 0, proof.stderr
     parsed = parse_tlog_proof(proof.stdout)
     verifier = parse_verifier_key(vkey_file.read_text())
@@ -86,41 +86,43 @@ def test_add_publish_verify_prove_and_check(log_dir: Path, tmp_path: Path, run_c
     verify_inclusion(leaf_hash(b"system card bytes"), 1, checkpoint.size, parsed.hashes, checkpoint.root)
     proof_file = tmp_path / "card.tlog-proof"
     proof_file.write_text(proof.stdout)
-    checked = run_candor("log", "check-proof", str(proof_file), str(second), "--vkey", vkey_file.read_text().strip())
+    checked = invoke_candor("log", "check-proof", str(proof_file), str(second), "--vkey", vkey_file.read_text().strip())
     assert checked.returncode == 0, checked.stderr
-    forged = run_candor("log", "check-proof", str(proof_file), str(first), "--vkey", str(vkey_file))
+    forged = invoke_candor("log", "check-proof", str(proof_file), str(first), "--vkey", str(vkey_file))
     assert_clean_failure(forged, "entry is not proven at index 1")
 
     line = tmp_path / "line7"
     line.write_bytes(b"line 7")
-    (tmp_path / "p9").write_text(run_candor("log", "prove", str(log_dir), "9").stdout)
-    assert run_candor("log", "check-proof", str(tmp_path / "p9"), str(line), "--vkey", str(vkey_file)).returncode == 0
+    (tmp_path / "p9").write_text(invoke_candor("log", "prove", str(log_dir), "9").stdout)
+    assert (
+        invoke_candor("log", "check-proof", str(tmp_path / "p9"), str(line), "--vkey", str(vkey_file)).returncode == 0
+    )
 
 
-def test_consistency_prints_a_proof_that_verifies(log_dir: Path, tmp_path: Path, run_candor: RunCandor) -> None:
+def test_consistency_prints_a_proof_that_verifies(log_dir: Path, tmp_path: Path, invoke_candor: RunCandor) -> None:
     lines = tmp_path / "bulk.txt"
     lines.write_text("".join(f"entry {i}\n" for i in range(1000)))
-    run_candor("log", "add", str(log_dir), "--lines", str(lines))
-    assert run_candor("log", "publish", str(log_dir)).returncode == 0
-    result = run_candor("log", "consistency", str(log_dir), "300", "1000")
+    invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
+    assert invoke_candor("log", "publish", str(log_dir)).returncode == 0
+    result = invoke_candor("log", "consistency", str(log_dir), "300", "1000")
     assert result.returncode == 0, result.stderr
     proof = [base64.b64decode(line) for line in result.stdout.split()]
     with LocalLog.open(log_dir) as log:
         reader = log.reader()
         old_root, new_root = tree_hash(reader, 300), tree_hash(reader, 1000)
     verify_consistency(300, 1000, proof, old_root, new_root)
-    beyond = run_candor("log", "consistency", str(log_dir), "300", "1001")
+    beyond = invoke_candor("log", "consistency", str(log_dir), "300", "1001")
     assert_clean_failure(beyond, "NEW <= 1000")
 
 
-def test_verify_reports_tampering_and_exits_non_zero(log_dir: Path, tmp_path: Path, run_candor: RunCandor) -> None:
+def test_verify_reports_tampering_and_exits_non_zero(log_dir: Path, tmp_path: Path, invoke_candor: RunCandor) -> None:
     lines = tmp_path / "bulk.txt"
     lines.write_text("".join(f"entry {i}\n" for i in range(300)))
-    run_candor("log", "add", str(log_dir), "--lines", str(lines))
-    run_candor("log", "publish", str(log_dir))
+    invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
+    invoke_candor("log", "publish", str(log_dir))
     tile = log_dir / "log" / "tile" / "0" / "000"
     tile.write_bytes(tile.read_bytes()[:64] + bytes(32) + tile.read_bytes()[96:])
-    result = run_candor("log", "verify", str(log_dir), "--vkey", str(log_dir / "log.vkey"))
+    result = invoke_candor("log", "verify", str(log_dir), "--vkey", str(log_dir / "log.vkey"))
     assert_clean_failure(result, "tile/0/000: index 2: hash is not the hash of entry 2")
 
 
@@ -138,22 +140,22 @@ def test_clear_errors_without_tracebacks(log_dir: Path, tmp_path: Path, run_cand
     )
 
 
-def test_verify_through_an_http_url(log_dir: Path, tmp_path: Path, run_candor: RunCandor) -> None:
+def test_verify_through_an_http_url(log_dir: Path, tmp_path: Path, invoke_candor: RunCandor) -> None:
     lines = tmp_path / "bulk.txt"
     lines.write_text("".join(f"entry {i}\n" for i in range(300)))
-    run_candor("log", "add", str(log_dir), "--lines", str(lines))
-    run_candor("log", "publish", str(log_dir))
+    invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
+    invoke_candor("log", "publish", str(log_dir))
     handler = functools.partial(QuietHandler, directory=str(log_dir / "log"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        result = run_candor("log", "verify", url, "--vkey", str(log_dir / "log.vkey"))
+        result = invoke_candor("log", "verify", url, "--vkey", str(log_dir / "log.vkey"))
         assert result.returncode == 0, result.stderr
         assert "300 entries" in result.stdout
         (log_dir / "log" / "tile" / "entries" / "001.p" / "44").unlink()
-        missing = run_candor("log", "verify", url + "/", "--vkey", str(log_dir / "log.vkey"))
+        missing = invoke_candor("log", "verify", url + "/", "--vkey", str(log_dir / "log.vkey"))
         assert_clean_failure(missing, "tile/entries/001.p/44: missing from http://127.0.0.1:")
     finally:
         server.shutdown()
@@ -161,37 +163,37 @@ def test_verify_through_an_http_url(log_dir: Path, tmp_path: Path, run_candor: R
 
 
 def test_a_too_long_line_is_named_by_file_and_line_and_nothing_is_added(
-    log_dir: Path, tmp_path: Path, run_candor: RunCandor
+    log_dir: Path, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     lines = tmp_path / "bulk.txt"
     lines.write_bytes(b"first\nsecond\n" + b"x" * 70_000 + b"\nfourth\n")
-    result = run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    result = invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
     assert_clean_failure(result, f"{lines}:3: entry is 70,000 bytes, over the 65,535-byte limit")
     lines.write_text("only\n")
-    added = run_candor("log", "add", str(log_dir), "--lines", str(lines))
+    added = invoke_candor("log", "add", str(log_dir), "--lines", str(lines))
     assert added.stdout == "0\n"  # the refused file added nothing
-    assert "all or nothing" in run_candor("log", "add", "--help").stdout.lower()
+    assert "all or nothing" in invoke_candor("log", "add", "--help").stdout.lower()
 
 
 def test_publish_repairs_a_damaged_full_tile_before_signing(
-    log_dir: Path, tmp_path: Path, run_candor: RunCandor
+    log_dir: Path, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     lines = tmp_path / "bulk.txt"
     lines.write_text("".join(f"entry {i}\n" for i in range(70_000)))
-    assert run_candor("log", "add", str(log_dir), "--lines", str(lines)).returncode == 0
-    assert run_candor("log", "publish", str(log_dir)).returncode == 0
+    assert invoke_candor("log", "add", str(log_dir), "--lines", str(lines)).returncode == 0
+    assert invoke_candor("log", "publish", str(log_dir)).returncode == 0
     tile = log_dir / "log" / "tile/0/005"
     data = bytearray(tile.read_bytes())
     data[1000] ^= 0x01
     tile.write_bytes(bytes(data))
     vkey = str(log_dir / "log.vkey")
-    assert_clean_failure(run_candor("log", "verify", str(log_dir), "--vkey", vkey), "tile/0/005")
+    assert_clean_failure(invoke_candor("log", "verify", str(log_dir), "--vkey", vkey), "tile/0/005")
     one = tmp_path / "one"
     one.write_bytes(b"one more")
-    assert run_candor("log", "add", str(log_dir), str(one)).stdout == "70000\n"
-    published = run_candor("log", "publish", str(log_dir))
+    assert invoke_candor("log", "add", str(log_dir), str(one)).stdout == "70000\n"
+    published = invoke_candor("log", "publish", str(log_dir))
     assert published.returncode == 0, published.stderr
     assert "repaired tile/0/005 from the sequencer: differs from byte 1000" in published.stderr
-    verified = run_candor("log", "verify", str(log_dir), "--vkey", vkey)
+    verified = invoke_candor("log", "verify", str(log_dir), "--vkey", vkey)
     assert verified.returncode == 0, verified.stderr
     assert "size 70001" in verified.stdout

@@ -1,4 +1,4 @@
-"""``candor standards list|show`` through the real entry point."""
+"""``candor standards list|show``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from tests.conftest import RunCandor
 
 
-def test_list_names_every_standard_and_the_default(run_candor: RunCandor) -> None:
-    result = run_candor("standards", "list")
+def test_list_names_every_standard_and_the_default(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("standards", "list")
     assert result.returncode == 0
     for pack_id in ("candor-minimum-2026.1", "ca-sb53-2026", "eu-cop-2025"):
         assert pack_id in result.stdout
@@ -16,8 +16,8 @@ def test_list_names_every_standard_and_the_default(run_candor: RunCandor) -> Non
     assert "extends candor-minimum-2026.1" in result.stdout
 
 
-def test_list_as_json(run_candor: RunCandor) -> None:
-    result = run_candor("standards", "list", "--format", "json")
+def test_list_as_json(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("standards", "list", "--format", "json")
     packs = {pack["id"]: pack for pack in json.loads(result.stdout)}
     assert packs["ca-sb53-2026"]["extends"] == "candor-minimum-2026.1"
     assert packs["candor-minimum-2026.1"]["default"] is True
@@ -28,9 +28,9 @@ def test_list_as_json(run_candor: RunCandor) -> None:
     assert packs["candor-minimum-2026.1"]["regime"] is None
 
 
-def test_show_explains_every_rule(run_candor: RunCandor) -> None:
-    listing = json.loads(run_candor("standards", "show", "ca-sb53-2026", "--format", "json").stdout)
-    result = run_candor("standards", "show", "ca-sb53-2026")
+def test_show_explains_every_rule(invoke_candor: RunCandor) -> None:
+    listing = json.loads(invoke_candor("standards", "show", "ca-sb53-2026", "--format", "json").stdout)
+    result = invoke_candor("standards", "show", "ca-sb53-2026")
     assert result.returncode == 0
     for rule in listing["rules"]:
         assert rule["id"] in result.stdout
@@ -42,8 +42,8 @@ def test_show_explains_every_rule(run_candor: RunCandor) -> None:
     assert "SDF-RISK-CBRN error (from candor-minimum-2026.1)" in text
 
 
-def test_show_as_json_gives_rule_fields_and_origin(run_candor: RunCandor) -> None:
-    result = run_candor("standards", "show", "ca-sb53-2026", "--format", "json")
+def test_show_as_json_gives_rule_fields_and_origin(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("standards", "show", "ca-sb53-2026", "--format", "json")
     document = json.loads(result.stdout)
     rules = {rule["id"]: rule for rule in document["rules"]}
     annual = rules["SB53-FW-ANNUAL-REVIEW"]
@@ -55,8 +55,8 @@ def test_show_as_json_gives_rule_fields_and_origin(run_candor: RunCandor) -> Non
     assert document["description"]
 
 
-def test_show_unknown_standard_exits_2(run_candor: RunCandor) -> None:
-    result = run_candor("standards", "show", "eu-cop-2024")
+def test_show_unknown_standard_exits_2(invoke_candor: RunCandor) -> None:
+    result = invoke_candor("standards", "show", "eu-cop-2024")
     assert result.returncode == 2
     assert "unknown standard 'eu-cop-2024'" in result.stderr
     assert "did you mean eu-cop-2025?" in result.stderr

@@ -76,8 +76,9 @@ def verify(
     state: StateOption = None,
     no_state: NoStateOption = False,
 ) -> None:
-    """Check FILE's bytes, the log's signed checkpoint, inclusion in the log, the developer's signature, and
-    (online) whether the developer has since withdrawn or corrected it, from the log itself.
+    """Check FILE's bytes, the log's signed checkpoint, inclusion in the log, and the developer's signature.
+
+    Online, it also reads the log itself for a withdrawal or correction the developer has made since.
 
     The log's key is pinned on first contact; later a different key, a rollback or a fork is refused.
     """

@@ -18,8 +18,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from candor.errors import CandorError
-from candor.store.errors import NotFoundError
+from candor.errors import CandorError, NotFoundError
 from candor.store.tables import DeveloperKey, StatementRecord
 
 EVIDENCE_TYPE: Final = "candor.evidence/v1"

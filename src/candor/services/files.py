@@ -12,7 +12,6 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from candor.domain.pem_keys import MAX_KEY_FILE_BYTES
 from candor.errors import SourceError
 
 # What a path that is neither a regular file nor a pipe is, in the words of `ls -l` and `stat`.
@@ -54,4 +53,7 @@ def _check_size(name: str, size: int, what: str, limit: int) -> None:
 
 def read_key_file(path: Path, *, what: str) -> bytes:
     """The bytes of a small key file (a PEM key or a verifier key), such as ``what="private key file"``."""
+    # Imported here: pem_keys loads the cryptography library, which commands that read no key (check) never need.
+    from candor.domain.pem_keys import MAX_KEY_FILE_BYTES
+
     return read_input_file(path, what=what, limit=MAX_KEY_FILE_BYTES)

@@ -48,13 +48,12 @@ from candor.domain.statement import (
     parse_statement,
     verify_statement_signature,
 )
-from candor.errors import CandorError
+from candor.errors import CandorError, ConflictError
 from candor.services.certifications import check_certification
 from candor.services.integration import AppendGate
 from candor.store.columns import utc_now
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.errors import ConflictError
 from candor.store.log import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements

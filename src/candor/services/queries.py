@@ -32,7 +32,7 @@ from candor.domain.obligations import LOGGED_KINDS, LoggedStatement, obligations
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.regimes import load_regimes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
-from candor.errors import CandorError
+from candor.errors import CandorError, NotFoundError
 from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
 from candor.services.findings import FindingsByStandard
 from candor.services.views import (
@@ -54,7 +54,6 @@ from candor.services.views import (
     StatementSummary,
     VersionChanges,
 )
-from candor.store.errors import NotFoundError
 from candor.store.tables import Checkpoint, Developer, Document, LogEntry, StatementRecord
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.proof import format_tlog_proof

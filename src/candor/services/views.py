@@ -14,7 +14,7 @@ from candor.domain.coverage import CoverageReport
 from candor.domain.documents import Certification, SecureDevelopmentFramework, Strength, SystemCard
 from candor.domain.obligations import ObligationsCalendar
 from candor.domain.standards import RulePack
-from candor.store.errors import NotFoundError
+from candor.errors import NotFoundError
 
 Item = TypeVar("Item")
 

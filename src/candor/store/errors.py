@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from candor.errors import CandorError
+# Moved to candor.errors so that layers above the store can name them; importable from here for one more step,
+# while other branches still import them from the store. New code imports them from candor.errors.
+from candor.errors import CandorError, ConflictError, NotFoundError
+
+__all__ = ["ConflictError", "NotFoundError", "StoreError"]
 
 
 class StoreError(CandorError):
     """The database cannot be reached, is not migrated, or refused a change."""
-
-
-class NotFoundError(StoreError):
-    """A developer, key, token, document or statement that is not in the registry."""
-
-    exit_code = 3
-
-
-class ConflictError(StoreError):
-    """A change that clashes with what the registry already holds, such as a slug that is taken."""

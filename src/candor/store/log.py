@@ -23,7 +23,8 @@ from candor.store.errors import ConflictError, StoreError
 from candor.store.tables import Checkpoint, LogEntry, LogIdentity
 from candor.tlog.merkle import leaf_hash
 
-#: The PostgreSQL advisory lock key for log appends: a fixed 64-bit number derived from a readable name.
+#: The PostgreSQL advisory lock key for log appends: a fixed 64-bit number derived from a readable name, combined
+#: with the schema's name when taken.
 LOG_APPEND_LOCK_KEY = int.from_bytes(hashlib.sha256(b"candor.log.append").digest()[:8], "big", signed=True)
 
 _LOCK_HELD = "candor_log_append_lock"
@@ -42,7 +43,12 @@ def log_append_lock(session: Session) -> Iterator[None]:
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_APPEND_LOCK_KEY})
+        # Advisory locks are per database; mixing in the schema gives each registry (one per schema) its own
+        # lock, so registries, or parallel tests in their own schemas, sharing a database never wait on each other.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key # hashtextextended(current_schema(), 0))"),
+            {"key": LOG_APPEND_LOCK_KEY},
+        )
     elif dialect == "sqlite":
         with warnings.catch_warnings():
             # SQLAlchemy only warns when the transaction's connection exists already; here that is a bug.

@@ -23,8 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from candor.domain.statement import StatementError
-from candor.errors import CandorError, DocumentError, SourceError
-from candor.store.errors import ConflictError, NotFoundError
+from candor.errors import CandorError, ConflictError, DocumentError, NotFoundError, SourceError
 
 logger = logging.getLogger(__name__)
 

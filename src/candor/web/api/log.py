@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from candor.store.errors import NotFoundError
+from candor.errors import NotFoundError
 from candor.web.api.models import AuditOut, CheckpointOut, InclusionProofOut
 from candor.web.deps import Queries, audit_status
 from candor.web.errors import ERROR_RESPONSES

@@ -1,0 +1,1 @@
+"""Use cases: checking, coverage, publishing, log integration, verification, redaction, queries."""
