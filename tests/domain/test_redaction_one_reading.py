@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from candor.domain.markdown import MAX_NESTING_DEPTH
+from candor.domain.markdown import MAX_NESTING_DEPTH, shared_parser
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.public_version import derive_public_text, new_salts
 from candor.domain.redaction import MAX_REDACTIONS
@@ -139,6 +139,23 @@ def test_markup_indented_as_code_is_literal_visible_text() -> None:
     assert parsed.redactions == ()
     assert "<pre><code>::: redact" in html_of(parsed)
     assert CANARY in html_of(parsed)  # shown, not hidden: the author sees it in clear in the preview
+
+
+@pytest.mark.parametrize("indent", ["\t", "    ", "  \t", "     "])
+def test_an_opening_a_tab_makes_code_redacts_nothing_and_the_preview_shows_it_as_code(indent: str) -> None:
+    # Found by the fuzz test: the passage after such an opening sat in an HTML comment left open to the end of the
+    # body, so the preview hid it while the API served it. The comment hid it, not a placeholder: the page shows
+    # the opening as code and draws no placeholder, and the comment is raw HTML, published as written.
+    body = f"{indent}{MARK}<!--\n{CANARY}\n:::\n"
+    parsed = parse_bytes("cert.md", document(body))
+    assert parsed.redactions == ()
+    page = html_of(parsed)
+    assert page.startswith("<pre><code>")
+    assert "::: redact category=trade-secret justification=j\n</code>" in page
+    assert "Redacted passage" not in page
+    tokens = shared_parser().parse(parsed.body)
+    assert [token.type for token in tokens] == ["code_block", "html_block"]
+    assert CANARY in tokens[1].content  # read as raw HTML by the parser too, not as text the page hides
 
 
 def test_markup_inside_inline_code_and_a_fence_is_literal_visible_text() -> None:
