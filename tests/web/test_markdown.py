@@ -140,3 +140,11 @@ def test_allowed_inline_tags_still_pair_up_around_their_text(renderer: DocumentR
     assert "H<sub>2</sub>O" in html
     assert '<abbr title="artificial intelligence">AI</abbr>' in html
     assert "<em>this</em>" in html
+
+
+def test_an_images_description_is_shown_as_text_not_hidden_with_the_image(renderer: DocumentRenderer) -> None:
+    # The page holds no images; dropped with its image, the description would be served but never seen.
+    html = str(renderer.render('See ![the **chart** of <b>risk</b>](https://a.example/c.png "t") and ![](e.png).'))
+    assert "<img" not in html
+    assert "[image: the chart of &lt;b&gt;risk&lt;/b&gt;]" in html
+    assert "and [image]." in html

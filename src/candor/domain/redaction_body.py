@@ -183,7 +183,7 @@ class _BodyReader:
                 # A link's title shows only on hover; its target is the page's, never the reader's text.
                 raise self._refuse(f"{UNREADABLE}: it sits in a link's title", first_line + breaks, hint=_LITERAL_HINT)
             elif child.type == "image" and any(_is_markup(alt) for alt in child.children or ()):
-                # An image's description is read apart from its paragraph, and shown to nobody but screen readers.
+                # An image's description is read apart from its paragraph, and the page draws it as plain text.
                 raise self._refuse("a redaction cannot sit inside an image's description", first_line + breaks)
             elif child.type == REDACTION_INLINE:
                 markup: InlineMarkup = child.meta["redaction"]

@@ -64,6 +64,13 @@ def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any)
     return f'<span class="redaction">[redacted: {category}{why}]</span>'
 
 
+def _render_image(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    # The page holds no images (the allow-list has no <img>). It shows the description instead, as text: dropped
+    # with the image, it would be text the registry serves that no reader of the page sees.
+    description = renderer.renderInlineAsText(tokens[index].children, options, env).strip()
+    return f"[image: {escape(description)}]" if description else "[image]"
+
+
 # The tag name of an inline HTML token: an opening or closing tag (comments and the like have none).
 _INLINE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
 
@@ -100,6 +107,7 @@ class DocumentRenderer:
         md.add_render_rule(REDACTION_INLINE, _render_inline)
         md.add_render_rule("html_block", _render_html_block)
         md.add_render_rule("html_inline", _render_html_inline)
+        md.add_render_rule("image", _render_image)
         self._md = md
         self._cached = lru_cache(maxsize=RENDER_CACHE_SIZE)(self._render)
 
