@@ -37,7 +37,9 @@ _NOISE = [
     "|---|---|", "# Heading", "    indented", "<pre>", "</pre>", "\\", "`", "[", "]", "Text <template> x",
     "<svg><desc>", "a <script> b", "![an image](u)", "![", "](u)",
 ]  # fmt: skip
-_PREFIXES = ["", "", "", "> ", "- ", "  ", "\t", "\u00a0", "    ", "> - ", ">"]
+# The last three put a line where markdown-it reads it into no token: a table cell past the header's columns (after
+# the noise's table), a code fence's info string, a link reference definition's destination.
+_PREFIXES = ["", "", "", "> ", "- ", "  ", "\t", "\u00a0", "    ", "> - ", ">", "| c | d | ", "```x ", "[r]: <u "]
 _NEWLINES = ["\n", "\n", "\n", "\r\n", "\r"]
 _ATTRIBUTES = " category=trade-secret justification=j"
 

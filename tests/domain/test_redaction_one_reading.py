@@ -252,3 +252,31 @@ def test_more_redactions_than_the_limit_are_refused_naming_the_line() -> None:
 )
 def test_markup_in_a_link_title_shown_only_on_hover_or_never_is_refused(body: str, offset: int) -> None:
     assert_refused(document(body), body_line(offset), "link")
+
+
+INLINE = f"[{CANARY}]{{.redact category=trade-secret justification=j}}"
+
+
+@pytest.mark.parametrize(
+    ("body", "offset"),
+    [
+        (f"| a | b |\n|---|---|\n| c | d | {INLINE} |\n", 2),
+        (f"Intro.\n\n> | a |\n> |---|\n> | c | {INLINE}\n", 4),
+        (f"Intro.\n\n```python {INLINE}\ncode\n```\n", 2),
+        (f"Intro.\n\n~~~ {INLINE}\n", 2),
+        (f"Intro.\n\n[a]: <https://a.example/ {INLINE}>\n", 2),
+        (f"Intro.\n\n[a]:\n  <https://a.example/ {INLINE}>\n", 3),
+    ],
+    ids=["table-cell-past-the-header", "quoted-table-cell", "fence-info", "unclosed-fence-info", "reference", "wrap"],
+)
+def test_markup_markdown_it_drops_unread_and_unshown_is_refused_naming_its_line(body: str, offset: int) -> None:
+    # markdown-it reads these into no token: the plugin never saw the markup and the preview never showed it, so
+    # the passage went out in clear, with a second redaction elsewhere, and the registry's checks passed.
+    raw = document(f"{body}\nText [x]{{.redact category=trade-secret justification=j}}.\n")
+    assert_refused(raw, body_line(offset), "where the page shows nothing")
+
+
+def test_markup_in_a_table_cell_within_the_header_and_in_a_fence_is_still_read_or_literal() -> None:
+    body = f"| a | b |\n|---|---|\n| c | {INLINE} |\n\n```python\n{MARK}An example.\n:::\n```\n"
+    public = assert_redacted_everywhere(document(body))
+    assert public.source.text.count("::: redact") == 1  # the fence's, literal and shown
