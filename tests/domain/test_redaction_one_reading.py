@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from candor.domain.markdown import MAX_NESTING_DEPTH
+from candor.domain.markdown import MAX_NESTING_DEPTH, shared_parser
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.public_version import derive_public_text, new_salts
 from candor.domain.redaction import MAX_REDACTIONS
@@ -141,6 +141,23 @@ def test_markup_indented_as_code_is_literal_visible_text() -> None:
     assert CANARY in html_of(parsed)  # shown, not hidden: the author sees it in clear in the preview
 
 
+@pytest.mark.parametrize("indent", ["\t", "    ", "  \t", "     "])
+def test_an_opening_a_tab_makes_code_redacts_nothing_and_the_preview_shows_it_as_code(indent: str) -> None:
+    # Found by the fuzz test: the passage after such an opening sat in an HTML comment left open to the end of the
+    # body, so the preview hid it while the API served it. The comment hid it, not a placeholder: the page shows
+    # the opening as code and draws no placeholder, and the comment is raw HTML, published as written.
+    body = f"{indent}{MARK}<!--\n{CANARY}\n:::\n"
+    parsed = parse_bytes("cert.md", document(body))
+    assert parsed.redactions == ()
+    page = html_of(parsed)
+    assert page.startswith("<pre><code>")
+    assert "::: redact category=trade-secret justification=j\n</code>" in page
+    assert "Redacted passage" not in page
+    tokens = shared_parser().parse(parsed.body)
+    assert [token.type for token in tokens] == ["code_block", "html_block"]
+    assert CANARY in tokens[1].content  # read as raw HTML by the parser too, not as text the page hides
+
+
 def test_markup_inside_inline_code_and_a_fence_is_literal_visible_text() -> None:
     body = f"Write `[{CANARY}]{{.redact category=trade-secret}}` to redact.\n\n```\n{BLOCK}```\n"
     parsed = parse_bytes("cert.md", document(body))
@@ -235,3 +252,31 @@ def test_more_redactions_than_the_limit_are_refused_naming_the_line() -> None:
 )
 def test_markup_in_a_link_title_shown_only_on_hover_or_never_is_refused(body: str, offset: int) -> None:
     assert_refused(document(body), body_line(offset), "link")
+
+
+INLINE = f"[{CANARY}]{{.redact category=trade-secret justification=j}}"
+
+
+@pytest.mark.parametrize(
+    ("body", "offset"),
+    [
+        (f"| a | b |\n|---|---|\n| c | d | {INLINE} |\n", 2),
+        (f"Intro.\n\n> | a |\n> |---|\n> | c | {INLINE}\n", 4),
+        (f"Intro.\n\n```python {INLINE}\ncode\n```\n", 2),
+        (f"Intro.\n\n~~~ {INLINE}\n", 2),
+        (f"Intro.\n\n[a]: <https://a.example/ {INLINE}>\n", 2),
+        (f"Intro.\n\n[a]:\n  <https://a.example/ {INLINE}>\n", 3),
+    ],
+    ids=["table-cell-past-the-header", "quoted-table-cell", "fence-info", "unclosed-fence-info", "reference", "wrap"],
+)
+def test_markup_markdown_it_drops_unread_and_unshown_is_refused_naming_its_line(body: str, offset: int) -> None:
+    # markdown-it reads these into no token: the plugin never saw the markup and the preview never showed it, so
+    # the passage went out in clear, with a second redaction elsewhere, and the registry's checks passed.
+    raw = document(f"{body}\nText [x]{{.redact category=trade-secret justification=j}}.\n")
+    assert_refused(raw, body_line(offset), "where the page shows nothing")
+
+
+def test_markup_in_a_table_cell_within_the_header_and_in_a_fence_is_still_read_or_literal() -> None:
+    body = f"| a | b |\n|---|---|\n| c | {INLINE} |\n\n```python\n{MARK}An example.\n:::\n```\n"
+    public = assert_redacted_everywhere(document(body))
+    assert public.source.text.count("::: redact") == 1  # the fence's, literal and shown

@@ -121,3 +121,30 @@ def test_attribute_parsing_handles_quotes_and_escapes() -> None:
     attributes, stopped, problem = read_attributes(written, 0, len(written))
     assert attributes == {"category": "trade-secret", "justification": 'two "quoted" words}', "size": "<100"}
     assert (written[stopped], problem) == ("}", None)
+
+
+@pytest.mark.parametrize(
+    "tag", ["<template>", "<template/>", "</template>", "<svg><desc>", "<annotation-xml>", "<script>", "<style>"]
+)
+def test_an_inline_tag_the_page_drops_cannot_hide_the_text_after_it(renderer: DocumentRenderer, tag: str) -> None:
+    # The sanitiser drops everything after an inline <template> to the end of the body, and the rest of the
+    # paragraph after a <desc>: text the registry serves and the parser reads as shown, hidden from every reader.
+    html = str(renderer.render(f"Intro {tag} and the caveat.\n\nThe next paragraph.\n"))
+    assert "and the caveat." in html
+    assert "The next paragraph." in html
+    assert not any(name in html for name in ("template", "desc", "script", "style"))
+
+
+def test_allowed_inline_tags_still_pair_up_around_their_text(renderer: DocumentRenderer) -> None:
+    html = str(renderer.render('H<sub>2</sub>O, <abbr title="artificial intelligence">AI</abbr> and <em>this</em>.'))
+    assert "H<sub>2</sub>O" in html
+    assert '<abbr title="artificial intelligence">AI</abbr>' in html
+    assert "<em>this</em>" in html
+
+
+def test_an_images_description_is_shown_as_text_not_hidden_with_the_image(renderer: DocumentRenderer) -> None:
+    # The page holds no images; dropped with its image, the description would be served but never seen.
+    html = str(renderer.render('See ![the **chart** of <b>risk</b>](https://a.example/c.png "t") and ![](e.png).'))
+    assert "<img" not in html
+    assert "[image: the chart of &lt;b&gt;risk&lt;/b&gt;]" in html
+    assert "and [image]." in html

@@ -7,7 +7,9 @@ can replace the markup in place. The walk also refuses, with the file line:
 - markup the plugin claimed but could not read (``::: Redact``, an unclosed block, a span over two lines);
 - text that still looks like markup where the plugin did not read it: raw HTML, an HTML comment, text that
   markdown-it left as text (an escaped bracket, markup after a link), a link's title, a link reference's title;
-- bodies nested deeper than :data:`~candor.domain.markdown.MAX_NESTING_DEPTH`.
+- bodies nested deeper than :data:`~candor.domain.markdown.MAX_NESTING_DEPTH`;
+- a look-alike in text that markdown-it reads into no token, so that the page never shows it: a table cell beyond
+  its header's columns, a code fence's info string, a link reference definition.
 
 Markup inside code (fenced, indented or inline) is literal text, shown as written: it is neither read nor refused.
 """
@@ -30,6 +32,7 @@ from candor.domain.redaction_markup import (
     UNREADABLE,
     BlockMarkup,
     InlineMarkup,
+    count_redaction_markup,
     looks_like_redaction_markup,
 )
 from candor.errors import DocumentError
@@ -50,8 +53,10 @@ def find_body_redactions(text: str, body_line: int, name: str) -> list[Redaction
     body = text[offset:]
     reader = _BodyReader(body, offset, body_line, name)
     env: dict[str, Any] = {}
-    found = reader.read(shared_parser().parse(body, env))
+    tokens = shared_parser().parse(body, env)
+    found = reader.read(tokens)
     reader.refuse_markup_in_references(env.get("references", {}))
+    reader.refuse_markup_read_into_no_token(tokens)
     return found
 
 
@@ -138,6 +143,32 @@ class _BodyReader:
                 line = self._body.count("\n", 0, at) if at >= 0 else 0
                 raise self._refuse(f"{UNREADABLE}: it sits in a link reference's title", line, hint=_LITERAL_HINT)
 
+    def refuse_markup_read_into_no_token(self, tokens: Sequence[Token]) -> None:
+        """Refuse a look-alike on a line that no token holds it from: markdown-it dropped it, unread and unshown.
+
+        markdown-it keeps a table row's cells up to its header's count and drops the rest, shows only the first
+        word of a code fence's info string (the page, not even that), and draws no link reference definition. Markup
+        there would be neither redacted nor refused, and published in clear where no preview shows it. Each body
+        line's look-alikes are counted against those its tokens hold: an inline token's content (whose markup was
+        read as a redaction, or refused), a code block's or fence's code, a redaction block's lines.
+        """
+        read: dict[int, int] = {}
+        whole: set[int] = set()  # lines read whole: a redaction block's (its passage is replaced), code's
+        for token in tokens:
+            if token.map is None:
+                continue
+            start, end = token.map
+            if token.type in (REDACTION_BLOCK, "code_block"):
+                whole.update(range(start, end))
+            elif token.type == "fence":
+                whole.update(range(start + 1, end))  # not the opening line: its info string is never shown
+            elif token.type == "inline":
+                for index, line in enumerate(token.content.split("\n")):
+                    read[start + index] = read.get(start + index, 0) + count_redaction_markup(line)
+        for number, line in enumerate(self._body.split("\n")):
+            if number not in whole and count_redaction_markup(line) > read.get(number, 0):
+                raise self._refuse(_DROPPED, number, hint=_DROPPED_HINT)
+
     def _block(self, markup: BlockMarkup, line: int, lines: list[int] | None) -> Redaction:
         if markup.problem is not None:
             hint = None if markup.problem == NESTED else _BLOCK_HINT
@@ -183,7 +214,7 @@ class _BodyReader:
                 # A link's title shows only on hover; its target is the page's, never the reader's text.
                 raise self._refuse(f"{UNREADABLE}: it sits in a link's title", first_line + breaks, hint=_LITERAL_HINT)
             elif child.type == "image" and any(_is_markup(alt) for alt in child.children or ()):
-                # An image's description is read apart from its paragraph, and shown to nobody but screen readers.
+                # An image's description is read apart from its paragraph, and the page draws it as plain text.
                 raise self._refuse("a redaction cannot sit inside an image's description", first_line + breaks)
             elif child.type == REDACTION_INLINE:
                 markup: InlineMarkup = child.meta["redaction"]
@@ -276,6 +307,11 @@ _IN_HTML = (
     "redaction markup inside raw HTML or an HTML comment would be published in clear, neither redacted nor hidden"
 )
 _HTML_HINT = "move the passage out of the HTML, or remove the markup"
+_DROPPED = (
+    f"{UNREADABLE}: it sits where the page shows nothing (a table cell past the header's columns, a code fence's "
+    "info string, a link reference definition)"
+)
+_DROPPED_HINT = "move the passage into the text, or add the table's column"
 
 
 def _looks_like_text(value: object) -> bool:

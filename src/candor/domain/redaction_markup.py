@@ -54,6 +54,11 @@ def looks_like_redaction_markup(text: str) -> bool:
     return _SUSPICIOUS.search(text) is not None
 
 
+def count_redaction_markup(text: str) -> int:
+    """How many look-alikes of redaction markup :func:`looks_like_redaction_markup` finds in ``text``."""
+    return sum(1 for _ in _SUSPICIOUS.finditer(text))
+
+
 @dataclass
 class BlockMarkup:
     """What the plugin read of a ``::: redact`` block (in a token's ``meta["redaction"]``).

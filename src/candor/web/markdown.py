@@ -64,10 +64,15 @@ def _render_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any)
     return f'<span class="redaction">[redacted: {category}{why}]</span>'
 
 
-# Elements whose content an HTML parser reads as raw text up to their closing tag, wherever Markdown ends them.
-_RAW_TEXT_OPEN = re.compile(
-    r"<\s*(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)\b", re.IGNORECASE
-)
+def _render_image(renderer: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    # The page holds no images (the allow-list has no <img>). It shows the description instead, as text: dropped
+    # with the image, it would be text the registry serves that no reader of the page sees.
+    description = renderer.renderInlineAsText(tokens[index].children, options, env).strip()
+    return f"[image: {escape(description)}]" if description else "[image]"
+
+
+# The tag name of an inline HTML token: an opening or closing tag (comments and the like have none).
+_INLINE_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
 
 
 def _render_html_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
@@ -77,8 +82,13 @@ def _render_html_block(_renderer: Any, tokens: Sequence[Token], index: int, *_: 
 
 
 def _render_html_inline(_renderer: Any, tokens: Sequence[Token], index: int, *_: Any) -> str:
+    # Only an allowed tag reaches the page's sanitiser with the text around it (so that <sub>x</sub> pairs up).
+    # Any other tag is dropped on its own, before it can take the text after it: the sanitiser drops everything
+    # after a <script>, <style> or <template> (to the end of the body, whatever Markdown says), and the rest of
+    # the paragraph after an SVG or MathML <desc> or <annotation-xml>.
     content = tokens[index].content
-    return sanitise(content) if _RAW_TEXT_OPEN.match(content) else content
+    tag = _INLINE_TAG.match(content)
+    return content if tag is not None and tag.group(1).lower() in _ALLOWED_TAGS else sanitise(content)
 
 
 class DocumentRenderer:
@@ -97,6 +107,7 @@ class DocumentRenderer:
         md.add_render_rule(REDACTION_INLINE, _render_inline)
         md.add_render_rule("html_block", _render_html_block)
         md.add_render_rule("html_inline", _render_html_inline)
+        md.add_render_rule("image", _render_image)
         self._md = md
         self._cached = lru_cache(maxsize=RENDER_CACHE_SIZE)(self._render)
 
