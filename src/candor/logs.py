@@ -41,10 +41,13 @@ def logging_config(log_format: Literal["text", "json"]) -> dict[str, Any]:
         formatters: dict[str, Any] = {
             "default": {"()": f"{__name__}.JsonLinesFormatter"},
             "access": {"()": f"{__name__}.JsonLinesFormatter"},
+            "candor": {"()": f"{__name__}.JsonLinesFormatter"},
         }
     else:
         formatters = {
-            "default": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(name)s: %(message)s"},
+            "default": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(message)s"},
+            # Candor's lines name their logger (candor.publications, candor.services.audit...), uvicorn's do not.
+            "candor": {"()": "uvicorn.logging.DefaultFormatter", "fmt": "%(levelprefix)s %(name)s: %(message)s"},
             "access": {
                 "()": "uvicorn.logging.AccessFormatter",
                 "fmt": '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s',
@@ -57,11 +60,12 @@ def logging_config(log_format: Literal["text", "json"]) -> dict[str, Any]:
         "handlers": {
             "default": {"formatter": "default", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
             "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+            "candor": {"formatter": "candor", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
         },
         "loggers": {
             "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO"},
             "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-            "candor": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "candor": {"handlers": ["candor"], "level": "INFO", "propagate": False},
         },
     }

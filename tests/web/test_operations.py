@@ -24,11 +24,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
-from candor.config import load_settings
+from candor.config import load_settings, sqlite_url
 from candor.logs import JsonLinesFormatter
 from candor.services.audit import AuditStatus
 from candor.services.health import assess_health
 from candor.services.publishing import Publication
+from candor.store.database import create_database_engine, session_factory
 from candor.store.log import append_log_entry, log_append_lock
 from candor.store.tables import LogEntry
 from candor.web.app import create_app
@@ -227,3 +228,21 @@ def test_a_failed_audit_or_findings_make_the_registry_unhealthy(sessions: sessio
     for state, healthy in (("pending", True), ("clean", True), ("findings", False), ("failed", False)):
         health = assess_health(sessions, refusal=None, audit=AuditStatus(state, 60.0), now=now, max_unsigned_seconds=60)
         assert health.healthy is healthy, state
+
+
+def test_a_database_that_does_not_answer_makes_the_registry_unhealthy(tmp_path: Path) -> None:
+    engine = create_database_engine(sqlite_url(tmp_path / "no-such-directory" / "candor.sqlite3"))
+    try:
+        health = assess_health(
+            session_factory(engine),
+            refusal=None,
+            audit=AuditStatus.disabled(),
+            now=datetime.now(UTC),
+            max_unsigned_seconds=60,
+        )
+    finally:
+        engine.dispose()
+    assert not health.database_reachable
+    assert health.lag is None
+    assert len(health.reasons) == 1
+    assert health.reasons[0].startswith("the database is unreachable: ")
