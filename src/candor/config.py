@@ -8,7 +8,7 @@ environment variables, then from the defaults below. Nothing is read at import t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -63,6 +63,16 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between the registry audits `candor serve` runs in the background (0 turns them off); "
         "the first runs a minute after start, or after one interval if that is shorter.",
+    )
+
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How `candor serve` writes its log: text lines, or JSON lines (one object a line) for collectors.",
+    )
+    max_unsigned_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds an entry may wait for a signed checkpoint before /healthz reports the registry unhealthy.",
     )
 
     @model_validator(mode="after")

@@ -5,7 +5,8 @@ redacted with ``candor redact`` and published with ``candor publish --sealed`` t
 and on PostgreSQL. Then every place the registry keeps or shows anything is searched for the canary, as text, hex
 (either case) and base64 (standard and URL-safe, at each of the three byte alignments): the database dump
 (sqlite3 ``iterdump``, or ``pg_dump``), every file in the data directory (the database file and the log's tiles),
-every page reachable from the home page, the API's answers about the statement, and the server's log.
+every page reachable from the home page, the API's answers about the statement, and the server's log, as text and
+as JSON lines, after it has also logged the refusal of a publication that carries the canary with a real token.
 
 Positive controls show that each search would have found it: the same scanner finds the canary in the original,
 and finds the public text of the document in the dump and in hex in the dumped document bytes.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -189,13 +191,49 @@ def _database_dump(database_url: str) -> bytes:
     return result.stdout
 
 
-def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tmp_path: Path) -> None:
+def _refuse_a_publication_carrying(base_url: str, token: str, secret: bytes, original: bytes) -> None:
+    """Send, with the developer's real token, a publication the registry must refuse: the canary in its
+    statement and sealed original, and the unredacted original as its document. Its refusal is logged."""
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    body = {
+        "statement": b64(b'{"developer":"acme-ai","note":"' + secret + b'"}'),
+        "signature": b64(bytes(64)),
+        "document": b64(original),
+        "sealed_original": b64(secret * 4),
+    }
+    response = httpx.post(
+        base_url + "/api/v1/statements", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert 400 <= response.status_code < 500, response.text
+
+
+def _logged_refusals(log: bytes, log_format: str) -> list[dict[str, object]]:
+    """The refused publications the server logged; in JSON, every line of the log must be one JSON object."""
+    lines = [line for line in log.decode().splitlines() if line.strip()]
+    if log_format == "text":
+        return [{"line": line} for line in lines if "publication refused:" in line]
+    records = [json.loads(line) for line in lines]
+    assert all(isinstance(record, dict) for record in records)
+    return [record for record in records if record.get("event") == "publication_refused"]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tmp_path: Path, log_format: str) -> None:
     canary = "canary-" + secrets.token_hex(16)
     secret = canary.encode()
     data_dir, work = tmp_path / "registry", tmp_path / "work"
     data_dir.mkdir()
     work.mkdir()
-    env = {**os.environ, "CANDOR_DATABASE_URL": database_url, "CANDOR_DATA_DIR": str(data_dir), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "CANDOR_DATABASE_URL": database_url,
+        "CANDOR_DATA_DIR": str(data_dir),
+        "CANDOR_LOG_FORMAT": log_format,
+        "NO_COLOR": "1",
+    }
 
     engine = create_database_engine(database_url)
     try:
@@ -243,13 +281,23 @@ def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tm
         statement_id = re.search(r"^statement: ([0-9a-f]{64})$", published, flags=re.MULTILINE)
         assert statement_id is not None, published
         served = _served(server.url, statement_id.group(1), public)
+        _refuse_a_publication_carrying(server.url, acme.token, secret, (work / "sdf.md").read_bytes())
     finally:
         server.stop()
+    server_log = (tmp_path / "server.log").read_bytes()
+    # Positive control: the refusal was logged, with its reason and developer; the token never is.
+    (refusal,) = _logged_refusals(server_log, log_format)
+    if log_format == "json":
+        assert refusal["developer"] == "acme-ai"
+        assert refusal["reason"]
+    else:
+        assert "developer=acme-ai" in str(refusal["line"])
+    assert acme.token.encode() not in server_log
 
     dump = _database_dump(database_url)
     # Positive control: the same scanner finds the public text of the document in the dump.
     assert leaks(dump, b"Acme AI Secure Development Framework")
-    places: dict[str, bytes] = {"database dump": dump, "server log": (tmp_path / "server.log").read_bytes()}
+    places: dict[str, bytes] = {"database dump": dump, "server log": server_log}
     places.update(
         {
             f"file {path.relative_to(tmp_path)}": path.read_bytes()

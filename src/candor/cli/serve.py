@@ -10,12 +10,13 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from candor.cli.db import DataDirOption
 from candor.errors import CandorError
+from candor.logs import logging_config
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -56,7 +57,7 @@ def serve(
             raise typer.Exit(1)
         return
     if workers == 1:
-        run_server(build_app(settings), host, port)
+        run_server(build_app(settings), host, port, settings.log_format)
         return
     import uvicorn
 
@@ -65,7 +66,13 @@ def serve(
     os.environ["CANDOR_DATA_DIR"] = str(settings.data_dir)
     os.environ["CANDOR_DATABASE_URL"] = settings.database_url
     uvicorn.run(
-        "candor.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port, log_level="info"
+        "candor.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=logging_config(settings.log_format),
     )
 
 
@@ -111,11 +118,15 @@ def prepare_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def run_server(app: FastAPI, host: str, port: int) -> None:
-    """Serve ``app`` with uvicorn until interrupted."""
+def run_server(app: FastAPI, host: str, port: int, log_format: Literal["text", "json"] = "text") -> None:
+    """Serve ``app`` with uvicorn until interrupted.
+
+    uvicorn's defaults (``loop="auto"``, ``http="auto"``) use uvloop and httptools when the ``fast`` extra
+    installed them, and asyncio and h11 otherwise.
+    """
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=logging_config(log_format))
 
 
 async def _get_once(app: FastAPI, path: str) -> int:

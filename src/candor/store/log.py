@@ -12,6 +12,7 @@ import hashlib
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select, text
@@ -79,6 +80,11 @@ def log_size(session: Session) -> int:
     """How many entries the log holds (committed, or written by this transaction)."""
     last: int | None = session.scalar(select(func.max(LogEntry.log_index)))
     return 0 if last is None else last + 1
+
+
+def appended_at(session: Session, log_index: int) -> datetime | None:
+    """When the entry at ``log_index`` was appended, or None if the log has no such entry."""
+    return session.scalar(select(LogEntry.appended_at).where(LogEntry.log_index == log_index))
 
 
 def append_log_entry(session: Session, entry: bytes) -> LogEntry:

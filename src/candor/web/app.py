@@ -23,7 +23,7 @@ from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.store.database import create_database_engine, session_factory
-from candor.web import api, site
+from candor.web import api, operations, site
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
 from candor.web.log import LogFiles
@@ -85,6 +85,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.page_cache = PageCache()
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
+    # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.
+    operations.install(app)
     app.add_middleware(HeadAsGetMiddleware)
     # Added last, so outermost: the size limit applies before anything reads the body, and every response the
     # app sends (errors included) passes through the security headers.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.templating import Jinja2Templates
 
 from candor.services.audit import AuditStatus, PeriodicAudit
@@ -33,7 +33,12 @@ async def renderer(request: Request) -> DocumentRenderer:
 
 def audit_status(request: Request) -> AuditStatus:
     """What the server's periodic audit last found ("disabled" when the setting turns it off)."""
-    auditor: PeriodicAudit | None = getattr(request.app.state, "audit", None)
+    return app_audit_status(request.app)
+
+
+def app_audit_status(app: FastAPI) -> AuditStatus:
+    """:func:`audit_status` of an app, for what runs outside a request (the metrics' collector)."""
+    auditor: PeriodicAudit | None = getattr(app.state, "audit", None)
     return AuditStatus.disabled() if auditor is None else auditor.status
 
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from candor.services.publishing import Publication, Publisher, UnauthenticatedEr
 from candor.services.queries import RegistryQueries
 from candor.tlog.proof import format_tlog_proof
 from candor.web.errors import ErrorEnvelope
+from candor.web.operations import publication_accepted, publication_refused
 
 #: ``Authorization: Bearer <token>``.
 Authorization = Annotated[str | None, Header(description="Bearer token of the publishing developer.")]
@@ -112,9 +114,19 @@ class TokenFirstRoute(APIRoute):
 
         async def handle_with_token(request: Request) -> Response:
             publisher, _ = _state(request.app)
-            # The token lookup is a blocking database read: off the event loop, like a plain ``def`` route.
-            await run_in_threadpool(publisher.token_holder, _bearer(request.headers.get("authorization")))
-            return await handle(request)
+            developer = None
+            try:
+                # The token lookup is a blocking database read: off the event loop, like a plain ``def`` route.
+                developer = await run_in_threadpool(
+                    publisher.token_holder, _bearer(request.headers.get("authorization"))
+                )
+                response = await handle(request)
+            except (CandorError, RequestValidationError) as exc:
+                # The one place every refusal of a publication passes, whoever raised it: counted and logged once.
+                publication_refused(request.app, exc, developer)
+                raise
+            publication_accepted(request.app, response.status_code)
+            return response
 
         return handle_with_token
 
