@@ -13,6 +13,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.web.conditional import registry_version
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log import LogFiles
 from candor.web.site.apiref import api_reference
@@ -44,9 +45,10 @@ def build_router() -> APIRouter:
     def cached(
         request: Request, registry: Queries, key: tuple[Hashable, ...], build: Callable[[], HTMLResponse]
     ) -> HTMLResponse:
-        """The page under ``key`` at the registry's current revision, built only when that changed."""
+        """The page under ``key`` at the registry's version (:mod:`candor.web.conditional`), built only when that
+        changed. The version covers the database's revision, the facts on file, the day and (on /log) the audit."""
         pages: PageCache = request.app.state.page_cache
-        full_key = (*key, registry_url(request), registry.revision())
+        full_key = (*key, registry_url(request), registry_version(request.scope))
         page = pages.get(full_key)
         if page is not None:
             return HTMLResponse(page)
@@ -76,8 +78,7 @@ def build_router() -> APIRouter:
     def developer(
         slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
     ) -> HTMLResponse:
-        # The coverage table (and whether the certification has lapsed) also depend on the facts file on record
-        # and on the day.
+        # The coverage table (and whether the certification has lapsed) depend on the day too.
         stamp = registry.coverage_stamp(slug)
 
         def build() -> HTMLResponse:
@@ -94,7 +95,7 @@ def build_router() -> APIRouter:
                 soon_days=SOON_DAYS,
             )
 
-        return cached(request, registry, ("developer", slug, page, stamp), build)
+        return cached(request, registry, ("developer", slug, page), build)
 
     @router.get("/statements/{log_index}")
     def document(
@@ -121,8 +122,7 @@ def build_router() -> APIRouter:
                 vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
             )
 
-        # The standards a document is held to follow its developer's facts, and the day (a pack comes into force).
-        return cached(request, registry, ("document", log_index, registry.facts_stamp()), build)
+        return cached(request, registry, ("document", log_index), build)
 
     @router.get("/compare")
     def compare(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
@@ -135,25 +135,40 @@ def build_router() -> APIRouter:
 
     @router.get("/log")
     def log(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
-        return render(
-            templates,
+        return cached(
             request,
-            "log.html",
-            checkpoint=registry.checkpoint(),
-            vkey=log_files(request).verifier_key(),
-            vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
-            regulator_key=request.app.state.regulator_key,
-            registry_url=registry_url(request),
-            audit=audit_status(request),
+            registry,
+            ("log",),
+            lambda: render(
+                templates,
+                request,
+                "log.html",
+                checkpoint=registry.checkpoint(),
+                vkey=log_files(request).verifier_key(),
+                vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
+                regulator_key=request.app.state.regulator_key,
+                registry_url=registry_url(request),
+                audit=audit_status(request),
+            ),
         )
 
     @router.get("/api")
-    def api(request: Request, templates: Templates) -> HTMLResponse:
-        return render(templates, request, "api.html", reference=api_reference(request.app.openapi()))
+    def api(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
+        return cached(
+            request,
+            registry,
+            ("api",),
+            lambda: render(templates, request, "api.html", reference=api_reference(request.app.openapi())),
+        )
 
     @router.get("/standards")
     def standards(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
-        return render(templates, request, "standards.html", applications=registry.standards_applied())
+        return cached(
+            request,
+            registry,
+            ("standards",),
+            lambda: render(templates, request, "standards.html", applications=registry.standards_applied()),
+        )
 
     @router.get("/standards/{pack_id}")
     def standard(pack_id: PackId, request: Request, templates: Templates) -> HTMLResponse:

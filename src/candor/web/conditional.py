@@ -1,0 +1,166 @@
+"""Strong ETags on every page and API answer, and 304 for a conditional GET, without rendering anything.
+
+A registry's answers change only when something they show changes, and everything they show follows from a few
+cheap facts, together the *registry version*:
+
+- the database's revision (:meth:`RegistryQueries.revision`: log size, signed checkpoint size, developers), which
+  moves with every publication, withdrawal, checkpoint and registration;
+- the facts folder: its own mtime (a facts file renamed in) and the newest mtime of the files in it (one rewritten
+  in place), which decide coverage, obligations and the standards a document is held to;
+- today's date (UTC), for what is shown "as of today": coverage, obligations, certification standing, packs in
+  force;
+- on the pages that show it (``/log``, ``/api/v1/log/audit``), what the periodic audit last found.
+
+An answer's ETag is a digest of that version and of everything in the request the answer depends on: scheme,
+host (pages show the registry's own address), path and query. No answer varies with any other request header, so
+none carries ``Vary``. The version is computed before the route runs, so an answer is never older than the ETag
+it carries (at worst newer, which only costs the client one more download). A matching ``If-None-Match`` gets 304
+straight from here; the route, its queries and its templates never run. Routes that set their own ETag
+(content-addressed documents) keep it, and a match with it is answered 304 too.
+
+The version is kept in the request's state, so the page cache (:mod:`candor.web.site.pages`) keys pages with it
+rather than computing it again. The clock is ``app.state.today`` when set (tests move the date with it).
+
+The log's own files (``/log/checkpoint``, ``/log/tile/...``) and ``/static`` are left alone: they are served from
+files with their own ``Cache-Control``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from candor.services.audit import AuditStatus, PeriodicAudit
+from candor.services.queries import RegistryQueries
+from candor.services.registry_facts import FACTS_DIR_NAME
+
+#: Answers that show the periodic audit's last result, whose ETag also follows it.
+AUDITED_PATHS = frozenset({"/log", "/api/v1/log/audit"})
+#: Where answers are files with their own caching headers.
+_LEFT_ALONE = ("/static/", "/log/")
+_STATE_KEY = "registry_version"
+#: Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
+_KEPT_ON_304 = frozenset({b"etag", b"cache-control", b"vary", b"content-location", b"expires", b"date"})
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+def facts_folder_stamp(facts_dir: Path) -> tuple[int, int, int] | None:
+    """The facts folder's mtime, its newest file's mtime and its number of files; None when there is no folder."""
+    try:
+        folder = facts_dir.stat().st_mtime_ns
+        newest, count = 0, 0
+        with os.scandir(facts_dir) as entries:
+            for entry in entries:
+                newest = max(newest, entry.stat().st_mtime_ns)
+                count += 1
+    except FileNotFoundError:
+        return None
+    return folder, newest, count
+
+
+def registry_version(scope: Scope) -> str:
+    """The registry version the answer to ``scope`` depends on (see the module's docstring); computed once.
+
+    Blocking (one small database query and a few ``stat`` calls): call it from a worker thread.
+    """
+    state: dict[str, Any] = scope.setdefault("state", {})
+    known = state.get(_STATE_KEY)
+    if isinstance(known, str):
+        return known
+    app_state = scope["app"].state
+    queries: RegistryQueries = app_state.queries
+    today: Callable[[], date] = getattr(app_state, "today", utc_today)
+    parts: list[object] = [
+        queries.revision(),
+        facts_folder_stamp(app_state.settings.data_dir / FACTS_DIR_NAME),
+        today().isoformat(),
+    ]
+    if scope["path"] in AUDITED_PATHS:
+        auditor: PeriodicAudit | None = getattr(app_state, "audit", None)
+        status = AuditStatus.disabled() if auditor is None else auditor.status
+        parts.append(repr(status))
+    version = repr(tuple(parts))
+    state[_STATE_KEY] = version
+    return version
+
+
+def entity_tag(scope: Scope, version: str) -> str:
+    """The strong ETag of the answer to ``scope`` at ``version``."""
+    headers = Headers(scope=scope)
+    digest = hashlib.sha256()
+    for part in (version, scope.get("scheme", "http"), headers.get("host", ""), scope["path"]):
+        digest.update(part.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+    digest.update(scope.get("query_string", b""))
+    return f'"{digest.hexdigest()[:40]}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` value names ``etag`` (the weak comparison RFC 9110 prescribes for it)."""
+    if if_none_match is None:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+
+
+class ConditionalGetMiddleware:
+    """Adds the ETag to GET and HEAD answers and answers a matching ``If-None-Match`` with 304."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or path.startswith(_LEFT_ALONE):
+            await self.app(scope, receive, send)
+            return
+        version = await to_thread.run_sync(registry_version, scope)
+        etag = entity_tag(scope, version)
+        if_none_match = Headers(scope=scope).get("if-none-match")
+        # "*" matches only an answer that exists, which only the route knows: it is checked on the answer below.
+        if (if_none_match or "").strip() != "*" and matches(if_none_match, etag):
+            await _not_modified([(b"etag", etag.encode()), (b"cache-control", b"no-cache")], send)
+            return
+
+        not_modified = False
+
+        async def send_tagged(message: Message) -> None:
+            nonlocal not_modified
+            if message["type"] == "http.response.start":
+                if message["status"] != 200:
+                    await send(message)
+                    return
+                headers = MutableHeaders(scope=message)
+                own = headers.get("etag")
+                if own is None:
+                    headers["ETag"] = etag
+                    own = etag
+                if "cache-control" not in headers:
+                    # Stored, but asked about again each time: the 304 above makes asking cheap.
+                    headers["Cache-Control"] = "no-cache"
+                if matches(if_none_match, own):
+                    not_modified = True
+                    await _not_modified([(k, v) for k, v in message["headers"] if k in _KEPT_ON_304], send)
+                    return
+            elif not_modified:
+                return  # the body of an answer already sent as 304
+            await send(message)
+
+        await self.app(scope, receive, send_tagged)
+
+
+async def _not_modified(headers: list[tuple[bytes, bytes]], send: Send) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
