@@ -21,6 +21,7 @@ from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.web.app import create_app
 from candor.web.security import CONTENT_SECURITY_POLICY
+from candor.web.site.fragments import CachedAnswer, PageCache
 from tests.conftest import EXAMPLES
 from tests.web.conftest import serve_app
 from tests.web.registry import Published, Registry, example
@@ -219,3 +220,60 @@ def test_errors_carry_no_etag(live: tuple[httpx.Client, Registry, Published]) ->
     # "*" stands for any current answer, and there is none here.
     assert client.get("/developers/nobody", headers={"If-None-Match": "*"}).status_code == 404
     assert client.get("/developers/acme-ai", headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_a_head_request_does_not_leave_an_empty_page_in_the_cache(
+    live: tuple[httpx.Client, Registry, Published],
+) -> None:
+    client, registry, first = live
+    registry.publish(example("sdf-v2.md"))  # a version no GET has seen yet
+    for path in ["/", f"/statements/{first.log_index}", "/api/v1/statements"]:
+        head = client.head(path)
+        assert head.status_code == 200, path
+        assert head.content == b""
+        page = client.get(path)
+        assert len(page.content) == int(head.headers["content-length"]) > 0, path
+        assert client.head(path).headers["content-length"] == head.headers["content-length"], path
+
+
+def test_the_api_never_answers_from_the_cache_once_a_statement_is_published(
+    live: tuple[httpx.Client, Registry, Published],
+) -> None:
+    client, registry, first = live
+    before = client.get("/api/v1/statements").json()
+    assert client.get("/api/v1/statements").json() == before
+    second = registry.publish(example("sdf-v2.md"))
+    ids = [item["id"] for item in client.get("/api/v1/statements").json()["items"]]
+    assert ids[:2] == [second.statement_sha256, first.statement_sha256]
+
+
+def test_a_page_kept_for_one_host_is_not_served_to_another(live: tuple[httpx.Client, Registry, Published]) -> None:
+    client, _, _ = live
+    mine = client.get("/log", headers={"Host": "registry.one.test"})
+    theirs = client.get("/log", headers={"Host": "registry.two.test"})
+    assert mine.headers["etag"] != theirs.headers["etag"]
+    assert "registry.one.test" in mine.text
+    assert "registry.two.test" in theirs.text
+    assert "registry.one.test" not in theirs.text
+
+
+def test_the_obligations_feed_follows_the_hour_so_it_is_never_tagged(
+    live: tuple[httpx.Client, Registry, Published], tmp_path: Path
+) -> None:
+    client, _, _ = live
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "acme-ai.yaml").write_bytes((EXAMPLES / "acme-ai" / "facts.yaml").read_bytes())
+    for path in ["/api/v1/developers/acme-ai/obligations", "/developers/acme-ai/obligations.ics"]:
+        answer = client.get(path)
+        assert answer.status_code == 200, path
+        assert "etag" not in answer.headers, path
+
+
+def test_the_page_cache_keeps_within_its_byte_budget() -> None:
+    pages = PageCache(size=10, max_bytes=100)
+    for key in range(5):
+        pages.put(key, CachedAnswer((), bytes(40)))
+    assert [key for key in range(5) if pages.get(key) is not None] == [3, 4]
+    pages.put("huge", CachedAnswer((), bytes(101)))
+    assert pages.get("huge") is None
+    assert pages.get(4) is not None

@@ -18,8 +18,10 @@ it carries (at worst newer, which only costs the client one more download). A ma
 straight from here; the route, its queries and its templates never run. Routes that set their own ETag
 (content-addressed documents) keep it, and a match with it is answered 304 too.
 
-The version is kept in the request's state, so the page cache (:mod:`candor.web.site.pages`) keys pages with it
-rather than computing it again. The clock is ``app.state.today`` when set (tests move the date with it).
+Pages and API answers (HTML and JSON) are kept in the app's page cache under their ETag, so each is rendered once
+per registry version and then served from here without running its route. The clock is ``app.state.today``
+when set (tests move the date with it). The obligations API and calendar feed follow the hour (an incident's
+reporting clock), so they get no ETag and are never kept.
 
 The log's own files (``/log/checkpoint``, ``/log/tile/...``) and ``/static`` are left alone: they are served from
 files with their own ``Cache-Control``.
@@ -41,11 +43,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from candor.services.audit import AuditStatus, PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.services.registry_facts import FACTS_DIR_NAME
+from candor.web.site.fragments import CachedAnswer, PageCache
 
 #: Answers that show the periodic audit's last result, whose ETag also follows it.
 AUDITED_PATHS = frozenset({"/log", "/api/v1/log/audit"})
 #: Where answers are files with their own caching headers.
 _LEFT_ALONE = ("/static/", "/log/")
+#: Answers that follow the hour, not just the day (an incident's reporting clock, a calendar's DTSTAMP): they are
+#: always rendered afresh.
+_UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics")
+#: What the page cache keeps: pages and API answers. Feeds and plain-text proofs are rendered each time.
+_KEPT_TYPES = ("text/html", "application/json")
 _STATE_KEY = "registry_version"
 #: Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
 _KEPT_ON_304 = frozenset({b"etag", b"cache-control", b"vary", b"content-location", b"expires", b"date"})
@@ -99,7 +107,13 @@ def entity_tag(scope: Scope, version: str) -> str:
     """The strong ETag of the answer to ``scope`` at ``version``."""
     headers = Headers(scope=scope)
     digest = hashlib.sha256()
-    for part in (version, scope.get("scheme", "http"), headers.get("host", ""), scope["path"]):
+    for part in (
+        version,
+        scope.get("scheme", "http"),
+        headers.get("host", ""),
+        scope.get("root_path", ""),
+        scope["path"],
+    ):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     digest.update(scope.get("query_string", b""))
@@ -116,14 +130,20 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class ConditionalGetMiddleware:
-    """Adds the ETag to GET and HEAD answers and answers a matching ``If-None-Match`` with 304."""
+    """Adds the ETag to GET and HEAD answers, answers a matching ``If-None-Match`` with 304, and serves a page or
+    API answer already rendered at this registry version from the app's :class:`PageCache`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or path.startswith(_LEFT_ALONE):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or path.startswith(_LEFT_ALONE)
+            or path.endswith(_UNTAGGED_SUFFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         version = await to_thread.run_sync(registry_version, scope)
@@ -133,32 +153,61 @@ class ConditionalGetMiddleware:
         if (if_none_match or "").strip() != "*" and matches(if_none_match, etag):
             await _not_modified([(b"etag", etag.encode()), (b"cache-control", b"no-cache")], send)
             return
+        pages: PageCache = scope["app"].state.page_cache
+        kept = pages.get(etag)
+        if kept is not None:
+            await self._replay(kept, scope["method"] == "HEAD", if_none_match, send)
+            return
 
         not_modified = False
+        keep: list[tuple[bytes, bytes]] | None = None
+        body: list[bytes] = []
 
         async def send_tagged(message: Message) -> None:
-            nonlocal not_modified
+            nonlocal not_modified, keep
             if message["type"] == "http.response.start":
                 if message["status"] != 200:
                     await send(message)
                     return
                 headers = MutableHeaders(scope=message)
-                own = headers.get("etag")
-                if own is None:
-                    headers["ETag"] = etag
-                    own = etag
-                if "cache-control" not in headers:
-                    # Stored, but asked about again each time: the 304 above makes asking cheap.
-                    headers["Cache-Control"] = "no-cache"
-                if matches(if_none_match, own):
+                _tag(headers, etag)
+                if scope["method"] == "GET" and headers.get("content-type", "").startswith(_KEPT_TYPES):
+                    keep = list(message["headers"])
+                if matches(if_none_match, headers["etag"]):
                     not_modified = True
-                    await _not_modified([(k, v) for k, v in message["headers"] if k in _KEPT_ON_304], send)
+                    await _not_modified(_headers_of_304(message["headers"]), send)
                     return
-            elif not_modified:
-                return  # the body of an answer already sent as 304
-            await send(message)
+            elif message["type"] == "http.response.body" and keep is not None:
+                body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    pages.put(etag, CachedAnswer(tuple(keep), b"".join(body)))
+            if not not_modified:
+                await send(message)
 
         await self.app(scope, receive, send_tagged)
+
+    @staticmethod
+    async def _replay(answer: CachedAnswer, head: bool, if_none_match: str | None, send: Send) -> None:
+        headers = list(answer.headers)
+        own = MutableHeaders(raw=headers).get("etag", "")
+        if matches(if_none_match, own):
+            await _not_modified(_headers_of_304(headers), send)
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else answer.body, "more_body": False})
+
+
+def _tag(headers: MutableHeaders, etag: str) -> None:
+    """Give a 200 answer the ETag (unless its route set its own) and, unless it says otherwise, no-cache."""
+    if "etag" not in headers:
+        headers["ETag"] = etag
+    if "cache-control" not in headers:
+        # Stored, but asked about again each time: the 304 makes asking cheap.
+        headers["Cache-Control"] = "no-cache"
+
+
+def _headers_of_304(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(name, value) for name, value in headers if name.lower() in _KEPT_ON_304]
 
 
 async def _not_modified(headers: list[tuple[bytes, bytes]], send: Send) -> None:
