@@ -391,25 +391,6 @@ class RegistryQueries:
         certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
         return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug), framework_changes)
 
-    def coverage_stamp(self, slug: str) -> tuple[int | None, date]:
-        """What the coverage shown for ``slug`` depends on besides the regimes: its facts file's version and the day."""
-        try:
-            changed: int | None = (self._facts_dir / f"{slug}{FACTS_SUFFIX}").stat().st_mtime_ns
-        except FileNotFoundError:
-            changed = None
-        return changed, datetime.now(UTC).date()
-
-    def facts_stamp(self) -> tuple[int | None, date]:
-        """What every developer's coverage depends on besides the regimes: the facts folder's version and the day.
-
-        Facts files are replaced by renaming a new file into the folder, which changes the folder's own mtime.
-        """
-        try:
-            changed: int | None = self._facts_dir.stat().st_mtime_ns
-        except FileNotFoundError:
-            changed = None
-        return changed, datetime.now(UTC).date()
-
     def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
         """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""
         facts = self._facts_on_file(slug)

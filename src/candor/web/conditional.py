@@ -63,6 +63,12 @@ def utc_today() -> date:
     return datetime.now(UTC).date()
 
 
+def today(app_state: Any) -> date:
+    """Today, by the app's clock: ``app_state.today`` when set (tests move the date with it), else the UTC date."""
+    clock: Callable[[], date] = getattr(app_state, "today", utc_today)
+    return clock()
+
+
 def facts_folder_stamp(facts_dir: Path) -> tuple[int, int, int] | None:
     """The facts folder's mtime, its newest file's mtime and its number of files; None when there is no folder."""
     try:
@@ -88,11 +94,10 @@ def registry_version(scope: Scope) -> str:
         return known
     app_state = scope["app"].state
     queries: RegistryQueries = app_state.queries
-    today: Callable[[], date] = getattr(app_state, "today", utc_today)
     parts: list[object] = [
         queries.revision(),
         facts_folder_stamp(app_state.settings.data_dir / FACTS_DIR_NAME),
-        today().isoformat(),
+        today(app_state).isoformat(),
     ]
     if scope["path"] in AUDITED_PATHS:
         auditor: PeriodicAudit | None = getattr(app_state, "audit", None)

@@ -12,6 +12,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.web.conditional import today
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log import LogFiles
 from candor.web.site.apiref import api_reference
@@ -53,7 +54,7 @@ def build_router() -> APIRouter:
         slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
     ) -> HTMLResponse:
         view = registry.developer(slug, number=page)
-        standing = certification_status(registry, view, registry.coverage_stamp(slug)[1])
+        standing = certification_status(registry, view, today(request.app.state))
         obligations = registry.obligations(slug)
         return render(
             templates,
