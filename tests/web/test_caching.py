@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from candor.config import load_settings
+from candor.services.audit import PeriodicAudit
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
@@ -277,3 +278,20 @@ def test_the_page_cache_keeps_within_its_byte_budget() -> None:
     pages.put("huge", CachedAnswer((), bytes(101)))
     assert pages.get("huge") is None
     assert pages.get(4) is not None
+
+
+def test_a_new_audit_result_changes_the_log_page_and_nothing_else(
+    live_app: tuple[httpx.Client, Registry, Published, FastAPI], tmp_path: Path
+) -> None:
+    client, _, _, app = live_app
+    auditor = PeriodicAudit(app.state.sessions, tmp_path, 3600)  # never started: the test runs it once
+    app.state.audit = auditor
+    audited = ["/log", "/api/v1/log/audit"]
+    before = _etags(client, [*audited, "/"])
+    assert "pending" in client.get("/api/v1/log/audit").text
+    assert auditor.audit_once().state != "pending"
+    after = _etags(client, [*audited, "/"])
+    for path in audited:
+        assert after[path] != before[path], path
+    assert after["/"] == before["/"]
+    assert "pending" not in client.get("/api/v1/log/audit").text
