@@ -60,7 +60,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 # Documents that mark passages for redaction go through the real redaction path, as benchmarks/publish.py does.
-from tests.services.publishing_kit import Signer, register, signed  # noqa: E402
+from tests.services.publishing_kit import ORIGIN, Signer, register, signed  # noqa: E402
 
 from candor.config import load_settings  # noqa: E402
 from candor.errors import CandorError  # noqa: E402
@@ -74,7 +74,8 @@ from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
 from loadgen import Figures, completion_rate, offer, saturate, schedule  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
-LOG_ORIGIN = "bench.example/registry"
+#: The kit signs every statement for this origin, and a registry refuses statements signed for another log.
+LOG_ORIGIN = ORIGIN
 
 
 def register_all(data_dir: Path, developers: int) -> list[Signer]:

@@ -133,6 +133,19 @@ def test_metrics_count_an_accepted_and_each_refused_publication_by_reason(ops: O
     assert refused == 3
 
 
+def test_metrics_and_healthz_are_never_served_from_the_page_cache(ops: Ops) -> None:
+    # A refusal changes no page of the registry (nothing is logged), so a page cache keyed by the registry's
+    # version would serve the old counters: operators must see each scrape as of now.
+    before = _samples(ops.client)
+    assert _post(ops.client, signed(ops.acme, framework("acme-ai", 1)), "not-a-token").status_code == 401
+    after = _samples(ops.client)
+    assert _count(after, "candor_publications_refused_total", reason="unauthorized") == (
+        _count(before, "candor_publications_refused_total", reason="unauthorized") + 1
+    )
+    for path in ("/metrics", "/healthz"):
+        assert "etag" not in ops.client.get(path).headers
+
+
 def test_latency_is_labelled_by_route_template_never_by_a_clients_path(ops: Ops) -> None:
     made_up = [f"/api/v1/statements/{secrets.token_hex(32)}" for _ in range(3)]
     for path in made_up:

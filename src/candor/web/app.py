@@ -24,6 +24,7 @@ from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, operations, site
+from candor.web.conditional import ConditionalGetMiddleware
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
 from candor.web.log import LogFiles
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.
     operations.install(app)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(ConditionalGetMiddleware)  # outside HEAD, inside the security headers: 304s get them
     # Added last, so outermost: the size limit applies before anything reads the body, and every response the
     # app sends (errors included) passes through the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -13,10 +12,11 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.web.conditional import today
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log import LogFiles
 from candor.web.site.apiref import api_reference
-from candor.web.site.fragments import DiffFragments, PageCache
+from candor.web.site.fragments import DiffFragments
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1)]
@@ -41,97 +41,58 @@ def build_router() -> APIRouter:
         response: HTMLResponse = templates.TemplateResponse(request, name, context)
         return response
 
-    def cached(
-        request: Request, registry: Queries, key: tuple[Hashable, ...], build: Callable[[], HTMLResponse]
-    ) -> HTMLResponse:
-        """The page under ``key`` at the registry's current revision, built only when that changed."""
-        pages: PageCache = request.app.state.page_cache
-        full_key = (*key, registry_url(request), registry.revision())
-        page = pages.get(full_key)
-        if page is not None:
-            return HTMLResponse(page)
-        response = build()
-        pages.put(full_key, bytes(response.body))
-        return response
-
     @router.get("/")
     def home(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return cached(
-            request,
-            registry,
-            ("home", page),
-            lambda: render(templates, request, "home.html", view=registry.home(number=page)),
-        )
+        return render(templates, request, "home.html", view=registry.home(number=page))
 
     @router.get("/statements")
     def statements(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return cached(
-            request,
-            registry,
-            ("statements", page),
-            lambda: render(templates, request, "statements.html", statements=registry.statements(number=page)),
-        )
+        return render(templates, request, "statements.html", statements=registry.statements(number=page))
 
     @router.get("/developers/{slug}")
     def developer(
         slug: Slug, request: Request, registry: Queries, templates: Templates, page: PageNumber = 1
     ) -> HTMLResponse:
-        # The coverage table (and whether the certification has lapsed) also depend on the facts file on record
-        # and on the day.
-        stamp = registry.coverage_stamp(slug)
-
-        def build() -> HTMLResponse:
-            view = registry.developer(slug, number=page)
-            standing = certification_status(registry, view, stamp[1])
-            obligations = registry.obligations(slug)
-            return render(
-                templates,
-                request,
-                "developer.html",
-                view=view,
-                standing=standing,
-                obligations=obligations,
-                soon_days=SOON_DAYS,
-            )
-
-        return cached(request, registry, ("developer", slug, page, stamp), build)
+        view = registry.developer(slug, number=page)
+        standing = certification_status(registry, view, today(request.app.state))
+        obligations = registry.obligations(slug)
+        return render(
+            templates,
+            request,
+            "developer.html",
+            view=view,
+            standing=standing,
+            obligations=obligations,
+            soon_days=SOON_DAYS,
+        )
 
     @router.get("/statements/{log_index}")
     def document(
         log_index: LogIndex, request: Request, registry: Queries, templates: Templates, renderer: Renderer
     ) -> HTMLResponse:
-        def build() -> HTMLResponse:
-            view = registry.document(log_index)
-            diff = None
-            if view.changes is not None and view.statement.document_sha256:
-                fragments: DiffFragments = request.app.state.diff_fragments
-                diff = fragments.render(view.changes, view.statement.document_sha256)
-            return render(
-                templates,
-                request,
-                "document.html",
-                view=view,
-                body=renderer.render(view.body) if view.body else None,
-                diff=diff,
-                corrections=registry.corrections(view.statement.statement_sha256),
-                redactions=published_redaction_statistics(registry, view.statement.document_sha256)
-                if view.statement.document_sha256
-                else None,
-                registry_url=registry_url(request),
-                vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
-            )
-
-        # The standards a document is held to follow its developer's facts, and the day (a pack comes into force).
-        return cached(request, registry, ("document", log_index, registry.facts_stamp()), build)
+        view = registry.document(log_index)
+        diff = None
+        if view.changes is not None and view.statement.document_sha256:
+            fragments: DiffFragments = request.app.state.diff_fragments
+            diff = fragments.render(view.changes, view.statement.document_sha256)
+        return render(
+            templates,
+            request,
+            "document.html",
+            view=view,
+            body=renderer.render(view.body) if view.body else None,
+            diff=diff,
+            corrections=registry.corrections(view.statement.statement_sha256),
+            redactions=published_redaction_statistics(registry, view.statement.document_sha256)
+            if view.statement.document_sha256
+            else None,
+            registry_url=registry_url(request),
+            vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
+        )
 
     @router.get("/compare")
     def compare(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return cached(
-            request,
-            registry,
-            ("compare", page),
-            lambda: render(templates, request, "compare.html", view=registry.comparison(number=page)),
-        )
+        return render(templates, request, "compare.html", view=registry.comparison(number=page))
 
     @router.get("/log")
     def log(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
