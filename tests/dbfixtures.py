@@ -71,6 +71,12 @@ def postgres_schema_url() -> Iterator[str]:
         yield url
 
 
+#: For a test of an attack only one backend has (SQLite's REPLACE, PostgreSQL's MERGE or superuser): it runs on that
+#: backend alone, rather than being collected on both and skipped on one.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database on each backend in turn."""

@@ -21,6 +21,7 @@ from candor.store.schema import upgrade_database
 from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements
 from candor.store.tables import APPEND_ONLY_TABLES, Base
+from tests.dbfixtures import postgresql_only, sqlite_only
 from tests.store.registry_rows import publish_framework
 
 #: Published history: the tables migration 0001 guards, and the sealed originals of migration 0002.
@@ -137,11 +138,10 @@ def test_a_key_can_still_be_revoked(published: Engine) -> None:
 
 @pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE"])
 @pytest.mark.parametrize("table", GUARDED_TABLES)
+@sqlite_only
 def test_replacing_published_rows_on_sqlite_is_rejected(
     published: Engine, database_url: str, table: str, verb: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("REPLACE is SQLite's")
     columns = ", ".join(_columns(table))
     _refused_and_unchanged(published, f"{verb} INTO {table} ({columns}) SELECT {_tampered_select(table)}")
 
@@ -162,22 +162,20 @@ def test_upserting_over_published_rows_is_rejected(published: Engine, table: str
     ("table", "key"),
     [("statements", "log_index"), ("statements", "statement_sha256"), ("checkpoints", "size")],
 )
+@sqlite_only
 def test_replacing_a_row_through_another_unique_key_is_rejected(
     published: Engine, database_url: str, table: str, key: str
 ) -> None:
     # A new primary key, but the same unique value: REPLACE would delete the published row that holds it.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("REPLACE is SQLite's")
     columns = [name for name in _columns(table) if name != "id"]
     values = ", ".join(columns) + f" FROM {table}"
     _refused_and_unchanged(published, f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT {values}")
 
 
 @pytest.mark.parametrize("table", ["documents", "log_entries", "sealed_originals"])
+@sqlite_only
 def test_replacing_a_row_through_its_hidden_rowid_is_rejected(published: Engine, database_url: str, table: str) -> None:
     # Tables without an INTEGER PRIMARY KEY still have SQLite's rowid, and a REPLACE on it deletes that row.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("rowid is SQLite's")
     key = TAMPERING[table][0]
     columns = _columns(table)
     fresh = {"sha256": "'" + "e" * 64 + "'", "log_index": "log_index + 1000", "statement_id": "statement_id"}
@@ -187,11 +185,10 @@ def test_replacing_a_row_through_its_hidden_rowid_is_rejected(published: Engine,
     )
 
 
+@sqlite_only
 def test_an_attackers_own_sqlite_connection_cannot_replace_rows_either(published: Engine, database_url: str) -> None:
     # The attacker's connection has recursive_triggers off (SQLite's default), so REPLACE's delete fires no DELETE
     # trigger there; the BEFORE INSERT guard fires on every connection.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("REPLACE is SQLite's")
     path = Path(make_url(database_url).database or "")
     before = _snapshot(published)
     connection = sqlite3.connect(path)
@@ -207,20 +204,18 @@ def test_an_attackers_own_sqlite_connection_cannot_replace_rows_either(published
     assert _snapshot(published) == before
 
 
+@sqlite_only
 def test_the_registrys_sqlite_connections_fire_triggers_on_replace(published: Engine, database_url: str) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("a SQLite pragma")
     with published.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA recursive_triggers").scalar_one() == 1
 
 
 @pytest.mark.parametrize("action", ["DELETE", "UPDATE SET {column} = source.{column}"])
 @pytest.mark.parametrize("table", GUARDED_TABLES)
+@postgresql_only
 def test_merging_over_published_rows_on_postgresql_is_rejected(
     published: Engine, database_url: str, table: str, action: str
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("MERGE is PostgreSQL's")
     key, column, value = TAMPERING[table]
     _refused_and_unchanged(
         published,
