@@ -48,9 +48,10 @@ def facts_text(models: int) -> str:
     lines = [
         "developer: bench-ai",
         "legal_name: Bench AI, Inc.",
-        "fiscal_year: 2025",
-        "annual_revenue_usd: 650000000",
-        "rnd_capex_usd: 1200000000",
+        "revenue_usd_by_year:",
+        "  2025: 650000000",
+        "rnd_usd: 900000000",
+        "capex_usd: 300000000",
         "models:",
     ]
     for index in range(models):
@@ -61,7 +62,8 @@ def facts_text(models: int) -> str:
             f"    training_compute_cost_usd: {50_000_000 + index * 1_000}",
             f"    training_started: 2025-{index % 12 + 1:02d}-01",
             f"    released: {released}",
-            f"    placed_on_eu_market: {'true' if index % 2 else 'false'}",
+            f"    eu_market_intent: {'true' if index % 2 else 'false'}",
+            *([f"    eu_placed_on: {released}"] if index % 2 and released != "null" else []),
         ]
     return "\n".join(lines) + "\n"
 
