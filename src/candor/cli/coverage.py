@@ -197,14 +197,14 @@ def _print_determination(found: Determination, console: Console) -> None:
     console.print(_fields((("verdict", verdict),), markup=True))
     if found.tests:
         _write(console, _tests_lines(found, console.width))
-    # Notes quote the facts file's model names, which may hold brackets that are not markup: _fields escapes.
-    rows: list[tuple[str, str | None]] = [
+    # Notes quote the facts file's model names, which may hold brackets: written as plain lines, never read as
+    # markup, and without a rich table, since a facts file of thousands of models brings thousands of notes.
+    rows: list[tuple[str, str]] = [
         ("exempt", f"{exemption.id}: {exemption.description} ({exemption.source})") for exemption in found.exemptions
     ]
     rows += [("missing", fact) for fact in found.missing_facts]
     rows += [("note", note) for note in found.notes]
-    if rows:
-        console.print(_fields(tuple(rows)))
+    _write(console, [line for label, value in rows for line in _field_lines(label, value, console.width)])
     if found.obligations:
         _write(console, _obligation_lines(found, console.width))
     if found.penalties:
@@ -285,7 +285,9 @@ def _obligation_lines(found: Determination, width: int) -> list[str]:
     lines = ["  obligations"]
     for obligation in found.obligations:
         heading = obligation.id if obligation.model is None else f"{obligation.id} ({obligation.model})"
-        lines.extend(_fold(f"  • {heading}", width))
+        # The bullet is folded apart from the heading, so that a plain ASCII heading is measured by its length.
+        first, *rest = _fold(heading, max(width - 4, _MIN_NAME_COLUMNS))
+        lines += [f"  • {first}", *(f"    {more}" for more in rest)]
         due = obligation.due if obligation.due_date is None else f"{obligation.due} ({obligation.due_rule})"
         fields = (
             ("document", obligation.document),
