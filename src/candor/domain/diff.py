@@ -13,7 +13,6 @@ what the words show.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -700,6 +699,12 @@ _PAIR_WINDOW = 20
 _PAIR_RATIO = 0.6
 
 
+def _overlap(one: Counter[str], other: Counter[str]) -> float:
+    """How many words two texts share, from 0 to 1, whatever their order: a reordered sentence is a rewording."""
+    total = one.total() + other.total()
+    return 2 * (one & other).total() / total if total else 1.0
+
+
 def _pair_texts(old: list[str], new: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     """Split two lists of texts into those only in old, only in new, and (old, new) pairs that are rewordings."""
     common = Counter(old) & Counter(new)
@@ -708,13 +713,14 @@ def _pair_texts(old: list[str], new: list[str]) -> tuple[list[str], list[str], l
     taken: set[int] = set()
     pairs: list[tuple[str, str]] = []
     lost: list[str] = []
+    right_words = [Counter(_WORD.findall(text.casefold())) for text in right]
     for index, text in enumerate(left):
-        words = _WORD.findall(text.casefold())
+        words = Counter(_WORD.findall(text.casefold()))
         best, best_ratio = None, _PAIR_RATIO
         for other in range(max(0, index - _PAIR_WINDOW), min(len(right), index + _PAIR_WINDOW + 1)):
             if other in taken:
                 continue
-            ratio = difflib.SequenceMatcher(None, words, _WORD.findall(right[other].casefold()), autojunk=False).ratio()
+            ratio = _overlap(words, right_words[other])
             if ratio >= best_ratio:
                 best, best_ratio = other, ratio
         if best is None:
