@@ -65,10 +65,6 @@ PAIRS: dict[str, list[tuple[str, str]]] = {
     ],
     "commitment_removed": [
         (
-            "    - id: review.rso-sign-off\n      strength: must\n",
-            "    - id: review.rso-sign-off\n      strength: must\n",
-        ),
-        (
             "    - id: security.insider-controls\n      strength: must\n"
             "      statement: No single employee can copy a covered model's weights without a second approver.\n",
             "",
