@@ -269,3 +269,12 @@ def test_every_kind_has_a_direction_from_the_documented_vocabulary() -> None:
     documented = (Path(__file__).parents[2] / "docs" / "diff.md").read_text(encoding="utf-8")
     for kind in KIND_DIRECTIONS:
         assert re.search(rf"`{kind}`", documented), kind
+
+
+def test_a_reworded_sentence_is_not_paired_with_its_neighbour_that_differs_only_in_a_number() -> None:
+    before = "".join(f"We must test threshold {n} before release. " for n in range(1, 12))
+    after = before.replace("We must test threshold 7 before", "We must check threshold 7 before").replace(
+        "threshold 9 before release", "threshold 9, before release"
+    )
+    result = diff_documents(None, None, before, after)
+    assert result.direction == "neutral", result.to_json()

@@ -714,15 +714,20 @@ def _pair_texts(old: list[str], new: list[str]) -> tuple[list[str], list[str], l
     pairs: list[tuple[str, str]] = []
     lost: list[str] = []
     right_words = [Counter(_WORD.findall(text.casefold())) for text in right]
+    right_numbers = [_numbers(text) for text in right]
     for index, text in enumerate(left):
         words = Counter(_WORD.findall(text.casefold()))
-        best, best_ratio = None, _PAIR_RATIO
+        numbers = _numbers(text)
+        best: int | None = None
+        best_score: tuple[float, bool, int] = (_PAIR_RATIO, False, -_PAIR_WINDOW - 1)
         for other in range(max(0, index - _PAIR_WINDOW), min(len(right), index + _PAIR_WINDOW + 1)):
             if other in taken:
                 continue
-            ratio = _overlap(words, right_words[other])
-            if ratio >= best_ratio:
-                best, best_ratio = other, ratio
+            # Ties go to the candidate with the same numbers, then the nearest: "threshold 7" rewritten beside
+            # "threshold 9" must not be read as 7 raised to 9.
+            score = (_overlap(words, right_words[other]), numbers == right_numbers[other], -abs(other - index))
+            if score[0] >= _PAIR_RATIO and score > best_score:
+                best, best_score = other, score
         if best is None:
             lost.append(text)
         else:
