@@ -39,6 +39,7 @@ def weakening_kinds(result: DiffResult) -> set[str]:
 
 
 CYBER_BLOCK = SDF[SDF.index("  - id: cyber\n") : SDF.index("deployment_review:")]
+THIRD_PARTY_SECTION = SDF[SDF.index("third_party_assessment:") : SDF.index("governance:")]
 NEW_DOMAIN = """  - id: manipulation
     strength: must
     description: Persuasion of people at scale against their interests.
@@ -111,6 +112,24 @@ PAIRS: dict[str, list[tuple[str, str]]] = {
         )
     ],
     "scope_narrowed": [("    - Acme-2 model family\n", "")],
+    "third_party_dropped/section": [(THIRD_PARTY_SECTION, "")],
+    "scope_narrowed/compute-bar": [
+        (
+            "    - Any model trained with more than 1e26 floating-point operations",
+            "    - Any model trained with more than 1e27 floating-point operations",
+        )
+    ],
+    "scope_narrowed/variants": [(", including all fine-tuned and distilled variants", "")],
+    "escape_clause_added/summary": [
+        (
+            "the risk. The Frontier Risk Team writes",
+            "the risk. If a competitor deploys a comparable model first, we "
+            "may relax these assessments. The Frontier Risk Team writes",
+        )
+    ],
+    "cadence_lengthened/prose": [
+        ("We review this framework at least once a year", "We review this framework at least every two years")
+    ],
     "scope_widened": [("    - Acme-2 model family\n", "    - Acme-2 model family\n    - Acme-5 model family\n")],
 }
 
@@ -121,9 +140,10 @@ def apply(edits: list[tuple[str, str]], text: str = SDF) -> str:
     return text
 
 
-@pytest.mark.parametrize("kind", sorted(PAIRS))
-def test_each_edit_is_named_by_its_kind_and_no_other_weakening(kind: str) -> None:
-    result = diff_texts(SDF, apply(PAIRS[kind]))
+@pytest.mark.parametrize("case", sorted(PAIRS))
+def test_each_edit_is_named_by_its_kind_and_no_other_weakening(case: str) -> None:
+    kind = case.partition("/")[0]
+    result = diff_texts(SDF, apply(PAIRS[case]))
     assert kind in kinds(result)
     expected = {kind} if KIND_DIRECTIONS[kind] == "weakening" else set()
     assert weakening_kinds(result) == expected
@@ -164,6 +184,12 @@ def test_a_competitor_clause_slipped_into_the_prose_is_an_escape_clause() -> Non
         "a comparable model first, we may adjust these requirements.",
     )
     assert weakening_kinds(diff_texts(SDF, after)) == {"escape_clause_added"}
+
+
+def test_a_plain_statement_given_a_soft_verb_is_not_claimed_as_weakening() -> None:
+    # "reviews" carries no modal verb, so the diff cannot rank it against "should review": it says nothing wrong.
+    after = edited(SDF, "Officer reviews it before any deployment", "Officer should review it before any deployment")
+    assert weakening_kinds(diff_texts(SDF, after)) == set()
 
 
 def test_must_turned_into_should_in_the_prose_is_a_weakening() -> None:

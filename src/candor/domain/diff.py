@@ -23,6 +23,7 @@ from candor.domain.documents import (
     RESPONSE_ACTIONS,
     STRENGTHS,
     Certification,
+    Governance,
     SecureDevelopmentFramework,
     SystemCard,
 )
@@ -192,8 +193,10 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
     # Commitments by id, except those inside a domain added or removed (reported as the domain).
     gone = {ident for ident in old_domains if ident not in new_domains}
     came = {ident for ident in new_domains if ident not in old_domains}
-    old_refs = {ref.id: ref for ref in old.commitments() if not _inside(ref.path, old, gone)}
-    new_refs = {ref.id: ref for ref in new.commitments() if not _inside(ref.path, new, came)}
+    # Likewise inside a third-party section added or removed (reported as third_party_dropped or _added).
+    sections = {section for section, _ in old.practices()} ^ {section for section, _ in new.practices()}
+    old_refs = {ref.id: ref for ref in old.commitments() if not _inside(ref.path, old, gone, sections)}
+    new_refs = {ref.id: ref for ref in new.commitments() if not _inside(ref.path, new, came, sections)}
     for ident, ref in old_refs.items():
         if ident in gone:
             continue
@@ -229,6 +232,7 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
                 f"New commitment {ident} ({ref.strength}).",
                 ident,
             )
+    yield from _prose_field_changes(old, new)
     old_clauses = {clause.id for clause in old.adjustment_clauses}
     new_clauses = {clause.id for clause in new.adjustment_clauses}
     for index, clause in enumerate(new.adjustment_clauses):
@@ -273,7 +277,35 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
         )
 
 
-def _inside(path: FieldPath, framework: SecureDevelopmentFramework, domains: set[str]) -> bool:
+def _prose_field_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFramework) -> Iterator[Change]:
+    """Firm-to-soft verbs and escape wording in the front matter's prose that no commitment holds."""
+    before = {key: text for key, _, text in _prose_fields(old)}
+    for key, path, text in _prose_fields(new):
+        was = before.get(key)
+        if was is not None and was != text:
+            yield from _sentence_changes([was], [text], path, None, report_lost=False)
+
+
+def _prose_fields(framework: SecureDevelopmentFramework) -> Iterator[tuple[str, str, str]]:
+    """(key, path, text) of each prose field; keyed by section or id, so reordering pairs no unrelated texts."""
+    yield "scope.criteria", "scope.criteria", framework.scope.criteria
+    if framework.scope.substantially_modified is not None:
+        yield "scope.substantially_modified", "scope.substantially_modified", framework.scope.substantially_modified
+    for section, practice in framework.practices():
+        if isinstance(practice, Governance):
+            yield "governance.board_oversight", "governance.board_oversight", practice.board_oversight
+        else:
+            yield f"{section}.summary", f"{section}.summary", practice.summary
+    for d_index, domain in enumerate(framework.risk_domains):
+        for t_index, threshold in enumerate(domain.thresholds):
+            path = format_path(("risk_domains", d_index, "thresholds", t_index, "description"))
+            yield f"threshold:{threshold.id}", path, threshold.description
+
+
+def _inside(path: FieldPath, framework: SecureDevelopmentFramework, domains: set[str], sections: set[str]) -> bool:
+    """Whether a commitment sits in one of ``domains`` or, for the third-party section, in ``sections``."""
+    if path[0] == "third_party_assessment":
+        return path[0] in sections
     if path[0] != "risk_domains" or not isinstance(path[1], int):
         return False
     return framework.risk_domains[path[1]].id in domains
@@ -289,6 +321,11 @@ def _scope_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFramew
         lost = [word for word in _MODIFICATION_WORDS if word in before.casefold() and word not in after.casefold()]
         if lost:
             yield Change("scope_narrowed", "scope.models", before, after, f"No longer covers {', '.join(lost)} models.")
+        else:
+            yield from _scope_bar(before, after, "scope.models")
+    _, _, criteria = _pair_texts(sentences(old.scope.criteria), sentences(new.scope.criteria))
+    for before, after in criteria:
+        yield from _scope_bar(before, after, "scope.criteria")
     for token in old.scope.modifications:
         if token not in new.scope.modifications:
             yield Change(
@@ -297,6 +334,24 @@ def _scope_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFramew
     for token in new.scope.modifications:
         if token not in old.scope.modifications:
             yield Change("scope_widened", "scope.modifications", None, token, f"Modifications ({token}) now covered.")
+
+
+def _scope_bar(before: str, after: str, path: str) -> Iterator[Change]:
+    """A coverage bar such as "more than 1e26 operations" moved: a higher bar covers fewer models.
+
+    Only large numbers (1,000 and up: compute, parameters, money) are read, so "Acme-3" becoming "Acme-4" is not.
+    """
+    moved = _single_move([n for n in _numbers(before) if n >= 1000], [n for n in _numbers(after) if n >= 1000])
+    if moved is not None:
+        higher = moved[1] > moved[0]
+        yield Change(
+            "scope_narrowed" if higher else "scope_widened",
+            path,
+            before,
+            after,
+            f"The coverage bar moved from {moved[0]:g} to {moved[1]:g}: "
+            + ("fewer models are covered." if higher else "more models are covered."),
+        )
 
 
 _MODIFICATION_WORDS = ("fine-tun", "distill", "variant", "internal")
@@ -580,7 +635,9 @@ def _text_changes(old: str, new: str, where: str) -> Iterator[Change]:
     yield from _sentence_changes([old], [new], where, None)
 
 
-def _sentence_changes(old: list[str], new: list[str], where: str, subject: str | None) -> Iterator[Change]:
+def _sentence_changes(
+    old: list[str], new: list[str], where: str, subject: str | None, *, report_lost: bool = True
+) -> Iterator[Change]:
     before = [s for text in old for s in sentences(text)]
     after = [s for text in new for s in sentences(text)]
     common = Counter(before) & Counter(after)
@@ -602,7 +659,7 @@ def _sentence_changes(old: list[str], new: list[str], where: str, subject: str |
                 subject,
             )
     for was in lost:
-        if subject is None and _modal_rank(was) == 0:
+        if report_lost and subject is None and _modal_rank(was) == 0:
             yield Change(
                 "commitment_removed", where, was, None, "A sentence that made a firm promise is gone.", subject
             )
@@ -702,7 +759,15 @@ _PAIR_RATIO = 0.6
 def _overlap(one: Counter[str], other: Counter[str]) -> float:
     """How many words two texts share, from 0 to 1, whatever their order: a reordered sentence is a rewording."""
     total = one.total() + other.total()
-    return 2 * (one & other).total() / total if total else 1.0
+    if not total:
+        return 1.0
+    shared = (one & other).total()
+    # A text cut down to a part of itself ("Acme-3 family, including fine-tunes" to "Acme-3 family") is the same
+    # item, changed; three words at least, so a one-word heading does not pair with everything that holds it.
+    smaller = min(one.total(), other.total())
+    if smaller >= 3 and shared == smaller:
+        return 1.0
+    return 2 * shared / total
 
 
 def _pair_texts(old: list[str], new: list[str]) -> tuple[list[str], list[str], list[tuple[str, str]]]:
