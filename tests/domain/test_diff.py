@@ -13,15 +13,17 @@ from hypothesis import strategies as st
 
 from candor.domain.diff import KIND_DIRECTIONS, DiffResult, diff_documents
 from candor.domain.parse import parse_bytes
+from candor.errors import DocumentError
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "acme-ai"
 SDF = (EXAMPLES / "sdf-v1.md").read_text(encoding="utf-8")
 CARD = (EXAMPLES / "system-card-acme-3.md").read_text(encoding="utf-8")
 
 
-def edited(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"edit target not unique: {old!r}"
-    return text.replace(old, new)
+def edited(text: str, old: str, new: str, count: int = 1) -> str:
+    assert text.count(old) >= count, f"edit target missing: {old!r}"
+    assert count > 1 or text.count(old) == 1, f"edit target not unique: {old!r}"
+    return text.replace(old, new, count)
 
 
 def diff_texts(before: str, after: str) -> DiffResult:
@@ -304,3 +306,24 @@ def test_a_reworded_sentence_is_not_paired_with_its_neighbour_that_differs_only_
     )
     result = diff_documents(None, None, before, after)
     assert result.direction == "neutral", result.to_json()
+
+
+def test_a_run_of_blank_lines_is_read_in_linear_time() -> None:
+    # Markdown markers were once matched with ^\s*, which rescanned every following blank line from each line start:
+    # 20,000 blank lines took 50 s. At 100,000 that regression would not finish.
+    padding = "\n" * 100_000
+    result = diff_documents(None, None, "We must test." + padding, "We should test." + padding)
+    assert weakening_kinds(result) == {"commitment_strength_lowered"}
+
+
+def test_a_number_too_large_for_a_float_is_not_read_as_a_threshold_move() -> None:
+    result = diff_documents(None, None, "The threshold is 1e26 operations.", "The threshold is 1e999 operations.")
+    assert result.direction == "neutral"
+    assert result.to_json()["changes"][0]["kind"] == "editorial_only"
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_a_threshold_value_that_is_not_a_finite_number_is_refused(value: str) -> None:
+    text = edited(SDF, "        tier: high\n", f"        tier: high\n        value: {value}\n", count=2)
+    with pytest.raises(DocumentError, match="finite"):
+        parse_bytes("sdf.md", text.encode())

@@ -13,6 +13,7 @@ what the words show.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -583,11 +584,13 @@ def _mentions(line: str, ident: str) -> bool:
 
 # --- Text ------------------------------------------------------------------------------------------------------
 
-_MARKUP = re.compile(r"[*_`]+|^\s*(?:#+|>|[-+]|\d+[.)])\s+", re.MULTILINE)
+# Line-start markers match only spaces and tabs around them, never newlines: ``^\s*`` would rescan every following
+# blank line from each line start, quadratic in a run of blank lines.
+_MARKUP = re.compile(r"[*_`]+|^[ \t]*(?:#+|>|[-+]|\d+[.)])[ \t]+", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9.'-]*")
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?:e(\d+))?")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:e\d+)?")
 _MODALS = (
     ("must", 0),
     ("shall", 0),
@@ -736,7 +739,10 @@ def _months(text: str | None) -> float | None:
 
 
 def _numbers(text: str) -> list[float]:
-    return [float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1) for m in _NUMBER.finditer(text.casefold())]
+    """The numbers written in ``text`` ("25", "0.87", "1e26"); one too large for a float is left out, not read as
+    infinity, so no comparison or JSON output meets it."""
+    values = (float(match.group(0)) for match in _NUMBER.finditer(text.casefold()))
+    return [value for value in values if math.isfinite(value)]
 
 
 def _single_move(old: list[float], new: list[float]) -> tuple[float, float] | None:

@@ -12,6 +12,7 @@ can point at a field and a reader can trace it back to the law.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -168,6 +169,8 @@ class CapabilityThreshold(Part):
 
     @model_validator(mode="after")
     def _value_is_quantitative(self) -> CapabilityThreshold:
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            raise FieldValueError(("value",), "a threshold's value is a finite number")
         if self.value is not None and self.form == "qualitative":
             raise FieldValueError(("value",), "a qualitative threshold has no value; remove value or set form")
         return self
