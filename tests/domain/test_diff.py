@@ -66,6 +66,12 @@ PAIRS: dict[str, list[tuple[str, str]]] = {
             "measure: The Frontier Risk Team's judgement after reviewing the exfiltration task suite.",
         )
     ],
+    "threshold_made_qualitative/judgement-with-a-number": [
+        (
+            "measure: Success rate above 10% on the exfiltration task suite in a realistic sandbox.",
+            "measure: The judgement of 3 senior researchers on the exfiltration task suite in a realistic sandbox.",
+        )
+    ],
     "commitment_removed": [
         (
             "    - id: security.insider-controls\n      strength: must\n"
@@ -327,3 +333,29 @@ def test_a_threshold_value_that_is_not_a_finite_number_is_refused(value: str) ->
     text = edited(SDF, "        tier: high\n", f"        tier: high\n        value: {value}\n", count=2)
     with pytest.raises(DocumentError, match="finite"):
         parse_bytes("sdf.md", text.encode())
+
+
+def changelog_entry(*lines: str) -> tuple[str, str]:
+    """An edit adding a version 1.1 changelog entry with ``lines``."""
+    changes = "".join(f"      - {line}\n" for line in lines)
+    return (
+        'changelog:\n  - version: "1.0"',
+        f'changelog:\n  - version: "1.1"\n    date: 2025-09-01\n    changes:\n{changes}  - version: "1.0"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("edits", "line", "flagged"),
+    [
+        (PAIRS["risk_domain_removed"], "Cyber offence is no longer a risk domain.", False),
+        (PAIRS["scope_narrowed"], "Narrowed the scope to current model families.", False),
+        (PAIRS["scope_narrowed"], "Editorial changes.", True),
+        (PAIRS["cadence_lengthened"], "The framework is now reviewed every two years.", False),
+        (PAIRS["cadence_lengthened"], "Fixed typos.", True),
+    ],
+)
+def test_the_changelog_is_read_for_the_change_in_its_own_words(
+    edits: list[tuple[str, str]], line: str, flagged: bool
+) -> None:
+    result = diff_texts(SDF, apply([*edits, changelog_entry(line)]))
+    assert ("changelog_omits_change" in kinds(result)) is flagged

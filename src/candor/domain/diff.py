@@ -17,7 +17,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from candor.domain.documents import (
@@ -148,7 +148,8 @@ def diff_documents(old: Document | None, new: Document | None, old_text: str, ne
 
 
 def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFramework) -> Iterator[Change]:
-    yield from _scope_changes(old, new)
+    # Scope, review and third-party changes have no id; the changelog names them by their section's word.
+    yield from (replace(change, subject="scope") for change in _scope_changes(old, new))
     old_domains = {domain.id: (index, domain) for index, domain in enumerate(old.risk_domains)}
     new_domains = {domain.id: (index, domain) for index, domain in enumerate(new.risk_domains)}
     for ident, (index, _) in old_domains.items():
@@ -264,6 +265,7 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
             old.review.cadence_months,
             new.review.cadence_months,
             "The framework is reviewed less often." if longer else "The framework is reviewed more often.",
+            "review",
         )
     if (old.third_party_assessment is None) != (new.third_party_assessment is None):
         dropped = new.third_party_assessment is None
@@ -275,6 +277,7 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
             "The framework no longer says how third parties assess risk."
             if dropped
             else "The framework now says how third parties assess risk.",
+            "third-party",
         )
 
 
@@ -371,7 +374,10 @@ def _threshold_changes(old: Iterable[Any], new: Iterable[Any], base: FieldPath) 
         old_numbers = _numbers(was.measure) if was.value is None else [float(was.value)]
         new_numbers = _numbers(threshold.measure) if threshold.value is None else [float(threshold.value)]
         was_quantitative = was.form == "quantitative" or (was.form is None and bool(old_numbers))
-        is_qualitative = threshold.form == "qualitative" or (threshold.form is None and not new_numbers)
+        is_qualitative = threshold.form == "qualitative" or (
+            threshold.form is None
+            and (not new_numbers or (_judgement(threshold.measure) and not _judgement(was.measure)))
+        )
         if was_quantitative and is_qualitative:
             yield Change(
                 "threshold_made_qualitative",
@@ -391,7 +397,9 @@ def _threshold_changes(old: Iterable[Any], new: Iterable[Any], base: FieldPath) 
                 threshold.id,
             )
         else:
-            moved = _single_move(old_numbers, new_numbers)
+            # A number moved in a measure reworded out of recognition is not read as the same trigger moving.
+            similar = was.value is not None or _overlap(_words(was.measure), _words(threshold.measure)) >= _PAIR_RATIO
+            moved = _single_move(old_numbers, new_numbers) if similar else None
             if moved is not None:
                 raised = moved[1] > moved[0]
                 yield Change(
@@ -579,7 +587,9 @@ def _mentions(line: str, ident: str) -> bool:
         return True
     words = re.findall(r"[a-z0-9]+", line)
     parts = [part for part in re.split(r"[.-]", ident) if part]
-    return all(any(word.startswith(part) for word in words) for part in parts)
+    # The first part of a dotted id is a namespace ("cbrn.radiological", "bio.kyc"): "radiological" names it.
+    named = parts[1:] if "." in ident else parts
+    return all(any(word.startswith(part) for word in words) for part in named)
 
 
 # --- Text ------------------------------------------------------------------------------------------------------
@@ -700,6 +710,18 @@ def _paired_sentence(was: str, now: str, where: str, subject: str | None) -> Ite
                 "threshold_raised" if raised else "threshold_lowered", where, was, now,
                 "A higher trigger means action comes later." if raised else "Action comes sooner.", subject,
             )  # fmt: skip
+
+
+_JUDGEMENT = re.compile(r"\b(judge?ment|judged?|discretion|opinion|believes?|holistic|qualitative|deems?|determin)")
+
+
+def _judgement(text: str) -> bool:
+    """Whether a measure rests on someone's judgement rather than a count."""
+    return _JUDGEMENT.search(text.casefold()) is not None
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(_WORD.findall(text.casefold()))
 
 
 def _modal_rank(sentence: str) -> int | None:
