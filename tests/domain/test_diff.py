@@ -105,6 +105,14 @@ PAIRS: dict[str, list[tuple[str, str]]] = {
         )
     ],
     "escape_clause_added": [("changelog:", CLAUSE)],
+    "escape_clause_added/as-a-commitment": [
+        (
+            "      statement: No single employee can copy a covered model's weights without a second approver.\n",
+            "      statement: No single employee can copy a covered model's weights without a second approver.\n"
+            "    - id: security.competitor-adjustment\n      strength: may\n      statement: >-\n        If another "
+            "developer releases a comparable model with weaker safeguards, we may lower these requirements.\n",
+        )
+    ],
     "cadence_lengthened": [("cadence_months: 12", "cadence_months: 24")],
     "cadence_shortened": [("cadence_months: 12", "cadence_months: 6")],
     "third_party_dropped": [

@@ -225,7 +225,17 @@ def _framework_changes(old: SecureDevelopmentFramework, new: SecureDevelopmentFr
         else:
             yield from _sentence_changes([ref.text], [now.text], format_path(now.path), ident)
     for ident, ref in new_refs.items():
-        if ident not in old_refs and ident not in came:
+        if ident not in old_refs and ident not in came and any(_is_escape(part) for part in sentences(ref.text)):
+            # A "commitment" that lets the developer relax the others is an escape clause, not a new promise.
+            yield Change(
+                "escape_clause_added",
+                format_path(ref.path),
+                None,
+                ref.text,
+                f"New commitment {ident} lets the developer relax its commitments.",
+                ident,
+            )
+        elif ident not in old_refs and ident not in came:
             yield Change(
                 "commitment_added",
                 format_path(ref.path),
