@@ -104,6 +104,12 @@ PAIRS: dict[str, list[tuple[str, str]]] = {
             "action: additional-safeguards\n        threshold: chem.novice-uplift",
         )
     ],
+    "response_weakened/wording": [
+        (
+            "A model that crosses the threshold is not deployed until mitigations bring measured uplift below it.",
+            "A model that crosses the threshold is deployed once classifiers are in place.",
+        )
+    ],
     "escape_clause_added": [("changelog:", CLAUSE)],
     "escape_clause_added/as-a-commitment": [
         (

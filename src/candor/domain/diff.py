@@ -491,6 +491,15 @@ def _response_changes(old: Iterable[Any], new: Iterable[Any], base: FieldPath) -
                 else f"Named safeguards dropped from {response.id}.",
                 response.id,
             )
+        elif new_rank == old_rank and _response_wording(response.description) > _response_wording(was.description):
+            yield Change(
+                "response_weakened",
+                format_path((*path, "description")),
+                was.description,
+                response.description,
+                f"{response.id}'s wording no longer stops the model: it now only safeguards or monitors it.",
+                response.id,
+            )
         elif new_rank < old_rank:
             yield Change(
                 "response_strengthened",
@@ -500,6 +509,20 @@ def _response_changes(old: Iterable[Any], new: Iterable[Any], base: FieldPath) -
                 f"Crossing the threshold now leads to {response.action} rather than {was.action}.",
                 response.id,
             )
+
+
+_STOPS = re.compile(r"\b(not (?:be )?deployed|halt\w*|paus\w*|stop\w*|not (?:be )?trained|suspend\w*)\b")
+_SAFEGUARDS = re.compile(r"\b(safeguard\w*|mitigation\w*|classifier\w*|restrict\w*|security level)")
+_MONITORS = re.compile(r"\b(monitor\w*|review\w*|report\w*)")
+
+
+def _response_wording(text: str) -> int:
+    """How far a response's words go: 0 stops the model, 1 adds safeguards, 2 only watches, 3 says none of these."""
+    folded = _normalise(text)
+    for rank, pattern in enumerate((_STOPS, _SAFEGUARDS, _MONITORS)):
+        if pattern.search(folded):
+            return rank
+    return 3
 
 
 # --- System cards ----------------------------------------------------------------------------------------------
