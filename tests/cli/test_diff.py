@@ -78,3 +78,30 @@ def test_a_missing_file_is_refused_without_a_traceback(invoke_candor: RunCandor,
     assert result.returncode == 2
     assert "absent.md" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_plain_text_policies_are_compared_by_their_words(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    old = write(tmp_path, "old.txt", "Our policy.\n\nWe must evaluate every model before release.\n")
+    new = write(tmp_path, "new.txt", "Our policy.\n\nWe should evaluate every model before release.\n")
+    result = invoke_candor("diff", str(old), str(new), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["direction"] == "weakening"
+    assert [change["kind"] for change in report["changes"]] == ["commitment_strength_lowered"]
+
+
+def test_a_disclosure_and_a_plain_text_are_refused(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    plain = write(tmp_path, "plain.md", "# Our policy\n\nWe must evaluate every model.\n")
+    result = invoke_candor("diff", str(SDF), str(plain))
+    assert result.returncode == 2
+    assert "plain text" in result.stderr
+
+
+def test_two_system_cards_report_a_dropped_evaluation(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    card = (EXAMPLES / "acme-ai" / "system-card-acme-3.md").read_text(encoding="utf-8")
+    start, end = card.index("  - domain: cbrn.radiological\n"), card.index("  - domain: cbrn.nuclear\n")
+    old = write(tmp_path, "old.md", card)
+    new = write(tmp_path, "new.md", card[:start] + card[end:])
+    report = json.loads(invoke_candor("diff", str(old), str(new), "--format", "json").stdout)
+    assert report["direction"] == "weakening"
+    assert {change["kind"] for change in report["changes"]} == {"evaluation_removed"}
