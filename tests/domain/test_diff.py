@@ -3,6 +3,7 @@ rewording, reordering and reformatting never called a weakening."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -373,3 +374,29 @@ def test_the_changelog_is_read_for_the_change_in_its_own_words(
 ) -> None:
     result = diff_texts(SDF, apply([*edits, changelog_entry(line)]))
     assert ("changelog_omits_change" in kinds(result)) is flagged
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_shuffling_the_paragraphs_of_the_prose_is_never_a_change_of_substance(rng: random.Random) -> None:
+    parsed = parse_bytes("sdf.md", SDF.encode())
+    paragraphs = parsed.body.split("\n\n")
+    rng.shuffle(paragraphs)
+    result = diff_documents(parsed.model, parsed.model, parsed.body, "\n\n".join(paragraphs))
+    assert result.direction == "neutral"
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("abc must should may every 6 12 months threshold 1e26 . \n#*-")), max_size=300
+    ),
+    st.text(
+        alphabet=st.sampled_from(list("abc must should may every 6 12 months threshold 1e26 . \n#*-")), max_size=300
+    ),
+)
+def test_any_two_texts_give_a_strict_json_report(old: str, new: str) -> None:
+    report = diff_documents(None, None, old, new).to_json()
+    json.dumps(report, allow_nan=False)
+    assert report["direction"] in {"weakening", "strengthening", "mixed", "neutral"}
+    assert all(change["kind"] in KIND_DIRECTIONS for change in report["changes"])
