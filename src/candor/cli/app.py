@@ -42,6 +42,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.checking",
         "Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable.",
     ),
+    "diff": LazyCommand(
+        "candor.cli.diff", "Compare two versions of a disclosure and report each change that weakens or strengthens it."
+    ),
     "coverage": LazyCommand(
         "candor.cli.coverage",
         "Decide which regimes cover a developer, its tier, every threshold tested, and the obligations that follow.",

@@ -12,6 +12,7 @@ can point at a field and a reader can trace it back to the law.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,7 +93,13 @@ Evaluator = Literal["internal", "third-party", "internal-and-third-party"]
 #: A mitigation either limits what a deployed model does, or protects the model and its weights.
 MitigationCategory = Literal["deployment", "security"]
 #: What the developer does when a capability threshold is crossed.
-ResponseAction = Literal["halt-deployment", "halt-development", "additional-safeguards"]
+ResponseAction = Literal["halt-development", "halt-deployment", "pause-deployment", "additional-safeguards", "monitor"]
+#: The actions of :data:`ResponseAction`, most protective first: a diff reads a move down this list as a weakening.
+RESPONSE_ACTIONS: tuple[ResponseAction, ...] = get_args(ResponseAction)
+#: Whether a threshold is a number (a benchmark score, a rate) or a judgement (an expert panel's view).
+ThresholdForm = Literal["quantitative", "qualitative"]
+#: Whether a risk domain binds the developer, or is only studied.
+DomainStatus = Literal["binding", "research-only"]
 #: The outcome of evaluating a model against a domain's thresholds.
 ThresholdDetermination = Literal["below", "approaching", "crossed", "inconclusive"]
 #: How much a release changes: SB 53 asks for a new transparency report on new or substantially modified models.
@@ -152,6 +159,21 @@ class CapabilityThreshold(Part):
     measure: Text
     #: The developer's own tier name for it, e.g. "CCL-1" or "high".
     tier: Text
+    #: Whether crossing it is decided by a number or by a judgement; absent means not said.
+    form: ThresholdForm | None = None
+    #: For a quantitative threshold: the number that triggers it, e.g. 25 for "25% uplift". A diff reads a higher
+    #: number as a later trigger.
+    value: int | float | None = None
+    #: What ``value`` counts, e.g. "% uplift over control" or "CTF tasks solved".
+    unit: Text | None = None
+
+    @model_validator(mode="after")
+    def _value_is_quantitative(self) -> CapabilityThreshold:
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            raise FieldValueError(("value",), "a threshold's value is a finite number")
+        if self.value is not None and self.form == "qualitative":
+            raise FieldValueError(("value",), "a qualitative threshold has no value; remove value or set form")
+        return self
 
 
 class Evaluation(Part):
@@ -163,6 +185,8 @@ class Evaluation(Part):
     timing: list[Timing] = Field(min_length=1)
     #: Required when ``timing`` includes ``periodic``, e.g. "every 3 months" or "each 4x increase in compute".
     cadence: Text | None = None
+    #: The cadence as a number of months, so a diff can compare it; ``cadence`` stays the words.
+    cadence_months: int | None = Field(default=None, ge=1, le=120)
     #: How hard the evaluators try to draw out the capability: fine-tuning, scaffolding, expert red-teaming.
     elicitation: Text
     run_by: Evaluator
@@ -202,6 +226,8 @@ class ThresholdResponse(Part):
     #: The threshold that triggers it, by id; absent means any threshold of the domain.
     threshold: CommitmentId | None = None
     description: Text
+    #: The safeguards named for an ``additional-safeguards`` response, e.g. "security level 4".
+    safeguards: list[Text] = Field(default_factory=list)
 
 
 class RiskDomain(Part):
@@ -214,6 +240,8 @@ class RiskDomain(Part):
     id: RiskDomainId
     strength: Strength
     description: Text
+    #: ``research-only`` domains are studied but bind nothing; absent means binding.
+    status: DomainStatus | None = None
     thresholds: list[CapabilityThreshold] = Field(default_factory=list)
     evaluations: list[Evaluation] = Field(default_factory=list)
     mitigations: list[Mitigation] = Field(default_factory=list)
@@ -245,6 +273,23 @@ class Scope(Part):
     criteria: Text
     #: SB 53's "substantially modified" criterion: when a revision needs a new assessment and report.
     substantially_modified: Text | None = None
+    #: The modifications of a covered model that are covered too, e.g. fine-tune, distillation, quantisation.
+    modifications: list[Token] = Field(default_factory=list)
+
+
+class AdjustmentClause(Part):
+    """A condition under which the developer may relax its own commitments (an "escape clause").
+
+    Frameworks write these as e.g. "if another developer releases a comparable model without equivalent
+    safeguards, we may adjust our requirements"; a diff reports a new one as a weakening.
+    """
+
+    id: CommitmentId
+    condition: Text
+    #: What the developer may then do, e.g. "lower the required safeguards of any domain".
+    effect: Text
+    #: The commitments it lets the developer relax, by id; empty means any.
+    commitments: list[CommitmentId] = Field(default_factory=list)
 
 
 class Governance(Part):
@@ -269,6 +314,9 @@ class ChangelogEntry(Part):
     version: Version
     date: dt.date
     changes: list[Text] = Field(min_length=1)
+    #: The ids of the commitments, thresholds and domains this version changes, so a diff can tell which changes
+    #: the changelog owns up to.
+    commitments: list[CommitmentId] = Field(default_factory=list)
 
 
 # --- Disclosures -----------------------------------------------------------------------------------------------
@@ -328,6 +376,8 @@ class SecureDevelopmentFramework(DisclosureHeader):
     internal_use: Practice
     whistleblower_process: Practice
     review: Review
+    #: Conditions under which the developer may adjust its commitments.
+    adjustment_clauses: list[AdjustmentClause] = Field(default_factory=list)
     changelog: list[ChangelogEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
