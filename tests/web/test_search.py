@@ -161,3 +161,18 @@ def test_the_search_form_is_in_every_page_header_and_needs_no_script(served: Ser
 def test_search_is_in_the_openapi_document(served: Served) -> None:
     paths = served.client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/search" in paths
+
+
+def test_each_query_is_cached_under_its_own_etag(served: Served) -> None:
+    # The page cache keys answers by path and query at one registry version: another query must never get the
+    # first query's cached answer, and the same query is answered 304 when the client already has it.
+    first = served.client.get("/search", params={"q": FRAMEWORK_WORD})
+    other = served.client.get("/search", params={"q": "Borealis Research"})
+    assert first.headers["etag"] != other.headers["etag"]
+    assert FRAMEWORK_WORD in first.text
+    assert "Borealis Research" in other.text
+    assert FRAMEWORK_WORD not in other.text.split("<main", 1)[1].split("</form>", 1)[0]
+    again = served.client.get("/search", params={"q": FRAMEWORK_WORD}, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    api = served.client.get("/api/v1/search", params={"q": FRAMEWORK_WORD})
+    assert api.headers["etag"] not in {first.headers["etag"], other.headers["etag"]}
