@@ -188,13 +188,15 @@ def search(
         )
     else:
         # Each word becomes a quoted FTS5 string (words hold no quote), so no user text is read as syntax.
+        # ORDER BY the FTS5 rank column (bm25, the developer's names weighted 10x) lets FTS5 sort the matches
+        # itself, so snippet() runs only for the rows returned, not for every match (1 s -> ms for common words).
         params["match"] = " ".join(f'"{term}"' for term in terms)
         sql = (
             f"SELECT {_COLUMNS}, snippet({INDEX_TABLE}, 1, '{MARK_START}', '{MARK_END}', ' … ', 24) AS snippet"  # noqa: S608
             f" FROM {INDEX_TABLE} JOIN statements s ON s.id = {INDEX_TABLE}.rowid"
             " JOIN developers d ON d.id = s.developer_id"
-            f" WHERE {INDEX_TABLE} MATCH :match AND {conditions}"
-            f" ORDER BY bm25({INDEX_TABLE}, 10.0, 1.0), s.log_index DESC LIMIT :limit OFFSET :offset"
+            f" WHERE {INDEX_TABLE} MATCH :match AND {INDEX_TABLE}.rank MATCH 'bm25(10.0, 1.0)' AND {conditions}"
+            " ORDER BY rank LIMIT :limit OFFSET :offset"
         )
     statement = text(sql).bindparams(
         *(bindparam(name, type_=UTCDateTime()) for name in ("issued_from", "issued_before") if name in params)
