@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.services.integration import RegistryLog
 from candor.store.schema import alembic_config, find_drift, upgrade_database
-from candor.store.search import INDEX_TABLE, SearchFilters, search
+from candor.store.search import INDEX_TABLE, SearchFilters, SearchQueryError, search
 from tests.web.registry import Registry, fill
 
 
@@ -37,3 +40,13 @@ def test_migration_0007_backfills_documents_published_before_it(
         filled.published["acme-sdf-2"].log_index,
     }
     assert find_drift(migrated_engine) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(max_size=80) | st.sampled_from(['"', "NEAR(", "*", "-x", "((", "a:b", "\x00", "^", "AND OR"]))
+def test_any_text_is_a_refused_query_or_a_search_never_a_database_error(
+    sessions: sessionmaker[Session], query: str
+) -> None:
+    # Arbitrary text, FTS5 operators and NUL bytes included, must never reach the database as query syntax.
+    with sessions() as session, contextlib.suppress(SearchQueryError):
+        search(session, query, SearchFilters())
