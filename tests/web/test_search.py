@@ -176,3 +176,12 @@ def test_each_query_is_cached_under_its_own_etag(served: Served) -> None:
     assert again.status_code == 304
     api = served.client.get("/api/v1/search", params={"q": FRAMEWORK_WORD})
     assert api.headers["etag"] not in {first.headers["etag"], other.headers["etag"]}
+
+
+def test_the_page_form_as_submitted_with_empty_filters_searches(served: Served) -> None:
+    # A browser sends every field of the form, the empty ones as "": they mean "any", not a malformed filter.
+    empty = {"developer": "", "kind": "", "issued_from": "", "issued_to": "", "current": ""}
+    page = served.client.get("/search", params={"q": FRAMEWORK_WORD, **empty})
+    assert page.status_code == 200
+    assert _found(served, q=FRAMEWORK_WORD, **empty) == FRAMEWORKS
+    assert _found(served, q=FRAMEWORK_WORD, **{**empty, "developer": "acme-ai"}) == {"acme-sdf-1", "acme-sdf-2"}

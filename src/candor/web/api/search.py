@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from candor.domain.statement import StatementKind
-from candor.services.search import RegistrySearch, SearchResult
+from candor.services.search import RegistrySearch, SearchQueryError, SearchResult
 from candor.web.deps import PageNumber
 from candor.web.errors import ERROR_RESPONSES, ErrorEnvelope
 
+_DAY = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
 #: Results per page, on the site and in the API.
 RESULTS_PER_PAGE = 20
 
@@ -48,20 +49,51 @@ class SearchParams:
         )
 
 
+_KINDS = "|".join(kind.value for kind in StatementKind)
+
+
 def search_params(
     q: Annotated[str, Query(description="Words to find, all of them; operators and punctuation are ignored.")],
+    # The page's form sends every field, the empty ones as "": an empty filter means "any", so each filter is
+    # taken as text that may be empty, and read here.
     developer: Annotated[
-        str | None, Query(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$", description="Developer slug.")
+        str | None,
+        Query(pattern=r"^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)?$", description="Developer slug; empty: any."),
     ] = None,
-    kind: Annotated[StatementKind | None, Query(description="Statement kind.")] = None,
-    issued_from: Annotated[date | None, Query(description="Issued on or after this day (YYYY-MM-DD, UTC).")] = None,
-    issued_to: Annotated[date | None, Query(description="Issued on or before this day (YYYY-MM-DD, UTC).")] = None,
+    kind: Annotated[str | None, Query(pattern=f"^(?:{_KINDS})?$", description="Statement kind; empty: any.")] = None,
+    issued_from: Annotated[
+        str | None, Query(pattern=_DAY, description="Issued on or after this day (YYYY-MM-DD, UTC); empty: any.")
+    ] = None,
+    issued_to: Annotated[
+        str | None, Query(pattern=_DAY, description="Issued on or before this day (YYYY-MM-DD, UTC); empty: any.")
+    ] = None,
     current: Annotated[
-        bool | None, Query(description="true: only versions not superseded; false: only superseded ones.")
+        str | None,
+        Query(
+            pattern="^(?:true|false)?$",
+            description="true: only versions not superseded; false: only superseded ones; empty: both.",
+        ),
     ] = None,
     page: PageNumber = 1,
 ) -> SearchParams:
-    return SearchParams(q, developer, kind, issued_from, issued_to, current, page)
+    return SearchParams(
+        q,
+        developer or None,
+        StatementKind(kind) if kind else None,
+        _day("issued_from", issued_from),
+        _day("issued_to", issued_to),
+        None if not current else current == "true",
+        page,
+    )
+
+
+def _day(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise SearchQueryError(f"{name}: {value!r} is not a day of the calendar (YYYY-MM-DD)") from None
 
 
 Searcher = Annotated[RegistrySearch, Depends(registry_search)]
