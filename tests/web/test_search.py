@@ -185,3 +185,13 @@ def test_the_page_form_as_submitted_with_empty_filters_searches(served: Served) 
     assert page.status_code == 200
     assert _found(served, q=FRAMEWORK_WORD, **empty) == FRAMEWORKS
     assert _found(served, q=FRAMEWORK_WORD, **{**empty, "developer": "acme-ai"}) == {"acme-sdf-1", "acme-sdf-2"}
+
+
+def test_result_pages_link_to_the_next_with_the_same_filters(served: Served) -> None:
+    # "acme" is in every acme-ai document: fewer than a page, so no next link; page 2 of it is empty.
+    first = served.client.get("/search", params={"q": "acme", "developer": "acme-ai"})
+    assert first.status_code == 200
+    assert 'rel="next"' not in first.text
+    second = served.client.get("/search", params={"q": "acme", "developer": "acme-ai", "page": "2"})
+    assert 'rel="prev" href="/search?q=acme&amp;developer=acme-ai&amp;page=1"' in second.text
+    assert "No published document holds all of these words." in second.text
