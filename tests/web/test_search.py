@@ -46,6 +46,9 @@ def test_each_result_links_to_its_exact_document_version(served: Served) -> None
 def test_a_developer_is_found_by_a_word_only_its_legal_name_holds(served: Served) -> None:
     # "Research" is in "Borealis Research Ltd", not in the example documents re-attributed to borealis.
     assert _found(served, q="Borealis Research") == {"borealis-sdf-1", "borealis-sdf-2-weakened"}
+    # "Ltd" likewise; and a plural in a name is found as the query's words are read (stemmed alike).
+    assert _found(served, q="Ltd") == {"borealis-sdf-1", "borealis-sdf-2-weakened"}
+    assert "corvid-sdf-hostile" in _found(served, q="Corvid Labs")
 
 
 def test_filters_narrow_the_results(served: Served) -> None:

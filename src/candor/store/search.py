@@ -129,7 +129,7 @@ def index_statement(connection: Connection | Session, statement_id: int, develop
         connection.execute(
             text(
                 "INSERT INTO search_text (statement_id, developer, body, terms) VALUES (:id, :developer, :body,"
-                " setweight(to_tsvector('simple', :developer), 'A') || to_tsvector('english', :body))"
+                " setweight(to_tsvector('english', :developer), 'A') || to_tsvector('english', :body))"
             ),
             params,
         )
