@@ -32,12 +32,14 @@ from urllib.parse import parse_qs, urljoin, urlparse
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from candor.domain.developer_keys import private_key_pem
 from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.store.search import INDEX_TABLE
 from tests.conftest import EXAMPLES
 from tests.services.publishing_kit import register
 
@@ -282,6 +284,9 @@ def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tm
         assert statement_id is not None, published
         served = _served(server.url, statement_id.group(1), public)
         _refuse_a_publication_carrying(server.url, acme.token, secret, (work / "sdf.md").read_bytes())
+        # Searching for the canary puts it in the access log's request lines: scan the log as it was before.
+        logged_before_search = _logged_so_far(tmp_path / "server.log")
+        _search_finds_no_canary(server.url, canary)
     finally:
         server.stop()
     server_log = (tmp_path / "server.log").read_bytes()
@@ -297,7 +302,10 @@ def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tm
     dump = _database_dump(database_url)
     # Positive control: the same scanner finds the public text of the document in the dump.
     assert leaks(dump, b"Acme AI Secure Development Framework")
-    places: dict[str, bytes] = {"database dump": dump, "server log": server_log}
+    index = _search_index_text(database_url)
+    # Positive control: the search index holds the document's public text, which the scanner finds.
+    assert leaks(index, b"Acme AI Secure Development Framework")
+    places = {"database dump": dump, "server log": server_log[:logged_before_search], "search index": index}
     places.update(
         {
             f"file {path.relative_to(tmp_path)}": path.read_bytes()
@@ -329,6 +337,41 @@ def test_a_redacted_canary_appears_nowhere_in_the_registry(database_url: str, tm
     )
     assert opened.returncode == 0
     assert opened.stdout.count(secret) == 6  # one per redaction
+
+
+def _logged_so_far(path: Path) -> int:
+    """How many bytes the server has logged, once its last request's line is written."""
+    deadline, size = time.monotonic() + 5, -1
+    while size != path.stat().st_size and time.monotonic() < deadline:
+        size = path.stat().st_size
+        time.sleep(0.3)
+    return size
+
+
+def _search_index_text(database_url: str) -> bytes:
+    """Everything the full-text search index holds as text (on SQLite, its FTS5 tables; on PostgreSQL, its table)."""
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(f"SELECT developer, body FROM {INDEX_TABLE}")).all()
+    finally:
+        engine.dispose()
+    return "\n".join(f"{developer}\n{body}" for developer, body in rows).encode()
+
+
+def _search_finds_no_canary(base_url: str, canary: str) -> None:
+    """Search for the canary, whole and by its random part, on the page and in the API: nothing is found.
+
+    These answers echo the query, so they are checked for results rather than scanned for the canary."""
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        # Positive control: a word of the public text finds the document.
+        found = client.get("/api/v1/search", params={"q": "Secure Development Framework"}).json()["results"]
+        assert len(found) == 1
+        for query in (canary, canary.removeprefix("canary-"), f'"{canary}"'):
+            assert client.get("/api/v1/search", params={"q": query}).json()["results"] == []
+            page = client.get("/search", params={"q": query})
+            assert page.status_code == 200
+            assert "No published document holds all of these words." in page.text
 
 
 def _served(base_url: str, statement_id: str, public: bytes) -> list[tuple[str, bytes]]:

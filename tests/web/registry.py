@@ -26,6 +26,7 @@ from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
+from candor.store.search import index_publication
 from candor.store.statements import Statements
 from tests.services.publishing_kit import public_version, sealed_original
 
@@ -134,6 +135,8 @@ class Registry:
             )
             if sealed is not None:
                 SealedOriginals(session).put(record, sealed)
+            if document is not None:
+                index_publication(session, record, developer, document)
             for finding in findings:
                 statements.add_finding(
                     record,

@@ -56,6 +56,7 @@ from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
+from candor.store.search import index_publication
 from candor.store.statements import Statements
 from candor.store.tables import Developer, DeveloperKey, DeveloperStatus, StatementRecord, TokenScope
 from candor.store.tokens import ApiTokens
@@ -384,6 +385,8 @@ class Publisher:
         )
         if publication.sealed is not None:
             SealedOriginals(session).put(record, publication.sealed)
+        if document is not None:  # the public version only: the sealed original is never indexed
+            index_publication(session, record, developer, document)
         for finding in findings:
             statements.add_finding(
                 record,

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
 from candor.store.errors import StoreError
+from candor.store.search import INDEX_TABLES
 from candor.store.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -64,9 +65,15 @@ def find_drift(engine: Engine, metadata: MetaData = Base.metadata) -> list[str]:
     Run it on a database at the head migration: any line then means the models and the migrations disagree.
     """
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": _compared})
         differences = compare_metadata(context, metadata)
     return [_describe(difference) for difference in differences]
+
+
+def _compared(name: str | None, type_: str, _parents: object) -> bool:
+    # The search index is derived data made by migration 0007, not a model: an FTS5 virtual table (and its
+    # shadow tables) on SQLite cannot be one. Its shape is checked by the search tests instead.
+    return not (type_ == "table" and name in INDEX_TABLES)
 
 
 def _describe(difference: object) -> str:

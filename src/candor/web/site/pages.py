@@ -12,6 +12,8 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.web.api.search import RESULTS_PER_PAGE, Searcher
+from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log import LogFiles
@@ -111,6 +113,12 @@ def build_router() -> APIRouter:
     @router.get("/api")
     def api(request: Request, templates: Templates) -> HTMLResponse:
         return render(templates, request, "api.html", reference=api_reference(request.app.openapi()))
+
+    @router.get("/search")
+    def search(request: Request, params: SearchQuery, searcher: Searcher, templates: Templates) -> HTMLResponse:
+        return render(
+            templates, request, "search.html", params=params, results=params.run(searcher), per_page=RESULTS_PER_PAGE
+        )
 
     @router.get("/standards")
     def standards(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
