@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from candor.config import load_settings, sqlite_url
 from candor.services.integration import RegistryLog
-from candor.store.database import create_database_engine, session_factory
+from candor.store.database import create_database_engine, session_factory, write_transaction
 from candor.store.developers import Developers
 from candor.store.schema import upgrade_database
 from candor.store.tokens import ApiTokens
@@ -67,7 +67,8 @@ def publish_token(served: Served) -> str:
     """A publish token of acme-ai, issued in the served registry's database."""
     engine = create_database_engine(served.database_url)
     try:
-        with session_factory(engine).begin() as session:
+        # The server runs beside this write (its integrator signs checkpoints), so take SQLite's lock first.
+        with write_transaction(engine) as session:
             developer = Developers(session).get("acme-ai")
             token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
     finally:

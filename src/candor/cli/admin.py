@@ -42,11 +42,11 @@ def add_developer(
     data_dir: DataDirOption = None,
 ) -> None:
     """Register a developer with its first signing key."""
-    from candor.store.database import session_factory
+    from candor.store.database import write_transaction
     from candor.store.developers import Developers
 
     key = load_public_key(str(public_key), read_key_file(public_key, what="public key file"))
-    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+    with open_database(data_dir) as (_, engine), write_transaction(engine) as session:
         developers = Developers(session)
         developer = developers.add(slug, legal_name=name, website_domain=domain)
         developers.add_key(developer, key)
@@ -61,11 +61,11 @@ def add_key(
     data_dir: DataDirOption = None,
 ) -> None:
     """Register another signing key for a developer, e.g. when rotating keys."""
-    from candor.store.database import session_factory
+    from candor.store.database import write_transaction
     from candor.store.developers import Developers
 
     key = load_public_key(str(public_key), read_key_file(public_key, what="public key file"))
-    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+    with open_database(data_dir) as (_, engine), write_transaction(engine) as session:
         developers = Developers(session)
         developers.add_key(developers.get(slug), key)
     typer.echo(f"added key SHA256:{key_fingerprint(key)} for {slug}")
@@ -80,13 +80,13 @@ def create_token(
     data_dir: DataDirOption = None,
 ) -> None:
     """Issue an API token. It is shown once, as the last line, and stored only as a hash."""
-    from candor.store.database import session_factory
+    from candor.store.database import write_transaction
     from candor.store.developers import Developers
     from candor.store.tokens import ApiTokens
 
     if scope is TokenScope.PUBLISH and slug is None:
         raise CandorError("a publish token needs the developer's SLUG")
-    with open_database(data_dir) as (_, engine), session_factory(engine).begin() as session:
+    with open_database(data_dir) as (_, engine), write_transaction(engine) as session:
         developer = Developers(session).get(slug) if slug else None
         token, _ = ApiTokens(session).issue(scope, developer)
     holder = f"developer {slug}" if slug else "the operator"

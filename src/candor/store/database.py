@@ -91,3 +91,16 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits when the block ends normally, rolls back if it raises."""
     with sessions.begin() as session:
         yield session
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Session]:
+    """A unit of work that reads, then writes, beside a running server (``candor admin``, test set-up).
+
+    On SQLite it takes the write lock up front (BEGIN IMMEDIATE): a deferred transaction that has read before
+    another writer commits (the server's integrator signing a checkpoint, say) can no longer write, and fails at
+    once with "database is locked", whatever the busy timeout. Taking the lock first makes it wait its turn instead.
+    """
+    with session_factory(engine).begin() as session:
+        session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+        yield session
