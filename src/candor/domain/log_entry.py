@@ -28,6 +28,7 @@ from candor.domain.statement import (
     MAX_STATEMENT_BYTES,
     SIGNATURE_BYTES,
     STATEMENT_TYPE,
+    SignatureError,
     Statement,
     StatementError,
     parse_statement,
@@ -61,11 +62,18 @@ class LoggedStatement:
         """Whether the entry itself carries the developer's signature."""
         return self.signature is not None
 
-    def verify_signature(self) -> None:
+    def verify_signature(self, *, name: str = "log entry") -> None:
         """Raise :class:`~candor.domain.statement.SignatureError` unless the logged signature verifies with the
         logged key (a bare statement has nothing to check here)."""
-        if self.signature is not None and self.public_key is not None:
+        if self.signature is None or self.public_key is None:
+            return
+        try:
             verify_statement_signature(self.statement_bytes, self.signature, public_key_from_raw(self.public_key))
+        except SignatureError as exc:
+            raise SignatureError(
+                f"{name}: the signature it logs does not verify with the key it logs",
+                hint="an entry forged by whoever holds the log key, or altered after signing",
+            ) from exc
 
 
 def signed_entry(statement_bytes: bytes, signature: bytes, public_key: bytes) -> bytes:

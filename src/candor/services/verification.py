@@ -133,5 +133,6 @@ def check_statement_entries(reader: TileReader) -> int:
     """Check that every entry of the log is a Candor statement in RFC 8785 canonical form, and that the signature an
     entry logs verifies with the key it logs; the count."""
     for index, entry in reader.entries(0, reader.size):
-        parse_log_entry(entry, name=f"log entry {index}").verify_signature()
+        name = f"log entry {index}"
+        parse_log_entry(entry, name=name).verify_signature(name=name)
     return reader.size
