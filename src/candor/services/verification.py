@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from candor.domain.developer_keys import key_fingerprint, public_key_from_raw, public_key_raw
+from candor.domain.key_history import KeyHistory, is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry, signed_entry
 from candor.domain.statement import KINDS_WITH_TARGET, Statement, parse_statement, verify_statement_signature
 from candor.errors import CandorError
@@ -129,10 +130,20 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     return found
 
 
-def check_statement_entries(reader: TileReader) -> int:
-    """Check that every entry of the log is a Candor statement in RFC 8785 canonical form, and that the signature an
-    entry logs verifies with the key it logs; the count."""
+def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
+    """Check every entry of the log, in order; the count.
+
+    Each is a Candor statement or key event in RFC 8785 canonical form; the signature a statement logs verifies
+    with the key it logs, and that key is its developer's in force at that index, as the log's key events say
+    (each signed by the log key, a rotation also by the previous key; see ``domain/key_history.py``).
+    """
+    history = KeyHistory(log_verifier.verify)
     for index, entry in reader.entries(0, reader.size):
         name = f"log entry {index}"
-        parse_log_entry(entry, name=name).verify_signature(name=name)
+        if is_key_event_entry(entry):
+            history.apply(index, parse_key_event_entry(entry, name=name))
+            continue
+        logged = parse_log_entry(entry, name=name)
+        logged.verify_signature(name=name)
+        history.check_statement(index, logged)
     return reader.size
