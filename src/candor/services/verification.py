@@ -118,7 +118,7 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     # a valid withdrawal, and ``candor log verify --statements`` reports it).
     target = verified.statement_sha256.encode("ascii")
     for index, entry in reader.entries(log_index + 1, reader.size):
-        if target not in entry:
+        if target not in entry or is_key_event_entry(entry):
             continue
         statement = parse_log_entry(entry, name=f"log entry {index}").statement
         if (
