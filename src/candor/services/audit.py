@@ -39,6 +39,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
+from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
 from candor.domain.statement import Statement, verify_statement_signature
 from candor.errors import CandorError
@@ -399,6 +400,14 @@ class RegistryAudit:
     def _check_statement(self, session: Session, row: Any, keys: dict[int, tuple[int, bytes]]) -> None:
         index = row.log_index
         if row.statement_id is None:
+            if is_key_event_entry(row.entry):
+                # A developer key's registration, rotation or revocation: recorded by the log alone, no statement
+                # row; its rules are checked by walking the log (candor log verify --statements).
+                try:
+                    parse_key_event_entry(row.entry, name=f"log entry {index}")
+                except CandorError as exc:
+                    self._find("log_entries", f"index {index}", f"not a key event: {exc.message}")
+                return
             self._find("statements", f"log index {index}", "no statement records this log entry")
             return
         self.report.statements += 1
