@@ -33,6 +33,7 @@ from candor.services.verification import VerifiedDocument, check_statement_entri
 from candor.tlog.checkpoint import Checkpoint
 from candor.tlog.consistency import prove_extension
 from candor.tlog.merkle import tree_hash
+from candor.tlog.note import generate_key, parse_signer_key
 from candor.tlog.tilereader import TileReader, open_fetcher
 from candor.tlog.tiles import create_writer
 
@@ -78,6 +79,7 @@ def main() -> None:
         checkpoint = Checkpoint("bench.example/log", count, root)
         first = Statement.model_validate_json(entries[0])
         verified = VerifiedDocument(first, statement_digest(entries[0]), 0, checkpoint, "")
+        log_verifier = parse_signer_key(generate_key(checkpoint.origin)[0]).verifier()
         handler = functools.partial(_Quiet, directory=str(directory))
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -88,7 +90,7 @@ def main() -> None:
                 try:
                     reader = TileReader(fetcher, count, root)
                     label = f"statement check, every entry parsed ({where})"
-                    timed(label, count, functools.partial(check_statement_entries, reader))
+                    timed(label, count, functools.partial(check_statement_entries, reader, log_verifier))
                     scan = functools.partial(later_actions, TileReader(fetcher, count, root), 0, verified)
                     timed(f"withdrawal scan of entry 0 ({where})", count, scan)
                     half = count // 2

@@ -32,7 +32,8 @@ from candor import httpclient
 from candor.cli.app import main
 from candor.config import load_settings, sqlite_url
 from candor.domain.developer_keys import key_fingerprint, public_key_raw
-from candor.domain.statement import Statement, StatementKind
+from candor.domain.log_entry import signed_entry
+from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.evidence import StatementEvidence
 from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
@@ -586,6 +587,36 @@ def test_log_verify_statements_refuses_a_non_canonical_entry(tmp_path: Path, cap
     refused(bad, 2, "log entry 1: not in RFC 8785 canonical form")
     plain = candor(capsys, "log", "verify", str(tmp_path / "bad"), "--vkey", vkey, "--no-state")
     assert plain.code == 0  # without --statements any bytes are entries
+
+
+def test_log_verify_statements_reports_an_entry_whose_logged_signature_was_forged_with_the_log_key(
+    tmp_path: Path, capsys: Any
+) -> None:
+    # Whoever holds the log key can sign a checkpoint over any entry; the signature the entry logs is what they
+    # cannot make for a key that is not theirs.
+    signer = parse_signer_key(generate_key("example.com/log")[0])
+    developer = Ed25519PrivateKey.generate()
+    statement = Statement.model_validate_json(
+        json.dumps(
+            {
+                "developer": "acme-ai",
+                "kind": "withdrawal",
+                "version": "1",
+                "target": "a" * 64,
+                "issued_at": "2026-01-01T00:00:00Z",
+            }
+        )
+    )
+    key = public_key_raw(developer.public_key())
+    honest = signed_entry(statement.canonical_bytes(), sign_statement(statement, developer), key)
+    forged = signed_entry(statement.canonical_bytes(), bytes(64), key)
+    vkey = signer.verifier().vkey()
+    forge(tmp_path / "good", [statement.canonical_bytes(), honest], signer)
+    forge(tmp_path / "bad", [honest, forged], signer)
+    good = candor(capsys, "log", "verify", str(tmp_path / "good"), "--statements", "--vkey", vkey, "--no-state")
+    assert good.code == 0, good.err
+    bad = candor(capsys, "log", "verify", str(tmp_path / "bad"), "--statements", "--vkey", vkey, "--no-state")
+    refused(bad, 2, "log entry 1: the signature it logs does not verify with the key it logs")
 
 
 def test_consistency_and_compare_work_from_the_served_tiles_without_a_private_key(

@@ -7,16 +7,21 @@ the database file or a superuser would (:mod:`tests.services.tampering`), and th
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.domain.developer_keys import public_key_raw
+from candor.domain.key_history import KeyEvent, KeyEventKind, key_text, signed_key_event
 from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
+from candor.store.log import append_log_entry, log_append_lock
 from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
@@ -98,13 +103,15 @@ def test_a_rewritten_log_entry_is_named_by_its_index(registry: Audited) -> None:
     index = registry.filled.published["acme-card-3"].log_index
     entry = registry.row(LogEntry, index, "entry")
     assert isinstance(entry, bytes)
-    tamper(registry.database_url, "log_entries", "log_index", index, "entry", _flipped(entry, 10))
+    # A byte of the version, so that the entry still reads as a statement: another one than the row records.
+    at = entry.index(b'"version":"') + len(b'"version":"')
+    tamper(registry.database_url, "log_entries", "log_index", index, "entry", _flipped(entry, at))
     lines = registry.audit()
     size = len(registry.filled.published)
     signed_in = f"the entry's leaf hash is not the one signed in {tile_path(0, index // TILE_WIDTH, size)}"
     assert any(line.startswith(f"log_entries index {index}: {signed_in}") for line in lines), lines
     assert any(line.startswith(f"log_entries index {index}: the leaf_hash column is not") for line in lines)
-    assert any("statement_bytes are not the log entry's bytes" in line for line in lines)
+    assert any("statement_bytes are not the statement the log entry holds" in line for line in lines), lines
     # The first signed root that no longer matches is named; the later ones are counted on one line.
     assert [line for line in lines if "do not hash to the root of" in line] == [
         line for line in lines if line.startswith(f"log_entries indexes 0 to {index}: the entries do not hash")
@@ -241,3 +248,37 @@ def test_a_forged_entry_far_beyond_the_log_is_found_without_walking_the_gap(regi
     lines = registry.audit()
     assert lines[0] == f"log_entries indexes {size} to {far - 1}: missing: the log's indexes are dense from 0"
     assert lines[1] == f"statements log index {far}: no statement records this log entry"
+
+
+def _log_key_event(registry: Audited, entry: bytes) -> None:
+    with registry.sessions.begin() as session, log_append_lock(session):
+        append_log_entry(session, entry)
+    RegistryLog(registry.sessions, registry.data_dir, ORIGIN).integrate()
+
+
+def _registration(registry: Audited) -> KeyEvent:
+    key = Ed25519PrivateKey.generate().public_key()
+    return KeyEvent(
+        origin=ORIGIN,
+        developer="acme-ai",
+        kind=KeyEventKind.REGISTRATION,
+        key=key_text(public_key_raw(key)),
+        issued_at="2026-01-01T00:00:00Z",
+    )
+
+
+def test_a_logged_key_event_is_not_reported_as_an_entry_without_a_statement(registry: Audited) -> None:
+    log = RegistryLog(registry.sessions, registry.data_dir, ORIGIN)
+    _log_key_event(registry, signed_key_event(_registration(registry), log.signer.sign))
+    assert registry.audit() == []
+
+
+def test_a_malformed_key_event_entry_is_named_by_its_index(registry: Audited) -> None:
+    log = RegistryLog(registry.sessions, registry.data_dir, ORIGIN)
+    entry = signed_key_event(_registration(registry), log.signer.sign)
+    spaced = json.dumps(json.loads(entry), indent=1).encode().replace(b'{\n "event"', b'{"event"', 1)
+    _log_key_event(registry, spaced)
+    index = len(registry.filled.published)
+    assert registry.audit() == [
+        f"log_entries index {index}: not a key event: log entry {index}: not in RFC 8785 canonical form"
+    ]

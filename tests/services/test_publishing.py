@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.domain.developer_keys import public_key_raw
+from candor.domain.log_entry import parse_log_entry, signed_entry
 from candor.domain.parse import parse_bytes
 from candor.domain.statement import Statement, StatementError, StatementKind
 from candor.errors import DocumentError
@@ -47,14 +49,19 @@ def test_publishing_stores_document_statement_entry_and_findings(sessions: sessi
     entry = publisher(sessions).publish(acme.token, publication)
     assert entry.created
     assert entry.log_index == 0
-    assert entry.leaf_hash == leaf_hash(publication.statement_bytes)
+    # The entry logs the signature and key with the statement: the log alone shows who signed it.
+    logged = signed_entry(publication.statement_bytes, publication.signature, public_key_raw(acme.key.public_key()))
+    assert entry.leaf_hash == leaf_hash(logged)
     assert entry.statement_sha256 == hashlib.sha256(publication.statement_bytes).hexdigest()
     with sessions() as session:
         record = Statements(session).get(entry.statement_sha256)
         assert record.document is not None
         assert record.document.content == publication.document
         assert record.signature == publication.signature
-        assert session.get(LogEntry, 0) is not None
+        log_entry = session.get(LogEntry, 0)
+        assert log_entry is not None
+        assert log_entry.entry == logged
+        parse_log_entry(log_entry.entry).verify_signature()
         findings = session.scalars(select(Finding).where(Finding.statement_id == record.id)).all()
     # The example is a complete framework, but the standard still has notices for it; each is stored as found.
     assert all(finding.standard_id == "candor-minimum-2026.1" for finding in findings)

@@ -193,7 +193,7 @@ def verify(
         reader = TileReader(fetcher, checkpoint.size, checkpoint.root)
         advance(memory, trusted.verifier, report.note, lambda _checkpoint: reader)
         if statements:
-            check_statement_entries(reader)
+            check_statement_entries(reader, trusted.verifier)
     finally:
         fetcher.close()
     commit(memory, trusted.verifier, report.note)

@@ -39,7 +39,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
-from candor.domain.statement import Statement, parse_statement, verify_statement_signature
+from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
+from candor.domain.log_entry import parse_log_entry
+from candor.domain.statement import Statement, verify_statement_signature
 from candor.errors import CandorError
 from candor.store.log import log_size
 from candor.store.tables import Checkpoint as CheckpointRow
@@ -398,30 +400,40 @@ class RegistryAudit:
     def _check_statement(self, session: Session, row: Any, keys: dict[int, tuple[int, bytes]]) -> None:
         index = row.log_index
         if row.statement_id is None:
+            if is_key_event_entry(row.entry):
+                # A developer key's registration, rotation or revocation: recorded by the log alone, no statement
+                # row; its rules are checked by walking the log (candor log verify --statements).
+                try:
+                    parse_key_event_entry(row.entry, name=f"log entry {index}")
+                except CandorError as exc:
+                    self._find("log_entries", f"index {index}", f"not a key event: {exc.message}")
+                return
             self._find("statements", f"log index {index}", "no statement records this log entry")
             return
         self.report.statements += 1
         where = f"id {row.statement_id} (log index {index})"
-        entry = row.entry
+        try:
+            logged = parse_log_entry(row.entry, name=f"log entry {index}")
+        except CandorError as exc:
+            self._find("log_entries", f"index {index}", f"not a statement: {exc.message}")
+            return
+        entry = logged.statement_bytes
         entry_digest = hashlib.sha256(entry).hexdigest()
         if row.statement_bytes != entry:
             self._find(
                 "statements",
                 where,
-                "statement_bytes are not the log entry's bytes",
+                "statement_bytes are not the statement the log entry holds",
                 expected=f"SHA-256 {entry_digest}",
                 found=f"SHA-256 {hashlib.sha256(row.statement_bytes or b'').hexdigest()}",
             )
         if row.statement_sha256 != entry_digest:
             self._find("statements", where, "statement_sha256", expected=entry_digest, found=row.statement_sha256)
-        try:
-            signed = parse_statement(entry, name=f"log entry {index}")
-        except CandorError as exc:
-            self._find("log_entries", f"index {index}", f"not a statement: {exc.message}")
-            return
-        self._compare_columns(row, signed, where)
-        self._check_signature(session, row, entry, where, keys)
-        self._check_stored_blobs(row, signed, where)
+        if logged.signature is not None and row.signature != logged.signature:
+            self._find("statements", where, "signature is not the one the log entry holds")
+        self._compare_columns(row, logged.statement, where)
+        self._check_signature(session, row, entry, where, keys, logged.public_key)
+        self._check_stored_blobs(row, logged.statement, where)
 
     def _compare_columns(self, row: Any, signed: Statement, where: str) -> None:
         columns = {
@@ -441,7 +453,13 @@ class RegistryAudit:
                 )
 
     def _check_signature(
-        self, session: Session, row: Any, entry: bytes, where: str, keys: dict[int, tuple[int, bytes]]
+        self,
+        session: Session,
+        row: Any,
+        entry: bytes,
+        where: str,
+        keys: dict[int, tuple[int, bytes]],
+        logged_key: bytes | None,
     ) -> None:
         key = keys.get(row.key_id)
         if key is None:
@@ -456,6 +474,8 @@ class RegistryAudit:
         developer_id, public_key = key
         if developer_id != row.developer_id:
             self._find("statements", where, f"developer key id {row.key_id} belongs to another developer")
+        if logged_key is not None and logged_key != public_key:
+            self._find("statements", where, f"developer key id {row.key_id} is not the key the log entry holds")
         try:
             verify_statement_signature(entry, row.signature or b"", public_key_from_raw(public_key))
         except CandorError as exc:

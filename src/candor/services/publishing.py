@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.documents import SystemCard
+from candor.domain.log_entry import signed_entry
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.redaction import RedactionForm
 from candor.domain.redaction_body import drawn_redactions
@@ -372,7 +373,11 @@ class Publisher:
             if publication.document is not None
             else None
         )
-        entry = append_log_entry(session, publication.statement_bytes)
+        # The entry logs the signature and key with the statement, so that an auditor holding only the log can
+        # check who signed it (docs/formats.md).
+        entry = append_log_entry(
+            session, signed_entry(publication.statement_bytes, publication.signature, key.public_key)
+        )
         statements = Statements(session)
         record = statements.add(
             statement,

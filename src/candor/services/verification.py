@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from candor.domain.developer_keys import key_fingerprint, public_key_from_raw, public_key_raw
+from candor.domain.key_history import KeyHistory, is_key_event_entry, parse_key_event_entry
+from candor.domain.log_entry import parse_log_entry, signed_entry
 from candor.domain.statement import KINDS_WITH_TARGET, Statement, parse_statement, verify_statement_signature
 from candor.errors import CandorError
 from candor.services.evidence import StatementEvidence
 from candor.tlog.checkpoint import Checkpoint
-from candor.tlog.note import parse_verifier_key
-from candor.tlog.proof import parse_tlog_proof, verify_tlog_proof
+from candor.tlog.note import Verifier, parse_verifier_key
+from candor.tlog.proof import ProvenEntry, parse_tlog_proof, verify_tlog_proof
 from candor.tlog.tilereader import TileReader
 
 
@@ -55,7 +57,7 @@ def verify_document(
             f"{name}: its SHA-256 is {digest}, but the signed statement names {statement.document_sha256}",
             hint="the file was altered, or the proof belongs to another document",
         )
-    proven = verify_tlog_proof(proof_text, evidence.statement_bytes, parse_verifier_key(log_vkey))
+    proven = _prove_inclusion(proof_text, evidence, parse_verifier_key(log_vkey))
     # A statement names the log it was made for; one found in another log was replayed there (statements made
     # before origins were signed name none, and are judged by their signature alone).
     if statement.origin is not None and statement.origin != proven.checkpoint.origin:
@@ -80,6 +82,21 @@ def verify_document(
     )
 
 
+def _prove_inclusion(proof_text: str, evidence: StatementEvidence, verifier: Verifier) -> ProvenEntry:
+    """Prove the statement in the log: as the signed entry that also logs its signature and key (every new entry),
+    else as the bare statement (an entry logged before the envelope existed)."""
+    try:
+        envelope = signed_entry(evidence.statement_bytes, evidence.signature, evidence.developer_key)
+    except CandorError:
+        envelope = None
+    if envelope is not None:
+        try:
+            return verify_tlog_proof(proof_text, envelope, verifier)
+        except CandorError:
+            pass  # not this form; the bare statement's check below reports the failure
+    return verify_tlog_proof(proof_text, evidence.statement_bytes, verifier)
+
+
 @dataclass(frozen=True)
 class LaterStatement:
     """A withdrawal or correction found in the log that acts on a verified statement."""
@@ -101,9 +118,9 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     # a valid withdrawal, and ``candor log verify --statements`` reports it).
     target = verified.statement_sha256.encode("ascii")
     for index, entry in reader.entries(log_index + 1, reader.size):
-        if target not in entry:
+        if target not in entry or is_key_event_entry(entry):
             continue
-        statement = parse_statement(entry, name=f"log entry {index}")
+        statement = parse_log_entry(entry, name=f"log entry {index}").statement
         if (
             statement.kind in KINDS_WITH_TARGET
             and statement.target == verified.statement_sha256
@@ -113,8 +130,20 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     return found
 
 
-def check_statement_entries(reader: TileReader) -> int:
-    """Check that every entry of the log is a Candor statement in RFC 8785 canonical form; the count."""
+def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
+    """Check every entry of the log, in order; the count.
+
+    Each is a Candor statement or key event in RFC 8785 canonical form; the signature a statement logs verifies
+    with the key it logs, and that key is its developer's in force at that index, as the log's key events say
+    (each signed by the log key, a rotation also by the previous key; see ``domain/key_history.py``).
+    """
+    history = KeyHistory(log_verifier.verify)
     for index, entry in reader.entries(0, reader.size):
-        parse_statement(entry, name=f"log entry {index}")
+        name = f"log entry {index}"
+        if is_key_event_entry(entry):
+            history.apply(index, parse_key_event_entry(entry, name=name))
+            continue
+        logged = parse_log_entry(entry, name=name)
+        logged.verify_signature(name=name)
+        history.check_statement(index, logged)
     return reader.size

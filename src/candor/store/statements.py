@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from candor.domain.log_entry import signed_entry
 from candor.domain.statement import Statement, statement_digest
 from candor.store.columns import utc_now
 from candor.store.errors import NotFoundError, StoreError
@@ -37,8 +38,9 @@ class Statements:
         The caller has checked the signature; this keeps the pieces consistent with one another.
         """
         statement_bytes = statement.canonical_bytes()
-        if log_entry.entry != statement_bytes:
-            raise StoreError("the log entry does not hold this statement's canonical bytes")
+        # An entry is the signed envelope (every new one) or, logged before it existed, the bare statement.
+        if log_entry.entry not in (statement_bytes, signed_entry(statement_bytes, signature, key.public_key)):
+            raise StoreError("the log entry does not hold this statement with its signature and key")
         if statement.developer != developer.slug or key.developer_id != developer.id:
             raise StoreError(f"statement by {statement.developer!r} cannot be recorded for {developer.slug!r}")
         if (document.sha256 if document else None) != statement.document_sha256:
