@@ -8,24 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from candor.cli.db import DataDirOption, open_database
+from candor.cli.db import DatabaseUrlOption, DataDirOption, open_database
 
 _stderr = Console(stderr=True, highlight=False)
-
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="The registry's database (default: the SQLite file in the data directory, or CANDOR_DATABASE_URL).",
-        show_default=False,
-    ),
-]
 
 
 def register(app: typer.Typer) -> None:

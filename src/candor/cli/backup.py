@@ -10,16 +10,7 @@ from typing import Annotated
 
 import typer
 
-from candor.cli.db import DataDirOption
-
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="The registry's database, if not the SQLite file in the data directory (or CANDOR_DATABASE_URL).",
-        show_default=False,
-    ),
-]
+from candor.cli.db import DatabaseUrlOption, DataDirOption
 
 
 def register(app: typer.Typer) -> None:

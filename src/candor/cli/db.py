@@ -29,6 +29,17 @@ DataDirOption = Annotated[
     ),
 ]
 
+#: For the commands that work on a registry's whole state (audit, backup, restore), whose database may be
+#: PostgreSQL while the data directory holds the tiles, the log key and the checkpoint history.
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="The registry's database (default: the SQLite file in the data directory, or CANDOR_DATABASE_URL).",
+        show_default=False,
+    ),
+]
+
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
