@@ -13,7 +13,6 @@ Then, for a few more publishes one at a time, it measures the time until the sta
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import secrets
 import socket
@@ -34,7 +33,7 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.services.publishing_kit import Signer, framework, register, signed  # noqa: E402
+from tests.services.publishing_kit import Signer, framework, register, request_body, signed  # noqa: E402
 
 from candor.config import load_settings  # noqa: E402
 from candor.store.database import create_database_engine, normalise_database_url, session_factory  # noqa: E402
@@ -48,16 +47,11 @@ def _free_port() -> int:
         return port
 
 
-def _body(signer: Signer, version: int) -> dict[str, object]:
+def _body(signer: Signer, version: int) -> dict[str, str | None]:
     publication = signed(signer, framework(signer.slug, version, supersedes=version - 1 if version > 1 else None))
     assert publication.document is not None
-    return {
-        "statement": base64.b64encode(publication.statement_bytes).decode(),
-        "signature": base64.b64encode(publication.signature).decode(),
-        "document": base64.b64encode(publication.document).decode(),
-        # The example marks passages for redaction: the kit publishes its public version with the sealed original.
-        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
-    }
+    # The example marks passages for redaction: the kit publishes its public version with the sealed original.
+    return request_body(publication)
 
 
 def _percentile(values: list[float], fraction: float) -> float:

@@ -32,6 +32,7 @@ from candor.domain.regulator_keys import (
     regulator_public_pem,
 )
 from candor.domain.statement import Statement, StatementKind
+from candor.services.client import publication_body
 from candor.services.evidence import StatementEvidence
 from candor.services.publishing import statement_for_document
 from candor.services.redacting import redact_document
@@ -2760,12 +2761,7 @@ def signed_body(
     statement: Statement, key: Ed25519PrivateKey, document: bytes | None, sealed: bytes | None = None
 ) -> dict[str, Any]:
     statement_bytes = statement.canonical_bytes()
-    return {
-        "statement": base64.b64encode(statement_bytes).decode(),
-        "signature": base64.b64encode(key.sign(statement_bytes)).decode(),
-        "document": None if document is None else base64.b64encode(document).decode(),
-        "sealed_original": None if sealed is None else base64.b64encode(sealed).decode(),
-    }
+    return dict(publication_body(statement_bytes, key.sign(statement_bytes), document, sealed))
 
 
 def card(version: str) -> bytes:

@@ -19,6 +19,7 @@ from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.services.client import publication_body
 from candor.services.publishing import Publication, Publisher, statement_for_document
 from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.developers import Developers
@@ -122,3 +123,10 @@ def withdrawal(signer: Signer, target: str, *, version: str = "withdrawn-1") -> 
         issued_at=_CLOCK,
     )
     return statement_signed(signer, statement)
+
+
+def request_body(publication: Publication) -> dict[str, str | None]:
+    """``publication`` as the JSON body of ``POST /api/v1/statements``, as ``candor publish`` sends it."""
+    return publication_body(
+        publication.statement_bytes, publication.signature, publication.document, publication.sealed
+    )

@@ -8,7 +8,6 @@ here is a real registry served by uvicorn; stopping it runs its integrator one l
 
 from __future__ import annotations
 
-import base64
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings, sqlite_url
-from candor.services.publishing import Publication
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log import log_size
 from candor.store.schema import upgrade_database
@@ -30,19 +28,10 @@ from candor.tlog.history import CheckpointHistory
 from candor.tlog.note import parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
-from tests.services.publishing_kit import ORIGIN, Signer, framework, register, signed
+from tests.services.publishing_kit import ORIGIN, Signer, framework, register, request_body, signed
 from tests.web.conftest import _postgres_schema, serve_app
 
 __all__ = ["postgres_schema_url"]
-
-
-def _body(publication: Publication) -> dict[str, Any]:
-    return {
-        "statement": base64.b64encode(publication.statement_bytes).decode(),
-        "signature": base64.b64encode(publication.signature).decode(),
-        "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
-        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
-    }
 
 
 class Registry:
@@ -76,7 +65,7 @@ class Registry:
         with self.serve(data_dir) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
             return client.post(
                 "/api/v1/statements",
-                json=_body(signed(signer, raw, minutes=minutes)),
+                json=request_body(signed(signer, raw, minutes=minutes)),
                 headers={"Authorization": f"Bearer {signer.token}"},
             )
 

@@ -8,7 +8,6 @@ but never the token or the document.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import secrets
@@ -17,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -34,7 +32,7 @@ from candor.store.log import append_log_entry, log_append_lock
 from candor.store.tables import LogEntry
 from candor.web.app import create_app
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, signed
+from tests.services.publishing_kit import Signer, framework, register, request_body, signed
 from tests.web.conftest import serve_app
 from tests.web.test_log_fork import Registry, _publish_x1_backup_then_x2_x3, _sqlite_copy, sqlite_registry
 
@@ -55,17 +53,10 @@ def ops(sessions: sessionmaker[Session], database_url: str, tmp_path: Path) -> I
         yield Ops(client, acme)
 
 
-def _body(publication: Publication) -> dict[str, Any]:
-    return {
-        "statement": base64.b64encode(publication.statement_bytes).decode(),
-        "signature": base64.b64encode(publication.signature).decode(),
-        "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
-        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
-    }
-
-
 def _post(client: httpx.Client, publication: Publication, token: str) -> httpx.Response:
-    return client.post("/api/v1/statements", json=_body(publication), headers={"Authorization": f"Bearer {token}"})
+    return client.post(
+        "/api/v1/statements", json=request_body(publication), headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 def _samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from tests.services.publishing_kit import (
     framework,
     public_version,
     register,
+    request_body,
     sealed_original,
     signed,
     statement_signed,
@@ -55,18 +55,9 @@ def api(sessions: sessionmaker[Session], database_url: str, tmp_path: Path) -> I
         yield Api(client, acme, rival)
 
 
-def _body(publication: Publication) -> dict[str, Any]:
-    return {
-        "statement": base64.b64encode(publication.statement_bytes).decode(),
-        "signature": base64.b64encode(publication.signature).decode(),
-        "document": None if publication.document is None else base64.b64encode(publication.document).decode(),
-        "sealed_original": None if publication.sealed is None else base64.b64encode(publication.sealed).decode(),
-    }
-
-
 def _post(api: Api, publication: Publication, token: str | None) -> httpx.Response:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    return api.client.post("/api/v1/statements", json=_body(publication), headers=headers)
+    return api.client.post("/api/v1/statements", json=request_body(publication), headers=headers)
 
 
 def _error(response: httpx.Response, status: int, code: str) -> str:
@@ -109,7 +100,9 @@ def test_missing_or_bad_tokens_get_401(api: Api) -> None:
     publication = signed(api.acme, framework("acme-ai", 1))
     assert "bearer token" in _error(_post(api, publication, None), 401, "unauthorized")
     _error(_post(api, publication, "candor_nope"), 401, "unauthorized")
-    response = api.client.post("/api/v1/statements", json=_body(publication), headers={"Authorization": "Basic x"})
+    response = api.client.post(
+        "/api/v1/statements", json=request_body(publication), headers={"Authorization": "Basic x"}
+    )
     _error(response, 401, "unauthorized")
 
 

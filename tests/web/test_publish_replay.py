@@ -26,12 +26,13 @@ from tests.services.publishing_kit import (
     REGULATOR_KEY,
     framework,
     public_version,
+    request_body,
     sealed_original,
     signed,
     statement_signed,
 )
 from tests.web.conftest import serve_app
-from tests.web.test_publish_api import Api, _body, _error, _post, api
+from tests.web.test_publish_api import Api, _error, _post, api
 
 __all__ = ["api", "database_url", "migrated_engine", "postgres_schema_url", "sessions"]
 
@@ -95,7 +96,7 @@ def test_a_statement_signed_for_another_registry_is_refused_naming_both_origins(
     other = load_settings(data_dir=tmp_path / "other", database_url=database_url, log_origin="other.example/log")
     with serve_app(create_app(other)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         response = client.post(
-            "/api/v1/statements", json=_body(publication), headers={"Authorization": f"Bearer {api.acme.token}"}
+            "/api/v1/statements", json=request_body(publication), headers={"Authorization": f"Bearer {api.acme.token}"}
         )
     message = _error(response, 422, "wrong_origin")
     assert ORIGIN in message

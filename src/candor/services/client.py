@@ -104,13 +104,7 @@ class RegistryClient:
         self, token: str, statement_bytes: bytes, signature: bytes, document: bytes | None, sealed: bytes | None = None
     ) -> PublishedAnswer:
         """POST a signed statement (its document, and a redacted one's sealed original); the registry's answer."""
-        body = {
-            "statement": base64.b64encode(statement_bytes).decode("ascii"),
-            "signature": base64.b64encode(signature).decode("ascii"),
-            "document": None if document is None else base64.b64encode(document).decode("ascii"),
-        }
-        if sealed is not None:
-            body["sealed_original"] = base64.b64encode(sealed).decode("ascii")
+        body = publication_body(statement_bytes, signature, document, sealed)
         answer = self._request(
             "POST", "/api/v1/statements", JSON_ANSWER, json=body, headers={"Authorization": f"Bearer {token}"}
         )
@@ -181,6 +175,23 @@ class RegistryClient:
             return self._http.request(method, path, resource, allow_error=True, **options)
         except HttpError as exc:
             raise RegistryError(exc.message) from None
+
+
+def publication_body(
+    statement_bytes: bytes, signature: bytes, document: bytes | None, sealed: bytes | None = None
+) -> dict[str, str | None]:
+    """The JSON body of ``POST /api/v1/statements``: the statement, its signature, the document and a redacted
+    document's sealed original, each in base64 (null where there is none)."""
+    return {
+        "statement": _base64(statement_bytes),
+        "signature": _base64(signature),
+        "document": None if document is None else _base64(document),
+        "sealed_original": None if sealed is None else _base64(sealed),
+    }
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _json(answer: Answer) -> Any:
