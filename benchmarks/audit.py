@@ -35,7 +35,7 @@ from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.schema import upgrade_database
 from candor.store.statements import Statements
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from candor.config import sqlite_url
 from candor.services.integration import RegistryLog, prove_database_holds
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.history import HISTORY_FILE, CheckpointHistory

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from candor.config import sqlite_url
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import append_log_entry, log_append_lock, log_size
+from candor.store.log_entries import append_log_entry, log_append_lock, log_size
 from candor.store.schema import upgrade_database
 from candor.store.tables import LogEntry
 

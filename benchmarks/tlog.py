@@ -25,7 +25,7 @@ from pymerkle import verify_inclusion as pymerkle_verify_inclusion
 
 from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.fsck import fsck
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import (
     consistency_proof,
     inclusion_proof,

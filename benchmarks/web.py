@@ -64,7 +64,7 @@ from tests.services.publishing_kit import ORIGIN, Signer, register, signed  # no
 
 from candor.config import load_settings  # noqa: E402
 from candor.errors import CandorError  # noqa: E402
-from candor.services.client import RegistryClient  # noqa: E402
+from candor.registry_client import RegistryClient  # noqa: E402
 from candor.services.publishing import Publication  # noqa: E402
 from candor.store.database import create_database_engine, session_factory  # noqa: E402
 from candor.store.schema import upgrade_database  # noqa: E402

@@ -13,7 +13,7 @@ So every request made here
   :class:`HttpError` with a one-line message naming the URL.
 
 It lives at the package top, beside :mod:`candor.errors`, because both the log reader (:mod:`candor.tlog`) and
-the registry client (:mod:`candor.services.client`) use it, and neither layer may import the other's.
+the registry client (:mod:`candor.registry_client`) use it, and neither layer may import the other's.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from candor.tlog.checkpoint import open_checkpoint
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import leaf_hash, tree_hash, verify_consistency, verify_inclusion
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import parse_tlog_proof

@@ -21,7 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 from candor.cli.app import main
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent

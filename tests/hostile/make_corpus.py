@@ -32,7 +32,7 @@ from candor.domain.regulator_keys import (
     regulator_public_pem,
 )
 from candor.domain.statement import Statement, StatementKind
-from candor.services.client import publication_body
+from candor.registry_client import publication_body
 from candor.services.evidence import StatementEvidence
 from candor.services.publishing import statement_for_document
 from candor.services.redacting import redact_document

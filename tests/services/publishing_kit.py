@@ -19,7 +19,7 @@ from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
-from candor.services.client import publication_body
+from candor.registry_client import publication_body
 from candor.services.publishing import Publication, Publisher, statement_for_document
 from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.developers import Developers

@@ -21,7 +21,7 @@ from candor.domain.key_history import KeyEvent, KeyEventKind, key_text, signed_k
 from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path

@@ -16,7 +16,7 @@ from candor.services.evidence import statement_evidence
 from candor.services.integration import Integrator, RegistryLog, registry_log_signer
 from candor.services.verification import VerificationError, verify_document
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import latest_checkpoint, log_entries
+from candor.store.log_entries import latest_checkpoint, log_entries
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import fsck

@@ -21,7 +21,7 @@ from candor.domain.developer_keys import private_key_pem
 from candor.services.integration import LogRefusesError, RegistryLog
 from candor.services.publishing import Publisher
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import latest_checkpoint, log_append_lock, log_size
+from candor.store.log_entries import latest_checkpoint, log_append_lock, log_size
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import HISTORY_FILE, CheckpointHistory

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 
 
 def append_entries(database_url: str, worker: int, count: int) -> list[int]:

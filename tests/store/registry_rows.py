@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.log import append_log_entry, log_append_lock, record_checkpoint
+from candor.store.log_entries import append_log_entry, log_append_lock, record_checkpoint
 from candor.store.statements import Statements
 
 FRAMEWORK = b"---\nkind: secure-development-framework\n---\n# Our framework\n"

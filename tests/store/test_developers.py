@@ -8,8 +8,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.errors import ConflictError, NotFoundError
 from candor.store.developers import Developers
-from candor.store.errors import ConflictError, NotFoundError, StoreError
+from candor.store.errors import StoreError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

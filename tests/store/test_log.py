@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import sqlite_url
+from candor.errors import ConflictError
 from candor.store.database import create_database_engine, session_factory
-from candor.store.errors import ConflictError
-from candor.store.log import (
+from candor.store.log_entries import (
     LogLockError,
     append_log_entry,
     integrated_size,

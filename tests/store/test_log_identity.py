@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from candor.store.log import log_append_lock, log_identity, record_log_identity
+from candor.store.log_entries import log_append_lock, log_identity, record_log_identity
 
 
 def _record(sessions: sessionmaker[Session], key_id: str) -> None:

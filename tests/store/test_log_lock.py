@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import log_append_lock
+from candor.store.log_entries import log_append_lock
 from tests.dbfixtures import new_postgres_schema
 
 

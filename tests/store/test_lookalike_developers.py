@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.confusables import InvisibleCharacterError, read_alike
+from candor.errors import ConflictError
 from candor.store.developers import Developers
-from candor.store.errors import ConflictError, StoreError
+from candor.store.errors import StoreError
 
 
 def _add(sessions: sessionmaker[Session], slug: str, name: str, domain: str) -> None:

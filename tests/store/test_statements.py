@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.statement import Statement, StatementKind, sign_statement
+from candor.errors import NotFoundError
 from candor.store.developers import Developers
 from candor.store.documents import Documents, DocumentTooLargeError
-from candor.store.errors import NotFoundError, StoreError
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.errors import StoreError
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.statements import Statements
 from tests.store.registry_rows import publish_framework
 

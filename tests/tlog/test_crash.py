@@ -19,14 +19,14 @@ import pytest
 
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import fsck
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import tree_hash
 from candor.tlog.note import parse_verifier_key
 
 CHILD = """
 import random, sys
 from pathlib import Path
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 
 log = LocalLog.open(Path(sys.argv[1]))
 log.start_integrator()

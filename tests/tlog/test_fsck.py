@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from candor.tlog.fsck import FsckError, fsck
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.note import generate_key, parse_verifier_key
 from candor.tlog.tiles import encode_bundle

@@ -13,7 +13,7 @@ import pytest
 
 from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
 from candor.tlog.history import HISTORY_FILE, CheckpointHistory, HistoryError, RefusedToSignError, prove_extends
-from candor.tlog.log import SEQUENCER_FILE, LocalLog
+from candor.tlog.local_log import SEQUENCER_FILE, LocalLog
 from candor.tlog.merkle import MemoryTree, leaf_hash
 from candor.tlog.note import Signer, generate_key, parse_signer_key
 
@@ -155,7 +155,7 @@ KILLED_AFTER_THE_HISTORY = """
 import os, signal, sys
 from pathlib import Path
 from candor.tlog.history import CheckpointHistory
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 
 synced = CheckpointHistory.append
 

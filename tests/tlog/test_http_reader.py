@@ -13,7 +13,7 @@ import pytest
 
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import FsckError, fsck
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import (
     consistency_proof,
     inclusion_proof,

@@ -11,7 +11,7 @@ from tlog_scales.reader import TilesReader
 from tlog_scales.signing import Vkey
 from tlog_scales.tlog import InclusionProofInvalid
 
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import tree_hash
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import FsckError, fsck
-from candor.tlog.log import KEY_FILE, PUBLIC_DIR, LocalLog, LogError
+from candor.tlog.local_log import KEY_FILE, PUBLIC_DIR, LocalLog, LogError
 from candor.tlog.merkle import (
     EMPTY_TREE_HASH,
     MemoryTree,

@@ -24,7 +24,7 @@ from candor.services.integration import RegistryLog
 from candor.services.publishing import check_public_version
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.search import index_publication
 from candor.store.statements import Statements

@@ -16,7 +16,7 @@ from candor.errors import CandorError
 from candor.store.database import create_database_engine
 from candor.store.schema import upgrade_database
 from candor.tlog.checkpoint import open_checkpoint
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import leaf_hash, verify_inclusion
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.proof import verify_tlog_proof

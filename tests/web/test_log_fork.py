@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings, sqlite_url
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import log_size
+from candor.store.log_entries import log_size
 from candor.store.schema import upgrade_database
 from candor.store.tables import Checkpoint
 from candor.tlog.checkpoint import open_checkpoint

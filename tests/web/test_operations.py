@@ -28,7 +28,7 @@ from candor.services.audit import AuditStatus
 from candor.services.health import assess_health
 from candor.services.publishing import Publication
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.tables import LogEntry
 from candor.web.app import create_app
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions

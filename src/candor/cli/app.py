@@ -94,7 +94,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "standards": LazyCommand("candor.cli.standards", "List the transparency standards and explain their rules."),
     "log": LazyCommand(
-        "candor.cli.log",
+        "candor.cli.log_commands",
         "Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
     ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),

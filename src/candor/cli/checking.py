@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from candor.cli.errorline import print_error
+from candor.cli.sarif import sarif_log
 from candor.domain.standards import DEFAULT_STANDARD, Finding, Severity, StandardCatalogue
 from candor.errors import DocumentError
 from candor.services.checking import CheckedFile, CheckReport, UnreadableFile, check_files
-from candor.services.sarif import sarif_log
 
 
 class OutputFormat(StrEnum):

@@ -32,7 +32,7 @@ def publish(
     from candor.domain.parse import parse_bytes
     from candor.domain.sealing import MAX_SEALED_BYTES
     from candor.domain.statement import sign_statement
-    from candor.services.client import RegistryClient
+    from candor.registry_client import RegistryClient
     from candor.services.publishing import check_public_version, statement_for_document
 
     # Parsed here first, so that a mistake is reported with its file and line before anything is sent; read once,

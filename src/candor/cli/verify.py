@@ -170,7 +170,7 @@ def _verify_online(
     witnessing: tuple[list[str] | None, int],
 ) -> int:
     """Verify against a registry; the exit code (0, or withdrawn or corrected)."""
-    from candor.services.client import RegistryClient
+    from candor.registry_client import RegistryClient
     from candor.services.log_memory import advance, check_registry, commit, require_extension, trust_key
     from candor.services.verification import VerificationError, later_actions, verify_document
     from candor.tlog.tilereader import HttpFetcher, TileReader

@@ -28,7 +28,7 @@ def withdraw(
 ) -> None:
     """Sign a withdrawal of STATEMENT_ID with KEY and publish it; prints its log index and page."""
     from candor.domain.statement import Statement, StatementKind, is_sha256_hex, sign_statement
-    from candor.services.client import RegistryClient
+    from candor.registry_client import RegistryClient
 
     if not is_sha256_hex(statement_id):
         raise CandorError(f"{statement_id!r} is not a statement id", hint="64 lowercase hex digits, as publish prints")

@@ -43,7 +43,7 @@ from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
 from candor.domain.statement import Statement, verify_statement_signature
 from candor.errors import CandorError
-from candor.store.log import log_size
+from candor.store.log_entries import log_size
 from candor.store.tables import Checkpoint as CheckpointRow
 from candor.store.tables import (
     Developer,
@@ -56,7 +56,7 @@ from candor.store.tables import (
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.fsck import FsckError, fsck
-from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
+from candor.tlog.local_log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import CompactRange, leaf_hash
 from candor.tlog.note import Verifier, parse_signer_key, parse_verifier_key
 from candor.tlog.tilereader import DirectoryFetcher, TileReader

@@ -34,7 +34,7 @@ from candor.config import SQLITE_FILE_NAME, Settings, sqlite_url
 from candor.errors import CandorError
 from candor.services.integration import LogRefusesError, prove_database_holds
 from candor.store.database import create_database_engine, session_factory
-from candor.store.log import latest_checkpoint, log_append_lock, log_size
+from candor.store.log_entries import latest_checkpoint, log_append_lock, log_size
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.history import (
@@ -44,7 +44,7 @@ from candor.tlog.history import (
     describe_signed,
     prove_extends,
 )
-from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
+from candor.tlog.local_log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.note import Verifier, parse_signer_key
 from candor.tlog.sequencer import SignedHead
 from candor.tlog.tilereader import DirectoryFetcher, TileReader

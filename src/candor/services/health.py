@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.services.audit import AuditStatus
 from candor.services.integration import LogRefusesError
-from candor.store.log import appended_at, latest_checkpoint, log_size
+from candor.store.log_entries import appended_at, latest_checkpoint, log_size
 
 #: Audit states that need an operator: the database disagrees with the log, or the audit cannot run at all.
 UNHEALTHY_AUDIT_STATES = frozenset({"findings", "failed"})

@@ -7,8 +7,9 @@ checkpoint with the registry's log key, and records it in the checkpoints table.
 committed is ``log/checkpoint`` written, so the served checkpoint never names a tree the database has not kept.
 
 Because every new tree extends the recorded one (its tiles are checked against the recorded root, and rebuilt
-from the database if they do not match), and :func:`~candor.store.log.record_checkpoint` refuses a different root
-for a size already signed, several server processes sharing one database never sign inconsistent checkpoints.
+from the database if they do not match), and :func:`~candor.store.log_entries.record_checkpoint` refuses a
+different root for a size already signed, several server processes sharing one database never sign
+inconsistent checkpoints.
 
 The database alone is not enough: it can be restored from an older backup, or a registry on PostgreSQL can be
 pointed at a new data directory with a new key. So the log also remembers what it signed apart from the database
@@ -31,7 +32,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError
-from candor.store.log import (
+from candor.store.log_entries import (
     latest_checkpoint,
     leaf_hashes,
     log_append_lock,
@@ -54,7 +55,7 @@ from candor.tlog.history import (
     prove_extends,
 )
 from candor.tlog.history import rolled_back as database_behind
-from candor.tlog.log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
+from candor.tlog.local_log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import EMPTY_TREE_HASH, MemoryTree
 from candor.tlog.note import Signer, generate_key, parse_note, parse_signer_key
 from candor.tlog.sequencer import SignedHead

@@ -113,7 +113,7 @@ def read_statements_folder(folder: Path, developer: str) -> list[LoggedStatement
 def registry_statements(base_url: str, developer: str) -> list[LoggedStatement]:
     """The developer's statements as the registry at ``base_url`` lists them (withdrawn ones marked)."""
     # Imported here: the HTTP client is needed only with --registry, and the CLI starts faster without it.
-    from candor.services.client import RegistryClient
+    from candor.registry_client import RegistryClient
 
     with RegistryClient(base_url) as client:
         items = client.developer_statements(developer)
@@ -133,6 +133,6 @@ def _from_api(base_url: str, item: dict[str, Any]) -> LoggedStatement:
             withdrawn=item.get("withdrawn_by") is not None,
         )
     except (KeyError, ValueError, TypeError) as exc:
-        from candor.services.client import RegistryError
+        from candor.registry_client import RegistryError
 
         raise RegistryError(f"{base_url}: a statement in the listing is malformed ({exc})") from None

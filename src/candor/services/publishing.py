@@ -55,7 +55,7 @@ from candor.services.integration import AppendGate
 from candor.store.columns import utc_now
 from candor.store.developers import Developers
 from candor.store.documents import Documents
-from candor.store.log import append_log_entry, log_append_lock
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.search import index_publication
 from candor.store.statements import Statements

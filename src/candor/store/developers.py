@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from candor.domain.confusables import check_visible, confusable_keys
 from candor.domain.developer_keys import public_key_raw
 from candor.domain.slugs import is_developer_slug
+from candor.errors import ConflictError, NotFoundError
 from candor.store.columns import utc_now
-from candor.store.errors import ConflictError, NotFoundError, StoreError
+from candor.store.errors import StoreError
 from candor.store.tables import Developer, DeveloperKey, DeveloperStatus
 
 # A host name: dot-separated labels of letters, digits and inner hyphens, with at least one dot.

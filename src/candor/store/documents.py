@@ -7,7 +7,8 @@ import hashlib
 from sqlalchemy.orm import Session
 
 from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.store.errors import NotFoundError, StoreError
+from candor.errors import NotFoundError
+from candor.store.errors import StoreError
 from candor.store.tables import Document
 
 #: What a disclosure is: Markdown with YAML front matter.

@@ -1,12 +1,9 @@
-"""Errors the storage layer reports to a person."""
+"""Errors the storage layer reports to a person. The errors every layer names (not found, conflict) live in
+:mod:`candor.errors`."""
 
 from __future__ import annotations
 
-# Moved to candor.errors so that layers above the store can name them; importable from here for one more step,
-# while other branches still import them from the store. New code imports them from candor.errors.
-from candor.errors import CandorError, ConflictError, NotFoundError
-
-__all__ = ["ConflictError", "NotFoundError", "StoreError"]
+from candor.errors import CandorError
 
 
 class StoreError(CandorError):

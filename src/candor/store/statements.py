@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from candor.domain.log_entry import signed_entry
 from candor.domain.statement import Statement, statement_digest
+from candor.errors import NotFoundError
 from candor.store.columns import utc_now
-from candor.store.errors import NotFoundError, StoreError
+from candor.store.errors import StoreError
 from candor.store.tables import Developer, DeveloperKey, Document, Finding, LogEntry, StatementRecord
 
 

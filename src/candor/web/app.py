@@ -28,8 +28,8 @@ from candor.web import api, operations, site
 from candor.web.conditional import ConditionalGetMiddleware
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
-from candor.web.log import LogFiles
-from candor.web.log import build_router as build_log_router
+from candor.web.log_files import LogFiles
+from candor.web.log_files import build_router as build_log_router
 from candor.web.markdown import DocumentRenderer
 from candor.web.security import SECURITY_HEADERS, BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from candor.web.site.fragments import DiffFragments, PageCache
@@ -40,7 +40,7 @@ _HERE = Path(__file__).resolve().parent
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI app serving the registry whose data lives where ``settings`` say.
 
-    The log directory (:class:`~candor.tlog.log.LocalLog`) is the data directory itself; developers' latest
+    The log directory (:class:`~candor.tlog.local_log.LocalLog`) is the data directory itself; developers' latest
     facts files, which decide the coverage the developer pages show, are in its ``facts`` folder.
     """
     engine = create_database_engine(settings.database_url)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from candor.domain.obligations import ObligationsCalendar, as_of_day
-from candor.store.errors import NotFoundError
+from candor.errors import NotFoundError
 from candor.web.api.models import DeveloperDetailOut, DeveloperOut, PageOut, page_out
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES

@@ -16,7 +16,7 @@ from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
-from candor.web.log import LogFiles
+from candor.web.log_files import LogFiles
 from candor.web.site.apiref import api_reference
 from candor.web.site.fragments import DiffFragments
 

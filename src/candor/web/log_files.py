@@ -1,6 +1,6 @@
 """The served log: the checkpoint, tiles and entry bundles in c2sp.org/tlog-tiles layout, and the verifier key.
 
-Files are served straight from the public part of the log directory that :class:`candor.tlog.log.LocalLog` lays
+Files are served straight from the public part of the log directory that :class:`candor.tlog.local_log.LocalLog` lays
 out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``.
 Only paths that the tlog-tiles grammar allows are ever turned into file names, so no request can reach a file
 outside that directory. Full tiles never change and are cached for a year; partial tiles and the checkpoint change
@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from candor.tlog.log import PUBLIC_DIR, VKEY_FILE
+from candor.tlog.local_log import PUBLIC_DIR, VKEY_FILE
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.tiles import CHECKPOINT_NAME
 
@@ -43,7 +43,7 @@ class LogFiles:
 
     @classmethod
     def of(cls, log_home: Path) -> LogFiles:
-        """The files of the :class:`~candor.tlog.log.LocalLog` in ``log_home``."""
+        """The files of the :class:`~candor.tlog.local_log.LocalLog` in ``log_home``."""
         return cls(public=log_home / PUBLIC_DIR, vkey=log_home / VKEY_FILE)
 
     def verifier_key(self) -> str | None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import jsonschema
 
+from candor.cli.sarif import artifact_uri, sarif_log
 from candor.domain.standards import Finding, Severity, StandardCatalogue
 from candor.errors import SourceError
 from candor.services.checking import CheckedFile, CheckReport, UnreadableFile, check_files
-from candor.services.sarif import artifact_uri, sarif_log
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

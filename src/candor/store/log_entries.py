@@ -19,8 +19,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from candor.domain.statement import MAX_STATEMENT_BYTES
+from candor.errors import ConflictError
 from candor.store.database import SQLITE_BEGIN_IMMEDIATE
-from candor.store.errors import ConflictError, StoreError
+from candor.store.errors import StoreError
 from candor.store.tables import Checkpoint, LogEntry, LogIdentity
 from candor.tlog.merkle import leaf_hash
 

@@ -35,7 +35,7 @@ from candor.services.log_memory import LogMemory
 from candor.tlog.checkpoint import Checkpoint, check_cosignatures, open_checkpoint, parse_checkpoint
 from candor.tlog.errors import ProofError, TlogError
 from candor.tlog.fsck import fsck
-from candor.tlog.log import LocalLog
+from candor.tlog.local_log import LocalLog
 from candor.tlog.merkle import consistency_proof, inclusion_proof
 from candor.tlog.note import MAX_NOTE_SIZE, parse_note, parse_verifier_key
 from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
