@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -26,6 +26,8 @@ from tests.independent_tools import tool_venv
 from tests.processes import free_port, wait_until_answering
 
 ORIGIN = "registry.example/log"
+#: A witness process while it runs: its base URL, verifier key and process.
+Running = Generator[tuple[str, str, "subprocess.Popen[bytes]"], None, None]
 LOG_KEY = Signer(ORIGIN, Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
 STRANGER = Signer("elsewhere.example/log", Ed25519PrivateKey.from_private_bytes(bytes(range(2, 34))))
 IMPOSTOR = Signer(ORIGIN, Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35))))
@@ -51,7 +53,7 @@ class Tree:
         return f"old {old}\n{lines}\n".encode() + note
 
 
-def _candor_witness(tmp_path: Path, name: str) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def _candor_witness(tmp_path: Path, name: str) -> Running:
     key = tmp_path / "witness.key"
     made = subprocess.run(
         [sys.executable, "-m", "candor", "witness", "keygen", name, "--out", str(key)],
@@ -69,7 +71,7 @@ def _serve_command(run_dir: Path) -> list[str]:
     return [*candor, "--key", key, "--state", state, "--log", LOG_KEY.vkey(), "--port"]
 
 
-def _serve(tmp_path: Path, command: list[str], vkey: str) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def _serve(tmp_path: Path, command: list[str], vkey: str) -> Running:
     """Run a witness whose command ends with its port option; yields its base URL, vkey and process."""
     port = free_port()
     log = tmp_path / f"witness-{port}.log"
@@ -85,7 +87,7 @@ def _serve(tmp_path: Path, command: list[str], vkey: str) -> Iterator[tuple[str,
             process.wait(timeout=30)
 
 
-def _aics_witness(tmp_path: Path, name: str) -> Iterator[tuple[str, str, subprocess.Popen[bytes]]]:
+def _aics_witness(tmp_path: Path, name: str) -> Running:
     bin_dir = tool_venv("aics-witness==0.1.0", "3.12")
     config = tmp_path / "witness.json"
     tool = str(bin_dir / "aics-witness")
