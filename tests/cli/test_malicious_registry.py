@@ -187,6 +187,8 @@ class _Proxy(BaseHTTPRequestHandler):
             return self._send(200, forged.note, "text/plain; charset=utf-8")
         if mode == "same-origin redirect" and self.path == "/log/checkpoint":
             return self._send(302, b"", "text/plain", {"Location": "/real/log/checkpoint"})
+        if mode == "altered document" and path.startswith("/api/v1/documents/"):
+            return self._send(200, self._forward(path).content + b"\nOne more line.\n", "text/markdown")
         if mode == "huge tile" and path.startswith("/log/tile/0/"):
             return self._stream(b"\0" * 65536, repeat=1600)  # 100 MiB, without a Content-Length
         if path.startswith("/api/v1/statements/by-document/"):

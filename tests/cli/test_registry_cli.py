@@ -5,7 +5,6 @@ point."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ import httpx
 import pytest
 
 from tests.conftest import EXAMPLES, REPO, RunCandor
+from tests.processes import free_port
 
 SDF_V1 = EXAMPLES / "acme-ai" / "sdf-v1.md"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def served(registry_env: str, run_candor: RunCandor, tmp_path: Path) -> Iterator
     """``candor serve`` in a child process on a free loopback port; its base URL."""
     data_dir = tmp_path / "data"
     assert run_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)],
@@ -228,7 +221,7 @@ def test_serve_refuses_a_data_dir_that_holds_no_registry_and_creates_none(
 ) -> None:
     data_dir = tmp_path / "mistyped"
     refusal = [f"error: no registry in {data_dir}; run `candor db upgrade --data-dir {data_dir}` or `candor demo`"]
-    for command in (("--get", "/"), ("--port", str(_free_port()))):
+    for command in (("--get", "/"), ("--port", str(free_port()))):
         result = run_candor("serve", *command, "--data-dir", str(data_dir))
         assert result.returncode == 2, result.stderr
         assert result.stderr.splitlines() == refusal

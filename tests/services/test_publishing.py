@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_raw
 from candor.domain.log_entry import parse_log_entry, signed_entry
 from candor.domain.parse import parse_bytes
-from candor.domain.statement import Statement, StatementError, StatementKind
+from candor.domain.statement import Statement, StatementError, StatementKind, version_key
 from candor.errors import DocumentError
 from candor.services.publishing import (
     ForbiddenError,
@@ -21,7 +21,6 @@ from candor.services.publishing import (
     UnauthenticatedError,
     VersionConflictError,
     statement_for_document,
-    version_key,
 )
 from candor.store.developers import Developers
 from candor.store.statements import Statements

@@ -97,6 +97,16 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.log_commands",
         "Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
     ),
+    "monitor": LazyCommand(
+        "candor.cli.monitor",
+        "Follow a registry's log: prove each new checkpoint extends the last, check every new entry, and watch "
+        "witnesses.",
+    ),
+    "witness": LazyCommand(
+        "candor.cli.witness",
+        "Run a witness (c2sp.org/tlog-witness) that cosigns a log's checkpoints only if they extend what it saw "
+        "before.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

@@ -196,3 +196,8 @@ def verify_statement_signature(statement_bytes: bytes, signature: bytes, public_
         public_key.verify(signature, statement_bytes)
     except InvalidSignature as exc:
         raise SignatureError("statement signature does not verify against the developer's registered key") from exc
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key under which "2.0" > "1.10" > "1.9" > "1.0": digit runs compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|[^\d.]+", version))

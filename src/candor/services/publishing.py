@@ -20,7 +20,6 @@ are unique and dense however many server processes publish at once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from candor.domain.statement import (
     StatementKind,
     parse_statement,
     verify_statement_signature,
+    version_key,
 )
 from candor.errors import CandorError, ConflictError
 from candor.services.certifications import check_certification
@@ -157,11 +157,6 @@ def statement_for_document(
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise StatementError(f"{parsed.name}: cannot be stated for publication: {field}: {first['msg']}") from exc
-
-
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """A sort key under which "2.0" > "1.10" > "1.9" > "1.0": digit runs compare as numbers."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|[^\d.]+", version))
 
 
 class Publisher:
