@@ -99,8 +99,7 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "monitor": LazyCommand(
         "candor.cli.monitor",
-        "Follow a registry's log: prove each new checkpoint extends the last, check every new entry, and watch "
-        "witnesses.",
+        "Follow a registry's log: prove each checkpoint extends the last, check every entry, and watch witnesses.",
     ),
     "witness": LazyCommand(
         "candor.cli.witness",

@@ -1,4 +1,4 @@
-"""Follow a registry's log: prove each new checkpoint extends the last, check every new entry, and watch witnesses.
+"""Follow a registry's log: prove each checkpoint extends the last, check every entry, and watch witnesses.
 
 Each event is printed as one JSON line (``severity`` is info, warning or alarm). ``--webhook URL`` also POSTs every
 warning and alarm there as JSON. The state file remembers the last checkpoint proven and how far the entries were
@@ -47,8 +47,7 @@ def monitor(
     interval: Annotated[float, typer.Option("--interval", min=1.0, help="Seconds between polls.")] = 60.0,
     webhook: Annotated[str | None, typer.Option("--webhook", help="POST each warning and alarm here as JSON.")] = None,
 ) -> None:
-    """Follow a registry's log: prove each new checkpoint extends the last, check every new entry, and watch
-    witnesses."""
+    """Follow a registry's log: prove each checkpoint extends the last, check every entry, and watch witnesses."""
     from candor.services.log_memory import default_state_directory
     from candor.services.monitoring import LogMonitor, MonitorEvent, WitnessSource
     from candor.tlog.note import parse_verifier_key
