@@ -17,6 +17,7 @@ reviewer's key fingerprint, never the reporter.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -27,10 +28,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlalchemy.orm import Session, sessionmaker
 
+from candor.config import Settings
+from candor.domain.developer_keys import key_fingerprint, public_key_from_raw
 from candor.domain.receipts import (
     ReceiptError,
     ReceiptKeys,
@@ -52,6 +56,7 @@ from candor.domain.report_sealing import (
 )
 from candor.domain.report_workflow import ReportState, check_transition
 from candor.errors import CandorError
+from candor.store.developers import Developers
 from candor.store.reports import GENESIS, NewReport, Reports, ReviewerAudit, StoredReport, audit_hash
 
 #: A report id: 128 random bits in hex, drawn by whoever seals the report (it is part of the binding).
@@ -262,6 +267,30 @@ class Inbox:
             ReviewerAudit(session).append(self.today, self.reviewer, "opened", report_id)
         return report, contents
 
+    def incident_signer(self, report: StoredReport, contents: ReportContents) -> str:
+        """Who signed an incident report; refuses one not signed by a key the registry holds for its developer."""
+        if not (contents.developer and contents.key and contents.signature):
+            raise CandorError(f"incident report {report.id} carries no developer signature; treat it as unverified")
+        raw = base64.b64decode(contents.key)
+        public = public_key_from_raw(raw)
+        try:
+            public.verify(base64.b64decode(contents.signature), contents.signed_bytes("incident"))
+        except InvalidSignature:
+            raise CandorError(f"incident report {report.id}: the developer signature does not verify") from None
+        with self.sessions() as session:
+            developers = Developers(session)
+            registered = {
+                bytes(key.public_key)
+                for key in developers.keys_valid_at(developers.get(contents.developer), datetime.now(UTC))
+            }
+        fingerprint = f"SHA256:{key_fingerprint(public)}"
+        if raw not in registered:
+            raise CandorError(
+                f"incident report {report.id} is signed by key {fingerprint}, which is not a registered key of "
+                f"{contents.developer}"
+            )
+        return f"Signed by {contents.developer}'s registered key {fingerprint}"
+
     def reply(self, report_id: str, text: str) -> int:
         """Seal ``text`` to the reporter's key and keep it for them; counts as a status update."""
         with self.sessions.begin() as session:
@@ -305,3 +334,24 @@ class Inbox:
                 raise CandorError(f"the reviewers' audit log is broken at entry {number}")
             previous = entry.hash
         return len(entries)
+
+
+def open_report_channel(settings: Settings, sessions: sessionmaker[Session]) -> ReportChannel | None:
+    """The channel the settings configure, or ``None`` when they give no pepper or no reviewer key (closed)."""
+    from candor.domain.receipts import check_pepper
+    from candor.domain.regulator_keys import load_regulator_public_key
+    from candor.services.files import read_key_file
+
+    key_files = list(settings.report_reviewer_keys) or (
+        [settings.regulator_public_key] if settings.regulator_public_key is not None else []
+    )
+    if settings.report_pepper_file is None or not key_files:
+        return None
+    pepper_text = read_key_file(settings.report_pepper_file, what="report pepper file").decode("ascii", "replace")
+    try:
+        pepper = bytes.fromhex(pepper_text.strip())
+    except ValueError:
+        raise CandorError(f"{settings.report_pepper_file}: the report pepper must be hex") from None
+    check_pepper(pepper)
+    reviewers = [load_regulator_public_key(str(path), read_key_file(path, what="reviewer key")) for path in key_files]
+    return ReportChannel(sessions, reviewers, pepper, zone=ZoneInfo(settings.report_zone))
