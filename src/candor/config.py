@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         description="The reviewers' X25519 public keys (PEM, from `candor regulator keygen`) that reports are sealed "
         "to; empty means the regulator_public_key alone.",
     )
+    report_posts_per_day: int = Field(
+        default=20,
+        ge=1,
+        description="Reports the channel accepts from one address a day (counted under an HMAC, in memory).",
+    )
     report_zone: str = Field(
         default="America/Los_Angeles",
         description="The time zone in which the confidential channel counts its service clocks (days).",

@@ -13,10 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from candor.config import load_settings, sqlite_url
 from candor.domain.developer_keys import private_key_pem
-from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
+from candor.domain.regulator_keys import (
+    generate_regulator_key,
+    load_regulator_private_key,
+    regulator_private_pem,
+    regulator_public_pem,
+)
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
@@ -67,6 +73,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channel]:
         report_reviewer_keys=[reviewer_public],
         audit_interval=0,
     )
+    (home / "settings.json").write_text(settings.model_dump_json())
     with serve_app(create_app(settings)) as url:
         yield Channel(url, data_dir, reviewer_key, developer_key, stranger_key)
 
@@ -118,6 +125,21 @@ def test_the_form_the_console_and_the_reply_and_no_canary_anywhere(
         if path.is_file():
             assert_no_canary(path.read_bytes(), str(path))
     assert _inbox(capsys, channel, "audit").startswith("ok: 3 reviewer actions")
+
+
+def test_no_reviewer_private_key_is_on_the_server(channel: Channel) -> None:
+    """The data directory and the settings hold public keys only: the private key stays on the reviewer's machine."""
+    private_pem = channel.reviewer_key.read_bytes()
+    private = load_regulator_private_key("reviewer", private_pem)
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    settings = channel.data_dir.parent / "settings.json"
+    assert settings.exists()  # control: the settings the server was started with are scanned too
+    scanned = [path for path in channel.data_dir.rglob("*") if path.is_file()] + [settings]
+    assert len(scanned) > 2
+    for path in scanned:
+        content = path.read_bytes()
+        for secret in (raw, raw.hex().encode(), base64.b64encode(raw), private_pem):
+            assert secret not in content, f"the reviewer's private key is in {path}"
 
 
 def test_a_bot_that_fills_the_hidden_field_is_thanked_and_nothing_is_kept(

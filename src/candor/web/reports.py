@@ -33,8 +33,6 @@ from candor.web.deps import Templates
 MAX_FORM_BYTES = MAX_REPORT_BYTES + 256 * 1024
 #: The JSON submission carries the ciphertext in base64 (4/3), plus the wrapped keys and fields.
 MAX_SEALED_REQUEST_BYTES = (MAX_REPORT_BYTES * 2 + 2) // 3 * 4 + 256 * 1024
-#: Posts allowed per address and day, across the form and the API.
-POSTS_PER_DAY = 20
 _MAX_STATEMENTS_FIELD = 200
 HONEYPOT = "website"
 
@@ -42,7 +40,8 @@ HONEYPOT = "website"
 class _RateLimit:
     """Per-day counters keyed by an HMAC of the address under a key that lives in memory only."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_day: int) -> None:
+        self.per_day = per_day
         self._day = -1
         self._key = b""
         self._counts: Counter[str] = Counter()
@@ -53,7 +52,7 @@ class _RateLimit:
             self._day, self._key, self._counts = day, secrets.token_bytes(32), Counter()
         tag = hmac.new(self._key, address.encode(), hashlib.sha256).hexdigest()
         self._counts[tag] += 1
-        return self._counts[tag] <= POSTS_PER_DAY
+        return self._counts[tag] <= self.per_day
 
 
 def channel_of(request: Request) -> ReportChannel:
@@ -165,10 +164,12 @@ class ReceiptIn(BaseModel):
 
 def build_router() -> APIRouter:
     router = APIRouter()
-    limits = _RateLimit()
+    limits: dict[str, _RateLimit] = {}
 
     def _limited(request: Request) -> None:
-        if not limits.allow(request.client.host if request.client else ""):
+        # One counter per app, sized by its settings; made on first use because the router is built before them.
+        limit = limits.setdefault("posts", _RateLimit(request.app.state.settings.report_posts_per_day))
+        if not limit.allow(request.client.host if request.client else ""):
             raise HTTPException(429, "too many reports from here today; try again tomorrow")
 
     @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
