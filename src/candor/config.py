@@ -51,6 +51,26 @@ class Settings(BaseSettings):
         description="The regulator's X25519 public key (PEM, as `candor regulator keygen` writes it); when set, a "
         "sealed original sealed to any other key is refused, since the regulator could never open it.",
     )
+    report_pepper_file: Path | None = Field(
+        default=None,
+        description="A file holding the confidential channel's pepper (at least 32 random bytes, as hex): receipts "
+        "are stretched with it, so keep it out of the database, its backups and the data directory's copies. "
+        "Without it, or without a reviewer key, the channel is closed.",
+    )
+    report_reviewer_keys: list[Path] = Field(
+        default_factory=list,
+        description="The reviewers' X25519 public keys (PEM, from `candor regulator keygen`) that reports are sealed "
+        "to; empty means the regulator_public_key alone.",
+    )
+    report_posts_per_day: int = Field(
+        default=20,
+        ge=1,
+        description="Reports the channel accepts from one address a day (counted under an HMAC, in memory).",
+    )
+    report_zone: str = Field(
+        default="America/Los_Angeles",
+        description="The time zone in which the confidential channel counts its service clocks (days).",
+    )
     log_origin: str = Field(
         default="candor.example/registry",
         min_length=1,

@@ -106,6 +106,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "Run a witness (c2sp.org/tlog-witness) that cosigns a log's checkpoints only if they extend what it saw "
         "before.",
     ),
+    "report": LazyCommand(
+        "candor.cli.report",
+        "Send the regulator a report sealed on this machine, and read the replies with your receipt.",
+    ),
+    "inbox": LazyCommand(
+        "candor.cli.inbox",
+        "The regulator's inbox of confidential reports: list, open, reply, move on, and export.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

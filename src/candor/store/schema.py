@@ -19,6 +19,9 @@ from candor.store.errors import StoreError
 from candor.store.search import INDEX_TABLES
 from candor.store.tables import Base
 
+# The report tables live in their own module; importing it puts them on Base.metadata for `candor db check`.
+import candor.store.report_tables  # noqa: F401  isort: skip
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 

@@ -22,9 +22,10 @@ from candor.services.audit import PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
+from candor.services.reports import open_report_channel
 from candor.services.search import RegistrySearch
 from candor.store.database import create_database_engine, session_factory
-from candor.web import api, operations, site
+from candor.web import api, operations, reports, site
 from candor.web.conditional import ConditionalGetMiddleware
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
     app.state.page_cache = PageCache()
+    app.state.report_channel = open_report_channel(settings, app.state.sessions)
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
     # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.
@@ -100,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.build_router())
     app.include_router(build_log_router(log_files))
     app.include_router(site.build_router())
+    app.include_router(reports.build_router())
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app
 
