@@ -22,6 +22,7 @@ from candor.domain.statement import MAX_STATEMENT_BYTES
 from candor.errors import ConflictError
 from candor.store.database import SQLITE_BEGIN_IMMEDIATE
 from candor.store.errors import StoreError
+from candor.store.summaries import CheckpointView
 from candor.store.tables import Checkpoint, LogEntry, LogIdentity
 from candor.tlog.merkle import leaf_hash
 
@@ -119,6 +120,19 @@ def log_entries(session: Session, start: int, stop: int) -> Sequence[LogEntry]:
 def latest_checkpoint(session: Session) -> Checkpoint | None:
     """The checkpoint with the largest tree size, if the log has signed any."""
     return session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)).one_or_none()
+
+
+def latest_checkpoint_view(session: Session) -> CheckpointView | None:
+    """:func:`latest_checkpoint` as a plain summary (no row), for the read side."""
+    row = session.execute(
+        select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note, Checkpoint.signed_at)
+        .order_by(Checkpoint.size.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    size, root_hash, note, signed_at = row
+    return CheckpointView(size, root_hash.hex(), note, signed_at)
 
 
 def integrated_size(session: Session) -> int:
