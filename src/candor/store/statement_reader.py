@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, aliased
 
 from candor.domain.statement import StatementKind
 from candor.errors import NotFoundError
-from candor.store.summaries import StatementSummary
-from candor.store.tables import Developer, LogEntry, StatementRecord
+from candor.store.summaries import SignedStatementRow, StatementSummary
+from candor.store.tables import Developer, DeveloperKey, LogEntry, StatementRecord
 
 #: A select of summary columns (its row type is too long to spell out).
 SummarySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -166,4 +166,28 @@ class StatementReader:
                 StatementRecord.target_sha256 == statement_sha256,
                 StatementRecord.kind == StatementKind.CORRECTION.value,
             ).order_by(StatementRecord.log_index)
+        )
+
+    def signed(self, statement_sha256: str) -> SignedStatementRow | None:
+        """The statement with this digest as signed: its bytes, signature and key, if published."""
+        row = self.session.execute(
+            select(
+                StatementRecord.log_index,
+                StatementRecord.statement_bytes,
+                StatementRecord.signature,
+                DeveloperKey.public_key,
+            )
+            .join(DeveloperKey, DeveloperKey.id == StatementRecord.key_id)
+            .where(StatementRecord.statement_sha256 == statement_sha256)
+        ).first()
+        return None if row is None else SignedStatementRow(row[0], row[1], row[2], row[3])
+
+    def digests_publishing(self, document_sha256: str) -> list[str]:
+        """The digests of the statements that publish this document, oldest first."""
+        return list(
+            self.session.scalars(
+                select(StatementRecord.statement_sha256)
+                .where(StatementRecord.document_sha256 == document_sha256)
+                .order_by(StatementRecord.log_index)
+            )
         )

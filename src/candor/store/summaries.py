@@ -67,3 +67,24 @@ class CheckpointView:
     root_hash: str
     note: str
     signed_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedStatementRow:
+    """A published statement's log index, canonical bytes, signature and the raw key that signature verifies with."""
+
+    log_index: int
+    statement_bytes: bytes
+    signature: bytes
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class RecordedLogKey:
+    """The log's key as the database recorded it on the first signature: who signs this log."""
+
+    origin: str
+    #: The signed-note key id (hex).
+    key_id: str
+    vkey: str
+    recorded_at: datetime
