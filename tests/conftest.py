@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from candor.cli.app import main
+from candor.testing import EXAMPLES as EXAMPLES  # the tests import it from here
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
 
 RunCandor = Callable[..., subprocess.CompletedProcess[str]]
 

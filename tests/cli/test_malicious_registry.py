@@ -38,6 +38,7 @@ from candor.services.evidence import StatementEvidence
 from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import public_version
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.note import CosignatureSigner, Signer, generate_key, parse_signer_key, sign_note
@@ -45,7 +46,6 @@ from candor.tlog.proof import format_tlog_proof, parse_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import create_writer
 from candor.web.app import create_app
-from tests.services.publishing_kit import public_version
 from tests.web.conftest import serve_app
 from tests.web.registry import Filled, Registry, example, fill
 

@@ -39,9 +39,9 @@ from candor.domain.regulator_keys import generate_regulator_key, regulator_priva
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.store.search import INDEX_TABLE
+from candor.testing.publishing import register
 from tests.conftest import EXAMPLES
 from tests.processes import free_port
-from tests.services.publishing_kit import register
 
 pytestmark = pytest.mark.slow
 

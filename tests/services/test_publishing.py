@@ -27,9 +27,7 @@ from candor.store.statements import Statements
 from candor.store.tables import Finding, LogEntry
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
-from candor.tlog.merkle import leaf_hash
-from tests.conftest import EXAMPLES
-from tests.services.publishing_kit import (
+from candor.testing.publishing import (
     ORIGIN,
     Signer,
     framework,
@@ -40,6 +38,8 @@ from tests.services.publishing_kit import (
     statement_signed,
     withdrawal,
 )
+from candor.tlog.merkle import leaf_hash
+from tests.conftest import EXAMPLES
 
 
 def test_publishing_stores_document_statement_entry_and_findings(sessions: sessionmaker[Session]) -> None:

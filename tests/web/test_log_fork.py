@@ -23,12 +23,12 @@ from candor.store.database import create_database_engine, session_factory
 from candor.store.log_entries import log_size
 from candor.store.schema import upgrade_database
 from candor.store.tables import Checkpoint
+from candor.testing.publishing import ORIGIN, Signer, framework, register, request_body, signed
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import CheckpointHistory
 from candor.tlog.note import parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
-from tests.services.publishing_kit import ORIGIN, Signer, framework, register, request_body, signed
 from tests.web.conftest import _postgres_schema, serve_app
 
 __all__ = ["postgres_schema_url"]

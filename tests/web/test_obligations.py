@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings
 from candor.services.publishing import Publication
+from candor.testing.publishing import Signer, framework, register, signed, withdrawal
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, signed, withdrawal
 from tests.web.conftest import serve_app
 
 ACME_FACTS = str(EXAMPLES / "acme-ai" / "facts.yaml")

@@ -19,9 +19,7 @@ from candor.domain.statement import Statement, parse_statement
 from candor.services.publishing import Publication, statement_for_document
 from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements
-from candor.web.app import create_app
-from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import (
+from candor.testing.publishing import (
     ORIGIN,
     REGULATOR_KEY,
     framework,
@@ -31,6 +29,8 @@ from tests.services.publishing_kit import (
     signed,
     statement_signed,
 )
+from candor.web.app import create_app
+from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
 from tests.web.conftest import serve_app
 from tests.web.test_publish_api import Api, _error, _post, api
 

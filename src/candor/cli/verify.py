@@ -177,7 +177,7 @@ def _verify_online(
 
     digest = hashlib.sha256(document).hexdigest()
     with RegistryClient(registry) as client:
-        published = [item for item in client.statements_of_document(digest) if item.kind != "withdrawal"]
+        published = [item for item in client.statements_of_document(digest) if item.kind != StatementKind.WITHDRAWAL]
         if not published:
             raise VerificationError(
                 f"{file}: no statement at {registry} publishes a document with SHA-256 {digest}",

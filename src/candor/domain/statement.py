@@ -73,6 +73,15 @@ class StatementKind(StrEnum):
     CORRECTION = "correction"
 
 
+#: The titles people read for each statement kind.
+KIND_TITLES: dict[str, str] = {
+    StatementKind.SECURE_DEVELOPMENT_FRAMEWORK: "Secure Development Framework",
+    StatementKind.SYSTEM_CARD: "System card",
+    StatementKind.CERTIFICATION: "Certification",
+    StatementKind.WITHDRAWAL: "Withdrawal",
+    StatementKind.CORRECTION: "Correction",
+}
+
 #: Kinds that act on an earlier statement, named by its digest in ``target``.
 KINDS_WITH_TARGET = frozenset({StatementKind.WITHDRAWAL, StatementKind.CORRECTION})
 

@@ -33,17 +33,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError
 from candor.store.log_entries import (
-    latest_checkpoint,
+    latest_signed_head,
     leaf_hashes,
     log_append_lock,
     log_entries,
-    log_identity,
     log_size,
     record_checkpoint,
     record_log_identity,
+    recorded_log_key,
 )
-from candor.store.tables import Checkpoint as CheckpointRow
-from candor.store.tables import LogIdentity
+from candor.store.summaries import RecordedLogKey
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.history import (
@@ -225,7 +224,7 @@ class RegistryLog:
         """
         if self.refusal is not None:
             raise self.refusal
-        identity = log_identity(session)
+        identity = recorded_log_key(session)
         if identity is not None and identity.vkey != self.signer.vkey():
             raise self._other_key(identity)
         try:
@@ -237,8 +236,7 @@ class RegistryLog:
         where = f"the checkpoint history {self.history.path}"
         size = log_size(session)
         if remembered.size > size:
-            latest = latest_checkpoint(session)
-            raise rolled_back(where, remembered, size, None if latest is None else _head(latest))
+            raise rolled_back(where, remembered, size, latest_signed_head(session))
         if remembered != self._proven:
             # Not proven yet by this process (it just started, or another process signed since): prove it here, so
             # that not even the first publish after a start lands in a database that holds another tree. Not under
@@ -253,16 +251,15 @@ class RegistryLog:
         lock (on SQLite, the database's write lock) only to find that out would stall publishers for nothing.
         """
         with self.sessions() as session:
-            latest = latest_checkpoint(session)
+            latest = latest_signed_head(session)
             if latest is None or latest.size != log_size(session):
                 return None
-            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
+            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root)
 
     def _integrate(self, session: Session) -> tuple[bytes, Checkpoint]:
         self._check_identity(session)
-        latest = latest_checkpoint(session)
+        recorded = latest_signed_head(session)
         size = log_size(session)
-        recorded = None if latest is None else _head(latest)
         # Before any tile is written: the database must hold the tree of every checkpoint the log remembers.
         remembered = self._prove_remembered(session, recorded, size)
         signed_size = 0 if recorded is None else recorded.size
@@ -293,19 +290,19 @@ class RegistryLog:
 
     def _check_identity(self, session: Session) -> None:
         """The database's log is signed by this process's key; recorded on the first signature."""
-        identity = log_identity(session)
+        identity = recorded_log_key(session)
         if identity is not None:
             if identity.vkey != self.signer.vkey():
                 raise self._other_key(identity)
             return
-        latest = latest_checkpoint(session)
+        latest = latest_signed_head(session)
         if latest is not None:
             # A database from before the key was recorded: its checkpoints say which key is the log's.
             try:
                 open_checkpoint(latest.note.encode(), self.signer.verifier())
             except TlogError:
                 raise LogRefusesError(
-                    f"the log refuses to sign: the database's checkpoint {describe_signed(_head(latest))} is not "
+                    f"the log refuses to sign: the database's checkpoint {describe_signed(latest)} is not "
                     f"signed by this server's log key {self._key_name()} ({self.data_dir / KEY_FILE})",
                     hint="put the log's own log.key in the data directory (from the backup of the data directory)",
                 ) from None
@@ -324,7 +321,7 @@ class RegistryLog:
     def _key_name(self) -> str:
         return f"{self.origin}+{self.signer.key_id:08x}"
 
-    def _other_key(self, identity: LogIdentity) -> LogRefusesError:
+    def _other_key(self, identity: RecordedLogKey) -> LogRefusesError:
         return LogRefusesError(
             f"the log refuses to sign: this server's log key ({self.data_dir / KEY_FILE}) is {self._key_name()}, "
             f"but the database's log is signed by {identity.origin}+{identity.key_id} since "
@@ -374,8 +371,7 @@ def prove_database_holds(session: Session, remembered: SignedHead, where: str, p
     synced and before the database committed) the database's own leaf hashes up to the remembered size are hashed.
     """
     size = log_size(session)
-    latest = latest_checkpoint(session)
-    recorded = None if latest is None else _head(latest)
+    recorded = latest_signed_head(session)
     if remembered.size > size:
         raise rolled_back(where, remembered, size, recorded)
     try:
@@ -405,10 +401,6 @@ def _tiles_hold(public: Path, head: SignedHead) -> bool:
         return load_right_edge(public, head.size).root() == head.root if head.size else True
     except TileError:
         return False
-
-
-def _head(checkpoint: CheckpointRow) -> SignedHead:
-    return SignedHead(checkpoint.size, checkpoint.root_hash, checkpoint.note)
 
 
 def _served_size(path: Path) -> int:

@@ -23,7 +23,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final
 
 from pydantic import ValidationError
@@ -52,15 +53,15 @@ from candor.domain.statement import (
 from candor.errors import CandorError, ConflictError
 from candor.services.certifications import check_certification
 from candor.services.integration import AppendGate
-from candor.store.columns import utc_now
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.search import index_publication
 from candor.store.statements import Statements
-from candor.store.tables import Developer, DeveloperKey, DeveloperStatus, StatementRecord, TokenScope
+from candor.store.tables import Developer, DeveloperKey, StatementRecord
 from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import DeveloperStatus, TokenScope
 
 
 class PublishError(CandorError):
@@ -93,6 +94,8 @@ class DocumentTooLargeError(PublishError):
 #: How far ahead of the registry's clock a statement's ``issued_at`` may be: room for a developer's clock that
 #: runs a little fast, not for statements dated into the future.
 MAX_CLOCK_SKEW: Final = timedelta(minutes=10)
+#: The registry's clock, in UTC; tests pass another.
+_REGISTRY_CLOCK: Final = partial(datetime.now, UTC)
 
 
 class WrongOriginError(PublishError):
@@ -169,7 +172,7 @@ class Publisher:
         *,
         max_document_bytes: int,
         gate: AppendGate | None = None,
-        now: Callable[[], datetime] = utc_now,
+        now: Callable[[], datetime] = _REGISTRY_CLOCK,
         regulator_key: str | None = None,
         origin: str,
         sequencing_check: Callable[[Session], None] | None = None,

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from candor import __version__
 from candor.config import Settings, load_settings
+from candor.domain.statement import StatementKind
 from candor.services.audit import PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
@@ -120,6 +121,8 @@ def _templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.filters["day"] = _day
     env.filters["short"] = _short
+    # Templates name statement kinds as code does, by the enum, never by a string of their own.
+    env.globals["StatementKind"] = StatementKind
     return templates
 
 

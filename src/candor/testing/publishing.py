@@ -1,4 +1,4 @@
-"""Developers, keys, tokens and signed publications for the publishing tests, built with the real parts.
+"""Developers, keys, tokens and signed publications for the publishing tests and benchmarks, with the real parts.
 
 A document that holds passages marked for redaction is published as a developer must: through ``candor redact``'s
 own path, as its public version with the sealed original, sealed to :data:`REGULATOR_KEY`.
@@ -25,7 +25,7 @@ from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.developers import Developers
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
-from tests.conftest import EXAMPLES
+from candor.testing import EXAMPLES
 
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
 
