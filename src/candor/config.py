@@ -71,6 +71,17 @@ class Settings(BaseSettings):
         default="America/Los_Angeles",
         description="The time zone in which the confidential channel counts its service clocks (days).",
     )
+    witnesses: list[str] = Field(
+        default_factory=list,
+        description="Witnesses that cosign the log's checkpoints, each 'URL VKEY' (c2sp.org/tlog-witness; the vkey "
+        "is the witness's cosignature key). As JSON in the environment: CANDOR_WITNESSES='[\"URL VKEY\"]'.",
+    )
+    witness_quorum: int = Field(
+        default=0,
+        ge=0,
+        description="Cosignatures /log/checkpoint needs: it serves the newest checkpoint that this many of the "
+        "witnesses cosigned (0: the newest checkpoint, with whatever cosignatures it has).",
+    )
     log_origin: str = Field(
         default="candor.example/registry",
         min_length=1,
@@ -94,6 +105,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds an entry may wait for a signed checkpoint before /healthz reports the registry unhealthy.",
     )
+
+    @model_validator(mode="after")
+    def _quorum_within_witnesses(self) -> Settings:
+        if self.witness_quorum > len(self.witnesses):
+            raise ValueError(f"witness_quorum {self.witness_quorum} needs at least that many witnesses")
+        return self
 
     @model_validator(mode="after")
     def _default_database_in_data_dir(self) -> Settings:

@@ -160,6 +160,7 @@ class HttpClient:
         resource: Resource,
         *,
         json: Any = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
         allow_error: bool = False,
     ) -> Answer:
@@ -173,7 +174,7 @@ class HttpClient:
         start = time.monotonic()
         origin = _origin(url)
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._exchange(method, url, resource, json=json, headers=headers, start=start)
+            answer = self._exchange(method, url, resource, json=json, content=content, headers=headers, start=start)
             if isinstance(answer, Answer):
                 if not answer.ok and not allow_error:
                     reason = answer.first_line()
@@ -193,6 +194,7 @@ class HttpClient:
         resource: Resource,
         *,
         json: Any,
+        content: bytes | None = None,
         headers: dict[str, str] | None,
         start: float,
     ) -> Answer | httpx.URL:
@@ -201,7 +203,9 @@ class HttpClient:
             # No single wait may outlast what is left of the deadline.
             remaining = max(0.01, self.deadline - (time.monotonic() - start))
             timeout = min(self.read_timeout, remaining)
-            request = self._http.build_request(method, url, json=json, headers=headers, timeout=timeout)
+            request = self._http.build_request(
+                method, url, json=json, content=content, headers=headers, timeout=timeout
+            )
             response = self._http.send(request, stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:

@@ -76,10 +76,22 @@ def demo(
 
     settings, seeded = seed_registry(examples, data_dir)
     url = f"http://{host}:{port}"
+    if not seed_only:
+        settings = _with_demo_witness(settings, host, port + 1)
     app = build_app(settings)
     print_tour(url, data_dir, seeded, Console(highlight=False, soft_wrap=True))
     if not seed_only:
         run_server(app, host, port)
+
+
+def _with_demo_witness(settings: Settings, host: str, port: int) -> Settings:
+    """The demo's settings with one witness, run in this process, that cosigns the demo log's checkpoints."""
+    from candor.cli.witness import start_demo_witness
+    from candor.services.integration import registry_log_signer
+
+    log_vkey = registry_log_signer(settings.data_dir, settings.log_origin).verifier().vkey()
+    witness = start_demo_witness(settings.data_dir, log_vkey, host, port)
+    return settings.model_copy(update={"witnesses": [witness], "witness_quorum": 1})
 
 
 def check_examples(examples: Path, as_of: str | None) -> None:

@@ -146,3 +146,28 @@ def _logs_from_config(path: Path) -> list[Any]:
         keys = [_log_from_vkey(vkey, where("logs", number, "vkey")).verifiers[0] for vkey in vkeys]
         logs.append(WitnessedLog(entry["origin"], tuple(keys)))
     return logs
+
+
+def start_demo_witness(data_dir: Path, log_vkey: str, host: str, port: int) -> str:
+    """A witness for the demo's log, served in a background thread of this process; its ``URL VKEY`` setting.
+
+    Its key and memory live in the demo's data directory, which is wiped with it: fine for a demo, and exactly what a
+    real witness must never do (its memory is what stops it cosigning a fork).
+    """
+    import threading
+
+    import uvicorn
+
+    from candor.tlog.note import generate_key
+    from candor.web.witness_app import build_witness_app
+
+    home = data_dir / "witness"
+    home.mkdir(parents=True, exist_ok=True)
+    key = home / "witness.key"
+    if not key.exists():
+        key.write_text(generate_key("witness.demo.example/w1")[0] + "\n")
+        key.chmod(0o600)
+    witness = open_witness(key, home / "state", None, [log_vkey])
+    server = uvicorn.Server(uvicorn.Config(build_witness_app(witness), host=host, port=port, log_level="warning"))
+    threading.Thread(target=server.run, name="candor-demo-witness", daemon=True).start()
+    return f"http://{host}:{port} {witness.signer.vkey()}"

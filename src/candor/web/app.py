@@ -25,6 +25,7 @@ from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.services.reports import open_report_channel
 from candor.services.search import RegistrySearch
+from candor.services.witnessing import PeriodicWitnessing, WitnessCollector, parse_witness_setting
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, operations, reports, site
 from candor.web.conditional import ConditionalGetMiddleware
@@ -57,11 +58,17 @@ def create_app(settings: Settings) -> FastAPI:
             auditor = PeriodicAudit(app.state.sessions, settings.data_dir, settings.audit_interval)
             auditor.start()
         app.state.audit = auditor
+        witnessing = None
+        if app.state.witnessing is not None:
+            witnessing = PeriodicWitnessing(app.state.witnessing)
+            witnessing.start()
         try:
             yield
         finally:
             if auditor is not None:
                 await asyncio.to_thread(auditor.stop)
+            if witnessing is not None:
+                await asyncio.to_thread(witnessing.stop)
             engine.dispose()
 
     app = FastAPI(
@@ -89,6 +96,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
     app.state.page_cache = PageCache()
     app.state.report_channel = open_report_channel(settings, app.state.sessions)
+    app.state.witnessing = (
+        WitnessCollector(
+            app.state.sessions,
+            log_files.public,
+            [parse_witness_setting(item) for item in settings.witnesses],
+            settings.witness_quorum,
+        )
+        if settings.witnesses
+        else None
+    )
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
     # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
@@ -93,8 +93,17 @@ def build_router(files: LogFiles) -> APIRouter:
     @router.get(
         "/checkpoint", response_class=Response, summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)"
     )
-    def checkpoint() -> Response:
-        body = _read(files.public / CHECKPOINT_NAME, "checkpoint")
+    def checkpoint(request: Request) -> Response:
+        collector = request.app.state.witnessing
+        if collector is not None and collector.quorum > 0:
+            # With a quorum, only a checkpoint that enough witnesses cosigned is served; it may lag the log.
+            body = collector.served_note()
+            if body is None:
+                raise HTTPException(503, "no checkpoint of this log has a quorum of witness cosignatures yet")
+        else:
+            body = _read(files.public / CHECKPOINT_NAME, "checkpoint")
+            if collector is not None:
+                body += collector.cosignature_lines(body)
         return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
 
     @router.get("/vkey", response_class=Response, summary="The log's verifier key; its last line is the key")

@@ -36,6 +36,22 @@ def log_files(request: Request) -> LogFiles:
     return files
 
 
+def witnessing_status(request: Request) -> dict[str, Any] | None:
+    """What the log page shows of the witnesses: quorum, lag, and each witness's last answer."""
+    collector = request.app.state.witnessing
+    if collector is None:
+        return None
+    signed, served = collector.lag()
+    states = collector.states
+    return {
+        "quorum": collector.quorum,
+        "signed": signed,
+        "served": served,
+        "witnesses": [(name, state.answered) for name, state in states.items()],
+        "served_note": (collector.served_note() or b"").decode("utf-8", "replace"),
+    }
+
+
 def build_router() -> APIRouter:
     router = APIRouter(default_response_class=HTMLResponse)
 
@@ -108,6 +124,7 @@ def build_router() -> APIRouter:
             regulator_key=request.app.state.regulator_key,
             registry_url=registry_url(request),
             audit=audit_status(request),
+            witnessing=witnessing_status(request),
         )
 
     @router.get("/api")
