@@ -35,9 +35,12 @@ class Before:
     status: int | None = None
     content_sha256: str | None = None
     reason: str | None = None
-    #: The text digest of the newest archived version, and when it was seen.
+    #: The newest archived version: its digests, when it was seen, and what was found then.
+    archived_content_sha256: str | None = None
     archived_text_sha256: str | None = None
     archived_at: datetime | None = None
+    archived_finding: str | None = None
+    archived_reason: str | None = None
     #: Since when the site has failed to answer, if it does.
     failing_since: datetime | None = None
 
@@ -58,6 +61,8 @@ class Expected:
     published: tuple[tuple[str, str], ...] = ()
     latest: str | None = None
     published_since: bool = False
+    #: For the manifest itself: the registry's documents it fails to list (None when the URL is not a manifest).
+    unlisted: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,13 @@ def judge(looked: Looked, before: Before, expected: Expected, now: datetime, unr
 
 def _judge_version(looked: Looked, before: Before, expected: Expected) -> Finding:
     content = looked.content_sha256 or ""
+    if expected.unlisted is not None:
+        if expected.unlisted:
+            return Finding.of(
+                ObservationKind.DIVERGENCE,
+                "the registry holds " + ", ".join(expected.unlisted) + ", which the manifest does not list",
+            )
+        return Finding.of(ObservationKind.ARCHIVED, "a valid manifest, signed by the developer's key")
     versions = dict(expected.published)
     if expected.listed_sha256 is not None:
         if content == expected.listed_sha256:
@@ -123,6 +135,9 @@ def _judge_version(looked: Looked, before: Before, expected: Expected) -> Findin
             )
         # A page that renders a published document (HTML of a Markdown text) never matches its bytes; only a
         # change of its text says anything then.
+    if content == before.archived_content_sha256 and before.archived_finding is not None:
+        # The version seen last, seen again (a 304, or the same bytes): what was found then still holds.
+        return Finding(ObservationKind(before.archived_finding), before.archived_reason)
     if before.archived_text_sha256 is None:
         return Finding.of(ObservationKind.ARCHIVED, "first version seen")
     if looked.text_sha256 == before.archived_text_sha256:

@@ -106,7 +106,7 @@ class Fetcher:
             max_redirects=limits.max_redirects,
         )
         self._pacer = _HostPacer(limits.host_interval)
-        self._robots: dict[str, RobotFileParser | str] = {}
+        self._robots: dict[str, RobotFileParser | Looked] = {}
 
     def close(self) -> None:
         self._client.close()
@@ -121,7 +121,7 @@ class Fetcher:
         """GET ``url`` (conditionally, given the validators of the version archived last)."""
         refusal = self._robots_refusal(url)
         if refusal is not None:
-            return Fetched(Looked(refused=refusal))
+            return Fetched(refusal)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -153,36 +153,38 @@ class Fetcher:
             looked, answer.body, text, etag=answer.header("etag"), last_modified=answer.header("last-modified")
         )
 
-    def _robots_refusal(self, url: str) -> str | None:
-        """Why robots.txt forbids fetching ``url``, or None."""
+    def _robots_refusal(self, url: str) -> Looked | None:
+        """Why robots.txt forbids fetching ``url`` (or cannot be read), or None."""
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         rules = self._robots.get(root)
         if rules is None:
             rules = self._read_robots(root)
             self._robots[root] = rules
-        if isinstance(rules, str):
+        if isinstance(rules, Looked):
             return rules
         if not rules.can_fetch(_AGENT_NAME, url):
-            return f"{root}/robots.txt disallows {parts.path or '/'} for {_AGENT_NAME}"
+            return Looked(refused=f"{root}/robots.txt disallows {parts.path or '/'} for {_AGENT_NAME}")
         return None
 
-    def _read_robots(self, root: str) -> RobotFileParser | str:
+    def _read_robots(self, root: str) -> RobotFileParser | Looked:
         """The site's robots.txt rules; RFC 9309: none (4xx) allows all, an unreachable or failing one (5xx) none."""
         self._pacer.wait(_host(root))
         rules = RobotFileParser()
         try:
             answer = self._client.request("GET", f"{root}/robots.txt", _ROBOTS, allow_error=True)
         except UnreachableError as exc:
-            return exc.diagnostics()
+            return Looked(unreachable=exc.diagnostics())
         except HttpError as exc:
             # A robots.txt served as HTML or too large: read as none, as crawlers do.
             if "robots.txt" in exc.message and "answered" in exc.message:
                 rules.parse([])
                 return rules
-            return exc.diagnostics()
+            return Looked(refused=exc.diagnostics())
         if answer.status >= 500:
-            return f"{root}/robots.txt answers HTTP {answer.status}; the watcher waits until it can read it"
+            return Looked(
+                refused=f"{root}/robots.txt answers HTTP {answer.status}; the watcher waits until it can read it"
+            )
         rules.parse([] if answer.status >= 400 else answer.text().splitlines())
         return rules
 

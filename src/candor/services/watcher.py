@@ -269,16 +269,17 @@ class Watcher:
     def _before(self, store: Watching, watch: WatchedUrl) -> Before:
         latest = store.latest_observation(watch)
         archived = store.latest_archived_observation(watch)
-        archived_text = None
-        if archived is not None and archived.finding != ObservationKind.REFUSED.value:
-            archived_text = archived.text_sha256
+        usable = archived is not None and archived.finding != ObservationKind.REFUSED.value
         return Before(
             finding=None if latest is None else latest.finding,
             status=None if latest is None else latest.status,
             content_sha256=None if latest is None else latest.content_sha256,
             reason=None if latest is None else latest.reason,
-            archived_text_sha256=archived_text,
+            archived_content_sha256=archived.content_sha256 if archived is not None and usable else None,
+            archived_text_sha256=archived.text_sha256 if archived is not None and usable else None,
             archived_at=None if archived is None else archived.observed_at,
+            archived_finding=archived.finding if archived is not None and usable else None,
+            archived_reason=archived.reason if archived is not None and usable else None,
             failing_since=watch.failing_since,
         )
 
@@ -288,7 +289,16 @@ class Watcher:
         developer = watch.developer
         kind = watch.kind
         if kind == MANIFEST_KIND:
-            return Expected()
+            if manifest is None:
+                return Expected()
+            in_manifest = {document.statement for document in manifest.manifest.documents}
+            unlisted = []
+            for row in store.published(developer, None):
+                if row.kind in KINDS_WITH_TARGET or not row.document_sha256 or row.statement_sha256 in in_manifest:
+                    continue
+                if not store.withdrawn(row.statement_sha256):
+                    unlisted.append(f"{row.kind} {row.version}")
+            return Expected(unlisted=tuple(unlisted))
         statements = [row for row in store.published(developer, kind) if row.kind not in KINDS_WITH_TARGET]
         live = [row for row in statements if row.document_sha256 and not store.withdrawn(row.statement_sha256)]
         since = before.archived_at
