@@ -97,6 +97,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.log_commands",
         "Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
     ),
+    "watch": LazyCommand(
+        "candor.cli.watch",
+        "Watch developers' own sites: archive each version they serve and log silent edits and withdrawals.",
+    ),
+    "manifest": LazyCommand(
+        "candor.cli.manifest",
+        "Build and check the signed manifest a developer serves at /.well-known/ai-transparency.json.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

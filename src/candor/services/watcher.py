@@ -427,3 +427,22 @@ class PeriodicWatcher(threading.Thread):
                 logger.exception("watcher round failed; retrying in %s s", self.interval)
             if self._stopping.wait(self.interval):
                 return
+
+
+def start_watcher(
+    settings: Settings, sessions: sessionmaker[Session], registry_log: RegistryLog, on_append: Callable[[], None]
+) -> PeriodicWatcher | None:
+    """The watcher thread of ``candor serve``, started; None when ``watch_interval`` is 0."""
+    if settings.watch_interval <= 0:
+        return None
+    watcher = Watcher(
+        sessions,
+        registry_log,
+        watch_limits_of(settings),
+        interval=settings.watch_interval,
+        unreachable_after=timedelta(days=settings.watch_unreachable_days),
+        on_append=on_append,
+    )
+    thread = PeriodicWatcher(watcher, settings.watch_interval)
+    thread.start()
+    return thread
