@@ -24,9 +24,9 @@ from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.errors import CandorError
 from candor.services.evidence import statement_evidence, statements_of_document
 from candor.services.integration import AppendGate, Integrator, RegistryLog
-from candor.services.watcher import start_watcher
 from candor.services.publishing import Publication, Publisher, UnauthenticatedError
 from candor.services.queries import RegistryQueries
+from candor.services.watcher import start_watcher
 from candor.tlog.proof import format_tlog_proof
 from candor.web.errors import ErrorEnvelope
 from candor.web.operations import publication_accepted, publication_refused
