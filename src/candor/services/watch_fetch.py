@@ -26,7 +26,7 @@ from candor import __version__
 from candor.domain.extraction import WATCHED_TYPES, ExtractionError, extract_text, media_type_of
 from candor.domain.watch_findings import Looked
 from candor.httpclient import HttpClient, HttpError, Resource, UnreachableError
-from candor.netguard import AddressGuard
+from candor.netguard import AddressGuard, Resolver, system_resolver
 
 #: robots.txt is read up to this size (RFC 9309 asks crawlers to read at least 500 KiB).
 ROBOTS_MAX_BYTES = 512 * 1024
@@ -92,7 +92,13 @@ class _HostPacer:
 class Fetcher:
     """Fetches watched URLs within :class:`WatchLimits`; one per watcher round (robots.txt is cached per round)."""
 
-    def __init__(self, limits: WatchLimits, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        limits: WatchLimits,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.limits = limits
         self.resource = Resource("watched page", limits.max_bytes, tuple(sorted(WATCHED_TYPES)))
         self._client = HttpClient(
@@ -101,7 +107,7 @@ class Fetcher:
             deadline=limits.deadline,
             transport=transport,
             user_agent=limits.user_agent,
-            connect_guard=AddressGuard.allowing(limits.allow_hosts),
+            connect_guard=AddressGuard.allowing(limits.allow_hosts, resolver),
             cross_origin_redirects=True,
             max_redirects=limits.max_redirects,
         )

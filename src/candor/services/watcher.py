@@ -31,6 +31,7 @@ from candor.domain.observation import MAX_URL_CHARS, Observation, ObservationKin
 from candor.domain.statement import KINDS_WITH_TARGET, StatementKind
 from candor.domain.watch_findings import Before, Expected, Finding, Looked, judge, worth_recording
 from candor.errors import CandorError
+from candor.netguard import Resolver, system_resolver
 from candor.services.integration import RegistryLog
 from candor.services.watch_fetch import Fetched, Fetcher, WatchLimits
 from candor.store.developers import Developers
@@ -112,8 +113,10 @@ class Watcher:
         clock: Callable[[], datetime] = utc_now,
         transport: httpx.BaseTransport | None = None,
         on_append: Callable[[], None] | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.sessions = sessions
+        self.resolver = resolver
         self.log = registry_log
         self.limits = limits
         self.interval = timedelta(seconds=interval)
@@ -158,7 +161,7 @@ class Watcher:
         """One round: every due URL (every URL with ``force``), manifests first."""
         report = RoundReport()
         now = self.clock()
-        with Fetcher(self.limits, transport=self.transport) as fetcher:
+        with Fetcher(self.limits, transport=self.transport, resolver=self.resolver) as fetcher:
             for manifests in (True, False):
                 for watch_id, url in self._due(now, manifests=manifests, force=force):
                     report.looked += 1
