@@ -134,6 +134,10 @@ class RegistryClient:
                 return found
         raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
 
+    def document(self, sha256: str, resource: Resource) -> bytes:
+        """A published document's exact bytes, ``GET /api/v1/documents/{sha256}``."""
+        return self._request("GET", f"/api/v1/documents/{sha256}", resource).body
+
     def developer(self, slug: str) -> dict[str, Any]:
         """One developer as ``GET /api/v1/developers/{slug}`` describes it (legal name, domain, current documents)."""
         found = _json(self._request("GET", f"/api/v1/developers/{slug}", JSON_ANSWER))

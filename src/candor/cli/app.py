@@ -105,6 +105,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.manifest",
         "Build and check the signed manifest a developer serves at /.well-known/ai-transparency.json.",
     ),
+    "site": LazyCommand(
+        "candor.cli.site",
+        "Build the developer's static disclosure site: pages, feed, proofs and the signed manifest.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

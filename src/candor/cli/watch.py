@@ -50,6 +50,25 @@ def add(
     typer.echo(f"watching {view.url} for {view.developer}" + (f" ({view.kind})" if view.kind else ""))
 
 
+@watch_app.command("challenge")
+def challenge(
+    developer: Annotated[str, typer.Argument(help="The registered developer.")],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Print the token DEVELOPER places in its manifest to confirm its keys on its registered domain."""
+    with open_database(data_dir, database_url=database_url) as (settings, engine):
+        watcher = _watcher(settings, engine)
+        token = watcher.challenge(developer)
+        origin = watcher.log.origin
+    typer.echo(token)
+    typer.echo(
+        f"add it to the manifest (candor manifest build ... --confirmation {origin}={token}), serve the manifest "
+        "at https://<the registered domain>/.well-known/ai-transparency.json, and watch that URL",
+        err=True,
+    )
+
+
 @watch_app.command("list")
 def list_watched(
     developer: Annotated[str | None, typer.Argument(help="Only this developer's URLs.", show_default=False)] = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -73,7 +74,7 @@ class ManifestDocument(_Strict):
 class Confirmation(_Strict):
     """A registry's domain-control token, placed here to show that the domain's owner holds the key."""
 
-    registry: str = Field(min_length=1, max_length=2000, pattern=r"^https?://\S+$")
+    registry: str = Field(min_length=1, max_length=2000, pattern=r"^\S+$", description="The registry's URL or origin.")
     token: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
 
 
@@ -188,3 +189,15 @@ def parse_manifest(data: bytes, *, name: str = "manifest") -> SignedManifest:
 def manifest_time(moment: datetime) -> str:
     """A time as a manifest writes it: UTC, whole seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def challenge_message(developer: str) -> bytes:
+    """What a registry's log key signs to derive its domain-control token for ``developer``."""
+    return b"candor.domain-challenge/v1 " + developer.encode("ascii")
+
+
+def challenge_token(signature: bytes) -> str:
+    """The token a developer places in its manifest's ``confirmations``: 43 URL-safe characters derived from the
+    registry's signature over :func:`challenge_message`, so the registry can re-derive it and need store nothing.
+    As in ACME http-01, the token is not a secret: only whoever controls the domain can serve it there."""
+    return base64.urlsafe_b64encode(hashlib.sha256(signature).digest()).decode("ascii").rstrip("=")

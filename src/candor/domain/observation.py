@@ -69,10 +69,13 @@ class ObservationKind(StrEnum):
     #: The answer could not be used: too large, too slow, a redirect loop, the wrong content type, a forbidden
     #: address, robots.txt, a malformed or badly signed manifest. ``reason`` says which.
     REFUSED = "refused"
+    #: The manifest served from the developer's registered domain holds this registry's domain-control token and
+    #: is signed by the developer's key: whoever controls the domain holds the keys ``reason`` names.
+    KEYS_CONFIRMED = "keys-confirmed"
 
 
-#: The findings a reader is told about (page, feed, API): everything but an uneventful archive.
-ALERTS: Final = frozenset(ObservationKind) - {ObservationKind.ARCHIVED}
+#: The findings a reader is told about (page, feed, API): the problems found.
+ALERTS: Final = frozenset(ObservationKind) - {ObservationKind.ARCHIVED, ObservationKind.KEYS_CONFIRMED}
 
 
 class Observation(BaseModel):

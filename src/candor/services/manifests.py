@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from candor.domain.developer_keys import key_fingerprint, public_key_from_raw
 from candor.domain.manifest import (
     MANIFEST_PATH,
     MAX_MANIFEST_BYTES,
@@ -26,6 +27,7 @@ from candor.domain.manifest import (
     parse_manifest,
 )
 from candor.domain.statement import KINDS_WITH_TARGET
+from candor.errors import CandorError
 from candor.httpclient import HttpClient, Resource
 
 MANIFEST_RESOURCE = Resource("manifest", MAX_MANIFEST_BYTES, ("application/json",))
@@ -142,3 +144,41 @@ def check_manifest(source: str, *, client: HttpClient | None = None) -> CheckedM
     except OSError as exc:
         raise ManifestError(f"{source}: cannot read the manifest ({exc.strerror})") from None
     return CheckedManifest(source, parse_manifest(data, name=source))
+
+
+class SiteKeysError(CandorError):
+    """The developer's own site and the registry disagree about the developer's keys."""
+
+    #: As for a signature that does not verify: ``candor verify``'s "does not verify".
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class SiteKeys:
+    """The keys a developer's signed manifest lists, by fingerprint, and where the manifest was read."""
+
+    source: str
+    developer: str
+    fingerprints: frozenset[str]
+
+    def check(self, developer: str, fingerprint: str) -> None:
+        """Raise :class:`SiteKeysError` unless ``developer``'s statement key ``fingerprint`` is one the site lists."""
+        if developer != self.developer:
+            raise SiteKeysError(
+                f"the manifest at {self.source} is {self.developer}'s, but the statement is {developer}'s"
+            )
+        if fingerprint not in self.fingerprints:
+            listed = ", ".join(f"SHA256:{item}" for item in sorted(self.fingerprints))
+            raise SiteKeysError(
+                "the manifest's keys and the registry's disagree: the statement is signed by key "
+                f"SHA256:{fingerprint}, which {developer}'s manifest at {self.source} does not list ({listed})",
+                hint="the registry may hold a key that is not the developer's, or the site is out of date",
+            )
+
+
+def developer_site_keys(source: str) -> SiteKeys:
+    """The keys listed by the signed manifest at ``source`` (a site's root URL, the manifest's URL, or a file)."""
+    checked = check_manifest(source)
+    manifest = checked.signed.manifest
+    fingerprints = frozenset(key_fingerprint(public_key_from_raw(raw)) for raw in manifest.key_raws())
+    return SiteKeys(checked.source, manifest.developer, fingerprints)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +28,7 @@ FINDING_TITLES = {
     ObservationKind.DIVERGENCE.value: "Divergence",
     ObservationKind.UNREACHABLE.value: "Unreachable",
     ObservationKind.REFUSED.value: "Refused",
+    ObservationKind.KEYS_CONFIRMED.value: "Keys confirmed",
 }
 
 
@@ -53,6 +55,10 @@ class ObservationView:
     @property
     def finding_title(self) -> str:
         return FINDING_TITLES.get(self.finding, self.finding)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or self.url
 
     @property
     def is_alert(self) -> bool:
@@ -131,6 +137,11 @@ class ObservedSites:
             rows = Watching(session).observations(developer=developer, limit=limit)
             views = [_view(row, slug) for row in rows]
         return [view for view in views if view.is_alert] if alerts_only else views
+
+    def keys_confirmed(self, slug: str) -> ObservationView | None:
+        """The newest confirmation of the developer's keys on its own domain, if any."""
+        found = [view for view in self.observations(slug, limit=1000) if view.finding == "keys-confirmed"]
+        return found[0] if found else None
 
     def watched(self, slug: str) -> list[WatchedView]:
         """Every URL watched for the developer, with its history."""

@@ -14,6 +14,7 @@ one URL is logged and the round goes on. :class:`PeriodicWatcher` runs rounds in
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -26,8 +27,16 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import Settings
-from candor.domain.manifest import MANIFEST_PATH, ManifestError, SignedManifest, parse_manifest
-from candor.domain.observation import MAX_URL_CHARS, Observation, ObservationKind, signed_observation
+from candor.domain.developer_keys import key_fingerprint, public_key_from_raw
+from candor.domain.manifest import (
+    MANIFEST_PATH,
+    ManifestError,
+    SignedManifest,
+    challenge_message,
+    challenge_token,
+    parse_manifest,
+)
+from candor.domain.observation import MAX_URL_CHARS, Observation, ObservationKind, short_reason, signed_observation
 from candor.domain.statement import KINDS_WITH_TARGET, StatementKind
 from candor.domain.watch_findings import Before, Expected, Finding, Looked, judge, worth_recording
 from candor.errors import CandorError
@@ -217,6 +226,7 @@ class Watcher:
                 report.findings.append(f"{finding.kind.value}: {url}")
             if manifest is not None:
                 report.recorded += self._sync_listed(store, watch, manifest, now, report)
+                report.recorded += self._confirm_keys(store, watch, manifest, now, report)
             self._keep_state(watch, fetched, now)
 
     @contextmanager
@@ -270,7 +280,8 @@ class Watcher:
         return manifest, fetched
 
     def _before(self, store: Watching, watch: WatchedUrl) -> Before:
-        latest = store.latest_observation(watch)
+        # A key confirmation is logged beside the manifest's own observations, and compared only with its own kind.
+        latest = store.latest_observation(watch, excluding=ObservationKind.KEYS_CONFIRMED.value)
         archived = store.latest_archived_observation(watch)
         usable = archived is not None and archived.finding != ObservationKind.REFUSED.value
         return Before(
@@ -374,6 +385,36 @@ class Watcher:
                 report.findings.append(f"{finding.kind.value}: {row.url}")
                 recorded += 1
         return recorded
+
+    def challenge(self, developer: str) -> str:
+        """This registry's domain-control token for ``developer``, to be placed in its manifest's confirmations."""
+        return challenge_token(self.log.signer.sign(challenge_message(developer)))
+
+    def _confirm_keys(
+        self, store: Watching, watch: WatchedUrl, manifest: SignedManifest, now: datetime, report: RoundReport
+    ) -> int:
+        """Log that the developer's keys are confirmed on its domain, as ACME http-01 confirms control: the manifest
+        served from the developer's registered domain holds this registry's token and is signed by its key (which
+        :meth:`_read_manifest` has checked). Logged again only when the confirmed keys change."""
+        developer = watch.developer
+        host = (urlsplit(watch.url).hostname or "").lower()
+        if host != developer.website_domain.lower():
+            return 0
+        token = self.challenge(developer.slug)
+        if not any(hmac.compare_digest(item.token, token) for item in manifest.manifest.confirmations):
+            return 0
+        fingerprints = sorted(
+            f"SHA256:{key_fingerprint(public_key_from_raw(raw))}"
+            for raw in manifest.manifest.key_raws()
+            if store.key_owner(raw) == developer.slug
+        )
+        reason = f"keys confirmed at {host}: " + ", ".join(fingerprints)
+        latest = store.latest_observation(watch, finding=ObservationKind.KEYS_CONFIRMED.value)
+        if latest is not None and latest.reason == short_reason(reason):
+            return 0
+        self._record(store, watch, Fetched(Looked()), Finding.of(ObservationKind.KEYS_CONFIRMED, reason), now)
+        report.findings.append(f"keys-confirmed: {watch.url}")
+        return 1
 
     @staticmethod
     def _keep_state(watch: WatchedUrl, fetched: Fetched, now: datetime) -> None:

@@ -114,13 +114,16 @@ class Watching:
         self.session.flush()
         return log_row.log_index
 
-    def latest_observation(self, watch: WatchedUrl) -> ObservationRecord | None:
-        return self.session.scalars(
-            select(ObservationRecord)
-            .where(ObservationRecord.watched_url_id == watch.id)
-            .order_by(ObservationRecord.log_index.desc())
-            .limit(1)
-        ).one_or_none()
+    def latest_observation(
+        self, watch: WatchedUrl, *, finding: str | None = None, excluding: str | None = None
+    ) -> ObservationRecord | None:
+        """The URL's newest observation (with ``finding``, or any but ``excluding``, if given)."""
+        query = select(ObservationRecord).where(ObservationRecord.watched_url_id == watch.id)
+        if finding is not None:
+            query = query.where(ObservationRecord.finding == finding)
+        if excluding is not None:
+            query = query.where(ObservationRecord.finding != excluding)
+        return self.session.scalars(query.order_by(ObservationRecord.log_index.desc()).limit(1)).one_or_none()
 
     def latest_archived_observation(self, watch: WatchedUrl) -> ObservationRecord | None:
         """The URL's newest observation that archived bytes: the version the site served last."""

@@ -70,6 +70,7 @@ def build_router() -> APIRouter:
             soon_days=SOON_DAYS,
             watched=observed.watched(slug),
             watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
+            keys_confirmed=observed.keys_confirmed(slug),
         )
 
     @router.get("/statements/{log_index}")
