@@ -8,6 +8,7 @@ right finding, in the log, once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -431,3 +432,29 @@ def test_loopback_is_refused_unless_allowed(sessions: sessionmaker[Session], log
     assert reason is not None
     assert "does not connect there" in reason
     assert site.requests == []
+
+
+def test_a_manifest_cannot_point_the_watcher_at_other_sites(
+    sessions: sessionmaker[Session], log: RegistryLog, site: Site
+) -> None:
+    signer = register(sessions, "acme-ai")
+    publish_site(sessions, signer, site)
+    listed = json.loads(site.pages[MANIFEST_PATH].body)
+    documents = [
+        PublishedDocument(item["kind"], None, item["version"], item["sha256"], item["statement"], item["log_index"])
+        for item in listed["documents"]
+    ]
+    content = manifest_content(
+        developer="acme-ai",
+        legal_name="acme-ai Inc.",
+        registries=["https://registry.example"],
+        keys=[(public_key_raw(signer.key.public_key()), START, None)],
+        documents=documents,
+        site_url="http://victim.example",
+    )
+    site.pages[MANIFEST_PATH] = Page(sign_manifest(content, signer.key).file_bytes(), "application/json")
+    watcher = make_watcher(sessions, log, Clock())
+    watcher.add("acme-ai", site.url(MANIFEST_PATH))
+    watcher.run_once()
+    assert _urls(sessions) == [site.url(MANIFEST_PATH)]
+    # Control: the same manifest listing its own site's URL gets the document watched (the other tests).

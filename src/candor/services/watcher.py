@@ -161,7 +161,7 @@ class Watcher:
                         row.listed,
                         row.checked_at,
                         None if latest is None else latest.finding,
-                        len(store.observations(watch=row, limit=10_000)),
+                        store.observation_count(row),
                     )
                 )
             return views
@@ -357,8 +357,16 @@ class Watcher:
         """Watch every document the manifest lists; a document it no longer lists is a withdrawal, unless the
         developer published a withdrawal of its statement. Returns the observations recorded."""
         developer = manifest_watch.developer
+        site_host = (urlsplit(manifest_watch.url).hostname or "").lower()
         listed_urls = set()
         for document in manifest.manifest.documents:
+            host = (urlsplit(document.url).hostname or "").lower()
+            if host != site_host and not host.endswith("." + site_host):
+                # A manifest may not turn the watcher on other sites: only its own host and its subdomains.
+                logger.warning(
+                    "watcher: %s lists %s, not on its own site; not watched", manifest_watch.url, document.url
+                )
+                continue
             listed_urls.add(document.url)
             store.watch_listed(
                 developer,

@@ -150,8 +150,12 @@ class Watching:
             select(ObservationRecord).where(ObservationRecord.log_index == log_index)
         ).one_or_none()
 
-    def observation_count(self) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(ObservationRecord)) or 0)
+    def observation_count(self, watch: WatchedUrl | None = None) -> int:
+        """How many observations were logged (of one URL, if given)."""
+        query = select(func.count()).select_from(ObservationRecord)
+        if watch is not None:
+            query = query.where(ObservationRecord.watched_url_id == watch.id)
+        return int(self.session.scalar(query) or 0)
 
     # What the registry holds, for comparison --------------------------------------------------------------------
 
