@@ -100,7 +100,11 @@ def run(
     """Fetch every due URL, log what changed, and sign a checkpoint over the new observations."""
     import time
 
+    from candor.errors import CandorError
+
     with open_database(data_dir, database_url=database_url) as (settings, engine):
+        if not once and settings.watch_interval <= 0:
+            raise CandorError("watch_interval is 0, so there is no interval to run rounds at", hint="pass --once")
         watcher = _watcher(settings, engine)
         while True:
             report = watcher.run_once(force=force)
@@ -110,7 +114,7 @@ def run(
             typer.echo(report.summary())
             if once:
                 return
-            time.sleep(max(1.0, settings.watch_interval))
+            time.sleep(settings.watch_interval)
 
 
 def _watcher(settings: Settings, engine: Engine) -> Watcher:
