@@ -22,5 +22,5 @@ def test_reader_opens_the_diff_of_a_silently_edited_framework(
     diff = page.get_by_role("region", name=re.compile("Differences from version observed"))
     expect(diff.locator("tr.diff-added")).to_contain_text("strength: should")
     expect(diff.locator("tr.diff-removed")).to_contain_text("strength: must")
-    shoot(page, "observed-version-diff")
+    shoot(page, "observed-version-diff", diff)
     assert console.csp_violations() == []
