@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
+from tlog_scales import tiles as scales_tiles
+from tlog_scales.backend import LocalBackend
+from tlog_scales.reader import TilesReader as IndependentReader
+from tlog_scales.signing import Vkey
 
 from candor.domain.developer_keys import public_key_raw
 from candor.domain.manifest import MANIFEST_PATH, sign_manifest
@@ -378,6 +382,16 @@ def test_observations_are_log_entries_signed_by_the_log_key_and_proven_in_the_tr
         verify_inclusion(leaf_hash(entry), row.log_index, checkpoint.size, proof, checkpoint.root_hash)
     newer, older = rows
     assert parse_observation_entry(entries[newer.log_index].entry).observation.previous == older.observation_sha256
+    # The same, read by an independent implementation of tlog-tiles from the served files alone.
+    independent = IndependentReader(LocalBackend(log.public))
+    served = independent.get_checkpoint()
+    served.verify(Vkey.from_string(log.signer.vkey()))
+    for row in rows:
+        entry = independent.get_entry(row.log_index)
+        assert entry == entries[row.log_index].entry
+        independent.get_inclusion_proof(row.log_index, served.size).check(
+            scales_tiles.leaf_hash(entry), served.root_hash
+        )
     assert check_statement_entries(reader, log.signer.verifier()) == checkpoint.size
     report = RegistryAudit(sessions, log.data_dir).run()
     assert report.clean, report.findings
