@@ -102,6 +102,30 @@ def test_a_built_site_passes_manifest_check_and_the_registry_confirms_its_keys(
         assert checked.returncode == 0, checked.stderr
         assert "a valid manifest of acme-ai" in checked.stdout
 
+        # The manifest alone, for a site built by other means, checked as a file; a broken file is one line, exit 2.
+        manifest_file = tmp_path / "ai-transparency.json"
+        alone = invoke_candor(
+            "manifest",
+            "build",
+            "--registry",
+            registry,
+            "--developer",
+            "acme-ai",
+            "--key",
+            str(key),
+            "--site",
+            site_url,
+            "--out",
+            str(manifest_file),
+        )
+        assert alone.returncode == 0, alone.stderr
+        assert "1 document(s)" in alone.stdout
+        assert invoke_candor("manifest", "check", str(manifest_file)).returncode == 0
+        manifest_file.write_bytes(manifest_file.read_bytes().replace(b"acme-ai Inc.", b"Acme AI Inc."))
+        broken = invoke_candor("manifest", "check", str(manifest_file))
+        assert broken.returncode == 2
+        assert broken.stderr.strip().splitlines()[0].startswith(f"error: {manifest_file}: signature: does not verify")
+
         watcher.add("acme-ai", site_url + MANIFEST_PATH)
         watcher.run_once()
         with sessions() as session:
