@@ -106,6 +106,34 @@ class Settings(BaseSettings):
         description="Seconds an entry may wait for a signed checkpoint before /healthz reports the registry unhealthy.",
     )
 
+    watch_interval: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between the watcher's rounds inside `candor serve` (0 turns it off); a URL is fetched "
+        "again only once this long has passed since it was last fetched.",
+    )
+    watch_allow_hosts: str = Field(
+        default="",
+        description="Comma-separated hosts or addresses the watcher may fetch although they are private, loopback or "
+        "link-local (by default it refuses them); e.g. 127.0.0.1 for tests.",
+    )
+    watch_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0, description="Largest page or PDF the watcher reads.")
+    watch_deadline: float = Field(
+        default=60.0, gt=0, description="Seconds one fetch may take in all (redirects, headers, body)."
+    )
+    watch_max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects the watcher follows per fetch.")
+    watch_unreachable_days: float = Field(
+        default=3.0, gt=0, description="Days a watched site may fail to answer before it is reported unreachable."
+    )
+    watch_host_interval: float = Field(
+        default=1.0, ge=0, description="Seconds the watcher waits between two requests to the same host."
+    )
+    watch_contact_url: str = Field(
+        default="https://candor.example/watcher",
+        pattern=r"^https?://\S+$",
+        description="The page the watcher's User-Agent names, where site operators learn what it is and who runs it.",
+    )
+
     @model_validator(mode="after")
     def _quorum_within_witnesses(self) -> Settings:
         if self.witness_quorum > len(self.witnesses):
@@ -118,6 +146,11 @@ class Settings(BaseSettings):
             # The model is frozen; this is the one place the derived default is filled in.
             object.__setattr__(self, "database_url", sqlite_url(self.data_dir / SQLITE_FILE_NAME))
         return self
+
+    @property
+    def watch_allowed_hosts(self) -> list[str]:
+        """``watch_allow_hosts`` as a list."""
+        return [host.strip() for host in self.watch_allow_hosts.split(",") if host.strip()]
 
     @property
     def uses_sqlite(self) -> bool:

@@ -134,6 +134,17 @@ class RegistryClient:
                 return found
         raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
 
+    def document(self, sha256: str, resource: Resource) -> bytes:
+        """A published document's exact bytes, ``GET /api/v1/documents/{sha256}``."""
+        return self._request("GET", f"/api/v1/documents/{sha256}", resource).body
+
+    def developer(self, slug: str) -> dict[str, Any]:
+        """One developer as ``GET /api/v1/developers/{slug}`` describes it (legal name, domain, current documents)."""
+        found = _json(self._request("GET", f"/api/v1/developers/{slug}", JSON_ANSWER))
+        if not isinstance(found, dict):
+            raise RegistryError(f"{self.base_url}: the developer {slug} is not described as a JSON object")
+        return found
+
     def tlog_proof(self, statement_sha256: str, *, wait: float = PROOF_WAIT_SECONDS) -> str:
         """The statement's tlog-proof, waiting up to ``wait`` seconds for it to be integrated."""
         deadline = time.monotonic() + wait

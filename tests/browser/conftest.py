@@ -102,6 +102,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("browser") / "demo"
     # Only the defaults: a CANDOR_DATABASE_URL meant for other tests must not point the server elsewhere.
     env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
+    # The demo's watched site lives only while seeding; the served demo shows what was watched then.
+    env["CANDOR_WATCH_INTERVAL"] = "0"
     seeded = subprocess.run(
         [sys.executable, "-m", "candor", "demo", "--seed-only", "--data-dir", str(data_dir)],
         cwd=REPO,

@@ -114,6 +114,18 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.inbox",
         "The regulator's inbox of confidential reports: list, open, reply, move on, and export.",
     ),
+    "watch": LazyCommand(
+        "candor.cli.watch",
+        "Watch developers' own sites: archive each version they serve and log silent edits and withdrawals.",
+    ),
+    "manifest": LazyCommand(
+        "candor.cli.manifest",
+        "Build and check the signed manifest a developer serves at /.well-known/ai-transparency.json.",
+    ),
+    "site": LazyCommand(
+        "candor.cli.site",
+        "Build the developer's static disclosure site: pages, feed, proofs and the signed manifest.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

@@ -31,8 +31,11 @@ from candor.services.checking import CheckReport, check_files
 from candor.services.coverage import read_facts
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from candor.config import Settings
     from candor.services.demo_registry import SeededStatement
+    from candor.services.integration import RegistryLog
 
 #: Example files that are wrong on purpose, one mistake each; the demo shows the good examples.
 INVALID_FOLDER = "invalid"
@@ -205,8 +208,12 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     # The demo always uses its own SQLite file, whatever CANDOR_DATABASE_URL says, and its own regulator key, which
     # seeding writes before it publishes anything.
     regulator_key = data_dir / REDACTED_DIR / f"{REGULATOR_KEY_FILE}.pub"
+    # No watcher rounds while the demo serves: its watched site (acme-ai.example on loopback) lives only while seeding.
     settings = load_settings(
-        data_dir=data_dir, database_url=sqlite_url(data_dir / SQLITE_FILE_NAME), regulator_public_key=regulator_key
+        data_dir=data_dir,
+        database_url=sqlite_url(data_dir / SQLITE_FILE_NAME),
+        regulator_public_key=regulator_key,
+        watch_interval=0,
     )
     engine = create_database_engine(settings.database_url)
     try:
@@ -229,6 +236,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
             ),
             data_dir / REDACTED_DIR,
         )
+        _watch_demo_site(sessions, registry_log, data_dir, seeded)
         checkpoint = registry_log.integrate()
     finally:
         engine.dispose()
@@ -238,6 +246,26 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
         f"log checkpoint size {checkpoint.size}"
     )
     return settings, seeded
+
+
+def _watch_demo_site(
+    sessions: sessionmaker[Session], registry_log: RegistryLog, data_dir: Path, seeded: list[SeededStatement]
+) -> None:
+    """Acme AI's own site, watched: its framework served as published, then edited silently (a silent edit)."""
+    from candor.services.demo_watching import DEMO_SITE_DEVELOPER, watch_demo_site
+
+    framework = _published_file(seeded, DEMO_SITE_DEVELOPER, "sdf-v2.md")
+    edited = next(item.entry for item in seeded if item.file == framework)
+    published = [
+        (item.entry, Path(item.file).read_bytes())
+        for item in seeded
+        if item.developer == DEMO_SITE_DEVELOPER and item.file is not None
+    ]
+    key = data_dir / "developer-keys" / f"{DEMO_SITE_DEVELOPER}.key"
+    watched = watch_demo_site(sessions, registry_log, key, published, edited)
+    for report in watched.reports:
+        for line in report.findings:
+            typer.echo(f"watcher: {line}")
 
 
 def _wipe(data_dir: Path) -> None:
@@ -268,6 +296,7 @@ def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console:
         (withdrawn, "Tessellate AI's Tessera-1.5 system card, withdrawn, and still readable"),
         (redacted, "Acme AI's framework 2.0: redacted passages and how much of the text they withhold, by category"),
         ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
+        ("/developers/acme-ai#watched-heading", "Acme AI's own site, watched: a silent edit of its framework 2.0"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),
         ("/api", "the JSON API reference"),

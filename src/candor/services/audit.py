@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
+from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import Statement, verify_statement_signature
 from candor.errors import CandorError
 from candor.store.log_entries import log_size
@@ -407,6 +408,13 @@ class RegistryAudit:
                     parse_key_event_entry(row.entry, name=f"log entry {index}")
                 except CandorError as exc:
                     self._find("log_entries", f"index {index}", f"not a key event: {exc.message}")
+                return
+            if is_observation_entry(row.entry):
+                # What the watcher saw on a developer's site, signed by the log key; it has no statement row.
+                try:
+                    parse_observation_entry(row.entry, name=f"log entry {index}")
+                except CandorError as exc:
+                    self._find("log_entries", f"index {index}", f"not an observation: {exc.message}")
                 return
             self._find("statements", f"log index {index}", "no statement records this log entry")
             return

@@ -36,6 +36,7 @@ from typing import Literal
 
 from candor.domain.key_history import KeyHistory, is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
+from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import KINDS_WITH_TARGET, Statement, StatementKind, version_key
 from candor.errors import CandorError
 from candor.httpclient import HttpClient, HttpError, Resource
@@ -118,6 +119,7 @@ class _Ledger:
     """
 
     def __init__(self, log_verifier: Verifier) -> None:
+        self.log_verifier = log_verifier
         self.keys = KeyHistory(log_verifier.verify)
         self.statements: dict[str, Statement] = {}
         self.versions: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -129,6 +131,10 @@ class _Ledger:
         name = f"log entry {index}"
         if is_key_event_entry(entry):
             self.keys.apply(index, parse_key_event_entry(entry, name=name))
+            return None
+        if is_observation_entry(entry):
+            # What the registry's watcher saw on a developer's site: the log key's word, checked as such.
+            parse_observation_entry(entry, name=name).verify(self.log_verifier.verify, name=name)
             return None
         logged = parse_log_entry(entry, name=name)
         logged.verify_signature(name=name)

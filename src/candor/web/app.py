@@ -20,6 +20,7 @@ from candor import __version__
 from candor.config import Settings, load_settings
 from candor.domain.statement import StatementKind
 from candor.services.audit import PeriodicAudit
+from candor.services.observed import ObservedSites
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.log_files = log_files
     app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.search = RegistrySearch(app.state.sessions)
+    app.state.observed = ObservedSites(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)

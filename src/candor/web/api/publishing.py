@@ -26,6 +26,7 @@ from candor.services.evidence import statement_evidence, statements_of_document
 from candor.services.integration import AppendGate, Integrator, RegistryLog
 from candor.services.publishing import Publication, Publisher, UnauthenticatedError
 from candor.services.queries import RegistryQueries
+from candor.services.watcher import start_watcher
 from candor.tlog.proof import format_tlog_proof
 from candor.web.errors import ErrorEnvelope
 from candor.web.operations import publication_accepted, publication_refused
@@ -205,8 +206,12 @@ async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
     integrator = Integrator(log)
     app.state.integrator = integrator
     integrator.start()
+    watcher = start_watcher(app.state.settings, app.state.sessions, log, integrator.wake)
+    app.state.watcher = watcher
     try:
         yield
     finally:
+        if watcher is not None:
+            watcher.stop()
         app.state.integrator = None
         integrator.stop()

@@ -12,6 +12,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.services.observed import ObservedSites
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
@@ -74,6 +75,7 @@ def build_router() -> APIRouter:
         view = registry.developer(slug, number=page)
         standing = certification_status(registry, view, today(request.app.state))
         obligations = registry.obligations(slug)
+        observed: ObservedSites = request.app.state.observed
         return render(
             templates,
             request,
@@ -82,6 +84,9 @@ def build_router() -> APIRouter:
             standing=standing,
             obligations=obligations,
             soon_days=SOON_DAYS,
+            watched=observed.watched(slug),
+            watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
+            keys_confirmed=observed.keys_confirmed(slug),
         )
 
     @router.get("/statements/{log_index}")
