@@ -61,7 +61,13 @@ def _undeclared(modules: dict[str, Path], declared: set[str]) -> list[str]:
     distributions = packages_distributions()
     missing = []
     for module, importer in sorted(modules.items()):
-        names = {_name(name) for name in distributions.get(module, [module])}
+        if module not in distributions:
+            # Nothing installed provides it, so its distribution's name is unknown (nacl comes from PyNaCl).
+            missing.append(
+                f"{importer.relative_to(REPO)} imports {module}, which is not installed: pip install -e '.[dev]'"
+            )
+            continue
+        names = {_name(name) for name in distributions[module]}
         if not names & declared:
             missing.append(f"{importer.relative_to(REPO)} imports {module} ({', '.join(sorted(names))})")
     return missing
