@@ -209,16 +209,16 @@ def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
 
 
 def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     assert sqlite_registry.publish(acme, 3).status_code == 201
     history = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
-    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
     assert "restore refused" in refused.stderr
     assert f"{ORIGIN} size 3 root" in refused.stderr
@@ -231,15 +231,15 @@ def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
 
 
 def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_aside(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     newer = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
-    forced = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
+    forced = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
     assert forced.returncode == 0, forced.stderr
     (aside,) = sqlite_registry.data_dir.glob("checkpoint-history.discarded-*")
     assert aside.read_bytes() == newer
@@ -247,14 +247,14 @@ def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_a
 
 
 def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "old.sqlite3")
-    assert run_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
     _sqlite_copy(tmp_path / "old.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
     assert sqlite_registry.publish(acme, 2, minutes=5).status_code == 503
-    restored = run_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
+    restored = invoke_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
     assert restored.returncode == 0, restored.stderr
     assert f"{ORIGIN} size 3 root" in restored.stdout
     response = sqlite_registry.publish(acme, 4)
@@ -264,12 +264,12 @@ def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
 
 
 def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(sqlite_registry)
     for version in (1, 2):
         assert sqlite_registry.publish(acme, version).status_code == 201
-    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
+    backed_up = invoke_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
     assert backed_up.returncode == 0, backed_up.stderr
     assert f"{ORIGIN} size 2 root" in backed_up.stdout
     # The backup serves exactly the newest checkpoint its history remembers.
@@ -278,7 +278,7 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     assert remembered is not None
     assert (tmp_path / "backup" / "log" / "checkpoint").read_text() == remembered.note
     elsewhere = tmp_path / "elsewhere"
-    assert run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
+    assert invoke_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
     assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
     assert moved.publish(acme, 3).json()["log_index"] == 2
@@ -286,7 +286,7 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
 
 
 def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """A hand-made backup: the database copied before the history (the wrong order) cannot be restored."""
     backup = tmp_path / "backup"
@@ -294,85 +294,87 @@ def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
     assert sqlite_registry.publish(acme, 1).status_code == 201
     _sqlite_copy(sqlite_registry.data_dir / "candor.sqlite3", tmp_path / "early.sqlite3")
     assert sqlite_registry.publish(acme, 2).status_code == 201
-    assert run_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
+    assert invoke_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
     _sqlite_copy(tmp_path / "early.sqlite3", backup / "candor.sqlite3")
-    refused = run_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
+    refused = invoke_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
     assert refused.returncode == 2
     assert "older than its own checkpoint history" in refused.stderr
     assert not (tmp_path / "empty" / "candor.sqlite3").exists()
 
 
 def test_a_backup_of_another_log_or_an_interrupted_one_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
     other = Registry(sqlite_url(tmp_path / "other" / "candor.sqlite3"), tmp_path / "other")
     assert other.publish(_register(other), 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
-    refused = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
+    assert invoke_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
+    refused = invoke_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
     assert refused.returncode == 2
     assert "the backup is of another log" in refused.stderr
     (tmp_path / "theirs" / "candor-backup.json").unlink()
-    interrupted = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
+    interrupted = invoke_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
     assert interrupted.returncode == 2
     assert "not a complete Candor backup" in interrupted.stderr
 
 
 def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
-    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    postgres_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
-    backed_up = run_candor("backup", str(tmp_path / "backup"), *options)
+    backed_up = invoke_candor("backup", str(tmp_path / "backup"), *options)
     assert backed_up.returncode == 0, backed_up.stderr
     assert "pg_dump" in backed_up.stdout
     assert not (tmp_path / "backup" / "candor.sqlite3").exists()
     # The data directory is lost; the database is still there (or restored first with pg_restore).
     shutil.rmtree(postgres_registry.data_dir)
-    restored = run_candor("restore", str(tmp_path / "backup"), *options)
+    restored = invoke_candor("restore", str(tmp_path / "backup"), *options)
     assert restored.returncode == 0, restored.stderr
     assert postgres_registry.publish(acme, 2).json()["log_index"] == 1
 
 
 def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_deleted_by_hand(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """The SQLite database in place remembers what it signed too; deleting checkpoint-history is not a way round."""
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     (sqlite_registry.data_dir / "checkpoint-history").unlink()
-    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
     assert f"has signed {ORIGIN} size 2 root" in refused.stderr
     assert sqlite_registry.size() == 2
 
 
-def test_a_backup_into_the_data_directory_itself_is_refused(sqlite_registry: Registry, run_candor: RunCandor) -> None:
+def test_a_backup_into_the_data_directory_itself_is_refused(
+    sqlite_registry: Registry, invoke_candor: RunCandor
+) -> None:
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
     inside = sqlite_registry.data_dir / "backups" / "b1"
-    refused = run_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
+    refused = invoke_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
     assert refused.returncode == 2
     assert "is inside the data directory" in refused.stderr
     assert not inside.exists()
 
 
 def test_postgres_restore_onto_a_database_that_was_not_restored_is_refused(
-    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    postgres_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """A new machine, the backup of the data directory, and an empty database: pg_restore was forgotten."""
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
-    assert run_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
     with _postgres_schema() as empty_url:
         Registry(empty_url, tmp_path / "unused")
-        refused = run_candor(
+        refused = invoke_candor(
             "restore", str(tmp_path / "backup"), "--data-dir", str(tmp_path / "new"), "--database-url", empty_url
         )
     assert refused.returncode == 2, refused.stdout
