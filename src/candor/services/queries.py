@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -58,6 +58,7 @@ from candor.store.tables import Checkpoint, Developer, Document, LogEntry, State
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.proof import format_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
+from candor.tlog.tiles import TileError
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,9 @@ class RegistryQueries:
     def __init__(self, sessions: sessionmaker[Session], log_dir: Path, facts_dir: Path) -> None:
         self._sessions = sessions
         self._log_dir = log_dir
+        #: Catches this server's tiles up with the database's latest checkpoint (set by the web app's integrator): a
+        #: checkpoint another app server signed may be a tick ahead of the tiles here.
+        self.catch_up: Callable[[], object] | None = None
         self._facts_dir = facts_dir
         self._regimes = list(load_regimes().values())
         self._checker = FindingsByStandard()
@@ -589,7 +593,14 @@ class RegistryQueries:
             raise NotYetIntegratedError(log_index)
         # The tiles are authenticated against the checkpoint's root before any hash is taken from them.
         reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
-        hashes = inclusion_proof(reader, log_index, checkpoint.size)
+        try:
+            hashes = inclusion_proof(reader, log_index, checkpoint.size)
+        except TileError:
+            if self.catch_up is None:
+                raise
+            self.catch_up()
+            reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
+            hashes = inclusion_proof(reader, log_index, checkpoint.size)
         return InclusionProof(
             log_index=log_index,
             tree_size=checkpoint.size,

@@ -1,7 +1,9 @@
 """The served log: the checkpoint, tiles and entry bundles in c2sp.org/tlog-tiles layout, and the verifier key.
 
 Files are served straight from the public part of the log directory that :class:`candor.tlog.local_log.LocalLog` lays
-out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``.
+out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``. A registry's app servers each
+tile the log in their own data directory (:class:`candor.services.integration.RegistryLog`); a tile missing here
+makes the server catch up with the database once before it answers 404.
 Only paths that the tlog-tiles grammar allows are ever turned into file names, so no request can reach a file
 outside that directory. Full tiles never change and are cached for a year; partial tiles and the checkpoint change
 as the log grows and are cached for a few seconds only.
@@ -9,14 +11,16 @@ as the log grows and are cached for a few seconds only.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from candor.errors import CandorError
 from candor.tlog.local_log import PUBLIC_DIR, VKEY_FILE
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.tiles import CHECKPOINT_NAME
@@ -106,9 +110,19 @@ def build_router(files: LogFiles) -> APIRouter:
         return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
 
     @router.get("/tile/{tile:path}", response_class=Response, summary="A tile or entry bundle (c2sp.org/tlog-tiles)")
-    def tile(tile: str) -> Response:
+    def tile(request: Request, tile: str) -> Response:
         path, full = tile_file(files.public, tile)
-        body = _read(path, f"tile/{tile}")
+        try:
+            body = _read(path, f"tile/{tile}")
+        except HTTPException:
+            # Another app server may have signed a checkpoint this one has not tiled yet (it follows within a
+            # tick); a client that read that checkpoint elsewhere asks for its tiles here. Catch up once, then look.
+            registry_log = getattr(request.app.state, "registry_log", None)
+            if registry_log is None:
+                raise
+            with contextlib.suppress(CandorError):  # a log that refuses to follow still answers this 404
+                registry_log.follow()
+            body = _read(path, f"tile/{tile}")
         return Response(body, media_type=_BINARY, headers={"Cache-Control": IMMUTABLE if full else SHORT_LIVED})
 
     return router
