@@ -326,6 +326,39 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     assert _served_size(elsewhere) == 3
 
 
+def test_a_log_key_kept_outside_the_data_directory_is_audited_backed_up_and_restored_where_log_key_file_says(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    acme = _register(sqlite_registry)
+    for version in (1, 2):
+        assert sqlite_registry.publish(acme, version).status_code == 201
+    assert secret.is_file()
+    assert not (sqlite_registry.data_dir / "log.key").exists()
+    data_dir = str(sqlite_registry.data_dir)
+    audited = run_candor("audit", "--data-dir", data_dir)
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    # The attack's mirror: audited against another key, every signed checkpoint is named as not the log's.
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(tmp_path / "other.key"))
+    (tmp_path / "other.key").write_text(generate_key(ORIGIN)[0] + "\n")
+    assert run_candor("audit", "--data-dir", data_dir).returncode == 1
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", data_dir)
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert (tmp_path / "backup" / "log.key").read_bytes() == secret.read_bytes()
+    moved_key = tmp_path / "moved-secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(moved_key))
+    elsewhere = tmp_path / "elsewhere"
+    restored = run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere))
+    assert restored.returncode == 0, restored.stderr
+    assert moved_key.read_bytes() == secret.read_bytes()
+    assert not (elsewhere / "log.key").exists()
+    moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
+    assert moved.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(elsewhere) == 3
+
+
 def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
     sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
 ) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.errors import CandorError
 from candor.store.integrator_lease import IntegratorLease as IntegratorLease  # re-exported for the faces
 from candor.store.log_entries import (
+    checkpoint_sizes,
     latest_checkpoint,
     leaf_hashes,
     log_append_lock,
@@ -518,9 +519,15 @@ def _writer_from_disk(public: Path, size: int) -> TileWriter | None:
 
 
 def _tile_entries(session: Session, writer: TileWriter, size: int) -> None:
-    """Write the tiles of the database's entries from the writer's size up to ``size``, in chunks."""
-    for first in range(writer.size, size, _CHUNK):
-        writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, size))])
+    """Write the tiles of the database's entries from the writer's size up to ``size``, in chunks.
+
+    The tree stops at the size of every checkpoint signed on the way, so that the partial tiles of each of those
+    sizes are written too: a client holding an older checkpoint asks any server for them, and every server holds
+    the same files whether it signed those checkpoints, followed them one by one, or caught up later.
+    """
+    for stop in [*checkpoint_sizes(session, writer.size, size), size]:
+        for first in range(writer.size, stop, _CHUNK):
+            writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, stop))])
 
 
 def _tiles_hold(public: Path, head: SignedHead) -> bool:

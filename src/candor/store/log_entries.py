@@ -121,6 +121,15 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     return session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)).one_or_none()
 
 
+def checkpoint_sizes(session: Session, after: int, upto: int) -> list[int]:
+    """The sizes of the signed checkpoints with ``after < size <= upto``, smallest first."""
+    return list(
+        session.scalars(
+            select(Checkpoint.size).where(Checkpoint.size > after, Checkpoint.size <= upto).order_by(Checkpoint.size)
+        )
+    )
+
+
 def integrated_size(session: Session) -> int:
     """How many entries are covered by a signed checkpoint; an entry is integrated when its index is below."""
     checkpoint = latest_checkpoint(session)
