@@ -449,6 +449,7 @@ class RegistryLog:
                         self._refusal = exc
                         self._writer = None
                         raise
+                    self._refusal = None
             self._serve(note, size)
             return size
 
