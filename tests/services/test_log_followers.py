@@ -7,6 +7,7 @@ signs, and still serves.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -87,17 +88,19 @@ def test_a_follower_never_serves_a_checkpoint_the_logs_key_did_not_sign(
 
 
 def test_a_server_with_another_key_never_signs_and_still_follows(
-    sessions: sessionmaker[Session], tmp_path: Path, key_file: Path
+    sessions: sessionmaker[Session], tmp_path: Path, key_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     signer_log = RegistryLog(sessions, tmp_path / "a", ORIGIN, key_file=key_file)
     acme = register(sessions, "acme-ai")
     signer_log.integrate()
     other_key = tmp_path / "other.key"
     other_key.write_text(generate_key(ORIGIN)[0] + "\n")
-    other = RegistryLog(sessions, tmp_path / "b", ORIGIN, key_file=other_key)
+    with caplog.at_level(logging.ERROR, logger="candor.services.integration"):
+        other = RegistryLog(sessions, tmp_path / "b", ORIGIN, key_file=other_key)
     assert other.key_refusal is not None
     assert "\n" not in other.key_refusal.message
     assert str(other_key) in other.key_refusal.message
+    assert [record.getMessage() for record in caplog.records] == [other.key_refusal.message]  # said once, at start
     with pytest.raises(LogRefusesError):
         other.integrate()
     with sessions.begin() as session, pytest.raises(LogRefusesError):

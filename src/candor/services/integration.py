@@ -6,6 +6,12 @@ checkpoint, writes their tiles into ``<data dir>/log`` with :class:`~candor.tlog
 checkpoint with the registry's log key, and records it in the checkpoints table. Only after that transaction has
 committed is ``log/checkpoint`` written, so the served checkpoint never names a tree the database has not kept.
 
+Several app servers may share one database, each with its own data directory and the same log key
+(``log_key_file``): the one holding the integrator lease (:mod:`candor.store.integrator_lease`) integrates and
+signs; the others :meth:`RegistryLog.follow`, tiling in their own directory the entries of each checkpoint the
+database recorded and serving it once their tiles hash to its root. A server whose key is not the database's log
+key never signs (nor gives out indexes) and keeps serving.
+
 Because every new tree extends the recorded one (its tiles are checked against the recorded root, and rebuilt
 from the database if they do not match), and :func:`~candor.store.log_entries.record_checkpoint` refuses a
 different root for a size already signed, several server processes sharing one database never sign
