@@ -16,12 +16,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.services.integration import Integrator, LogRefusesError, RegistryLog
+from candor.services.queries import RegistryQueries
 from candor.store.integrator_lease import IntegratorLease
 from candor.store.log_entries import latest_checkpoint, log_entries, record_checkpoint
 from candor.tlog.checkpoint import Checkpoint, sign_checkpoint
-from candor.tlog.merkle import MemoryTree, leaf_hash
+from candor.tlog.merkle import MemoryTree, leaf_hash, verify_inclusion
 from candor.tlog.note import generate_key, parse_signer_key
-from candor.tlog.tiles import CHECKPOINT_NAME
+from candor.tlog.tiles import CHECKPOINT_NAME, TileError
 from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, register, signed
 
 
@@ -162,3 +163,23 @@ def _served(log: RegistryLog) -> int:
     if not path.exists():
         return -1
     return int(path.read_text().splitlines()[1])
+
+
+def test_an_inclusion_proof_asked_of_a_follower_a_tick_behind_makes_it_catch_up_first(
+    sessions: sessionmaker[Session], tmp_path: Path, key_file: Path
+) -> None:
+    signer_log = RegistryLog(sessions, tmp_path / "a", ORIGIN, key_file=key_file)
+    follower = RegistryLog(sessions, tmp_path / "b", ORIGIN, key_file=key_file)
+    acme = register(sessions, "acme-ai")
+    signer_log.integrate()
+    follower.follow()
+    _publish(sessions, acme, range(1, 4))
+    checkpoint = signer_log.integrate()  # signed elsewhere; the follower has not ticked since
+    queries = RegistryQueries(sessions, follower.public, tmp_path / "facts")
+    # Control: without a way to catch up, the follower's tiles cannot prove an entry of the newer tree.
+    with pytest.raises(TileError):
+        queries.inclusion_proof(2)
+    queries.catch_up = follower.follow
+    proof = queries.inclusion_proof(2)
+    assert proof.tree_size == checkpoint.size == 3
+    verify_inclusion(proof.leaf_hash, 2, proof.tree_size, proof.hashes, checkpoint.root)

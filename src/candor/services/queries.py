@@ -592,15 +592,14 @@ class RegistryQueries:
         if checkpoint is None or checkpoint.size <= log_index:
             raise NotYetIntegratedError(log_index)
         # The tiles are authenticated against the checkpoint's root before any hash is taken from them.
-        reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
+        size, root = checkpoint.size, bytes.fromhex(checkpoint.root_hash)
         try:
-            hashes = inclusion_proof(reader, log_index, checkpoint.size)
+            hashes = inclusion_proof(TileReader(DirectoryFetcher(self._log_dir), size, root), log_index, size)
         except TileError:
             if self.catch_up is None:
                 raise
             self.catch_up()
-            reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
-            hashes = inclusion_proof(reader, log_index, checkpoint.size)
+            hashes = inclusion_proof(TileReader(DirectoryFetcher(self._log_dir), size, root), log_index, size)
         return InclusionProof(
             log_index=log_index,
             tree_size=checkpoint.size,
