@@ -183,3 +183,19 @@ def test_an_inclusion_proof_asked_of_a_follower_a_tick_behind_makes_it_catch_up_
     proof = queries.inclusion_proof(2)
     assert proof.tree_size == checkpoint.size == 3
     verify_inclusion(proof.leaf_hash, 2, proof.tree_size, proof.hashes, checkpoint.root)
+
+
+def test_requests_that_a_follow_already_answered_do_not_follow_again(
+    sessions: sessionmaker[Session], tmp_path: Path, key_file: Path
+) -> None:
+    signer_log = RegistryLog(sessions, tmp_path / "a", ORIGIN, key_file=key_file)
+    follower = RegistryLog(sessions, tmp_path / "b", ORIGIN, key_file=key_file)
+    signer_log.integrate()
+    asked_before = time.monotonic()
+    follower.follow()  # began after that request arrived, so it answered it
+    _publish(sessions, register(sessions, "acme-ai"), range(1, 3))
+    signer_log.integrate()
+    follower.catch_up(asked_before)
+    assert _served(follower) == 0  # a burst of such requests costs no further database reads
+    follower.catch_up(time.monotonic())  # control: a request that came after the last follow makes it follow
+    assert _served(follower) == 2

@@ -33,6 +33,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -223,6 +224,8 @@ class RegistryLog:
         self._proven: SignedHead | None = None
         # Why the log last refused to sign or to follow, until an integration succeeds.
         self._refusal: LogRefusesError | None = None
+        # When the last follow began (time.monotonic()), for catch_up.
+        self._follow_started = float("-inf")
         #: True while this server's integrator holds the lease and signs; False while it only serves.
         self.signing = False
         # Integrating threads of this process take turns (the writer is shared), and with publishers too.
@@ -437,6 +440,7 @@ class RegistryLog:
         database, and cheap when nothing is new: one indexed read.
         """
         with self._lock:
+            self._follow_started = time.monotonic()
             with self.sessions() as session:
                 latest = latest_checkpoint(session)
                 if latest is None:
@@ -458,6 +462,19 @@ class RegistryLog:
                     self._refusal = None
             self._serve(note, size)
             return size
+
+    def catch_up(self, asked_at: float | None = None) -> None:
+        """Follow for a request that asked, at ``asked_at`` (``time.monotonic()``), for what this server lacks.
+
+        Skipped when a follow that started after the request arrived has run already: it saw the database as new
+        as the request needs. So a burst of requests for tiles that do not exist costs a follow or two, not one
+        database read each behind the same lock.
+        """
+        asked_at = time.monotonic() if asked_at is None else asked_at
+        with self._lock:
+            if self._follow_started >= asked_at:
+                return
+        self.follow()
 
     def _follow(self, session: Session, head: SignedHead) -> tuple[bytes, int]:
         # The same proof as before signing: what this directory remembers must be in the database's tree.

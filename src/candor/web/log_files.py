@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +112,7 @@ def build_router(files: LogFiles) -> APIRouter:
 
     @router.get("/tile/{tile:path}", response_class=Response, summary="A tile or entry bundle (c2sp.org/tlog-tiles)")
     def tile(request: Request, tile: str) -> Response:
+        asked_at = time.monotonic()
         path, full = tile_file(files.public, tile)
         try:
             body = _read(path, f"tile/{tile}")
@@ -121,7 +123,7 @@ def build_router(files: LogFiles) -> APIRouter:
             if registry_log is None:
                 raise
             with contextlib.suppress(CandorError):  # a log that refuses to follow still answers this 404
-                registry_log.follow()
+                registry_log.catch_up(asked_at)
             body = _read(path, f"tile/{tile}")
         return Response(body, media_type=_BINARY, headers={"Cache-Control": IMMUTABLE if full else SHORT_LIVED})
 

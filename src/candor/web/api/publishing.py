@@ -207,7 +207,7 @@ async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
     _, log = _state(app)
     integrator = Integrator(log, lease=IntegratorLease(app.state.engine))
     app.state.integrator = integrator
-    app.state.queries.catch_up = log.follow
+    app.state.queries.catch_up = log.catch_up
     integrator.start()
     try:
         yield
