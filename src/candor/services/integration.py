@@ -36,6 +36,7 @@ import threading
 import time
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError
@@ -198,14 +199,13 @@ class RegistryLog:
         self.key_file = key_file or data_dir / KEY_FILE
         self.public = data_dir / PUBLIC_DIR
         self.public.mkdir(parents=True, exist_ok=True)
-        with sessions() as session:
-            identity = log_identity(session)
+        identity, known = self._recorded_identity()
         #: Why this server never signs: no readable key, or a key that is not the database's log key. It still
         #: serves the log, checked against the database's key. Set once, at start: the key is read only then.
         self.key_refusal: LogRefusesError | None = None
         self._signer: Signer | None = None
         try:
-            self._signer = registry_log_signer(self.key_file, origin, create=identity is None)
+            self._signer = registry_log_signer(self.key_file, origin, create=identity is None or not known)
         except IntegrationError as exc:
             if identity is None:
                 raise  # no key anywhere: nothing to sign with, nor to check what is served against
@@ -233,6 +233,21 @@ class RegistryLog:
         self.gate = gate or AppendGate()
         if self.key_refusal is not None:
             logger.error("%s", self.key_refusal.message)
+
+    def _recorded_identity(self) -> tuple[LogIdentity | None, bool]:
+        """The database's log identity, and whether the database could say (it may be down, or not migrated yet).
+
+        When it cannot, the server starts as it did before identities were kept: with the key at ``key_file``
+        (made there if missing). The identity is checked again before any signature and any new index, so such a
+        key never signs for a log that has another.
+        """
+        try:
+            with self.sessions() as session:
+                return log_identity(session), True
+        except SQLAlchemyError as exc:
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no answer"]
+            logger.warning("the database's log key could not be read at start: %s", cause[0])
+            return None, False
 
     @property
     def signer(self) -> Signer:
