@@ -19,6 +19,8 @@ from candor.errors import CandorError
 
 #: The SQLite file's name inside the data directory when no database URL is given.
 SQLITE_FILE_NAME = "candor.sqlite3"
+#: The log key's file name inside the data directory when ``log_key_file`` is not set.
+LOG_KEY_FILE_NAME = "log.key"
 
 
 class SettingsError(CandorError):
@@ -81,6 +83,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Cosignatures /log/checkpoint needs: it serves the newest checkpoint that this many of the "
         "witnesses cosigned (0: the newest checkpoint, with whatever cosignatures it has).",
+    )
+    log_key_file: Path | None = Field(
+        default=None,
+        description="The registry log's signer key; unset means log.key in data_dir. Every app server of one "
+        "registry reads the same key; a server whose key is not the database's log key serves but never signs.",
     )
     log_origin: str = Field(
         default="candor.example/registry",
@@ -145,12 +152,19 @@ class Settings(BaseSettings):
         if not self.database_url:
             # The model is frozen; this is the one place the derived default is filled in.
             object.__setattr__(self, "database_url", sqlite_url(self.data_dir / SQLITE_FILE_NAME))
+        if self.log_key_file is None:
+            object.__setattr__(self, "log_key_file", self.data_dir / LOG_KEY_FILE_NAME)
         return self
 
     @property
     def watch_allowed_hosts(self) -> list[str]:
         """``watch_allow_hosts`` as a list."""
         return [host.strip() for host in self.watch_allow_hosts.split(",") if host.strip()]
+
+    @property
+    def log_key(self) -> Path:
+        """Where the log's signer key is: ``log_key_file``, by default ``log.key`` in the data directory."""
+        return self.log_key_file or self.data_dir / LOG_KEY_FILE_NAME
 
     @property
     def uses_sqlite(self) -> bool:

@@ -133,7 +133,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
         filled = fill(registry)
     finally:
         engine.dispose()
-    signer = registry_log_signer(data_dir, ORIGIN)
+    signer = registry_log_signer(data_dir / "log.key", ORIGIN)
     note = (data_dir / "log" / "checkpoint").read_bytes()
     checkpoint = open_checkpoint(note, signer.verifier())
     reader = TileReader(DirectoryFetcher(data_dir / "log"), checkpoint.size, checkpoint.root)

@@ -59,7 +59,7 @@ def test_first_integration_creates_a_private_key_and_signs_the_empty_tree(
 
 def test_servers_starting_together_all_get_the_same_whole_key(tmp_path: Path) -> None:
     with ThreadPoolExecutor(16) as pool:
-        vkeys = set(pool.map(lambda _: registry_log_signer(tmp_path, ORIGIN).vkey(), range(64)))
+        vkeys = set(pool.map(lambda _: registry_log_signer(tmp_path / "log.key", ORIGIN).vkey(), range(64)))
     assert len(vkeys) == 1
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
 

@@ -109,10 +109,14 @@ def _serve(data_dir: Path, database_url: str, **settings_overrides: object) -> I
 
 
 @contextmanager
-def serve_app(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields the base URL."""
+def serve_app(app: Starlette, *, lifespan: bool = True) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields the base URL.
+
+    Without ``lifespan``, the app's background threads (the log's integrator, the periodic audit) never start.
+    """
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on" if lifespan else "off")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -26,7 +26,7 @@ from candor.store.tables import Checkpoint
 from candor.testing.publishing import ORIGIN, Signer, framework, register, request_body, signed
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import CheckpointHistory
-from candor.tlog.note import parse_verifier_key
+from candor.tlog.note import generate_key, parse_signer_key, parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
 from tests.web.conftest import _postgres_schema, serve_app
@@ -168,26 +168,67 @@ def postgres_registry(postgres_schema_url: str, tmp_path: Path) -> Registry:
     return Registry(postgres_schema_url, tmp_path / "first")
 
 
-def test_a_new_data_directory_with_a_new_key_never_signs_for_the_same_postgres_database(
+def test_a_new_data_directory_without_the_key_makes_no_second_key_refuses_to_sign_and_still_serves_the_log(
     postgres_registry: Registry, tmp_path: Path
 ) -> None:
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     first_key = (postgres_registry.data_dir / "log.vkey").read_text().strip()
-    # The same PostgreSQL database, served from a new, empty data directory: a new log key is made there.
+    # The same PostgreSQL database, served from a new, empty data directory: no key may be made there.
     second = tmp_path / "second"
     response = postgres_registry.publish(acme, 2, data_dir=second)
     assert response.status_code == 503, response.text
     message = response.json()["error"]["message"]
-    second_key = (second / "log.vkey").read_text().strip()
-    assert second_key != first_key
-    for vkey in (first_key, second_key):
-        name, key_id = vkey.split("+")[:2]
-        assert f"{name}+{key_id}" in message
-    assert not (second / "log" / "checkpoint").exists()
+    assert f"{second / 'log.key'}: no log key here" in message
+    assert not (second / "log.key").exists()
+    # It serves the log all the same: the database's checkpoint, tiled here, under the log's own key.
+    assert (second / "log.vkey").read_text().strip() == first_key
+    assert _served_size(second) == 1
     verifier = parse_verifier_key(first_key)
     for checkpoint in postgres_registry.checkpoints():
         open_checkpoint(checkpoint.note.encode(), verifier)  # every checkpoint is the first key's
+    assert postgres_registry.size() == 1
+
+
+def test_a_server_given_another_key_refuses_to_sign_says_why_in_one_line_and_keeps_serving(
+    postgres_registry: Registry, tmp_path: Path
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    first_key = (postgres_registry.data_dir / "log.vkey").read_text().strip()
+    other_key = tmp_path / "other.key"
+    other_key.write_text(generate_key(ORIGIN)[0] + "\n")
+    settings = load_settings(
+        data_dir=tmp_path / "second", database_url=postgres_registry.database_url, log_key_file=other_key
+    )
+    from candor.web.app import create_app
+
+    with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        raw = framework(acme.slug, 2, supersedes=1)
+        response = client.post(
+            "/api/v1/statements",
+            json=request_body(signed(acme, raw)),
+            headers={"Authorization": f"Bearer {acme.token}"},
+        )
+        assert response.status_code == 503, response.text
+        message = response.json()["error"]["message"]
+        other_name = parse_signer_key(other_key.read_text()).verifier().vkey()
+        for vkey in (first_key, other_name):
+            name, key_id = vkey.split("+")[:2]
+            assert f"{name}+{key_id}" in message
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        reasons = health.json()["reasons"]
+        (reason,) = [reason for reason in reasons if str(other_key) in reason]
+        assert message.startswith(reason)  # the API's message adds the hint
+        assert "\n" not in reason
+        assert health.json()["log"]["role"] == "serving"
+        # It keeps serving: pages, the log's key and its checkpoint (the log's, never one of its own key).
+        assert client.get("/").status_code == 200
+        assert client.get("/log/vkey").text.split()[-1] == first_key
+        checkpoint = client.get("/log/checkpoint")
+        assert checkpoint.status_code == 200
+        assert open_checkpoint(checkpoint.content, parse_verifier_key(first_key)).size == 1
     assert postgres_registry.size() == 1
 
 
@@ -281,6 +322,39 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     assert invoke_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
     assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
+    assert moved.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(elsewhere) == 3
+
+
+def test_a_log_key_kept_outside_the_data_directory_is_audited_backed_up_and_restored_where_log_key_file_says(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    acme = _register(sqlite_registry)
+    for version in (1, 2):
+        assert sqlite_registry.publish(acme, version).status_code == 201
+    assert secret.is_file()
+    assert not (sqlite_registry.data_dir / "log.key").exists()
+    data_dir = str(sqlite_registry.data_dir)
+    audited = run_candor("audit", "--data-dir", data_dir)
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    # The attack's mirror: audited against another key, every signed checkpoint is named as not the log's.
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(tmp_path / "other.key"))
+    (tmp_path / "other.key").write_text(generate_key(ORIGIN)[0] + "\n")
+    assert run_candor("audit", "--data-dir", data_dir).returncode == 1
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", data_dir)
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert (tmp_path / "backup" / "log.key").read_bytes() == secret.read_bytes()
+    moved_key = tmp_path / "moved-secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(moved_key))
+    elsewhere = tmp_path / "elsewhere"
+    restored = run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere))
+    assert restored.returncode == 0, restored.stderr
+    assert moved_key.read_bytes() == secret.read_bytes()
+    assert not (elsewhere / "log.key").exists()
+    moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
     assert moved.publish(acme, 3).json()["log_index"] == 2
     assert _served_size(elsewhere) == 3
 

@@ -75,7 +75,7 @@ def setting(tmp_path: Path) -> Iterator[tuple[Path, str, list[WitnessProcess]]]:
     engine = create_database_engine(database_url)
     upgrade_database(engine)
     engine.dispose()
-    log_vkey = registry_log_signer(data_dir, ORIGIN).verifier().vkey()
+    log_vkey = registry_log_signer(data_dir / "log.key", ORIGIN).verifier().vkey()
     witnesses = [WitnessProcess(tmp_path / f"w{n}", f"witness.test/w{n}", log_vkey) for n in (1, 2)]
     for witness in witnesses:
         witness.start()
@@ -145,7 +145,7 @@ def test_a_quorum_of_cosignatures_lags_while_a_witness_is_down_and_catches_up(
     sessions: sessionmaker[Session] = session_factory(engine)
     signer = register(sessions, "acme-ai")
     engine.dispose()
-    log_vkey = registry_log_signer(data_dir, ORIGIN).verifier().vkey()
+    log_vkey = registry_log_signer(data_dir / "log.key", ORIGIN).verifier().vkey()
     with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         _publish(client, signer, 1)
         first = _served(client, log_vkey, 1)

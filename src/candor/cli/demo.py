@@ -92,7 +92,7 @@ def _with_demo_witness(settings: Settings, host: str, port: int) -> Settings:
     from candor.cli.witness import start_demo_witness
     from candor.services.integration import registry_log_signer
 
-    log_vkey = registry_log_signer(settings.data_dir, settings.log_origin).verifier().vkey()
+    log_vkey = registry_log_signer(settings.log_key, settings.log_origin).verifier().vkey()
     witness = start_demo_witness(settings.data_dir, log_vkey, host, port)
     return settings.model_copy(update={"witnesses": [witness], "witness_quorum": 1})
 

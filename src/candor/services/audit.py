@@ -135,9 +135,10 @@ def _hex(raw: bytes | None) -> str:
     return "nothing" if raw is None else raw.hex()
 
 
-def log_verifier(data_dir: Path) -> Verifier | None:
-    """The log's verifier key from the data directory (``log.key`` first, else ``log.vkey``); None if neither."""
-    key_path, vkey_path = data_dir / KEY_FILE, data_dir / VKEY_FILE
+def log_verifier(data_dir: Path, key_file: Path | None = None) -> Verifier | None:
+    """The log's verifier key: from its signer key (``key_file``, by default ``log.key`` in the data directory)
+    first, else from ``log.vkey`` in the data directory; None if neither exists."""
+    key_path, vkey_path = key_file or data_dir / KEY_FILE, data_dir / VKEY_FILE
     try:
         if key_path.is_file():
             return parse_signer_key(key_path.read_text("utf-8")).verifier()
@@ -164,9 +165,12 @@ class RegistryAudit:
         on_finding: Callable[[AuditFinding], None] | None = None,
         progress: Progress = _no_progress,
         should_stop: Callable[[], bool] = _never,
+        key_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.data_dir = data_dir
+        #: The log's signer key, the audit's trust anchor (``log_key_file``); by default in the data directory.
+        self.key_file = key_file
         self.public = data_dir / PUBLIC_DIR
         self.on_finding = on_finding
         self.progress = progress
@@ -195,7 +199,7 @@ class RegistryAudit:
         with self.sessions() as session:
             size = log_size(session)
             latest_row = AuditRows(session).latest_checkpoint_note()
-        verifier = log_verifier(self.data_dir)
+        verifier = log_verifier(self.data_dir, self.key_file)
         if verifier is None and latest_row is not None:
             raise AuditError(
                 f"{self.data_dir} holds no log key ({KEY_FILE} or {VKEY_FILE}) to check the signed checkpoints with",
@@ -665,12 +669,15 @@ class PeriodicAudit(threading.Thread):
     server, and the next interval tries again. Findings are logged as errors, one line each.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], data_dir: Path, interval: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], data_dir: Path, interval: float, *, key_file: Path | None = None
+    ) -> None:
         super().__init__(name="candor-registry-audit", daemon=True)
         if interval <= 0:
             raise ValueError("a periodic audit needs a positive interval")
         self.sessions = sessions
         self.data_dir = data_dir
+        self.key_file = key_file
         self.interval = interval
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -696,7 +703,11 @@ class PeriodicAudit(threading.Thread):
         """Run one audit now, record and log its outcome, and return it."""
         try:
             report = RegistryAudit(
-                self.sessions, self.data_dir, on_finding=self._log_finding, should_stop=self._stopping.is_set
+                self.sessions,
+                self.data_dir,
+                on_finding=self._log_finding,
+                should_stop=self._stopping.is_set,
+                key_file=self.key_file,
             ).run()
         except AuditCancelledError:
             return self.status

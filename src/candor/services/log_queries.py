@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from candor.store.statement_reader import StatementReader
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.proof import format_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
+from candor.tlog.tiles import TileError
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class LogQueries:
     def __init__(self, sessions: sessionmaker[Session], log_dir: Path) -> None:
         self._sessions = sessions
         self._log_dir = log_dir
+        #: Catches this server's tiles up with the database's latest checkpoint (set by the web app's integrator): a
+        #: checkpoint another app server signed may be a tick ahead of the tiles here.
+        self.catch_up: Callable[[], object] | None = None
 
     def revision(self) -> tuple[int, int, int]:
         """What every page built from the database depends on: the log's size, the signed size, the developers.
@@ -67,8 +72,15 @@ class LogQueries:
         if checkpoint is None or checkpoint.size <= log_index:
             raise NotYetIntegratedError(log_index)
         # The tiles are authenticated against the checkpoint's root before any hash is taken from them.
-        reader = TileReader(DirectoryFetcher(self._log_dir), checkpoint.size, bytes.fromhex(checkpoint.root_hash))
-        hashes = inclusion_proof(reader, log_index, checkpoint.size)
+        size, root = checkpoint.size, bytes.fromhex(checkpoint.root_hash)
+        try:
+            hashes = inclusion_proof(TileReader(DirectoryFetcher(self._log_dir), size, root), log_index, size)
+        except TileError:
+            if self.catch_up is None:
+                raise
+            self.catch_up()
+            # The reader reads the right edge when it is made, so it is made again after catching up.
+            hashes = inclusion_proof(TileReader(DirectoryFetcher(self._log_dir), size, root), log_index, size)
         return InclusionProof(
             log_index=log_index,
             tree_size=checkpoint.size,

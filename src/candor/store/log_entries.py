@@ -142,6 +142,15 @@ def latest_signed_head(session: Session) -> SignedHead | None:
     return None if latest is None else SignedHead(latest.size, latest.root_hash, latest.note)
 
 
+def checkpoint_sizes(session: Session, after: int, upto: int) -> list[int]:
+    """The sizes of the signed checkpoints with ``after < size <= upto``, smallest first."""
+    return list(
+        session.scalars(
+            select(Checkpoint.size).where(Checkpoint.size > after, Checkpoint.size <= upto).order_by(Checkpoint.size)
+        )
+    )
+
+
 def integrated_size(session: Session) -> int:
     """How many entries are covered by a signed checkpoint; an entry is integrated when its index is below."""
     checkpoint = latest_checkpoint(session)

@@ -45,9 +45,9 @@ class Signer:
     token: str
 
 
-def register(sessions: sessionmaker[Session], slug: str) -> Signer:
-    """Register ``slug`` with a fresh key and issue it a publish token."""
-    key = Ed25519PrivateKey.generate()
+def register(sessions: sessionmaker[Session], slug: str, key: Ed25519PrivateKey | None = None) -> Signer:
+    """Register ``slug`` with ``key`` (by default a fresh one) and issue it a publish token."""
+    key = key or Ed25519PrivateKey.generate()
     with sessions.begin() as session:
         developers = Developers(session)
         developer = developers.add(slug, legal_name=f"{slug} Inc.", website_domain=f"{slug}.example")

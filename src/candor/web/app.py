@@ -56,7 +56,9 @@ def create_app(settings: Settings) -> FastAPI:
         # the server, whatever it finds.
         auditor = None
         if settings.audit_interval > 0:
-            auditor = PeriodicAudit(app.state.sessions, settings.data_dir, settings.audit_interval)
+            auditor = PeriodicAudit(
+                app.state.sessions, settings.data_dir, settings.audit_interval, key_file=settings.log_key
+            )
             auditor.start()
         app.state.audit = auditor
         witnessing = None
