@@ -130,20 +130,36 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     return found
 
 
-def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
-    """Check every entry of the log, in order; the count.
+@dataclass(frozen=True)
+class StatementEntriesChecked:
+    """What ``candor log verify --statements`` checked: every entry, by kind."""
+
+    entries: int
+    key_events: int
+    #: Statements whose signature and key were checked against their developer's keys as the log shows them.
+    attributed: int
+    #: Statements logged bare, before entries carried signatures: their form is checked, their signer cannot be.
+    bare: int
+
+
+def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> StatementEntriesChecked:
+    """Check every entry of the log, in order.
 
     Each is a Candor statement or key event in RFC 8785 canonical form; the signature a statement logs verifies
     with the key it logs, and that key is its developer's in force at that index, as the log's key events say
     (each signed by the log key, a rotation also by the previous key; see ``domain/key_history.py``).
     """
     history = KeyHistory(log_verifier.verify)
+    key_events = bare = 0
     for index, entry in reader.entries(0, reader.size):
         name = f"log entry {index}"
         if is_key_event_entry(entry):
             history.apply(index, parse_key_event_entry(entry, name=name))
+            key_events += 1
             continue
         logged = parse_log_entry(entry, name=name)
         logged.verify_signature(name=name)
         history.check_statement(index, logged)
-    return reader.size
+        bare += logged.public_key is None
+    history.finish()
+    return StatementEntriesChecked(reader.size, key_events, reader.size - key_events - bare, bare)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
+from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
@@ -66,6 +67,7 @@ def build_router() -> APIRouter:
             standing=standing,
             obligations=obligations,
             soon_days=SOON_DAYS,
+            keys=key_history(request.app.state.sessions, slug),
         )
 
     @router.get("/statements/{log_index}")
