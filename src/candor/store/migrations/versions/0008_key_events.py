@@ -39,5 +39,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for column in reversed(_COLUMNS):
         op.drop_index(op.f(f"ix_{_TABLE}_{column}"), table_name=_TABLE)
-        with op.batch_alter_table(_TABLE) as batch:
-            batch.drop_column(column)
+        # Not batch mode: rebuilding the table on SQLite would break statements' foreign key to it. SQLite drops
+        # a plain column in place (since 3.35).
+        op.drop_column(_TABLE, column)
