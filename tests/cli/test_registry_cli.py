@@ -248,8 +248,8 @@ def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor,
     assert seeded.returncode == 0, seeded.stderr
     assert "published 16 signed statements by 3 developers" in seeded.stdout
     # The history is published in date order across the three developers.
-    assert "http://127.0.0.1:8000/statements/12  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
-    assert "http://127.0.0.1:8000/statements/10  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/15  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/13  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
     assert "http://127.0.0.1:8000/api  the JSON API reference" in seeded.stdout
     page = run_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
     assert page.returncode == 0, page.stderr

@@ -238,6 +238,10 @@ def _log_keys(app: FastAPI) -> None:
     except CandorError as exc:
         logger.error("could not log the developers' keys: %s", exc.diagnostics())
         return
+    except Exception:
+        # A database not migrated yet, or unreachable for a moment: the server still serves what it can.
+        logger.exception("could not log the developers' keys; the next start tries again")
+        return
     for change in logged.changes:
         logger.info(
             "logged %s of %s's key %s at log index %s",
