@@ -22,7 +22,7 @@ from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
 from candor.store.log_entries import append_log_entry, log_append_lock
-from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
+from candor.store.tables import Base, DeveloperKey, Document, LogEntry, SealedOriginalRecord, StatementRecord
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
 from tests.dbfixtures import postgresql_only
@@ -283,4 +283,26 @@ def test_a_malformed_key_event_entry_is_named_by_its_index(registry: Audited) ->
     index = registry.filled.log_size
     assert registry.audit() == [
         f"log_entries index {index}: not a key event: log entry {index}: not in RFC 8785 canonical form"
+    ]
+
+
+def test_a_key_row_pointed_at_another_log_entry_is_found(registry: Audited) -> None:
+    # The key history pages and API show these rows: one that names a statement as its key event, or another
+    # developer's registration, would show a history the log does not hold.
+    with registry.sessions() as session:
+        acme_key, borealis_key = session.execute(
+            select(DeveloperKey.id, DeveloperKey.log_index).order_by(DeveloperKey.id).limit(2)
+        ).all()
+    assert registry.audit() == []  # control: every key row names its own registration
+    statement_index = registry.filled.published["acme-sdf-1"].log_index
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "log_index", statement_index)
+    assert registry.audit() == [
+        f"developer_keys id {acme_key[0]}: log_index {statement_index}: the log entry is not a key event"
+    ]
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "log_index", acme_key[1])
+    # The database refuses two keys naming one event (a unique index); a retirement naming another's is found.
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "retired_log_index", borealis_key[1])
+    assert registry.audit() == [
+        f"developer_keys id {acme_key[0]}: retired_log_index {borealis_key[1]}: the log's key event is a "
+        "key-registration of borealis's key, not of this key"
     ]

@@ -85,6 +85,11 @@ class KeyEvent(BaseModel):
         """The event's key as 32 raw bytes."""
         return base64.b64decode(self.key)
 
+    @property
+    def previous_key_raw(self) -> bytes | None:
+        """A rotation's previous key as 32 raw bytes."""
+        return None if self.previous_key is None else base64.b64decode(self.previous_key)
+
 
 def key_text(raw: bytes) -> str:
     """A raw public key as a key event writes it."""
