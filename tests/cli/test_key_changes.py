@@ -130,3 +130,39 @@ def test_a_demo_made_from_scratch_has_every_statement_checked_against_its_develo
     ) in verified.stdout
     audited = run_candor("audit", "--data-dir", str(data_dir))
     assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_a_malformed_or_foreign_endorsement_is_one_line_with_exit_2(run_candor: RunCandor, tmp_path: Path) -> None:
+    key = tmp_path / "acme.key"
+    assert run_candor("keygen", str(key)).returncode == 0
+    new_key = tmp_path / "new.key"
+    assert run_candor("keygen", str(new_key)).returncode == 0
+    good = tmp_path / "good.json"
+    endorsed = run_candor(
+        "keys", "endorse", "acme-ai", "--key", str(key), "--new-key", f"{new_key}.pub", "--origin",
+        "registry.test/log", "--out", str(good),
+    )  # fmt: skip
+    assert endorsed.returncode == 0, endorsed.stderr
+    spaced = tmp_path / "spaced.json"
+    spaced.write_text(json.dumps(json.loads(good.read_text()), indent=1))
+    other_kind = tmp_path / "revocation.json"
+    document = json.loads(good.read_text())
+    document["event"]["kind"] = "key-revocation"
+    del document["event"]["previous_key"]
+    other_kind.write_text(json.dumps(document, separators=(",", ":"), sort_keys=True))
+    for path, message in (
+        (spaced, "not in RFC 8785 canonical form"),
+        (other_kind, "an endorsement is of a key-rotation, not a key-revocation"),
+        (tmp_path / "missing.json", "missing.json"),
+    ):
+        result = run_candor("keys", "rotate", str(path), "--registry", "http://127.0.0.1:9", "--token", "t")
+        assert result.returncode == 2, (path, result.stderr)
+        assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    # The same key as old and new is refused before anything is written.
+    same = run_candor(
+        "keys", "endorse", "acme-ai", "--key", str(key), "--new-key", f"{key}.pub", "--origin", "registry.test/log",
+        "--out", str(tmp_path / "same.json"),
+    )  # fmt: skip
+    assert same.returncode == 2
+    assert "the new key is the current key" in same.stderr

@@ -23,16 +23,19 @@ from candor.domain.key_history import (
     KeyEndorsement,
     KeyEvent,
     KeyEventKind,
+    KeyHistoryError,
     endorse_rotation,
     key_text,
     parse_key_event_entry,
 )
+from candor.domain.log_entry import signed_entry
 from candor.errors import ConflictError
 from candor.services.integration import LogRefusesError, RegistryLog
 from candor.services.publishing import ForbiddenError
 from candor.services.registration import Registration, RegistrationError, event_time
 from candor.services.verification import check_statement_entries
 from candor.store.developers import Developers
+from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.tables import Developer, DeveloperKey, LogEntry
 from candor.store.vocabulary import TokenScope
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
@@ -304,3 +307,28 @@ def test_the_log_of_a_registry_shows_every_statement_signed_by_its_developers_ke
     checked = check_statement_entries(reader, log.signer.verifier())
     assert (checked.entries, checked.key_events, checked.attributed, checked.bare) == (4, 2, 2, 0)
     assert statement_indexes(sessions) == [1, 3]
+
+
+def test_a_statement_forged_under_the_registrys_own_log_key_is_refused_by_the_walk(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The operator (or a thief of the database and the log key) logs a statement in acme's name, signed by a key
+    of their own, and signs the tree with the real log key: every checkpoint verifies, and the walk refuses it."""
+    log = RegistryLog(sessions, tmp_path, ORIGIN)
+    acme = register(sessions, "acme-ai", log)
+    service = publisher(sessions)
+    service.sequencing_check = log.check_sequencing
+    service.publish(acme.token, signed(acme, framework("acme-ai", 1)))
+    honest = log.integrate()
+    reader = TileReader(DirectoryFetcher(log.public), honest.size, honest.root)
+    assert check_statement_entries(reader, log.signer.verifier()).attributed == 1  # control
+    forger = Ed25519PrivateKey.generate()
+    forged = signed(Signer("acme-ai", forger, acme.token), framework("acme-ai", 2, supersedes=1), minutes=1)
+    with sessions.begin() as session, log_append_lock(session):
+        append_log_entry(
+            session, signed_entry(forged.statement_bytes, forged.signature, public_key_raw(forger.public_key()))
+        )
+    checkpoint = log.integrate()  # the real log key signs the tree that holds it
+    reader = TileReader(DirectoryFetcher(log.public), checkpoint.size, checkpoint.root)
+    with pytest.raises(KeyHistoryError, match=r"log entry 2: signed in acme-ai's name by key .* never registered"):
+        check_statement_entries(reader, log.signer.verifier())
