@@ -97,7 +97,7 @@ def test_a_folder_without_the_models_card_leaves_its_duty_overdue(invoke_candor:
         (["missing-facts.yaml", "--as-of", "2026-06-01"], "missing-facts.yaml"),
         ([ACME, "--statements", "no-such-folder"], "no-such-folder"),
         ([ACME, "--statements", ".", "--registry", "http://127.0.0.1:9"], "not both"),
-        ([ACME, "--registry", "http://127.0.0.1:9"], "cannot reach the server"),
+        ([ACME, "--registry", "http://127.0.0.1:9"], "cannot connect to the server"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(invoke_candor: RunCandor, args: list[str], fragment: str) -> None:

@@ -61,7 +61,7 @@ def test_a_follower_serves_byte_for_byte_the_tiles_and_checkpoint_the_signer_wro
     assert not (tmp_path / "b" / "log.key").exists()  # the key stays where log_key_file says
     # A follower started later, on an empty directory, catches up from nothing.
     late = RegistryLog(sessions, tmp_path / "c", ORIGIN, key_file=key_file)
-    assert late.follow() == 5
+    assert late.follow() == 6  # acme-ai's key registration, then five statements
     assert _files(late.public) == _files(signer_log.public)
 
 
@@ -72,7 +72,7 @@ def test_a_follower_never_serves_a_checkpoint_the_logs_key_did_not_sign(
     follower = RegistryLog(sessions, tmp_path / "b", ORIGIN, key_file=key_file)
     acme = register(sessions, "acme-ai")
     signer_log.integrate()
-    assert follower.follow() == 0
+    assert follower.follow() == 1  # acme-ai's key registration
     served = (follower.public / CHECKPOINT_NAME).read_bytes()
     _publish(sessions, acme, range(1, 3))
     # Whoever can write the database, but not read the log key, records a checkpoint of the right tree.
@@ -108,7 +108,7 @@ def test_a_server_with_another_key_never_signs_and_still_follows(
         other.check_sequencing(session)
     _publish(sessions, acme, range(1, 3))
     signer_log.integrate()
-    assert other.follow() == 2  # serves the log, under the log's key
+    assert other.follow() == 3  # serves the log (a key registration, two statements), under the log's key
     assert (tmp_path / "b" / "log.vkey").read_text().strip() == signer_log.signer.vkey()
     with sessions() as session:
         latest = latest_checkpoint(session)
@@ -127,12 +127,12 @@ def test_integrators_sharing_a_database_sign_one_at_a_time_and_hand_over_when_th
         acme = register(sessions, "acme-ai")
         _publish(sessions, acme, range(1, 3))
         signing = _wait_for_one_signer(logs)
-        _wait_all_serve(logs, 2)
+        _wait_all_serve(logs, 3)  # acme-ai's key registration and two statements
         integrators[signing].stop()
         _publish(sessions, acme, range(3, 5))
         survivors = [log for number, log in enumerate(logs) if number != signing]
         assert logs[_wait_for_one_signer(survivors, among=logs)] is not logs[signing]
-        _wait_all_serve(survivors, 4)
+        _wait_all_serve(survivors, 5)
         assert len({(log.public / CHECKPOINT_NAME).read_bytes() for log in survivors}) == 1
     finally:
         for integrator in integrators:
@@ -181,7 +181,7 @@ def test_an_inclusion_proof_asked_of_a_follower_a_tick_behind_makes_it_catch_up_
         queries.inclusion_proof(2)
     queries.log_queries.catch_up = follower.follow
     proof = queries.inclusion_proof(2)
-    assert proof.tree_size == checkpoint.size == 3
+    assert proof.tree_size == checkpoint.size == 4
     verify_inclusion(proof.leaf_hash, 2, proof.tree_size, proof.hashes, checkpoint.root)
 
 
@@ -198,4 +198,4 @@ def test_requests_that_a_follow_already_answered_do_not_follow_again(
     follower.catch_up(asked_before)
     assert _served(follower) == 0  # a burst of such requests costs no further database reads
     follower.catch_up(time.monotonic())  # control: a request that came after the last follow makes it follow
-    assert _served(follower) == 2
+    assert _served(follower) == 3

@@ -359,7 +359,7 @@ def test_after_a_restart_nothing_is_downloaded_or_logged_twice(
 def test_observations_are_log_entries_signed_by_the_log_key_and_proven_in_the_tree(
     sessions: sessionmaker[Session], log: RegistryLog, site: Site, tmp_path: Path
 ) -> None:
-    register(sessions, "lab-x")
+    register(sessions, "lab-x", log)  # its key registration signed by this log's key, as the registry does
     site.pages["/p"] = Page(html("Version one."))
     watcher = make_watcher(sessions, log, Clock())
     watcher.add("lab-x", site.url("/p"))
@@ -406,7 +406,7 @@ def test_an_observation_not_signed_by_the_log_key_is_refused(
     watcher.add("lab-x", site.url("/p"))
     watcher.run_once()
     with sessions() as session:
-        entry = log_entries(session, 0, 1)[0].entry
+        entry = log_entries(session, 1, 2)[0].entry  # after lab-x's key registration
     logged = parse_observation_entry(entry)
     forger = Ed25519PrivateKey.generate()
     from candor.domain.observation import signed_observation

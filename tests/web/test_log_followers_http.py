@@ -30,20 +30,20 @@ def test_a_tile_signed_elsewhere_is_served_after_catching_up_and_is_the_signers_
     follower = RegistryLog(sessions, settings.data_dir, ORIGIN, key_file=key_file)
     follower.follow()
     acme = register(sessions, "acme-ai")
-    for version in (1, 2, 3):
+    for version in (1, 2, 3):  # after acme-ai's key registration: four entries
         raw = framework("acme-ai", version, supersedes=version - 1 if version > 1 else None)
         publisher(sessions).publish(acme.token, signed(acme, raw))
     signer_log.integrate()
-    signed_tile = (signer_log.public / "tile" / "0" / "000.p" / "3").read_bytes()
+    signed_tile = (signer_log.public / "tile" / "0" / "000.p" / "4").read_bytes()
     # No lifespan: no integrator ticks behind the test's back, so only a request can make the follower catch up.
     with serve_app(app, lifespan=False) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
         # Control: a server with no log to catch up with answers 404 for a tile it does not hold.
-        assert client.get("/log/tile/0/000.p/3").status_code == 404
+        assert client.get("/log/tile/0/000.p/4").status_code == 404
         app.state.registry_log = follower
-        answer = client.get("/log/tile/0/000.p/3")
+        answer = client.get("/log/tile/0/000.p/4")
         assert answer.status_code == 200
         assert answer.content == signed_tile
         assert (
-            client.get("/log/tile/entries/000.p/3").content
-            == (signer_log.public / "tile" / "entries" / "000.p" / "3").read_bytes()
+            client.get("/log/tile/entries/000.p/4").content
+            == (signer_log.public / "tile" / "entries" / "000.p" / "4").read_bytes()
         )

@@ -183,7 +183,7 @@ def test_a_new_data_directory_without_the_key_makes_no_second_key_refuses_to_sig
     assert not (second / "log.key").exists()
     # It serves the log all the same: the database's checkpoint, tiled here, under the log's own key.
     assert (second / "log.vkey").read_text().strip() == first_key
-    assert _served_size(second) == 1
+    assert _served_size(second) == 2  # acme-ai's key registration and version 1
     verifier = parse_verifier_key(first_key)
     for checkpoint in postgres_registry.checkpoints():
         open_checkpoint(checkpoint.note.encode(), verifier)  # every checkpoint is the first key's
@@ -228,8 +228,8 @@ def test_a_server_given_another_key_refuses_to_sign_says_why_in_one_line_and_kee
         assert client.get("/log/vkey").text.split()[-1] == first_key
         checkpoint = client.get("/log/checkpoint")
         assert checkpoint.status_code == 200
-        assert open_checkpoint(checkpoint.content, parse_verifier_key(first_key)).size == 1
-    assert postgres_registry.size() == 1
+        assert open_checkpoint(checkpoint.content, parse_verifier_key(first_key)).size == 2
+    assert postgres_registry.size() == 2
 
 
 def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
@@ -355,8 +355,8 @@ def test_a_log_key_kept_outside_the_data_directory_is_audited_backed_up_and_rest
     assert moved_key.read_bytes() == secret.read_bytes()
     assert not (elsewhere / "log.key").exists()
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
-    assert moved.publish(acme, 3).json()["log_index"] == 2
-    assert _served_size(elsewhere) == 3
+    assert moved.publish(acme, 3).json()["log_index"] == 3  # after acme-ai's key registration
+    assert _served_size(elsewhere) == 4
 
 
 def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(

@@ -135,7 +135,9 @@ class Registration:
         return cls(
             sessions,
             origin=log.origin,
-            sign=log.signer.sign,
+            # Looked up at each signature: a server that may not sign (another server's key, or none yet) still
+            # starts, and its key changes are refused with the log's own reason.
+            sign=lambda message: log.signer.sign(message),
             sequencing_check=log.check_sequencing,
             gate=log.gate,
             now=now,
