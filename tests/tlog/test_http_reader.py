@@ -98,6 +98,4 @@ def test_missing_file_over_http_is_a_clear_error(served: tuple[LocalLog, str]) -
 def test_unreachable_server_is_a_clear_error() -> None:
     refused = r"^checkpoint: GET http://127\.0\.0\.1:9/checkpoint: cannot connect to the server"
     with pytest.raises(FsckError, match=refused):
-        FsckError, match=r"^checkpoint: GET http://127\.0\.0\.1:9/checkpoint: cannot connect to the server"
-    ):
         fsck("http://127.0.0.1:9/", parse_verifier_key(generate_key(ORIGIN)[1]))
