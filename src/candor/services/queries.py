@@ -33,11 +33,10 @@ from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.regimes import load_regimes
 from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
 from candor.errors import CandorError, NotFoundError
-from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
+from candor.services.changes import Disclosure, risk_domain_rows, text_diff
 from candor.services.findings import FindingsByStandard
 from candor.services.views import (
     CheckpointView,
-    CommitmentChange,
     ComparisonCell,
     ComparisonView,
     CoverageView,
@@ -104,10 +103,9 @@ class InclusionProof:
 @lru_cache(maxsize=256)
 def _compare(
     before_sha256: str, before: ParsedBody, after_sha256: str, after: ParsedBody
-) -> tuple[list[DiffLine], int, int, list[CommitmentChange]]:
+) -> tuple[list[DiffLine], int, int]:
     # Keyed by both digests (the parsed bodies ride along): two fixed byte strings always compare the same way.
-    lines, added, removed = text_diff(before.text, after.text)
-    return lines, added, removed, weakened_commitments(before.disclosure, after.disclosure)
+    return text_diff(before.text, after.text)
 
 
 def _parse(sha256: str, raw: bytes) -> ParsedBody:
@@ -383,7 +381,6 @@ class RegistryQueries:
             framework = current.get((KIND_FRAMEWORK, ""))
             framework_changes = None
             if framework is not None:
-                # The same comparison the framework's own page shows, so both flag the same weakened commitments.
                 frameworks = [s for s in everything if (s.kind, s.series) == (KIND_FRAMEWORK, framework.series)]
                 framework_changes = self._changes_since_previous(session, framework, frameworks)
         versions = Counter((s.kind, s.series) for s in everything)
@@ -469,8 +466,8 @@ class RegistryQueries:
             return None
         before = self._parsed(session, previous.document_sha256)
         after = self._parsed(session, statement.document_sha256)
-        lines, added, removed, weakened = _compare(previous.document_sha256, before, statement.document_sha256, after)
-        return VersionChanges(previous, lines, weakened, added, removed)
+        lines, added, removed = _compare(previous.document_sha256, before, statement.document_sha256, after)
+        return VersionChanges(previous, lines, added, removed)
 
     def document(self, log_index: int) -> DocumentView:
         """The document page: the text, its summary, findings, versions, changes and where it is in the log."""

@@ -23,6 +23,7 @@ from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.services.search import RegistrySearch
+from candor.services.version_diffs import VersionDiffs
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, operations, site
 from candor.web.conditional import ConditionalGetMiddleware
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.log_files = log_files
     app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.search = RegistrySearch(app.state.sessions)
+    app.state.version_diffs = VersionDiffs(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)

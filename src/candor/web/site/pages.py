@@ -12,6 +12,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.web.api.changes import version_diffs_of as version_diffs
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
@@ -57,6 +58,8 @@ def build_router() -> APIRouter:
     ) -> HTMLResponse:
         view = registry.developer(slug, number=page)
         standing = certification_status(registry, view, today(request.app.state))
+        framework = view.current_framework
+        semantic = None if framework is None else version_diffs(request).of(framework.log_index)
         obligations = registry.obligations(slug)
         return render(
             templates,
@@ -66,6 +69,7 @@ def build_router() -> APIRouter:
             standing=standing,
             obligations=obligations,
             soon_days=SOON_DAYS,
+            semantic=semantic,
         )
 
     @router.get("/statements/{log_index}")
@@ -84,6 +88,7 @@ def build_router() -> APIRouter:
             view=view,
             body=renderer.render(view.body) if view.body else None,
             diff=diff,
+            semantic=version_diffs(request).of(log_index),
             corrections=registry.corrections(view.statement.statement_sha256),
             redactions=published_redaction_statistics(registry, view.statement.document_sha256)
             if view.statement.document_sha256
