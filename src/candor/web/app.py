@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from candor import __version__
 from candor.config import Settings, load_settings
+from candor.services.across_documents import AcrossDocuments
 from candor.services.audit import PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.search = RegistrySearch(app.state.sessions)
     app.state.version_diffs = VersionDiffs(app.state.sessions)
+    app.state.across_documents = AcrossDocuments(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
+from candor.services.across_documents import AcrossDocuments
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
 from candor.web.api.changes import version_diffs_of as version_diffs
@@ -29,6 +30,12 @@ PackId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.-]{0,99}$")]
 def registry_url(request: Request) -> str:
     """The address people pass to ``candor verify --registry``: this site's root, without a trailing slash."""
     return str(request.base_url).rstrip("/")
+
+
+def across_documents(request: Request) -> AcrossDocuments:
+    """The app's checks across documents."""
+    found: AcrossDocuments = request.app.state.across_documents
+    return found
 
 
 def log_files(request: Request) -> LogFiles:
@@ -89,6 +96,7 @@ def build_router() -> APIRouter:
             body=renderer.render(view.body) if view.body else None,
             diff=diff,
             semantic=version_diffs(request).of(log_index),
+            across=across_documents(request).for_statement(log_index),
             corrections=registry.corrections(view.statement.statement_sha256),
             redactions=published_redaction_statistics(registry, view.statement.document_sha256)
             if view.statement.document_sha256

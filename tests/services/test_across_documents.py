@@ -1,0 +1,81 @@
+"""Checks across documents on the registry: a finding shows on both documents it names, a withdrawn document binds
+nothing, and the website shows it on both pages. Real databases (SQLite and PostgreSQL), real publication."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from candor.config import load_settings
+from candor.services.across_documents import AcrossDocuments
+from candor.services.integration import RegistryLog
+from candor.web.app import create_app
+from tests.web.conftest import serve_app
+from tests.web.registry import Registry, example
+
+ORIGIN = "registry.test/log"
+
+
+def _early_card() -> bytes:
+    """Acme-3.5's card, released before framework 2.0 (which it says it applied) took effect."""
+    raw = example("system-card-acme-3-5.md")
+    assert b"release_date: 2026-03-10" in raw
+    return raw.replace(b"release_date: 2026-03-10", b"release_date: 2026-01-10")
+
+
+def _registry(sessions: sessionmaker[Session], data_dir: Path) -> Registry:
+    registry = Registry(sessions, RegistryLog(sessions, data_dir, ORIGIN))
+    registry.register("acme-ai", "Acme AI, Inc.", "acme-ai.example")
+    return registry
+
+
+def test_a_finding_names_both_documents_and_each_shows_it(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    registry = _registry(sessions, tmp_path)
+    framework = registry.publish(example("sdf-v2.md"), "sdf-v2.md")
+    card = registry.publish(_early_card())
+    checks = AcrossDocuments(sessions)
+    on_card = checks.for_statement(card.log_index)
+    assert [(f.rule_id, f.falls_short, f.other_log_index) for f in on_card] == [
+        ("across.deployed-before-framework", True, framework.log_index)
+    ]
+    assert on_card[0].other_title == "Secure Development Framework, version 2.0"
+    on_framework = checks.for_statement(framework.log_index)
+    assert [(f.rule_id, f.falls_short, f.other_log_index) for f in on_framework] == [
+        ("across.deployed-before-framework", False, card.log_index)
+    ]
+
+
+def test_a_withdrawn_card_binds_nothing_and_a_true_card_raises_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    registry = _registry(sessions, tmp_path)
+    framework = registry.publish(example("sdf-v2.md"), "sdf-v2.md")
+    honest = registry.publish(example("system-card-acme-3-5.md"))
+    checks = AcrossDocuments(sessions)
+    assert checks.for_statement(honest.log_index) == []
+    assert checks.for_statement(framework.log_index) == []
+    # Publishing moves the developer's revision: the kept result is not served stale.
+    early = registry.publish(_early_card().replace(b'version: "1.0"', b'version: "1.1"', 1))
+    assert [f.rule_id for f in checks.for_statement(framework.log_index)] == ["across.deployed-before-framework"]
+    registry.withdraw("acme-ai", early, series="Acme-3.5", version="1.1")
+    assert checks.for_statement(framework.log_index) == []
+    assert checks.for_statement(early.log_index) == []
+
+
+def test_the_website_shows_the_finding_on_both_pages(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    registry = _registry(sessions, tmp_path)
+    framework = registry.publish(example("sdf-v2.md"), "sdf-v2.md")
+    card = registry.publish(_early_card())
+    settings = load_settings(data_dir=tmp_path, database_url=database_url, log_origin=ORIGIN)
+    with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        card_page = client.get(f"/statements/{card.log_index}").text
+        framework_page = client.get(f"/statements/{framework.log_index}").text
+    for page, other in ((card_page, framework), (framework_page, card)):
+        section = page.split('id="across-heading"')[1].split("</section>")[0]
+        assert "<code>across.deployed-before-framework</code>" in section
+        assert f'<a href="/statements/{other.log_index}">' in section
+    assert "<td>this document</td>" in card_page.split('id="across-heading"')[1].split("</tr>")[1]
