@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import changes, feeds, pages
+from candor.web.site import changes, charts, feeds, pages
 
 
 def build_router() -> APIRouter:
@@ -13,4 +13,5 @@ def build_router() -> APIRouter:
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
     router.include_router(changes.build_router())
+    router.include_router(charts.build_router())
     return router
