@@ -31,6 +31,10 @@ class DeveloperDocuments:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def slugs(self) -> list[str]:
+        """Every registered developer's slug, sorted."""
+        return list(self._session.scalars(select(Developer.slug).order_by(Developer.slug)).all())
+
     def developer_of(self, log_index: int) -> str | None:
         """The slug of the developer whose statement sits at ``log_index``."""
         return self._session.scalar(
