@@ -379,10 +379,6 @@ class RegistryQueries:
             history = self._statements(session, number, size, developer_id)
             current = _current_by_series(everything)
             framework = current.get((KIND_FRAMEWORK, ""))
-            framework_changes = None
-            if framework is not None:
-                frameworks = [s for s in everything if (s.kind, s.series) == (KIND_FRAMEWORK, framework.series)]
-                framework_changes = self._changes_since_previous(session, framework, frameworks)
         versions = Counter((s.kind, s.series) for s in everything)
         cards = [
             SeriesView(latest, versions[(KIND_SYSTEM_CARD, series)])
@@ -390,7 +386,7 @@ class RegistryQueries:
             if kind == KIND_SYSTEM_CARD
         ]
         certifications = [s for s in everything if s.kind == KIND_CERTIFICATION]
-        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug), framework_changes)
+        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug))
 
     def coverage(self, slug: str, as_of: date | None = None) -> CoverageView:
         """The developer's coverage under every regime, from its facts file (``<facts_dir>/<slug>.yaml``)."""

@@ -258,8 +258,6 @@ class DeveloperView:
     certifications: list[StatementSummary]
     history: Page[StatementSummary]
     coverage: CoverageView
-    #: How the current framework differs from its previous version, when there is one.
-    framework_changes: VersionChanges | None = None
 
 
 @dataclass(frozen=True)
