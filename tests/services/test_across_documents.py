@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.config import load_settings
 from candor.services.across_documents import AcrossDocuments
 from candor.services.integration import RegistryLog
+from candor.services.version_diffs import VersionDiffs
+from candor.store.documents import Documents
 from candor.web.app import create_app
+from tests.services.tampering import tamper
 from tests.web.conftest import serve_app
 from tests.web.registry import Registry, example
 
@@ -79,3 +82,24 @@ def test_the_website_shows_the_finding_on_both_pages(
         assert "<code>across.deployed-before-framework</code>" in section
         assert f'<a href="/statements/{other.log_index}">' in section
     assert "<td>this document</td>" in card_page.split('id="across-heading"')[1].split("</tr>")[1]
+
+
+def test_a_tampered_document_is_neither_diffed_nor_held_against_others_and_breaks_nothing_else(
+    sessions: sessionmaker[Session], database_url: str, tmp_path: Path
+) -> None:
+    registry = _registry(sessions, tmp_path)
+    first = registry.publish(example("sdf-v1.md"), "sdf-v1.md")
+    second = registry.publish(example("sdf-v2.md"), "sdf-v2.md")
+    card = registry.publish(_early_card())
+    assert second.document_sha256 is not None
+    with sessions() as session:
+        original = Documents(session).get(second.document_sha256).content  # the public version, as stored
+    # The attacker makes framework 2.0 take effect earlier, which would clear the card's finding, and weakens it.
+    forged = original.replace(b"effective_date: 2026-01-15", b"effective_date: 2026-01-01").replace(b"must", b"may ", 1)
+    tamper(database_url, "documents", "sha256", second.document_sha256, "content", forged)
+    diffs = VersionDiffs(sessions)
+    assert diffs.refresh() == 2  # the first framework and the card; never the forged bytes
+    assert diffs.of(second.log_index) is None
+    assert diffs.of(first.log_index) is not None
+    # The damaged framework is not read, so the card is held to nothing rather than to forged dates.
+    assert AcrossDocuments(sessions).for_statement(card.log_index) == []

@@ -196,12 +196,20 @@ class VersionDiffs:
     # --- filling ---------------------------------------------------------------------------------------------
 
     def refresh(self) -> int:
-        """Compute and store the diff of every version that has none, or an outdated one; how many were."""
+        """Compute and store the diff of every version that has none, or an outdated one; how many were stored."""
         with self._sessions() as session:
             due = VersionDiffRecords(session).due(DIFFED_KINDS, DIFF_ALGORITHM)
+        computed = 0
         for statement_id in due:
-            self._compute(statement_id)
-        return len(due)
+            try:
+                self._compute(statement_id)
+            except CandorError as exc:
+                # A damaged or missing document leaves its version without a diff (tried again on the next read),
+                # never every page without one: the audit names the damaged row.
+                logger.error("statement %s is not diffed: %s", statement_id, exc.diagnostics())
+                continue
+            computed += 1
+        return computed
 
     def _compute(self, statement_id: int) -> None:
         with self._sessions() as session:
