@@ -65,6 +65,9 @@ class VersionDiffRecords:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    #: Built once: a select with fresh aliases each time would miss SQLAlchemy's compiled-statement cache.
+    _ROWS: Select[*tuple[Any, ...]] | None = None
+
     def due(self, kinds: Sequence[str], algorithm: str) -> list[int]:
         """Statements of ``kinds`` with a document and no row computed by ``algorithm``, oldest first."""
         return list(
@@ -158,8 +161,14 @@ class VersionDiffRecords:
             .outerjoin(previous, VersionDiff.previous_statement_id == previous.id)
         )
 
+    @classmethod
+    def _rows_select(cls) -> Select[*tuple[Any, ...]]:
+        if cls._ROWS is None:
+            cls._ROWS = cls._rows()
+        return cls._ROWS
+
     def at_log_index(self, log_index: int) -> StoredDiffRow | None:
-        row = self._session.execute(self._rows().where(StatementRecord.log_index == log_index)).first()
+        row = self._session.execute(self._rows_select().where(StatementRecord.log_index == log_index)).first()
         return None if row is None else _row(row)
 
     def page(self, filters: DiffFilter, offset: int, limit: int) -> tuple[list[StoredDiffRow], int]:
@@ -173,7 +182,7 @@ class VersionDiffRecords:
             .where(where)
         )
         rows = self._session.execute(
-            self._rows().where(where).order_by(StatementRecord.log_index.desc()).offset(offset).limit(limit)
+            self._rows_select().where(where).order_by(StatementRecord.log_index.desc()).offset(offset).limit(limit)
         ).all()
         return [_row(row) for row in rows], total or 0
 
