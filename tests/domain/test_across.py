@@ -5,7 +5,7 @@ The pairs are the Acme examples with one edit each, so every test changes exactl
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from candor.domain.across import (
     CARD_OMITS_REQUIRED_DOMAIN,
@@ -149,3 +149,22 @@ def test_a_lapse_ends_when_a_reviewed_version_takes_effect() -> None:
     assert (
         _rules(_doc("v1.md", (ACME / "sdf-v1.md").read_text()), _doc("sdf.md", FRAMEWORK), _doc("cert.md", late)) == []
     )
+
+
+def test_on_a_registry_a_card_published_before_the_framework_it_cites_is_found() -> None:
+    framework = parse_bytes("sdf.md", FRAMEWORK.encode()).model
+    card = parse_bytes("card.md", CARD.encode()).model
+    # The card (released 2026-03-10) reached the registry on 2026-03-10, the framework only in April.
+    early_card = AcrossDocument("card", card, datetime(2026, 3, 10, 9, tzinfo=UTC))
+    late_framework = AcrossDocument("sdf", framework, datetime(2026, 4, 2, 9, tzinfo=UTC))
+    findings = check_across([late_framework, early_card])
+    assert [finding.rule_id for finding in findings] == [DEPLOYED_BEFORE_FRAMEWORK.id]
+    assert "only published on 2026-04-02" in findings[0].message
+    # A registry filled after the fact: the framework published first, the card after, both long after release.
+    backfilled = [
+        AcrossDocument("sdf", framework, datetime(2026, 11, 1, 9, tzinfo=UTC)),
+        AcrossDocument("card", card, datetime(2026, 11, 1, 10, tzinfo=UTC)),
+    ]
+    assert check_across(backfilled) == []
+    # Files carry no publication date: only the documents' own dates count.
+    assert check_across([AcrossDocument("sdf", framework), AcrossDocument("card", card)]) == []

@@ -16,7 +16,7 @@ from candor.store.documents import Documents
 from candor.web.app import create_app
 from tests.services.tampering import tamper
 from tests.web.conftest import serve_app
-from tests.web.registry import Registry, example
+from tests.web.registry import Registry, as_developer, example
 
 ORIGIN = "registry.test/log"
 
@@ -103,3 +103,23 @@ def test_a_tampered_document_is_neither_diffed_nor_held_against_others_and_break
     assert diffs.of(first.log_index) is not None
     # The damaged framework is not read, so the card is held to nothing rather than to forged dates.
     assert AcrossDocuments(sessions).for_statement(card.log_index) == []
+
+
+def test_a_card_the_registry_received_before_its_framework_is_found_and_a_backfill_is_not(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    registry = _registry(sessions, tmp_path)
+    # Acme-3's card applies framework 1.0; here it reaches the registry first, on the clock's 2026-01-01.
+    card = registry.publish(example("system-card-acme-3.md"))
+    framework = registry.publish(example("sdf-v1.md"), "sdf-v1.md")
+    on_card = AcrossDocuments(sessions).for_statement(card.log_index)
+    assert [(f.rule_id, f.other_log_index) for f in on_card] == [
+        ("across.deployed-before-framework", framework.log_index)
+    ]
+    # Control: the same two documents, framework first, as a registry filled after the fact would hold them.
+    registry.register("acme-two", "Acme Two", "acme-two.example")
+    first = registry.publish(as_developer(example("sdf-v1.md"), "acme-two"), "sdf-v1.md")
+    second = registry.publish(as_developer(example("system-card-acme-3.md"), "acme-two"))
+    checks = AcrossDocuments(sessions)
+    assert checks.for_statement(first.log_index) == []
+    assert checks.for_statement(second.log_index) == []

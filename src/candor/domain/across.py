@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from candor.domain.certification_standing import months_after
 from candor.domain.documents import (
@@ -85,6 +85,8 @@ class AcrossDocument:
 
     name: str
     model: Disclosure
+    #: When the registry published it; None for a file. A registry knows which of two documents came first.
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,23 @@ def _card_against_framework(
             f"{card.model.name} was released on {card.release_date}, before framework {framework.version}, "
             f"which the card says it applied, took effect on {framework.effective_date}",
             hint="name the framework version in force on the release date, in framework:",
+        )
+    elif (
+        card_doc.published is not None
+        and framework_doc.published is not None
+        and card.release_date < framework_doc.published.date()
+        and card_doc.published < framework_doc.published
+    ):
+        # What the registry itself saw: the card came before the framework it cites. A registry filled after the
+        # fact publishes frameworks before the cards that cite them, so this never fires on a faithful backfill.
+        yield AcrossFinding(
+            DEPLOYED_BEFORE_FRAMEWORK,
+            card_doc.name,
+            framework_doc.name,
+            f"{card.model.name} was released on {card.release_date} and its card published on "
+            f"{card_doc.published.date()}, but framework {framework.version}, which the card says it applied, was "
+            f"only published on {framework_doc.published.date()}",
+            hint="publish the framework before deploying the models it covers",
         )
 
 

@@ -99,7 +99,7 @@ class AcrossDocuments:
             except CandorError:
                 continue  # published under an older parser: checked on its own page, not held against others
             name = str(version.log_index)
-            documents.append(AcrossDocument(name, model))
+            documents.append(AcrossDocument(name, model, version.published_at))
             series = f" {version.series}" if version.series else ""
             titles[name] = f"{KIND_TITLES.get(version.kind, version.kind)}{series}, version {version.version}"
         return check_across(documents), titles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +24,7 @@ class PublishedDocument:
     document_sha256: str
     content: bytes
     withdrawn: bool
+    published_at: datetime
 
 
 class DeveloperDocuments:
@@ -67,6 +69,7 @@ class DeveloperDocuments:
                 Document.sha256,
                 Document.content,
                 withdrawn,
+                StatementRecord.published_at,
             )
             .join(Developer, StatementRecord.developer_id == Developer.id)
             .join(Document, StatementRecord.document_sha256 == Document.sha256)
@@ -74,6 +77,6 @@ class DeveloperDocuments:
             .order_by(StatementRecord.log_index)
         ).all()
         return [
-            PublishedDocument(index, kind, series, version, sha256, content, bool(gone))
-            for index, kind, series, version, sha256, content, gone in rows
+            PublishedDocument(index, kind, series, version, sha256, content, bool(gone), published)
+            for index, kind, series, version, sha256, content, gone, published in rows
         ]
