@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.diff import KIND_DIRECTIONS, DiffResult, diff_documents
@@ -29,6 +29,7 @@ from candor.domain.documents import KIND_CERTIFICATION, KIND_FRAMEWORK, KIND_SYS
 from candor.domain.parse import parse_bytes
 from candor.errors import CandorError
 from candor.services.views import KIND_TITLES, Page
+from candor.store.database import SQLITE_BEGIN_IMMEDIATE
 from candor.store.documents import Documents
 from candor.store.version_diffs import DiffFilter, StoredDiffRow, VersionDiffRecords
 
@@ -208,13 +209,20 @@ class VersionDiffs:
                 # never every page without one: the audit names the damaged row.
                 logger.error("statement %s is not diffed: %s", statement_id, exc.diagnostics())
                 continue
+            except OperationalError as exc:
+                # The database is too busy to take the write now: the page is served without the missing diffs,
+                # and the next read stores them.
+                logger.warning("diffs not stored this time (%s); the next read tries again", exc.orig)
+                break
             computed += 1
         return computed
 
     def _compute(self, statement_id: int) -> None:
+        # Read and diff in one session, then write in another that takes SQLite's write lock up front: a deferred
+        # transaction that has read fails at once ("database is locked") if another writer (a publication, the
+        # integrator) committed in between, whatever the busy timeout.
         with self._sessions() as session:
-            records = VersionDiffRecords(session)
-            version = records.to_diff(statement_id)
+            version = VersionDiffRecords(session).to_diff(statement_id)
             if version is None:
                 return
             if version.previous_sha256 is None:
@@ -226,15 +234,17 @@ class VersionDiffs:
                     (f"{version.version}.md", _verified(documents, version.document_sha256)),
                 )
                 direction, changes = result.direction, [change.to_json() for change in result.changes]
-            kinds = " " + " ".join(sorted({change["kind"] for change in changes})) + " "
-            encoded = json.dumps(changes, ensure_ascii=False, default=str)
-            records.save(statement_id, version.previous_id, DIFF_ALGORITHM, direction, kinds, encoded)
-            try:
-                session.commit()
-            except IntegrityError:
-                # Another server stored the same version's diff first: the same bytes give the same result.
-                session.rollback()
-                logger.info("the diff of statement %s was stored by another process", statement_id)
+        kinds = " " + " ".join(sorted({change["kind"] for change in changes})) + " "
+        encoded = json.dumps(changes, ensure_ascii=False, default=str)
+        try:
+            with self._sessions.begin() as session:
+                session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+                VersionDiffRecords(session).save(
+                    statement_id, version.previous_id, DIFF_ALGORITHM, direction, kinds, encoded
+                )
+        except IntegrityError:
+            # Another server stored the same version's diff first: the same bytes give the same result.
+            logger.info("the diff of statement %s was stored by another process", statement_id)
 
     # --- reading ---------------------------------------------------------------------------------------------
 
