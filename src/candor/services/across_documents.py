@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.across import AcrossDocument, AcrossFinding, check_across
-from candor.domain.documents import KIND_CERTIFICATION, KIND_FRAMEWORK, KIND_SYSTEM_CARD
 from candor.domain.parse import parse_bytes
+from candor.domain.statement import KIND_TITLES, StatementKind
 from candor.errors import CandorError
-from candor.services.views import KIND_TITLES
 from candor.store.developer_documents import DeveloperDocuments, PublishedDocument
 
 logger = logging.getLogger(__name__)
 
-CHECKED_KINDS = (KIND_FRAMEWORK, KIND_SYSTEM_CARD, KIND_CERTIFICATION)
+CHECKED_KINDS = (StatementKind.SECURE_DEVELOPMENT_FRAMEWORK, StatementKind.SYSTEM_CARD, StatementKind.CERTIFICATION)
 #: How many developers' results one app keeps.
 CACHED_DEVELOPERS = 256
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from candor.domain.documents import KIND_FRAMEWORK
 from candor.domain.standards import Severity, StandardCatalogue
-from candor.services.queries import MAX_PAGE_SIZE, RegistryQueries
+from candor.domain.statement import StatementKind
+from candor.services.queries import RegistryQueries
 from candor.services.version_diffs import ChangeFilters, VersionDiffs
+from candor.services.views import MAX_PAGE_SIZE
 
 #: Findings that count against a rule: a notice is advice, not a shortfall.
 FAILING_SEVERITIES = frozenset({Severity.ERROR.value, Severity.WARNING.value})
@@ -106,7 +107,7 @@ def _timelines(diffs: VersionDiffs) -> tuple[list[LabTimeline], bool]:
         found = diffs.timeline(ChangeFilters(), number=page, size=MAX_PAGE_SIZE)
         for version in found.items:
             seen += 1
-            if version.kind != KIND_FRAMEWORK:
+            if version.kind != StatementKind.SECURE_DEVELOPMENT_FRAMEWORK:
                 continue
             lab = by_lab.setdefault(
                 version.developer_slug, LabTimeline(Lab(version.developer_slug, version.developer_name), [])

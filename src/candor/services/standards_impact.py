@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.checks import CheckContext
-from candor.domain.documents import KIND_CERTIFICATION, KIND_FRAMEWORK, KIND_SYSTEM_CARD
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.standards import DEFAULT_STANDARD, Finding, RulePack, StandardCatalogue, run_standard
+from candor.domain.statement import StatementKind
 from candor.errors import CandorError
 from candor.registry_client import RegistryClient
 from candor.store.developer_documents import DeveloperDocuments
 
-CURRENT_KINDS = (KIND_FRAMEWORK, KIND_SYSTEM_CARD, KIND_CERTIFICATION)
+CURRENT_KINDS = (StatementKind.SECURE_DEVELOPMENT_FRAMEWORK, StatementKind.SYSTEM_CARD, StatementKind.CERTIFICATION)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def documents_in_database(sessions: sessionmaker[Session]) -> list[CurrentDocume
                 series = f" {version.series}" if version.series else ""
                 name = f"{slug} {version.kind}{series} {version.version} (log index {version.log_index})"
                 document = CurrentDocument(slug, name, version.content)
-                if version.kind == KIND_CERTIFICATION:
+                if version.kind == StatementKind.CERTIFICATION:
                     certifications.append(document)
                 else:
                     current[version.kind, version.series] = document  # oldest first: the last one is current

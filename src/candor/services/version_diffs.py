@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.diff import KIND_DIRECTIONS, DiffResult, diff_documents
-from candor.domain.documents import KIND_CERTIFICATION, KIND_FRAMEWORK, KIND_SYSTEM_CARD
 from candor.domain.parse import parse_bytes
+from candor.domain.statement import KIND_TITLES, StatementKind
 from candor.errors import CandorError
-from candor.services.views import KIND_TITLES, Page
+from candor.services.views import Page
 from candor.store.database import SQLITE_BEGIN_IMMEDIATE
 from candor.store.documents import Documents
 from candor.store.version_diffs import DiffFilter, StoredDiffRow, VersionDiffRecords
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 #: so that rows computed before are computed again on the next read.
 DIFF_ALGORITHM = "1"
 #: The statement kinds that are versions of a document, and so have a version before them.
-DIFFED_KINDS = (KIND_FRAMEWORK, KIND_SYSTEM_CARD, KIND_CERTIFICATION)
+DIFFED_KINDS = (StatementKind.SECURE_DEVELOPMENT_FRAMEWORK, StatementKind.SYSTEM_CARD, StatementKind.CERTIFICATION)
 #: The overall direction of a first version, which has nothing to be compared with.
 FIRST = "first"
 #: What the Changes page filters on. ``weakening`` and ``strengthening`` mean "has a change of that direction", so
