@@ -12,6 +12,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.across_documents import AcrossDocuments
 from candor.services.certification_status import certification_status
+from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.services.observed import ObservedSites
 from candor.web.api.changes import version_diffs_of as version_diffs
@@ -98,6 +99,7 @@ def build_router() -> APIRouter:
             watched=observed.watched(slug),
             watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
             keys_confirmed=observed.keys_confirmed(slug),
+            keys=key_history(request.app.state.sessions, slug),
         )
 
     @router.get("/statements/{log_index}")

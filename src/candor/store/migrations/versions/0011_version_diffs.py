@@ -3,11 +3,11 @@
 The rows are derived data: the registry fills them lazily (``candor.services.version_diffs``) from documents it
 already holds, so this migration creates the table empty and the first read after the upgrade computes them.
 
-Revision ids were handed out in advance and are chained in merge order: this one follows 0010 (the watcher), the
+Revision ids were handed out in advance and are chained in merge order: this one follows 0008 (key events), the
 head of main when it was merged.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0008
 Create Date: 2026-12-06
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
