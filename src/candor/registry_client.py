@@ -7,6 +7,7 @@ large or too slow) becomes one :class:`RegistryError` whose message carries the 
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError
 from candor.httpclient import JSON_ANSWER, Answer, HttpClient, HttpError, Resource
 from candor.tlog.note import MAX_NOTE_SIZE
@@ -27,6 +29,7 @@ TLOG_PROOF = Resource("tlog-proof", MAX_PROOF_SIZE, ("text/plain",))
 # tlog-tiles names no content type for the log's own files, and static hosts serve them as they like.
 VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE)
 CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
+DOCUMENT = Resource("document", MAX_DOCUMENT_BYTES, ("text/markdown",))
 
 
 class RegistryError(CandorError):
@@ -75,6 +78,22 @@ class StatementPage(_Answer):
     pages: int = Field(ge=0)
 
 
+class _DeveloperPage(_Answer):
+    items: list[dict[str, Any]]
+    pages: int = Field(ge=0)
+
+
+class DocumentReference(_Answer):
+    """A current document of a developer, as ``GET /api/v1/developers/{slug}`` lists it."""
+
+    developer: _Line
+    log_index: int = Field(ge=0)
+    kind: _Line
+    series: _Line | None = None
+    version: _Line
+    document_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class KeyChangeAnswer(_Answer):
     """The registry's answer to a key rotation: the key event it logged."""
 
@@ -113,8 +132,10 @@ class KeyHistoryAnswer(_Answer):
 
 
 _Model = TypeVar("_Model")
+_DEVELOPERS = TypeAdapter(_DeveloperPage)
 _KEY_CHANGE = TypeAdapter(KeyChangeAnswer)
 _KEY_HISTORY = TypeAdapter(KeyHistoryAnswer)
+_REFERENCE = TypeAdapter(DocumentReference)
 _PAGE = TypeAdapter(StatementPage)
 _PUBLISHED = TypeAdapter(PublishedAnswer)
 _STATEMENT = TypeAdapter(StatementAnswer)
@@ -189,9 +210,36 @@ class RegistryClient:
                 return found
         raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
 
-    def document(self, sha256: str, resource: Resource) -> bytes:
-        """A published document's exact bytes, ``GET /api/v1/documents/{sha256}``."""
-        return self._request("GET", f"/api/v1/documents/{sha256}", resource).body
+    def current_documents(self, *, limit_pages: int = 100) -> list[DocumentReference]:
+        """Every registered developer's current documents: framework, latest card of each model, certifications."""
+        found: list[DocumentReference] = []
+        for page in range(1, limit_pages + 1):
+            query = urlencode({"page": page, "per_page": 100})
+            listing = _validated(
+                self._request("GET", f"/api/v1/developers?{query}", JSON_ANSWER), _DEVELOPERS, "a page of developers"
+            )
+            for developer in listing.items:
+                slug = developer.get("slug")
+                if not isinstance(slug, str) or not slug.replace("-", "").isalnum():
+                    raise RegistryError(f"{self.base_url}: a developer without a valid slug: {slug!r}"[:300])
+                detail = self.developer(slug)
+                entries = [
+                    detail.get("current_framework"),
+                    *detail.get("system_cards", []),
+                    *detail.get("certifications", []),
+                ]
+                found += [_validated_item(entry, self.base_url) for entry in entries if entry is not None]
+            if page >= listing.pages:
+                return found
+        raise RegistryError(f"{self.base_url}: more than {limit_pages * 100} developers")
+
+    def document(self, sha256: str) -> bytes:
+        """A document's exact bytes; refused unless they hash to ``sha256``, whatever the registry says."""
+        body = self._request("GET", f"/api/v1/documents/{sha256}", DOCUMENT).body
+        found = hashlib.sha256(body).hexdigest()
+        if found != sha256:
+            raise RegistryError(f"{self.base_url}: document {sha256} came back as bytes that hash to {found}")
+        return body
 
     def developer(self, slug: str) -> dict[str, Any]:
         """One developer as ``GET /api/v1/developers/{slug}`` describes it (legal name, domain, current documents)."""
@@ -281,6 +329,17 @@ def publication_body(
         "document": None if document is None else _base64(document),
         "sealed_original": None if sealed is None else _base64(sealed),
     }
+
+
+def _validated_item(entry: Any, base_url: str) -> DocumentReference:
+    try:
+        return _REFERENCE.validate_python(entry)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(the entry)"
+        raise RegistryError(
+            f"{base_url}: a developer's current document is not as the API promises: {where}: {first['msg']}"
+        ) from None
 
 
 def _base64(data: bytes) -> str:

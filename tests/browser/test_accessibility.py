@@ -8,14 +8,14 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import ConsoleRecord, Shooter, Site
 
 #: The pages a reader reaches from the main navigation, plus one developer.
-PAGES = ["/", "/statements", "/compare", "/standards", "/log", "/developers/acme-ai"]
+PAGES = ["/", "/statements", "/compare", "/changes", "/charts", "/standards", "/log", "/developers/acme-ai"]
 #: Two documents: a framework version that weakens a commitment, and a withdrawn system card.
 DOCUMENTS = {
     "weakened-framework": ("borealis-labs", "secure-development-framework", "3.0", None),
     "withdrawn-card": ("tessellate-ai", "system-card", "1.0", "Tessera-1.5"),
 }
 #: The links of the main navigation, in order.
-MAIN_LINKS = ["/", "/statements", "/compare", "/standards", "/log"]
+MAIN_LINKS = ["/", "/statements", "/compare", "/changes", "/charts", "/standards", "/log"]
 
 
 def every_page(site: Site) -> list[str]:

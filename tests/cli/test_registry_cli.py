@@ -241,7 +241,8 @@ def test_demo_seeds_a_registry_that_serves_its_developers(invoke_candor: RunCand
     data_dir = tmp_path / "demo"
     seeded = invoke_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
     assert seeded.returncode == 0, seeded.stderr
-    assert "published 16 signed statements by 3 developers" in seeded.stdout
+    assert "published 19 signed statements by 3 developers" in seeded.stdout
+    assert "http://127.0.0.1:8000/changes  every version on one timeline" in seeded.stdout
     # The history is published in date order across the three developers.
     assert "http://127.0.0.1:8000/statements/15  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
     assert "http://127.0.0.1:8000/statements/13  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout

@@ -28,11 +28,12 @@ def _expectations() -> dict[str, tuple[int | None, str]]:
 EXPECTED = _expectations()
 
 
-def test_acme_publishes_two_frameworks_two_system_cards_and_a_certification() -> None:
+def test_acme_publishes_three_frameworks_two_system_cards_and_a_certification() -> None:
     kinds = {path.name: type(parse_bytes(path.name, path.read_bytes()).model) for path in DISCLOSURES}
     assert kinds == {
         "sdf-v1.md": SecureDevelopmentFramework,
         "sdf-v2.md": SecureDevelopmentFramework,
+        "sdf-v3.md": SecureDevelopmentFramework,
         "system-card-acme-3.md": SystemCard,
         "system-card-acme-3-5.md": SystemCard,
         "certification-2026.md": Certification,

@@ -115,8 +115,12 @@ def test_document_page_has_summary_findings_versions_and_verification(served: Se
 def test_a_weakened_commitment_is_highlighted_in_the_diff(served: Served) -> None:
     published = served.filled.published["borealis-sdf-2-weakened"]
     text = served.client.get(f"/statements/{published.log_index}").text
-    weakened = text.split("Weakened commitments")[1].split("</div>")[0]
-    assert "<code>cbrn.chemical</code>: <del>must</del> → <ins>may</ins>" in weakened
+    section = text.split('id="semantic-diff-heading"')[1].split("</section>")[0]
+    weakened = section.split("<h3>Weakenings (")[1].split("</div>")[0]
+    assert "risk_domains[0].strength</code>: cbrn.chemical went from must to may." in weakened
+    assert "<del>must</del> → <ins>may</ins>" in weakened
+    # Weakenings come first, then strengthenings, then neutral changes (the fill's 2.0 strengthens much too).
+    assert section.index("<h3>Weakenings (") < section.index("<h3>Strengthenings (")
     assert '<tr class="diff-added"><td class="diff-mark"><span>+</span>' in text
     assert 'class="diff-removed"' in text
 

@@ -43,17 +43,19 @@ def test_the_developer_page_flags_a_weakened_commitment_of_the_current_framework
     weakened = served.filled.published["borealis-sdf-2-weakened"]
     page = served.client.get("/developers/borealis").text
     notice = page.split('<div class="notice notice-warning" role="note">')[1].split("</div>")[0]
-    # The fill turns the chemical risk domain from must into may; the example's own 2.0 also weakens one more.
-    assert "<h3>Version 2.0 weakened 2 commitments</h3>" in notice
+    # The fill turns the chemical risk domain from must into may; the example's own 2.0 also lowers one more,
+    # narrows its scope without saying so in its changelog: four weakenings, by candor diff.
+    assert "<h3>Version 2.0 weakens 4 things</h3>" in notice
     assert "Compared with version 1.0" in notice
-    assert "<code>cbrn.chemical</code>: <del>must</del> → <ins>may</ins>" in notice
-    assert f'href="/statements/{weakened.log_index}#changes-heading"' in notice
+    lowered = '<code class="change-kind">commitment_strength_lowered</code>: cbrn.chemical went from must to may.'
+    assert lowered in notice
+    assert f'href="/statements/{weakened.log_index}#semantic-diff-heading"' in notice
 
 
 def test_a_developer_with_a_single_framework_version_has_no_notice(served: Served) -> None:
     page = served.client.get("/developers/corvid-labs").text
     assert "Secure Development Framework, version 1.0" in page
-    assert re.search(r"Version \S+ weakened", page) is None
+    assert re.search(r"Version \S+ weakens", page) is None
 
 
 def test_every_table_scrolls_in_a_labelled_focusable_region(served: Served) -> None:

@@ -46,13 +46,21 @@ def check(
         ),
     ] = DEFAULT_STANDARD,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    across: Annotated[
+        bool,
+        typer.Option(
+            "--across",
+            help="Also check the files against each other: a system card against the framework it applied, a "
+            "certification against the framework's reviews (docs/checks-across.md).",
+        ),
+    ] = False,
 ) -> None:
     """Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable."""
     catalogue = StandardCatalogue.bundled()
     if standard.endswith((".yaml", ".yml")):
         catalogue, standard = catalogue.with_pack_file(Path(standard))
     pack = catalogue.load(standard)
-    report = check_files(files, pack)
+    report = check_files(files, pack, across=across)
     if output is OutputFormat.json:
         typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     elif output is OutputFormat.sarif:
@@ -76,6 +84,7 @@ def report_json(report: CheckReport) -> dict[str, Any]:
             for checked in report.checked
         ],
         "unreadable": [_unreadable_json(unreadable) for unreadable in report.unreadable],
+        "across": [finding.to_json() for finding in report.across],
         "summary": {
             "files": len(report.checked) + len(report.unreadable),
             "unreadable": len(report.unreadable),
@@ -102,9 +111,20 @@ def _print_text(report: CheckReport) -> None:
     if report.unreadable:
         for unreadable in report.unreadable:
             print_error(unreadable.error.diagnostics())
+    if report.across:
+        out.print("[bold]Across documents[/]")
+        for finding in report.across:
+            out.print(
+                f"  [bold red]{finding.severity:<7}[/] [bold]{finding.rule_id}[/] {escape(finding.subject)} "
+                f"against {escape(finding.other)}: {escape(finding.message)}"
+            )
+            if finding.hint:
+                out.print(f"         [dim]hint: {escape(finding.hint)}[/]")
     counts = report.counts()
     total = len(report.checked) + len(report.unreadable)
     summary = ", ".join(_plural(counts[severity], severity.value) for severity in Severity)
+    if report.across:
+        summary += f"; {_plural(len(report.across), 'contradiction')} across documents"
     if report.unreadable:
         summary += f"; {_plural(len(report.unreadable), 'file')} could not be read"
     out.print(

@@ -297,7 +297,11 @@ def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console:
         (weakened, "Borealis Labs' framework 3.0 weakens a commitment: biological risk went from must to should"),
         (withdrawn, "Tessellate AI's Tessera-1.5 system card, withdrawn, and still readable"),
         (redacted, "Acme AI's framework 2.0: redacted passages and how much of the text they withhold, by category"),
-        ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
+        (
+            "/changes",
+            "every version on one timeline: a weakening its changelog leaves out, an escape clause, a strengthening",
+        ),
+        ("/developers/acme-ai", "a framework in three versions, two system cards and a certification"),
         ("/developers/acme-ai#watched-heading", "Acme AI's own site, watched: a silent edit of its framework 2.0"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),

@@ -1,9 +1,11 @@
-"""``candor standards list|show``: the transparency standards Candor ships, and what each rule asks and why."""
+"""``candor standards list|show|impact``: the transparency standards Candor ships, what each rule asks and why, and
+what a proposed new version would change for the documents a registry holds."""
 
 from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,8 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from candor.cli.db import DataDirOption
 from candor.domain.checks import CHECKS
 from candor.domain.standards import DEFAULT_STANDARD, Rule, RulePack, StandardCatalogue
+from candor.errors import CandorError
 
 standards_app = typer.Typer(
     name="standards", help="List the transparency standards and explain their rules.", no_args_is_help=True
@@ -80,6 +84,70 @@ def show_standard(
     out.print(escape(pack.description), "\n")
     for rule in pack.rules:
         _print_rule(out, rule, None if origins[rule.id] == pack.id else origins[rule.id])
+
+
+@standards_app.command("impact")
+def impact(
+    pack_file: Annotated[Path, typer.Argument(metavar="PACK.yaml", help="The proposed rule pack.")],
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="A registry's base URL: read its current documents over its API.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+) -> None:
+    """Before adopting PACK.yaml: new findings, cleared findings and developers affected, against the current pack.
+
+    The current pack is the shipped one with the proposed pack's id, else the one for the same regime, else the
+    default standard. Every developer's current documents are checked under both.
+    """
+    from candor.services.standards_impact import current_pack_for, measure_impact
+
+    if (registry is None) == (data_dir is None):
+        raise CandorError(
+            "pass exactly one of --registry URL and --data-dir DIR", hint="see candor standards impact --help"
+        )
+    if not pack_file.name.endswith((".yaml", ".yml")):
+        raise CandorError(f"{pack_file}: a rule pack is a .yaml file")
+    catalogue, pack_id = StandardCatalogue.bundled().with_pack_file(pack_file)
+    proposed = catalogue.load(pack_id)
+    current = current_pack_for(proposed)
+    report = measure_impact(current, proposed, _current_documents(registry, data_dir))
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(
+        f"{escape(proposed.id)} {escape(proposed.version)} against {escape(current.id)} {escape(current.version)}, "
+        f"over {_plural(report.documents, 'current document')}:"
+    )
+    for heading, changes in (("New findings", report.new), ("Cleared findings", report.cleared)):
+        out.print(f"[bold]{heading}[/] ({len(changes)})")
+        for change in changes:
+            finding = change.finding
+            field = f" {escape(finding.field)}:" if finding.field else ""
+            out.print(
+                f"  [{_STYLES[finding.severity.value]}]{finding.severity.value:<7}[/] [bold]{finding.rule_id}[/] "
+                f"{escape(change.document)}{field} {escape(finding.message)}"
+            )
+    affected = report.developers_affected
+    out.print(f"[bold]Developers affected[/] ({len(affected)}): {escape(', '.join(affected)) or 'none'}")
+    for name, error in report.unreadable:
+        out.print(f"[yellow]not checked[/] {escape(name)}: {escape(error)}")
+
+
+def _current_documents(registry: str | None, data_dir: Path | None) -> list[Any]:
+    from candor.services.standards_impact import documents_in_database, documents_of_registry
+
+    if registry is not None:
+        from candor.registry_client import RegistryClient
+
+        with RegistryClient(registry) as client:
+            return list(documents_of_registry(client))
+    from candor.cli.db import open_database
+    from candor.store.database import session_factory
+
+    with open_database(data_dir) as (_, engine):
+        return list(documents_in_database(session_factory(engine)))
 
 
 def _plural(count: int, noun: str) -> str:

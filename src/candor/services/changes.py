@@ -1,6 +1,8 @@
-"""What changed between two versions of a disclosure, and what a disclosure says per risk domain.
+"""The line-by-line diff of two versions of a disclosure, and what a disclosure says per risk domain.
 
-Pure functions over parsed documents, so the website and the API show the same reading of the same bytes.
+Pure functions over parsed documents, so the website and the API show the same reading of the same bytes. What a
+change *means* (a weakening, a strengthening) is ``candor diff``'s alone (:mod:`candor.domain.diff`, stored per
+version by :mod:`candor.services.version_diffs`): this module only lays the texts side by side.
 """
 
 from __future__ import annotations
@@ -8,13 +10,12 @@ from __future__ import annotations
 import difflib
 
 from candor.domain.documents import (
-    STRENGTHS,
     Certification,
     SecureDevelopmentFramework,
     SystemCard,
 )
 from candor.domain.taxonomy import risk_domain_title
-from candor.services.views import CommitmentChange, DiffLine, RiskDomainRow
+from candor.services.views import DiffLine, RiskDomainRow
 
 Disclosure = SecureDevelopmentFramework | SystemCard | Certification
 
@@ -41,21 +42,6 @@ def text_diff(before: str, after: str) -> tuple[list[DiffLine], int, int]:
         else:
             lines.append(DiffLine("context", line[1:]))
     return lines, added, removed
-
-
-def weakened_commitments(before: Disclosure | None, after: Disclosure | None) -> list[CommitmentChange]:
-    """Commitments of a framework whose strength went down (must → should → may) or that were dropped."""
-    if not isinstance(before, SecureDevelopmentFramework) or not isinstance(after, SecureDevelopmentFramework):
-        return []
-    later = {ref.id: ref for ref in after.commitments()}
-    changes: list[CommitmentChange] = []
-    for ref in before.commitments():
-        now = later.get(ref.id)
-        if now is None:
-            changes.append(CommitmentChange(ref.id, ref.strength, None, ref.text))
-        elif STRENGTHS.index(now.strength) > STRENGTHS.index(ref.strength):
-            changes.append(CommitmentChange(ref.id, ref.strength, now.strength, now.text))
-    return changes
 
 
 def risk_domain_rows(disclosure: Disclosure | None) -> list[RiskDomainRow]:

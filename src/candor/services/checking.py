@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from candor.domain.across import AcrossDocument, AcrossFinding, check_across
 from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.source import MAX_DOCUMENT_BYTES
@@ -43,6 +44,8 @@ class CheckReport:
     standard: RulePack
     checked: list[CheckedFile] = field(default_factory=list)
     unreadable: list[UnreadableFile] = field(default_factory=list)
+    #: Contradictions between the files (``candor check --across``); each names the two files it holds together.
+    across: list[AcrossFinding] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -58,7 +61,8 @@ class CheckReport:
         """2 if a file could not be read or parsed, else 1 if any finding is an error, else 0."""
         if self.unreadable:
             return 2
-        return 1 if self.counts()[Severity.ERROR] else 0
+        across_errors = any(finding.severity == Severity.ERROR.value for finding in self.across)
+        return 1 if self.counts()[Severity.ERROR] or across_errors else 0
 
 
 def read_disclosure(path: Path) -> ParsedDocument:
@@ -71,11 +75,12 @@ def check_document(document: ParsedDocument, standard: RulePack, context: CheckC
     return CheckedFile(document.name, document.model.kind, run_standard(standard, document, context))
 
 
-def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
+def check_files(paths: Iterable[Path], standard: RulePack, *, across: bool = False) -> CheckReport:
     """Read, parse and check each file; files that fail to read or parse are reported, not raised.
 
     All files are parsed before any is checked, so that a system card or certification is compared with the
-    framework it names when that framework is among the files.
+    framework it names when that framework is among the files. With ``across``, the files are also checked
+    against each other (:mod:`candor.domain.across`).
     """
     report = CheckReport(standard)
     documents: list[ParsedDocument] = []
@@ -86,4 +91,6 @@ def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
             report.unreadable.append(UnreadableFile(str(path), exc))
     context = CheckContext.of(document.model for document in documents)
     report.checked.extend(check_document(document, standard, context) for document in documents)
+    if across:
+        report.across.extend(check_across([AcrossDocument(document.name, document.model) for document in documents]))
     return report

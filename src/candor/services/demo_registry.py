@@ -4,8 +4,9 @@ Each developer gets a fresh Ed25519 key and a publish token; each document is pa
 signed with that key and handed to :class:`~candor.services.publishing.Publisher`, exactly as ``candor publish``
 does over HTTP, on the dates of a history spread over 2025 and 2026. Each developer's facts are recorded too, so
 that its page shows its coverage by regime. The history includes a framework version that weakens a commitment
-(Borealis Labs' 3.0 makes biological risk a *should*), a withdrawn system card (Tessellate AI's Tessera-1.5) and
-certifications.
+(Borealis Labs' 3.0 makes biological risk a *should*), a withdrawn system card (Tessellate AI's Tessera-1.5),
+certifications, and for the Changes page a pure strengthening (Acme AI's 3.0), a weakening left out of its
+changelog (Tessellate AI's 3.0) and an escape clause (Borealis Labs' 4.0).
 
 Documents that mark passages for redaction go through the real redaction path first, as ``candor redact`` does:
 the demo generates a regulator key, writes each public version and sealed original beside it, and publishes the
@@ -96,6 +97,12 @@ DEMO_HISTORY = (
     DemoEvent("2026-07-21T09:30", "acme-ai", "certification-2026.md"),
     DemoEvent("2026-07-22T14:10", "borealis-labs", "certification-2026.md"),
     DemoEvent("2026-07-24T11:05", "tessellate-ai", "certification-2026.md"),
+    # Three later framework versions, for the Changes page: a strengthening (Acme's 3.0 lowers a trigger and
+    # reviews twice a year), a weakening its changelog does not own up to (Tessellate's 3.0 raises a trigger and
+    # lists only editorial work), and an escape clause (Borealis's 4.0 may match a competitor's safeguards).
+    DemoEvent("2026-08-27T10:00", "acme-ai", "sdf-v3.md"),
+    DemoEvent("2026-09-24T09:40", "tessellate-ai", "sdf-v3.md"),
+    DemoEvent("2026-10-29T15:20", "borealis-labs", "sdf-v4.md"),
 )
 #: Each developer's facts, from which the website decides its coverage by regime.
 FACTS_FILE = "facts.yaml"

@@ -31,8 +31,9 @@ from candor.services.watcher import RoundReport, Watcher
 
 DEMO_SITE_DEVELOPER = "acme-ai"
 DEMO_SITE_HOST = "acme-ai.example"
-#: When the watcher looks: after the demo's history, once before and once after the silent edit.
-LOOKS = (datetime(2026, 8, 3, 9, 0, tzinfo=UTC), datetime(2026, 9, 14, 9, 0, tzinfo=UTC))
+#: When the watcher looks: after the demo's history (its last statement is Borealis Labs' framework 4.0, on
+#: 2026-10-29), once before and once after the silent edit, so the manifest never lists a statement from its future.
+LOOKS = (datetime(2026, 11, 3, 9, 0, tzinfo=UTC), datetime(2026, 12, 14, 9, 0, tzinfo=UTC))
 
 
 @dataclass(frozen=True)

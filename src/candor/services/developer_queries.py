@@ -13,7 +13,6 @@ from candor.domain.coverage import report_coverage
 from candor.domain.obligations import LOGGED_KINDS, LoggedStatement, obligations_calendar
 from candor.domain.regimes import Regime, load_regimes
 from candor.domain.statement import StatementKind
-from candor.services.document_reading import DocumentReader
 from candor.services.registry_facts import facts_on_file
 from candor.services.views import (
     CoverageView,
@@ -59,9 +58,8 @@ def current_by_series(statements: Sequence[StatementSummary]) -> dict[tuple[str,
 class DeveloperQueries:
     """Read-only use cases about developers. Each public method uses one session, so one snapshot."""
 
-    def __init__(self, sessions: sessionmaker[Session], documents: DocumentReader, facts_dir: Path) -> None:
+    def __init__(self, sessions: sessionmaker[Session], facts_dir: Path) -> None:
         self._sessions = sessions
-        self._documents = documents
         self._facts_dir = facts_dir
         self.regimes: list[Regime] = list(load_regimes().values())
 
@@ -92,11 +90,6 @@ class DeveloperQueries:
             history = statements_page(session, number, size, developer_id)
             current = current_by_series(everything)
             framework = current.get((framework_kind, ""))
-            framework_changes = None
-            if framework is not None:
-                # The same comparison the framework's own page shows, so both flag the same weakened commitments.
-                frameworks = [s for s in everything if (s.kind, s.series) == (framework_kind, framework.series)]
-                framework_changes = self._documents.changes_since_previous(session, framework, frameworks)
         versions = Counter((s.kind, s.series) for s in everything)
         cards = [
             SeriesView(latest, versions[(StatementKind.SYSTEM_CARD, series)])
@@ -104,7 +97,7 @@ class DeveloperQueries:
             if kind == StatementKind.SYSTEM_CARD
         ]
         certifications = [s for s in everything if s.kind == StatementKind.CERTIFICATION]
-        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug), framework_changes)
+        return DeveloperView(summary, framework, cards, certifications, history, self.coverage(slug))
 
     def current_documents(self, slug: str) -> list[StatementSummary]:
         """The developer's current documents: its framework, the latest card of each model, its certifications."""

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.errors import CandorError, NotFoundError
-from candor.services.changes import Disclosure, text_diff, weakened_commitments
-from candor.services.views import CommitmentChange, DiffLine, StatementSummary, VersionChanges
+from candor.services.changes import Disclosure, text_diff
+from candor.services.views import DiffLine, StatementSummary, VersionChanges
 from candor.store.documents import Documents
 
 logger = logging.getLogger(__name__)
@@ -61,10 +61,9 @@ class TamperedDocumentError(CandorError):
 @lru_cache(maxsize=256)
 def _compare(
     before_sha256: str, before: ParsedBody, after_sha256: str, after: ParsedBody
-) -> tuple[list[DiffLine], int, int, list[CommitmentChange]]:
+) -> tuple[list[DiffLine], int, int]:
     # Keyed by both digests (the parsed bodies ride along): two fixed byte strings always compare the same way.
-    lines, added, removed = text_diff(before.text, after.text)
-    return lines, added, removed, weakened_commitments(before.disclosure, after.disclosure)
+    return text_diff(before.text, after.text)
 
 
 def _parse(sha256: str, raw: bytes) -> ParsedBody:
@@ -117,5 +116,5 @@ class DocumentReader:
             return None
         before = self.parsed(session, previous.document_sha256)
         after = self.parsed(session, statement.document_sha256)
-        lines, added, removed, weakened = _compare(previous.document_sha256, before, statement.document_sha256, after)
-        return VersionChanges(previous, lines, weakened, added, removed)
+        lines, added, removed = _compare(previous.document_sha256, before, statement.document_sha256, after)
+        return VersionChanges(previous, lines, added, removed)

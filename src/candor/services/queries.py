@@ -45,7 +45,7 @@ class RegistryQueries:
 
     def __init__(self, sessions: sessionmaker[Session], log_dir: Path, facts_dir: Path) -> None:
         documents = DocumentReader()
-        self.developer_queries = DeveloperQueries(sessions, documents, facts_dir)
+        self.developer_queries = DeveloperQueries(sessions, facts_dir)
         self.statement_queries = StatementQueries(sessions, documents, self.developer_queries)
         self.log_queries = LogQueries(sessions, log_dir)
         self.overview_queries = OverviewQueries(sessions, documents)

@@ -8,20 +8,15 @@ the site serves exactly what the statements logged; the key signs the manifest t
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from candor.domain.developer_keys import load_private_key, public_key_raw
 from candor.domain.manifest import Confirmation, ManifestError, SignedManifest, sign_manifest
-from candor.domain.source import MAX_DOCUMENT_BYTES
-from candor.httpclient import Resource
-from candor.registry_client import RegistryClient, RegistryError
+from candor.registry_client import RegistryClient
 from candor.services.files import read_key_file
 from candor.services.manifests import PublishedDocument, manifest_content, published_documents
-
-_DOCUMENT = Resource("document", MAX_DOCUMENT_BYTES, ("text/markdown",))
 
 
 @dataclass(frozen=True)
@@ -76,9 +71,8 @@ def gather_site(
         documents = []
         if with_documents:
             for document in listed:
-                content = client.document(document.sha256, _DOCUMENT)
-                if hashlib.sha256(content).hexdigest() != document.sha256:
-                    raise RegistryError(f"{registry}: the document {document.sha256} it served has other bytes")
+                # The client refuses bytes that do not hash to the digest the statement logged.
+                content = client.document(document.sha256)
                 proof = client.tlog_proof(document.statement)
                 documents.append(SiteDocument(document, content, proof, published_at.get(document.statement, "")))
     content_of_manifest = manifest_content(

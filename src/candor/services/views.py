@@ -124,17 +124,6 @@ class RiskDomainRow:
 
 
 @dataclass(frozen=True)
-class CommitmentChange:
-    """A commitment whose strength went down, or that disappeared, between two versions of a framework."""
-
-    commitment_id: str
-    before: Strength
-    #: None when the later version dropped the commitment altogether.
-    after: Strength | None
-    text: str
-
-
-@dataclass(frozen=True)
 class DiffLine:
     """One line of a unified diff: ``kind`` is ``added``, ``removed``, ``context`` or ``hunk``."""
 
@@ -144,11 +133,14 @@ class DiffLine:
 
 @dataclass(frozen=True)
 class VersionChanges:
-    """How a document differs from the version before it."""
+    """How a document's text differs from the version before it, line by line.
+
+    What the difference means (weakenings, strengthenings) is ``candor diff``'s, kept per version by
+    :mod:`candor.services.version_diffs`.
+    """
 
     previous: StatementSummary
     lines: list[DiffLine]
-    weakened: list[CommitmentChange]
     added: int
     removed: int
 
@@ -212,8 +204,6 @@ class DeveloperView:
     certifications: list[StatementSummary]
     history: Page[StatementSummary]
     coverage: CoverageView
-    #: How the current framework differs from its previous version, when there is one.
-    framework_changes: VersionChanges | None = None
 
 
 @dataclass(frozen=True)

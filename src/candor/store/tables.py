@@ -48,6 +48,7 @@ __all__ = [
     "SealedOriginalRecord",
     "StatementRecord",
     "TokenScope",
+    "VersionDiff",
     "WatchedUrl",
 ]
 
@@ -275,6 +276,31 @@ class SealedOriginalRecord(Base):
         CheckConstraint("size = length(content)", name="size_matches"),
         CheckConstraint(f"size <= {MAX_SEALED_BYTES}", name="size_limit"),
     )
+
+
+class VersionDiff(Base):
+    """What ``candor diff`` found between a published version and the one before it, worked out once per version.
+
+    Derived data, kept so that the Changes page, its feed and the API can filter every version by direction and
+    kind without diffing on each request. A row is recomputed (updated) when ``algorithm`` is older than the diff
+    the registry runs, so this table, unlike published history, is not append-only; the documents it was computed
+    from are, and any row can be checked by diffing them again.
+    """
+
+    __tablename__ = "version_diffs"
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id"), primary_key=True, autoincrement=False)
+    #: The version compared against; NULL for the first version of a document.
+    previous_statement_id: Mapped[int | None] = mapped_column(ForeignKey("statements.id"))
+    #: The version of the diff that computed the row (``candor.services.version_diffs.DIFF_ALGORITHM``).
+    algorithm: Mapped[str] = mapped_column(String(16))
+    #: weakening, strengthening, mixed or neutral; ``first`` for a first version.
+    direction: Mapped[str] = mapped_column(String(16), index=True)
+    #: The change kinds found, each between spaces (" threshold_raised escape_clause_added "), for filtering.
+    kinds: Mapped[str] = mapped_column(Text)
+    #: The changes as ``candor diff --format json`` prints them (the ``changes`` array).
+    changes: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class WatchedUrl(Base):

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from candor import __version__
 from candor.config import Settings, load_settings
 from candor.domain.statement import StatementKind
+from candor.services.across_documents import AcrossDocuments
 from candor.services.audit import PeriodicAudit
 from candor.services.observed import ObservedSites
 from candor.services.queries import RegistryQueries
@@ -26,6 +27,7 @@ from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
 from candor.services.reports import open_report_channel
 from candor.services.search import RegistrySearch
+from candor.services.version_diffs import VersionDiffs
 from candor.services.witnessing import PeriodicWitnessing, WitnessCollector, parse_witness_setting
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, operations, reports, site
@@ -94,6 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.log_files = log_files
     app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.search = RegistrySearch(app.state.sessions)
+    app.state.version_diffs = VersionDiffs(app.state.sessions)
+    app.state.across_documents = AcrossDocuments(app.state.sessions)
     app.state.observed = ObservedSites(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import feeds, pages, watching
+from candor.web.site import changes, charts, feeds, pages, watching
 
 
 def build_router() -> APIRouter:
@@ -13,4 +13,6 @@ def build_router() -> APIRouter:
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
     router.include_router(watching.build_router())
+    router.include_router(changes.build_router())
+    router.include_router(charts.build_router())
     return router

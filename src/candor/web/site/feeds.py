@@ -23,7 +23,7 @@ FEED_PAGE_SIZE = 50
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 
 
-def _rfc3339(moment: datetime) -> str:
+def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -48,8 +48,8 @@ def build_router() -> APIRouter:
             "title": title,
             "statements": statements,
             "observations": observations or [],
-            "updated": _rfc3339(updated),
-            "rfc3339": _rfc3339,
+            "updated": rfc3339(updated),
+            "rfc3339": rfc3339,
         }
         response = templates.TemplateResponse(request, "feed.xml", context, media_type=ATOM)
         return response

@@ -10,10 +10,12 @@ from starlette.exceptions import HTTPException
 
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
+from candor.services.across_documents import AcrossDocuments
 from candor.services.certification_status import certification_status
 from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.services.observed import ObservedSites
+from candor.web.api.changes import version_diffs_of as version_diffs
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
@@ -30,6 +32,12 @@ PackId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9.-]{0,99}$")]
 def registry_url(request: Request) -> str:
     """The address people pass to ``candor verify --registry``: this site's root, without a trailing slash."""
     return str(request.base_url).rstrip("/")
+
+
+def across_documents(request: Request) -> AcrossDocuments:
+    """The app's checks across documents."""
+    found: AcrossDocuments = request.app.state.across_documents
+    return found
 
 
 def log_files(request: Request) -> LogFiles:
@@ -75,6 +83,8 @@ def build_router() -> APIRouter:
     ) -> HTMLResponse:
         view = registry.developer(slug, number=page)
         standing = certification_status(registry, view, today(request.app.state))
+        framework = view.current_framework
+        semantic = None if framework is None else version_diffs(request).of(framework.log_index)
         obligations = registry.obligations(slug)
         observed: ObservedSites = request.app.state.observed
         return render(
@@ -85,6 +95,7 @@ def build_router() -> APIRouter:
             standing=standing,
             obligations=obligations,
             soon_days=SOON_DAYS,
+            semantic=semantic,
             watched=observed.watched(slug),
             watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
             keys_confirmed=observed.keys_confirmed(slug),
@@ -107,6 +118,8 @@ def build_router() -> APIRouter:
             view=view,
             body=renderer.render(view.body) if view.body else None,
             diff=diff,
+            semantic=version_diffs(request).of(log_index),
+            across=across_documents(request).for_statement(log_index),
             corrections=registry.corrections(view.statement.statement_sha256),
             redactions=published_redaction_statistics(registry, view.statement.document_sha256)
             if view.statement.document_sha256
