@@ -9,6 +9,7 @@ it: its public version from the real redaction path, with the sealed original.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,10 @@ The vendor is Secret Evals Inc.
 
 Our compute budget is [4e26 FLOP]{.redact category=national-security justification="export controls"}.
 """
+
+
+#: A statement ready to store: the statement, its document, its findings and its sealed original.
+Stored = tuple[Statement, bytes | None, list[Finding], bytes | None]
 
 
 @dataclass
@@ -94,7 +99,7 @@ class Registry:
             version=model.version,
             document_sha256=_sha256(document),
             supersedes=model.supersedes,
-            issued_at=self._tick(),
+            issued_at=self.tick(),
             sealed_sha256=None if sealed is None else _sha256(sealed),
         )
         findings = run_standard(self.standard, parsed)
@@ -107,50 +112,65 @@ class Registry:
             series=series,
             version=version,
             target=target.statement_sha256,
-            issued_at=self._tick(),
+            issued_at=self.tick(),
         )
         return self._record(statement, None, [])
 
-    def _tick(self) -> datetime:
+    def store_all(self, publications: Iterable[Stored]) -> list[Published]:
+        """Store statements already built and checked, as :meth:`publish` does after its checks, in one
+        transaction: bulk loads (benchmarks/web.py) derive thousands of versions from one checked document."""
+        with self.sessions.begin() as session, log_append_lock(session):
+            published = [self._record_in(session, *publication) for publication in publications]
+        if self.integrate_each:
+            self.integrate()
+        return published
+
+    def tick(self) -> datetime:
+        """The next statement's time: one hour after the last."""
         self.clock += timedelta(hours=1)
         return self.clock
 
     def _record(
         self, statement: Statement, raw: bytes | None, findings: list[Finding], sealed: bytes | None = None
     ) -> Published:
-        private_key = self.keys[statement.developer]
         with self.sessions.begin() as session, log_append_lock(session):
-            developers = Developers(session)
-            developer = developers.get(statement.developer)
-            document = Documents(session).put(raw) if raw is not None else None
-            entry = append_log_entry(session, statement.canonical_bytes())
-            statements = Statements(session)
-            record = statements.add(
-                statement,
-                signature=sign_statement(statement, private_key),
-                developer=developer,
-                key=developer.keys[0],
-                log_entry=entry,
-                document=document,
-            )
-            if sealed is not None:
-                SealedOriginals(session).put(record, sealed)
-            if document is not None:
-                index_publication(session, record, developer, document)
-            for finding in findings:
-                statements.add_finding(
-                    record,
-                    standard_id=STANDARD,
-                    standard_version=self.standard.version,
-                    rule_id=finding.rule_id,
-                    severity=finding.severity.value,
-                    message=finding.message,
-                    location=finding.field,
-                )
-            published = Published(entry.log_index, record.statement_sha256, statement.document_sha256)
+            published = self._record_in(session, statement, raw, findings, sealed)
         if self.integrate_each:
             self.integrate()
         return published
+
+    def _record_in(
+        self, session: Session, statement: Statement, raw: bytes | None, findings: list[Finding], sealed: bytes | None
+    ) -> Published:
+        private_key = self.keys[statement.developer]
+        developers = Developers(session)
+        developer = developers.get(statement.developer)
+        document = Documents(session).put(raw) if raw is not None else None
+        entry = append_log_entry(session, statement.canonical_bytes())
+        statements = Statements(session)
+        record = statements.add(
+            statement,
+            signature=sign_statement(statement, private_key),
+            developer=developer,
+            key=developer.keys[0],
+            log_entry=entry,
+            document=document,
+        )
+        if sealed is not None:
+            SealedOriginals(session).put(record, sealed)
+        if document is not None:
+            index_publication(session, record, developer, document)
+        for finding in findings:
+            statements.add_finding(
+                record,
+                standard_id=STANDARD,
+                standard_version=self.standard.version,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                message=finding.message,
+                location=finding.field,
+            )
+        return Published(entry.log_index, record.statement_sha256, statement.document_sha256)
 
     def integrate(self) -> None:
         """Tile every stored entry and sign a checkpoint over them, as the registry's integrator does."""
