@@ -234,6 +234,24 @@ class RegistryQueries:
         query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
         return Page(self._list(session, query), number, size, total)
 
+    def statements_before(
+        self, before: int, *, size: int = 20, developer: str | None = None, kind: str | None = None
+    ) -> tuple[list[StatementSummary], int | None]:
+        """Published statements logged before index ``before``, newest first, and the ``before`` of the next page
+        (None at the end): keyset pagination on the log index, so a page costs one indexed range scan of its own
+        rows, however deep it is, with neither ``OFFSET`` nor a count of the whole list."""
+        _, size = clamp_page(1, size)
+        with self._sessions() as session:
+            query = self._summary_select.where(StatementRecord.log_index < before)
+            if developer is not None:
+                query = query.where(StatementRecord.developer_id == self._developer_id(session, developer))
+            if kind is not None:
+                query = query.where(StatementRecord.kind == kind)
+            # One more than the page holds tells whether another page follows, without counting.
+            rows = self._list(session, query.order_by(StatementRecord.log_index.desc()).limit(size + 1))
+        items = rows[:size]
+        return items, (items[-1].log_index if len(rows) > size else None)
+
     def corrections(self, statement_sha256: str) -> list[StatementSummary]:
         """The corrections published of the statement with this digest, oldest first."""
         with self._sessions() as session:

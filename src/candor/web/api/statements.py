@@ -10,7 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from candor.web.api.models import InclusionProofOut, PageOut, StandardFindingsOut, StatementOut, page_out
+from candor.web.api.models import (
+    InclusionProofOut,
+    KeysetPageOut,
+    PageOut,
+    StandardFindingsOut,
+    StatementOut,
+    page_out,
+)
 from candor.web.api.publishing import (
     PUBLISH_RESPONSES,
     Authorization,
@@ -34,6 +41,16 @@ Kind = Annotated[
     ),
 ]
 DeveloperSlug = Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$", description="Only this developer's.")]
+Before = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="Walk by log index instead of page number: only statements logged before this index, newest "
+        "first, and the next page's `before` in `next_before`. Start with the checkpoint's size (or any larger "
+        "number). Each page costs the same however deep it is: no offset, no count.",
+    ),
+]
 
 
 def build_router() -> APIRouter:
@@ -77,7 +94,16 @@ def build_router() -> APIRouter:
         kind: Kind = None,
         page: PageNumber = 1,
         per_page: PageSize = 20,
-    ) -> PageOut[StatementOut]:
+        before: Before = None,
+    ) -> PageOut[StatementOut] | KeysetPageOut[StatementOut]:
+        if before is not None:
+            items, next_before = registry.statements_before(before, size=per_page, developer=developer, kind=kind)
+            return KeysetPageOut[StatementOut](
+                items=[StatementOut.of(item) for item in items],
+                per_page=per_page,
+                before=before,
+                next_before=next_before,
+            )
         found = registry.statements(number=page, size=per_page, developer=developer, kind=kind)
         return page_out(found, [StatementOut.of(item) for item in found.items])
 
