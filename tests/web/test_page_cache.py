@@ -9,6 +9,7 @@ honest is the database's own signal, not a hook in the code path that wrote.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -276,3 +277,19 @@ def test_on_postgresql_a_kept_page_follows_a_publication_at_once(postgres_schema
             assert after["items"][0]["id"] == published.statement_sha256
     finally:
         engine.dispose()
+
+
+def test_a_statements_canonical_bytes_are_immutable_and_hash_to_its_id(served: Served) -> None:
+    client = served.client
+    path = f"/api/v1/statements/{served.first.statement_sha256}/canonical"
+    signed_bytes = answered_from_cache(client, path)
+    assert hashlib.sha256(signed_bytes.content).hexdigest() == served.first.statement_sha256
+    assert signed_bytes.headers["content-type"] == "application/json"
+    assert signed_bytes.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # A withdrawal changes what the registry says about the statement, never the statement itself.
+    served.registry.withdraw("acme-ai", served.first, series=None, version="1.0-withdrawn")
+    assert client.get(path).content == signed_bytes.content
+    assert client.get(f"/api/v1/statements/{served.first.statement_sha256}").json()["withdrawn_by"] is not None
+    missing = client.get(f"/api/v1/statements/{'0' * 64}/canonical")
+    assert missing.status_code == 404
+    assert "immutable" not in missing.headers.get("cache-control", "")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from candor.services.evidence import statement_evidence
 from candor.web.api.models import (
     InclusionProofOut,
     KeysetPageOut,
@@ -31,6 +32,9 @@ from candor.web.api.publishing import (
 )
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES
+
+#: What never changes once published: the statement's signed bytes, whose SHA-256 is the address.
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the statement.")]
 Kind = Annotated[
@@ -86,6 +90,22 @@ def build_router() -> APIRouter:
     )
     def get_tlog_proof(statement_id: StatementId, request: Request, registry: Queries) -> Response:
         return Response(tlog_proof_text(request, registry, statement_id), media_type="text/plain; charset=utf-8")
+
+    @router.get(
+        "/{statement_id}/canonical",
+        response_class=Response,
+        summary="The statement's canonical RFC 8785 bytes, exactly as its developer signed them",
+        description="Their SHA-256 is the statement's id, so they never change: cached as immutable. What the "
+        "registry says about the statement since (withdrawn, corrected) is in `/api/v1/statements/{id}`.",
+        responses={200: {"content": {"application/json": {}}, "description": "The signed statement."}},
+    )
+    def get_canonical(statement_id: StatementId, request: Request) -> Response:
+        _, evidence = statement_evidence(request.app.state.sessions, statement_id)
+        return Response(
+            evidence.statement_bytes,
+            media_type="application/json",
+            headers={"Cache-Control": IMMUTABLE, "ETag": f'"{statement_id}"'},
+        )
 
     @router.get("", summary="Published statements, newest first")
     def list_statements(
