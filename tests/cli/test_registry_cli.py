@@ -267,3 +267,21 @@ def test_demo_refuses_to_wipe_a_directory_it_did_not_make(run_candor: RunCandor,
     assert result.returncode != 0
     assert "refusing to wipe it" in result.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_serve_logs_no_line_per_request_by_default(served: str, tmp_path: Path) -> None:
+    """At thousands of requests a second the access log costs more than the answers; `--access-log` turns it on."""
+    assert httpx.get(served + "/api/v1/statements", timeout=30).status_code == 200
+    log = (tmp_path / "serve.log").read_text()
+    assert "Application startup complete" in log  # control: the server's own log is there
+    assert "GET /api/v1/statements" not in log
+    assert "GET /log/checkpoint" not in log
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or sys.implementation.name != "cpython", reason="uvloop builds for CPython on POSIX"
+)
+def test_serve_runs_on_uvloop_and_httptools_where_they_build() -> None:
+    from candor.cli.serve import fast_protocols
+
+    assert fast_protocols() == ("uvloop", "httptools")
