@@ -293,3 +293,38 @@ def test_a_statements_canonical_bytes_are_immutable_and_hash_to_its_id(served: S
     missing = client.get(f"/api/v1/statements/{'0' * 64}/canonical")
     assert missing.status_code == 404
     assert "immutable" not in missing.headers.get("cache-control", "")
+
+
+def test_on_postgresql_with_polling_a_publication_through_this_server_shows_at_once(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    """With ``revision_poll_interval`` a server trusts its cache between polls; its own publications still count."""
+    engine = create_database_engine(postgres_schema_url)
+    upgrade_database(engine)
+    sessions = session_factory(engine)
+    signer: Signer = register_signer(sessions, "acme-ai")
+    settings = load_settings(
+        data_dir=tmp_path, database_url=postgres_schema_url, log_origin=ORIGIN, audit_interval=0,
+        revision_poll_interval=1e9,  # never polls again within this test
+    )  # fmt: skip
+    try:
+        with (
+            serve_app(create_app(settings)) as base_url,
+            httpx.Client(base_url=base_url, timeout=30) as client,
+        ):
+            answered_from_cache(client, "/api/v1/statements")
+            # Control: a publication this server did not make stays unseen until the next poll, as documented.
+            registry = Registry(sessions, RegistryLog(sessions, tmp_path / "other", ORIGIN), integrate_each=False)
+            registry.keys["acme-ai"] = signer.key
+            elsewhere = registry.publish(framework("acme-ai", 1))
+            assert elsewhere.statement_sha256 not in client.get("/api/v1/statements").text
+            answer = client.post(
+                "/api/v1/statements",
+                json=request_body(signed(signer, framework("acme-ai", 2, supersedes=1), minutes=1)),
+                headers={"Authorization": f"Bearer {signer.token}"},
+            )
+            assert answer.status_code == 201, answer.text
+            ids = [item["id"] for item in client.get("/api/v1/statements").json()["items"]]
+            assert ids == [answer.json()["id"], elsewhere.statement_sha256]
+    finally:
+        engine.dispose()

@@ -36,6 +36,8 @@ class DataVersion:
         self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         self._generation = 0
+        # next() on a count is atomic under the GIL: touches from several request threads are never lost.
+        self._touches = itertools.count(1)
         self._calls = itertools.count()
 
     @property
@@ -60,7 +62,7 @@ class DataVersion:
 
     def touch(self) -> None:
         """Move the token now: this process has just written (a publication), whatever the clock says."""
-        self._generation += 1
+        self._generation = next(self._touches)
 
     def close(self) -> None:
         with self._lock:

@@ -167,6 +167,8 @@ def publish_statement(
             _decode(publication.statement, "statement"), _decode(publication.signature, "signature"), document, sealed
         ),
     )
+    # Committed: pages this server kept are stale now, even where the database gives no signal of its own.
+    request.app.state.data_version.touch()
     integrator: Integrator | None = getattr(request.app.state, "integrator", None)
     if integrator is not None:
         integrator.wake()
