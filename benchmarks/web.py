@@ -267,6 +267,8 @@ class Run:
     p99: float
     failures: int
     cpu_ms: float
+    #: What the failures were: wrk's non-2xx/3xx answers and its socket errors, by kind.
+    failed_as: str = ""
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -277,8 +279,9 @@ def _ms(figure: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def with_wrk(url: str, connections: int, seconds: float, threads: int) -> tuple[float, float, float, int, int]:
-    """wrk's req/s, p50 and p99 (ms), requests that failed (errors, non-2xx/3xx) and requests made."""
+def with_wrk(url: str, connections: int, seconds: float, threads: int) -> tuple[float, float, float, int, int, str]:
+    """wrk's req/s, p50 and p99 (ms), requests that failed (errors, non-2xx/3xx), requests made, and the kinds of
+    failure (a timeout is a request unanswered after wrk's 2 s)."""
     output = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
         capture_output=True, text=True, check=True,
@@ -287,18 +290,21 @@ def with_wrk(url: str, connections: int, seconds: float, threads: int) -> tuple[
     p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    kinds = {"not 2xx/3xx": sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))}
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    failed += sum(int(n) for n in errors.groups()) if errors else 0
-    return rate, p50, p99, failed, requests
+    if errors:
+        kinds.update(zip(("connect", "read", "write", "timeout"), map(int, errors.groups()), strict=True))
+    failed_as = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
+    return rate, p50, p99, sum(kinds.values()), requests, failed_as
 
 
-def with_loadgen(url: str, connections: int, seconds: float) -> tuple[float, float, float, int, int]:
+def with_loadgen(url: str, connections: int, seconds: float) -> tuple[float, float, float, int, int, str]:
     """The same figures from benchmarks/loadgen.py, when wrk is not installed (it costs the server more CPU)."""
     host, port, path = re.fullmatch(r"http://([^:/]+):(\d+)(/.*)", url).groups()  # type: ignore[union-attr]
     figures = asyncio.run(saturate(host, int(port), path, connections, 10**9, seconds))
     cuts = statistics.quantiles(figures.latencies, n=100, method="inclusive")
-    return figures.rate, cuts[49] * 1000, cuts[98] * 1000, figures.failures, len(figures.latencies)
+    failed_as = f"{figures.failures} failed" if figures.failures else ""
+    return figures.rate, cuts[49] * 1000, cuts[98] * 1000, figures.failures, len(figures.latencies), failed_as
 
 
 def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
@@ -323,17 +329,18 @@ def load(server: subprocess.Popen[bytes], url: str, args: argparse.Namespace) ->
     for _ in range(args.runs):
         before = server_cpu_seconds(server)
         if shutil.which("wrk"):
-            rate, p50, p99, failed, requests = with_wrk(url, args.connections, args.seconds, args.threads)
+            rate, p50, p99, failed, requests, failed_as = with_wrk(url, args.connections, args.seconds, args.threads)
         else:
-            rate, p50, p99, failed, requests = with_loadgen(url, args.connections, args.seconds)
+            rate, p50, p99, failed, requests, failed_as = with_loadgen(url, args.connections, args.seconds)
         cpu_ms = (server_cpu_seconds(server) - before) / max(requests, 1) * 1000
-        runs.append(Run(rate, p50, p99, failed, cpu_ms))
+        runs.append(Run(rate, p50, p99, failed, cpu_ms, failed_as))
     return Run(
         statistics.median(run.rate for run in runs),
         statistics.median(run.p50 for run in runs),
         statistics.median(run.p99 for run in runs),
         sum(run.failures for run in runs),
         statistics.median(run.cpu_ms for run in runs),
+        "; ".join(run.failed_as for run in runs if run.failed_as),
     )
 
 
@@ -367,7 +374,7 @@ def measure(seeded: Seeded, args: argparse.Namespace, home: Path) -> None:
     )
     print(f"{'':>28} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'of nginx':>8} {'CPU/req':>9}  target")
     for number, (name, run) in enumerate(results.items()):
-        failures = f"  {run.failures} FAILED" if run.failures else ""
+        failures = f"  FAILED: {run.failed_as}" if run.failures else ""
         print(
             f"{name:>28} {run.rate:8,.0f} {run.p50:7.2f} {run.p99:7.1f} {run.rate / ceiling:8.1%} "
             f"{run.cpu_ms:6.3f} ms  {verdict(name, run, number == 1)}{failures}",
