@@ -35,6 +35,7 @@ from tests.conftest import EXAMPLES
 from tests.dbfixtures import postgres_schema_url
 from tests.services.publishing_kit import ORIGIN, Signer, framework, request_body, signed
 from tests.services.publishing_kit import register as register_signer
+from tests.services.tampering import tamper
 from tests.web.conftest import serve_app
 from tests.web.registry import Published, Registry, example
 
@@ -328,3 +329,23 @@ def test_on_postgresql_with_polling_a_publication_through_this_server_shows_at_o
             assert ids == [answer.json()["id"], elsewhere.statement_sha256]
     finally:
         engine.dispose()
+
+
+def test_a_document_kept_before_its_row_was_tampered_with_is_served_as_verified_then(served: Served) -> None:
+    """The cache keeps bytes that hashed to their address when read; a forged row later never reaches a reader."""
+    client = served.client
+    sha256 = served.first.document_sha256
+    assert sha256 is not None
+    path = f"/api/v1/documents/{sha256}"
+    genuine = answered_from_cache(client, path).content
+    forged = genuine.replace(b"must", b"may ", 1)
+    tamper(served.database_url, "documents", "sha256", sha256, "content", forged)
+    kept = client.get(path)
+    assert kept.status_code == 200
+    assert hashlib.sha256(kept.content).hexdigest() == sha256
+    # Control: a server that had not read it yet reads the forged row, and refuses to serve it.
+    cold = create_app(load_settings(data_dir=served.data_dir, log_origin=ORIGIN, audit_interval=0))
+    with serve_app(cold) as cold_url, httpx.Client(base_url=cold_url, timeout=30) as cold_client:
+        refused = cold_client.get(path)
+    assert refused.status_code == 500
+    assert refused.json()["error"]["code"] == "tampered_document"
