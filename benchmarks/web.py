@@ -8,7 +8,7 @@ Prints figures; asserts nothing. Usage:
 For each registry size in ``--statements``:
 
 1. A fresh data directory and SQLite database, filled through the real store and the registry log's real
-   integration (tests/web/registry.py): ``statements // 100`` developers (at least 3), each with a framework in
+   integration (candor.testing.registry): ``statements // 100`` developers (at least 3), each with a framework in
    many versions and one system card. The framework is redacted, parsed and checked against the standard once;
    each version is derived from it (its version line and ``supersedes``), signed with the developer's Ed25519 key
    and stored with its document, sealed original, findings and search index, one transaction each, as a
@@ -53,27 +53,24 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from candor.config import load_settings
+from candor.domain.parse import parse_bytes
+from candor.domain.public_version import derive_public_text, new_salts
+from candor.domain.regulator_keys import regulator_key_fingerprint
+from candor.domain.sealing import SealedHeader, seal_original
+from candor.domain.standards import run_standard
+from candor.domain.statement import Statement, StatementKind
+from candor.services.integration import RegistryLog
+from candor.store.database import create_database_engine, session_factory
+from candor.store.schema import upgrade_database
 
 # The builders the web tests fill registries with: the real store, real signatures, the real integration.
-from tests.services.publishing_kit import REGULATOR_KEY, framework  # noqa: E402
-from tests.web.registry import Registry, Stored, as_developer, example  # noqa: E402
-
-from candor.config import load_settings  # noqa: E402
-from candor.domain.parse import parse_bytes  # noqa: E402
-from candor.domain.public_version import derive_public_text, new_salts  # noqa: E402
-from candor.domain.regulator_keys import regulator_key_fingerprint  # noqa: E402
-from candor.domain.sealing import SealedHeader, seal_original  # noqa: E402
-from candor.domain.standards import run_standard  # noqa: E402
-from candor.domain.statement import Statement, StatementKind  # noqa: E402
-from candor.services.integration import RegistryLog  # noqa: E402
-from candor.store.database import create_database_engine, session_factory  # noqa: E402
-from candor.store.schema import upgrade_database  # noqa: E402
-from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
+from candor.testing.publishing import REGULATOR_KEY, framework
+from candor.testing.registry import Registry, Stored, as_developer, example
+from candor.tlog.tiles import TILE_WIDTH, tile_path
 
 # A sibling module: running this script puts its folder on the path.
-from loadgen import saturate  # noqa: E402
+from loadgen import saturate
 
 #: What each target must reach (req/s) and its p99 at most (ms), by the issue; None where only the rate counts.
 DOCUMENT_TARGET = (3000.0, None)

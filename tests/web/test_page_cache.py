@@ -27,17 +27,23 @@ from prometheus_client.parser import text_string_to_metric_families
 from candor.config import load_settings
 from candor.domain.developer_keys import public_key_pem
 from candor.services.integration import RegistryLog
+from candor.services.witnessing import parse_witness_setting
+from candor.store.cosignatures import record_cosignature
 from candor.store.data_version import DataVersion
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import ORIGIN, Signer, framework, request_body, signed
+from candor.testing.publishing import register as register_signer
+from candor.testing.registry import Published, Registry, example
+from candor.tlog.checkpoint import check_cosignatures, parse_checkpoint
+from candor.tlog.errors import TlogError
+from candor.tlog.note import CosignatureSigner, NoteSignature, parse_note
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import postgres_schema_url
-from tests.services.publishing_kit import ORIGIN, Signer, framework, request_body, signed
-from tests.services.publishing_kit import register as register_signer
+from tests.processes import free_port
 from tests.services.tampering import tamper
 from tests.web.conftest import serve_app
-from tests.web.registry import Published, Registry, example
 
 __all__ = ["postgres_schema_url"]
 
@@ -349,3 +355,48 @@ def test_a_document_kept_before_its_row_was_tampered_with_is_served_as_verified_
         refused = cold_client.get(path)
     assert refused.status_code == 500
     assert refused.json()["error"]["code"] == "tampered_document"
+
+
+def test_a_cosignature_that_arrives_shows_on_the_checkpoint_and_the_log_page_at_once(tmp_path: Path) -> None:
+    """A witness's cosignature is kept in the database (by whichever server collected it) and moves no part of the
+    registry version, so neither ``/log/checkpoint`` nor the log page that shows it may be answered from memory."""
+    witness = CosignatureSigner("witness.test/w1", Ed25519PrivateKey.generate())
+    # Nothing listens there: this server's own collector never gets an answer; the cosignature comes from another.
+    setting = parse_witness_setting(f"http://127.0.0.1:{free_port()} {witness.vkey()}")
+    settings = load_settings(
+        data_dir=tmp_path, log_origin=ORIGIN, audit_interval=0, witnesses=[f"{setting.url} {witness.vkey()}"]
+    )
+    engine = create_database_engine(settings.database_url)
+    upgrade_database(engine)
+    sessions = session_factory(engine)
+    registry = Registry(sessions, RegistryLog(sessions, tmp_path, settings.log_origin), integrate_each=False)
+    registry.register("acme-ai", "Acme AI, Inc.", "acme-ai.example")
+    registry.publish(example("sdf-v1.md"))
+    registry.integrate()
+    app = create_app(settings)
+    try:
+        with serve_app(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+            bare = client.get("/log/checkpoint")
+            assert bare.status_code == 200
+            with pytest.raises(TlogError):
+                check_cosignatures(bare.content, [witness.verifier()], 1)
+            assert client.get("/log").status_code == 200
+            answered_from_cache(client, "/")  # control: the page cache is on
+            revision = app.state.queries.revision()
+            text = parse_note(bare.content).text
+            line = NoteSignature(witness.name, witness.key_id, witness.sign(text.encode())).line()
+            with sessions.begin() as session:
+                record_cosignature(session, parse_checkpoint(text).size, setting.name, line)
+            # The registry version did not move: a page keyed on it is still answered from the cache...
+            assert app.state.queries.revision() == revision
+            hits = cache_answers(client)["hit"]
+            assert client.get("/").status_code == 200
+            assert cache_answers(client)["hit"] == hits + 1
+            # ...but the checkpoint and the log page show the cosignature on the very next request.
+            cosigned = client.get("/log/checkpoint")
+            assert cosigned.content == bare.content + line.encode()
+            assert check_cosignatures(cosigned.content, [witness.verifier()], 1) == 1
+            assert line.split()[-1] in client.get("/log").text
+            assert cache_answers(client)["hit"] == hits + 1
+    finally:
+        engine.dispose()

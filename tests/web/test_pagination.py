@@ -123,7 +123,8 @@ def test_a_walk_by_log_index_neither_counts_nor_skips_rows(tmp_path: Path) -> No
     from candor.services.integration import RegistryLog
     from candor.services.queries import RegistryQueries
     from candor.store.database import session_factory
-    from tests.web.registry import Registry, fill
+    from candor.testing.registry import Registry
+    from tests.web.registry import fill
 
     settings = load_settings(data_dir=tmp_path)
     engine = create_database_engine(settings.database_url)

@@ -30,7 +30,12 @@ move the date with it). The obligations API and calendar feed follow the hour (a
 they get no ETag and are never kept.
 
 The rest of the log's files (``/log/checkpoint``, partial tiles) and ``/static`` keep their own ``Cache-Control``
-and get no ETag from here.
+and get no ETag from here. ``/log/checkpoint`` is never kept: with witnesses configured it carries the cosignature
+lines collected in the database, and a cosignature arriving moves no part of the registry version. For the same
+reason, with witnesses configured, the log page (which shows their cosignatures and answers) is rendered afresh.
+
+The confidential channel (:data:`candor.logs.PRIVATE_PATHS`: ``/report``, ``/api/v1/reports``) passes straight
+through, whatever its method: none of its answers is kept, tagged or answered from here.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from anyio import to_thread
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from candor.logs import PRIVATE_PATHS
 from candor.services.audit import AuditStatus, PeriodicAudit
 from candor.services.queries import RegistryQueries
 from candor.store.data_version import DataVersion
@@ -61,8 +67,12 @@ _IMMUTABLE_KEPT = "/log/"
 #: Answers that follow the hour, not just the day (an incident's reporting clock, a calendar's DTSTAMP): they are
 #: always rendered afresh.
 _UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics")
-#: What operators poll for the state of this moment (integrator lag, checkpoint age, counters): never a cached copy.
-_OPERATIONS_PATHS = frozenset({"/healthz", "/metrics"})
+#: What operators poll for the state of this moment (integrator lag, checkpoint age, counters), and the checkpoint,
+#: whose witness cosignatures arrive without moving the registry version: never a cached copy.
+_FRESH_PATHS = frozenset({"/healthz", "/metrics", "/log/checkpoint"})
+#: Pages that show what the witnesses answered and cosigned, which no part of the registry version follows: with
+#: witnesses configured, rendered afresh.
+WITNESSED_PATHS = frozenset({"/log"})
 #: What the page cache keeps under an ETag: pages and API answers. Feeds and plain-text proofs are rendered each time.
 _KEPT_TYPES = ("text/html", "application/json")
 #: The security headers, which this middleware (outside :class:`SecurityHeadersMiddleware`) adds to its own 304s.
@@ -186,10 +196,16 @@ class ConditionalGetMiddleware:
             return
         host, if_none_match, has_body = _request_headers(scope)
         path: str = scope["path"]
-        if has_body or path.startswith("/static/") or path.endswith(_UNTAGGED_SUFFIXES) or path in _OPERATIONS_PATHS:
+        app_state = scope["app"].state
+        if (
+            has_body
+            or path.startswith(("/static/", *PRIVATE_PATHS))
+            or path.endswith(_UNTAGGED_SUFFIXES)
+            or path in _FRESH_PATHS
+            or (path in WITNESSED_PATHS and getattr(app_state, "witnessing", None) is not None)
+        ):
             await self.app(scope, receive, send)
             return
-        app_state = scope["app"].state
         pages: PageCache = app_state.page_cache
         head = scope["method"] == "HEAD"
         kept = pages.get(_immutable_key(scope))
