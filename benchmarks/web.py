@@ -8,12 +8,12 @@ Prints figures; asserts nothing. Usage:
 For each registry size in ``--statements``:
 
 1. A fresh data directory and SQLite database, filled through the real store and the registry log's real
-   integration (candor.testing.registry): ``statements // 100`` developers (at least 3), each with a framework in
-   many versions and one system card. The framework is redacted, parsed and checked against the standard once;
-   each version is derived from it (its version line and ``supersedes``), signed with the developer's Ed25519 key
-   and stored with its document, sealed original, findings and search index, one transaction each, as a
-   publication is. One integration then tiles the log and signs its checkpoint. (Publishing over HTTP is
-   measured by benchmarks/publish.py.)
+   integration (candor.testing.registry): ``statements // 100`` developers (at least 3), each registered through
+   the registration use case (its key event in the log) with a framework in many versions and one system card.
+   The framework is redacted, parsed and checked against the standard once; each version is derived from it (its
+   version line and ``supersedes``), signed with the developer's Ed25519 key and stored with its document, sealed
+   original, findings and search index, one transaction each, as a publication is. One integration then tiles
+   the log and signs its checkpoint. (Publishing over HTTP is measured by benchmarks/publish.py.)
 2. ``candor serve --workers W`` (the real command: uvicorn, with uvloop and httptools where installed) serves it,
    and nginx (Debian's package) serves a saved copy of the document page's HTML with ``W`` worker processes:
    the most this machine gives for those bytes over HTTP, the *ceiling*.
@@ -62,6 +62,7 @@ from candor.domain.standards import run_standard
 from candor.domain.statement import Statement, StatementKind
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
+from candor.store.log_entries import latest_checkpoint_view
 from candor.store.schema import upgrade_database
 
 # The builders the web tests fill registries with: the real store, real signatures, the real integration.
@@ -88,6 +89,8 @@ class Seeded:
     statements: int
     developer: str
     document_index: int
+    #: Entries in the log: the statements and each developer's key registration before them.
+    log_size: int
 
 
 def seed(data_dir: Path, statements: int) -> Seeded:
@@ -147,13 +150,18 @@ def seed(data_dir: Path, statements: int) -> Seeded:
         if (number + 1) % 20 == 0:
             print(f"  {number + 1} of {developers} developers stored", flush=True)
     registry.integrate()
+    with sessions() as session:
+        checkpoint = latest_checkpoint_view(session)
     engine.dispose()
-    return Seeded(data_dir, developers * per_developer, f"developer-{developers // 2:03d}", last_framework)
+    assert checkpoint is not None
+    return Seeded(
+        data_dir, developers * per_developer, f"developer-{developers // 2:03d}", last_framework, checkpoint.size
+    )
 
 
 def targets(seeded: Seeded) -> dict[str, str]:
     """The paths loaded, by name; the first is the document page, whose saved copy nginx serves."""
-    size = seeded.statements
+    size = seeded.log_size
     tile = tile_path(0, 0) if size >= TILE_WIDTH else tile_path(0, 0, size)
     return {
         "document page (with diff)": f"/statements/{seeded.document_index}",

@@ -39,6 +39,13 @@ class Filled:
     """The statements a filled registry holds, by name."""
 
     published: dict[str, Published]
+    #: The key events registration logged before the statements (one key-registration per developer).
+    key_events: int = 0
+
+    @property
+    def log_size(self) -> int:
+        """How many entries the log holds: the key events and the statements."""
+        return self.key_events + len(self.published)
 
 
 def fill(registry: Registry) -> Filled:
@@ -61,4 +68,4 @@ def fill(registry: Registry) -> Filled:
     published["acme-withdrawal"] = registry.withdraw(
         "acme-ai", published["acme-card-3-5"], series="Acme-3.5", version="1.0-withdrawn"
     )
-    return Filled(published)
+    return Filled(published, key_events=3)

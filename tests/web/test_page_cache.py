@@ -23,6 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings
 from candor.domain.developer_keys import public_key_pem
@@ -128,7 +129,9 @@ def test_a_kept_page_carries_the_security_headers_and_its_etag(served: Served) -
 def test_a_publication_through_another_server_shows_on_this_one_at_once(served: Served, tmp_path: Path) -> None:
     """Two apps on one SQLite database, as ``candor serve --workers 2`` runs them: each its own cache."""
     client = served.client
-    signer = register_signer(served.registry.sessions, "borealis")
+    signer = register_signer(served.registry.sessions, "borealis", served.registry.log)
+    # Its key event signed under a checkpoint before the pages are kept, so that only the publication moves them.
+    served.registry.integrate()
     pages = ["/", "/statements", "/api/v1/statements", "/developers/borealis"]
     before = {path: answered_from_cache(client, path).text for path in pages}
     other = create_app(load_settings(data_dir=served.data_dir, log_origin=ORIGIN, audit_interval=0))
@@ -264,11 +267,20 @@ def test_without_a_local_signal_every_request_asks_the_database(postgres_schema_
     assert polled.token() != before
 
 
+def registered_and_signed(sessions: sessionmaker[Session], data_dir: Path) -> Signer:
+    """acme-ai registered by the log in ``data_dir`` and its key event under a signed checkpoint, before any app
+    serves: so that no integrator signs it while a test watches a kept page."""
+    log = RegistryLog(sessions, data_dir, ORIGIN)
+    signer = register_signer(sessions, "acme-ai", log)
+    log.integrate()
+    return signer
+
+
 def test_on_postgresql_a_kept_page_follows_a_publication_at_once(postgres_schema_url: str, tmp_path: Path) -> None:
     engine = create_database_engine(postgres_schema_url)
     upgrade_database(engine)
     sessions = session_factory(engine)
-    signer: Signer = register_signer(sessions, "acme-ai")
+    signer = registered_and_signed(sessions, tmp_path)
     settings = load_settings(data_dir=tmp_path, database_url=postgres_schema_url, log_origin=ORIGIN, audit_interval=0)
     try:
         with (
@@ -309,7 +321,7 @@ def test_on_postgresql_with_polling_a_publication_through_this_server_shows_at_o
     engine = create_database_engine(postgres_schema_url)
     upgrade_database(engine)
     sessions = session_factory(engine)
-    signer: Signer = register_signer(sessions, "acme-ai")
+    signer = registered_and_signed(sessions, tmp_path)
     settings = load_settings(
         data_dir=tmp_path, database_url=postgres_schema_url, log_origin=ORIGIN, audit_interval=0,
         revision_poll_interval=1e9,  # never polls again within this test
