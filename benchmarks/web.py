@@ -1,220 +1,315 @@
-"""Benchmark the registry end to end: signed publication over HTTP, then page and tile reads under load.
+"""Benchmark reading the registry over HTTP: each page and API answer against nginx on the same machine.
 
 Prints figures; asserts nothing. Usage:
 
-    .venv/bin/python benchmarks/web.py [--developers 100] [--versions 20] [--requests 3000] [--seconds 20]
-                                       [--connections 50] [--rate 300] [--publish-rate 10] [--publishers 50]
-                                       [--workers 1 2] [--wrk]
+    .venv/bin/python benchmarks/web.py [--statements 16 10000] [--workers 2] [--connections 50] [--seconds 10]
+                                       [--runs 1] [--threads 1]
 
-1. A fresh data directory and SQLite database; ``developers`` developers registered with real Ed25519 keys and
-   publish tokens.
-2. ``candor serve``'s app under uvicorn. Every developer publishes ``versions`` framework versions (each
-   superseding the last) and one system card, each document generated from the examples, which mark passages
-   for redaction: so each goes through the real redaction path (candor.testing.publishing), and its
-   public version is signed by the developer's key and POSTed with its sealed original to ``/api/v1/statements``
-   through the real client, with the background integrator running. The first half of the developers publish
-   one request at a time (the bare publish latency); the other half publish OPEN-LOOP: ``publishers`` threads
-   offer a fixed ``publish-rate`` statements/s between them, each developer's versions in order.
-3. For each uvicorn worker count and each read target (the home page, a developer page, a framework version's
-   page with its diff against the previous version, a full level-0 tile, a page of the API's statement list),
-   two runs over ``connections`` keep-alive loopback connections (benchmarks/loadgen.py, h11 in this process):
-   - CLOSED-LOOP saturation: each connection sends its next request as soon as the last is answered, up to
-     ``requests`` requests or ``seconds`` seconds. Its req/s is the most the server gave; its latencies are
-     NOT latency at a target rate: by Little's law the mean is connections / throughput, whatever the server.
-   - OPEN-LOOP at ``rate`` req/s: min(``requests``, ``rate`` x ``seconds``) requests, request i due at
-     start + i / rate, spread round-robin over the connections (as wrk2 does). A connection still busy when its
-     next request is due sends it as soon as it is free, and every latency is measured from the INTENDED send
-     time, so a stalled server cannot hide its queue (coordinated omission). The achieved rate must equal the
-     offered one, or the line says the run could not keep up; the generator's own lateness (when the event
-     loop, not a connection, was late) is printed beside it.
-   Each line also gives the server's CPU time per request (its processes' user + system time, from /proc),
-   which does not depend on what else the shared machine is doing: cores / CPU per request bounds what the
-   server can do alone; and the generator's, which it takes from the server on a shared machine. ``--wrk``
-   cross-checks the closed-loop runs with wrk when it is installed (wrk2, the open-loop variant, is not
-   packaged in Debian).
+For each registry size in ``--statements``:
 
-Targets on a 2-core machine: document page p99 under 100 ms and at least 300 req/s; publish p99 under 250 ms.
-The load generator shares the machine's cores with the server, so the read figures are a lower bound.
+1. A fresh data directory and SQLite database, filled through the real store and the registry log's real
+   integration (candor.testing.registry): ``statements // 100`` developers (at least 3), each registered through
+   the registration use case (its key event in the log) with a framework in many versions and one system card.
+   The framework is redacted, parsed and checked against the standard once; each version is derived from it (its
+   version line and ``supersedes``), signed with the developer's Ed25519 key and stored with its document, sealed
+   original, findings and search index, one transaction each, as a publication is. One integration then tiles
+   the log and signs its checkpoint. (Publishing over HTTP is measured by benchmarks/publish.py.)
+2. ``candor serve --workers W`` (the real command: uvicorn, with uvloop and httptools where installed) serves it,
+   and nginx (Debian's package) serves a saved copy of the document page's HTML with ``W`` worker processes:
+   the most this machine gives for those bytes over HTTP, the *ceiling*.
+3. Each target is loaded CLOSED-LOOP by wrk (``--threads`` threads, ``--connections`` keep-alive connections,
+   ``--seconds`` seconds; benchmarks/loadgen.py, an h11 client, when wrk is not installed): each connection sends
+   its next request as soon as the last is answered, so req/s is the most the server gave; by Little's law the
+   mean latency is then connections / throughput, and the p99 shows the tail under saturation. Each target is
+   fetched once first (the page cache fills as readers fill it). With ``--runs N`` every figure is the median
+   of N runs.
+
+Each line gives req/s, p50 and p99, the share of the nginx ceiling, and the server's CPU time per request (its
+processes' user + system time, from /proc), which does not depend on what else the shared machine is doing.
+The load generator shares the machine's cores with the server, so the figures are a lower bound.
+
+Targets (issue 10, 2 workers, 50 connections): the document page at 3,000 req/s or more; every other target at
+1,000 req/s or more with p99 at most 100 ms; at 16 and at 10,000 statements.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from candor.config import load_settings
-from candor.errors import CandorError
-from candor.registry_client import RegistryClient
-from candor.services.publishing import Publication
+from candor.domain.parse import parse_bytes
+from candor.domain.public_version import derive_public_text, new_salts
+from candor.domain.regulator_keys import regulator_key_fingerprint
+from candor.domain.sealing import SealedHeader, seal_original
+from candor.domain.standards import run_standard
+from candor.domain.statement import Statement, StatementKind
+from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
+from candor.store.log_entries import latest_checkpoint_view
 from candor.store.schema import upgrade_database
-from candor.testing.publishing import ORIGIN, Signer, register, signed
+
+# The builders the web tests fill registries with: the real store, real signatures, the real integration.
+from candor.testing.publishing import REGULATOR_KEY, framework
+from candor.testing.registry import Registry, Stored, as_developer, example
 from candor.tlog.tiles import TILE_WIDTH, tile_path
 
 # A sibling module: running this script puts its folder on the path.
-from loadgen import Figures, completion_rate, offer, saturate, schedule
+from loadgen import saturate
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
-#: The kit signs every statement for this origin, and a registry refuses statements signed for another log.
-LOG_ORIGIN = ORIGIN
+#: What each target must reach (req/s) and its p99 at most (ms), by the issue; None where only the rate counts.
+DOCUMENT_TARGET = (3000.0, None)
+OTHER_TARGET = (1000.0, 100.0)
+NGINX = "nginx (saved document page)"
+#: Below one full tile (256 entries) there is only the partial tile, which is not immutable.
+PARTIAL_TILE = "partial tile"
 
 
-def register_all(data_dir: Path, developers: int) -> list[Signer]:
-    """Register ``developers`` developers, each with a fresh key and a publish token, straight into the store."""
-    settings = load_settings(data_dir=data_dir, log_origin=LOG_ORIGIN)
+@dataclass(frozen=True)
+class Seeded:
+    """A filled registry: where its data is, and the paths worth reading."""
+
+    data_dir: Path
+    statements: int
+    developer: str
+    document_index: int
+    #: Entries in the log: the statements and each developer's key registration before them.
+    log_size: int
+
+
+def seed(data_dir: Path, statements: int) -> Seeded:
+    """Fill a registry of about ``statements`` statements (see the module's docstring, step 1)."""
+    settings = load_settings(data_dir=data_dir)
     engine = create_database_engine(settings.database_url)
     upgrade_database(engine)
     sessions = session_factory(engine)
-    signers = [register(sessions, f"developer-{number:03d}") for number in range(developers)]
-    engine.dispose()
-    return signers
-
-
-def framework(slug: str, version: int) -> bytes:
-    """Version ``version``.0 of ``slug``'s framework: the example, re-attributed, with a line of its own."""
-    text = (EXAMPLES / "sdf-v2.md").read_text("utf-8").replace("developer: acme-ai", f"developer: {slug}", 1)
-    supersedes = f'supersedes: "{version - 1}.0"\n' if version > 1 else ""
-    text = text.replace('version: "2.0"\nsupersedes: "1.0"\n', f'version: "{version}.0"\n{supersedes}', 1)
-    return f"{text}\nRevision {version} of this framework.\n".encode()
-
-
-def system_card(slug: str) -> bytes:
-    raw = (EXAMPLES / "system-card-acme-3.md").read_text("utf-8")
-    return raw.replace("developer: acme-ai", f"developer: {slug}", 1).encode()
-
-
-def publish_all(base_url: str, signers: list[Signer], versions: int) -> tuple[Figures, int]:
-    """Publish every developer's documents, one request at a time; the latencies and the last framework's index.
-
-    Each document is redacted (a public version and its sealed original) and signed before the clock starts: the
-    figure is the registry's, not the client's.
-    """
-    latencies: list[float] = []
+    registry = Registry(sessions, RegistryLog(sessions, data_dir, settings.log_origin), integrate_each=False)
+    developers = max(3, statements // 100)
+    per_developer = max(2, statements // developers)
+    # Redacted, parsed and checked once: the versions differ only in their front matter (developer, version,
+    # supersedes), which no redaction touches, so each version's public text is the template's with those lines
+    # changed, and their findings agree. Each version's original is still sealed to the regulator on its own.
+    template = framework("template", 1)
+    parsed = parse_bytes("sdf.md", template)
+    salts = new_salts(len(parsed.redactions))
+    public = derive_public_text(parsed, salts).encode("utf-8")
+    findings = run_standard(registry.standard, parse_bytes("sdf.md", public))
+    regulator = regulator_key_fingerprint(REGULATOR_KEY.public_key())
+    card = example("system-card-acme-3.md")
     last_framework = -1
-    started = time.perf_counter()
-    with RegistryClient(base_url) as client:
-        for number, signer in enumerate(signers, start=1):
-            documents = [framework(signer.slug, version) for version in range(1, versions + 1)]
-            for minutes, raw in enumerate([*documents, system_card(signer.slug)]):
-                publication = signed(signer, raw, minutes=minutes)
-                sent = time.perf_counter()
-                entry = client.publish(
-                    signer.token,
-                    publication.statement_bytes,
-                    publication.signature,
-                    publication.document,
-                    publication.sealed,
-                )
-                latencies.append(time.perf_counter() - sent)
-                if minutes < versions:
-                    last_framework = entry.log_index
-            if number % 10 == 0:
-                print(f"  {number} developers, {len(latencies)} statements published", flush=True)
-    return Figures(latencies, 0, len(latencies) / (time.perf_counter() - started)), last_framework
+    for number in range(developers):
+        slug = f"developer-{number:03d}"
+        registry.register(slug, f"Developer {number} Inc.", f"{slug}.example")
+        versions: list[Stored] = []
+        for version in range(1, per_developer):
+            supersedes = f"{version - 1}.0" if version > 1 else None
+            line = f'version: "{version}.0"' + (f'\nsupersedes: "{supersedes}"' if supersedes else "")
+
+            def this_version(text: bytes, slug: str = slug, line: str = line) -> bytes:
+                text = text.replace(b"developer: template", f"developer: {slug}".encode(), 1)
+                return text.replace(b'version: "1.0"', line.encode(), 1)
+
+            document = this_version(public)
+            document_sha256 = hashlib.sha256(document).hexdigest()
+            header = SealedHeader(
+                developer=slug,
+                kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK.value,
+                version=f"{version}.0",
+                public_sha256=document_sha256,
+                regulator_key=regulator,
+            )
+            sealed = seal_original(header, this_version(template), salts, REGULATOR_KEY.public_key())
+            statement = Statement(
+                developer=slug,
+                kind=StatementKind.SECURE_DEVELOPMENT_FRAMEWORK,
+                version=f"{version}.0",
+                document_sha256=document_sha256,
+                supersedes=supersedes,
+                issued_at=registry.tick(),
+                sealed_sha256=hashlib.sha256(sealed).hexdigest(),
+            )
+            versions.append((statement, document, findings, sealed))
+        last_framework = registry.store_all(versions)[-1].log_index  # one transaction per developer
+        registry.publish(as_developer(card, slug))  # the whole publishing path, once per developer
+        if (number + 1) % 20 == 0:
+            print(f"  {number + 1} of {developers} developers stored", flush=True)
+    registry.integrate()
+    with sessions() as session:
+        checkpoint = latest_checkpoint_view(session)
+    engine.dispose()
+    assert checkpoint is not None
+    return Seeded(
+        data_dir, developers * per_developer, f"developer-{developers // 2:03d}", last_framework, checkpoint.size
+    )
 
 
-def publish_at_rate(base_url: str, signers: list[Signer], versions: int, rate: float, publishers: int) -> Figures:
-    """Publish every developer's documents OPEN-LOOP: ``rate`` statements/s offered in all, by ``publishers``
-    threads; each latency runs from the statement's intended send time.
-
-    Round k publishes every developer's k-th document, so a developer's versions are ``len(signers) / rate``
-    seconds apart and each supersedes one already answered; a publisher owns whole developers, so it sends a
-    developer's versions in order. Everything is redacted and signed before the clock starts.
-    """
-    publications: list[tuple[str, Publication]] = []
-    for minutes in range(versions + 1):
-        for signer in signers:
-            raw = framework(signer.slug, minutes + 1) if minutes < versions else system_card(signer.slug)
-            publications.append((signer.token, signed(signer, raw, minutes=minutes)))
-    latencies: list[float] = []
-    lags: list[float] = []
-    completions: list[float] = []
-    failures = 0
-    lock = threading.Lock()
-    lanes = min(publishers, len(signers))
-    started = time.perf_counter() + 0.1  # every publisher's client is open before the first statement is due
-
-    def publish_lane(indices: list[int]) -> None:
-        nonlocal failures
-        with RegistryClient(base_url) as client:
-            for index in indices:
-                intended = started + index / rate
-                free = time.perf_counter() <= intended
-                time.sleep(max(0.0, intended - time.perf_counter()))
-                sent = time.perf_counter()
-                token, publication = publications[index]
-                try:
-                    client.publish(
-                        token,
-                        publication.statement_bytes,
-                        publication.signature,
-                        publication.document,
-                        publication.sealed,
-                    )
-                except (CandorError, httpx.HTTPError):
-                    with lock:
-                        failures += 1
-                    continue
-                done = time.perf_counter()
-                with lock:
-                    latencies.append(done - intended)
-                    completions.append(done)
-                    if free:
-                        lags.append(sent - intended)
-
-    # Developer d's documents are d, d + len(signers), ...: one lane per developer keeps each one's order.
-    by_developer = schedule(len(publications), len(signers))
-    lane_indices = [
-        sorted(i for d in range(lane, len(signers), lanes) for i in by_developer[d]) for lane in range(lanes)
-    ]
-    with ThreadPoolExecutor(max_workers=lanes) as pool:
-        list(pool.map(publish_lane, lane_indices))
-    return Figures(latencies, failures, completion_rate(completions, started), rate, lags)
+def targets(seeded: Seeded) -> dict[str, str]:
+    """The paths loaded, by name; the first is the document page, whose saved copy nginx serves."""
+    size = seeded.log_size
+    tile = tile_path(0, 0) if size >= TILE_WIDTH else tile_path(0, 0, size)
+    return {
+        "document page (with diff)": f"/statements/{seeded.document_index}",
+        "developer page": f"/developers/{seeded.developer}",
+        "home page": "/",
+        "api statements (20)": "/api/v1/statements?per_page=20",
+        ("full tile" if size >= TILE_WIDTH else PARTIAL_TILE): f"/log/{tile}",
+    }
 
 
-def wait_for_checkpoint(base_url: str, size: int) -> float:
-    """Wait until the served checkpoint covers ``size`` entries; how long that took after the last publish."""
-    started = time.perf_counter()
-    while True:
-        note = httpx.get(f"{base_url}/log/checkpoint", timeout=30)
-        if note.status_code == 200 and int(note.text.splitlines()[1]) >= size:
-            return time.perf_counter() - started
-        if time.perf_counter() - started > 120:
-            raise SystemExit(f"the log did not integrate {size} entries within 120 s")
-        time.sleep(0.05)
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
-def with_wrk(url: str, connections: int, seconds: float) -> tuple[str, int]:
-    """The same load from wrk, a C load generator (it needs far less CPU than the httpx client it cross-checks):
-    its figures, and how many requests it made."""
+def wait_until_served(process: subprocess.Popen[bytes], url: str, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{what} exited with status {process.returncode} before serving")
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{what} did not serve {url} within 120 s")
+
+
+@contextmanager
+def candor_serve(data_dir: Path, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """``candor serve --workers W`` on a free loopback port."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "candor", "serve", "--data-dir", str(data_dir),
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_served(server, base_url + "/", "candor serve")
+        yield server, base_url
+    finally:
+        stop(server)
+
+
+NGINX_CONF = """\
+{user}worker_processes {workers};
+daemon off;
+pid {home}/nginx.pid;
+error_log {home}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path {home}/body;
+    proxy_temp_path {home}/proxy;
+    fastcgi_temp_path {home}/fastcgi;
+    uwsgi_temp_path {home}/uwsgi;
+    scgi_temp_path {home}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ root {home}/site; default_type text/html; }}
+    }}
+}}
+"""
+
+
+@contextmanager
+def nginx_serving(page: bytes, workers: int, home: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """nginx with ``workers`` worker processes serving ``page`` at ``/document.html``."""
+    nginx = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if nginx is None:
+        raise SystemExit("nginx is not installed (Debian: apt-get install -y nginx); it is the ceiling")
+    (home / "site").mkdir(parents=True)
+    (home / "site" / "document.html").write_bytes(page)
+    port = free_port()
+    # Run as root, nginx's workers would switch to an account that cannot read this private temporary folder.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    (home / "nginx.conf").write_text(NGINX_CONF.format(user=user, workers=workers, home=home, port=port))
+    server = subprocess.Popen(
+        [nginx, "-p", str(home), "-c", str(home / "nginx.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_served(server, base_url + "/document.html", "nginx")
+        yield server, base_url
+    finally:
+        stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One closed-loop run: completed requests per second, p50 and p99 in ms, failures, server CPU per request."""
+
+    rate: float
+    p50: float
+    p99: float
+    failures: int
+    cpu_ms: float
+    #: What the failures were: wrk's non-2xx/3xx answers and its socket errors, by kind.
+    failed_as: str = ""
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(figure: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", figure).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def with_wrk(url: str, connections: int, seconds: float, threads: int) -> tuple[float, float, float, int, int, str]:
+    """wrk's req/s, p50 and p99 (ms), requests that failed (errors, non-2xx/3xx), requests made, and the kinds of
+    failure (a timeout is a request unanswered after wrk's 2 s)."""
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    requests = re.search(r"(\d+) requests in", output)
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"\s50%\s+([\d.]+\w+)", output)
-    p99 = re.search(r"\s99%\s+([\d.]+\w+)", output)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    figures = (
-        f"{float(rate.group(1)) if rate else 0:7.0f} req/s  p50 {p50.group(1) if p50 else '?':>9}  "
-        f"p99 {p99.group(1) if p99 else '?':>9}  (wrk, {errors.group(1) if errors else 0} not 2xx)"
-    )
-    return figures, int(requests.group(1)) if requests else 0
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    kinds = {"not 2xx/3xx": sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))}
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    if errors:
+        kinds.update(zip(("connect", "read", "write", "timeout"), map(int, errors.groups()), strict=True))
+    failed_as = ", ".join(f"{count} {kind}" for kind, count in kinds.items() if count)
+    return rate, p50, p99, sum(kinds.values()), requests, failed_as
+
+
+def with_loadgen(url: str, connections: int, seconds: float) -> tuple[float, float, float, int, int, str]:
+    """The same figures from benchmarks/loadgen.py, when wrk is not installed (it costs the server more CPU)."""
+    host, port, path = re.fullmatch(r"http://([^:/]+):(\d+)(/.*)", url).groups()  # type: ignore[union-attr]
+    figures = asyncio.run(saturate(host, int(port), path, connections, 10**9, seconds))
+    cuts = statistics.quantiles(figures.latencies, n=100, method="inclusive")
+    failed_as = f"{figures.failures} failed" if figures.failures else ""
+    return figures.rate, cuts[49] * 1000, cuts[98] * 1000, figures.failures, len(figures.latencies), failed_as
 
 
 def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
@@ -232,138 +327,82 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return total
 
 
-def cpu_snapshot(server: subprocess.Popen[bytes]) -> tuple[float, float]:
-    """CPU seconds used so far by the server, and by this process (the httpx load generator)."""
-    return server_cpu_seconds(server), time.process_time()
+def load(server: subprocess.Popen[bytes], url: str, args: argparse.Namespace) -> Run:
+    """The median of ``args.runs`` closed-loop runs against ``url``."""
+    httpx.get(url, timeout=30).raise_for_status()  # fill the page cache, as the first reader does
+    runs = []
+    for _ in range(args.runs):
+        before = server_cpu_seconds(server)
+        if shutil.which("wrk"):
+            rate, p50, p99, failed, requests, failed_as = with_wrk(url, args.connections, args.seconds, args.threads)
+        else:
+            rate, p50, p99, failed, requests, failed_as = with_loadgen(url, args.connections, args.seconds)
+        cpu_ms = (server_cpu_seconds(server) - before) / max(requests, 1) * 1000
+        runs.append(Run(rate, p50, p99, failed, cpu_ms, failed_as))
+    return Run(
+        statistics.median(run.rate for run in runs),
+        statistics.median(run.p50 for run in runs),
+        statistics.median(run.p99 for run in runs),
+        sum(run.failures for run in runs),
+        statistics.median(run.cpu_ms for run in runs),
+        "; ".join(run.failed_as for run in runs if run.failed_as),
+    )
 
 
-def cpu_per_request(
-    server: subprocess.Popen[bytes], before: tuple[float, float], requests: int, *, generator: bool = True
-) -> str:
-    """The server's CPU per request and, when this process generated the load, the generator's: on a shared
-    2-core machine the generator's share is taken from the server."""
-    server_cpu, generator_cpu = cpu_snapshot(server)
-    figures = f"server CPU {(server_cpu - before[0]) / max(requests, 1) * 1000:.2f} ms/request"
-    if generator:
-        figures += f", generator {(generator_cpu - before[1]) / max(requests, 1) * 1000:.2f}"
-    return figures
+def verdict(name: str, run: Run, first: bool) -> str:
+    if name == NGINX:
+        return "ceiling"
+    if name == PARTIAL_TILE:
+        return "no target: short-lived, served by its route each time"
+    rate, p99 = DOCUMENT_TARGET if first else OTHER_TARGET
+    met = run.rate >= rate and (p99 is None or run.p99 <= p99) and run.failures == 0
+    wanted = f">= {rate:,.0f}/s" + ("" if p99 is None else f", p99 <= {p99:.0f} ms")
+    return f"{'met' if met else 'MISSED'} ({wanted})"
 
 
-def serve(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """uvicorn serving the registry app with ``workers`` processes, on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "candor.web.app:app_from_environment",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir), "CANDOR_LOG_ORIGIN": LOG_ORIGIN}
-    server = subprocess.Popen(command, env=env)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base_url + "/", timeout=5).status_code == 200:
-                return server, base_url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("uvicorn did not start within 60 s")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    server.wait(timeout=60)
-
-
-def read_targets(developers: int, last_framework: int, size: int) -> dict[str, str]:
-    full_tile = tile_path(0, 0) if size >= TILE_WIDTH else tile_path(0, 0, size)
-    return {
-        "home": "/",
-        "developer": f"/developers/developer-{developers // 2:03d}",
-        "document (with diff)": f"/statements/{last_framework}",
-        "tile": f"/log/{full_tile}",
-        "api statements": "/api/v1/statements?per_page=20",
-    }
+def measure(seeded: Seeded, args: argparse.Namespace, home: Path) -> None:
+    paths = targets(seeded)
+    results: dict[str, Run] = {}
+    with candor_serve(seeded.data_dir, args.workers) as (server, base_url):
+        page = httpx.get(base_url + next(iter(paths.values())), timeout=30)
+        page.raise_for_status()
+        with nginx_serving(page.content, args.workers, home) as (nginx, nginx_url):
+            results[NGINX] = load(nginx, nginx_url + "/document.html", args)
+        for name, path in paths.items():
+            results[name] = load(server, base_url + path, args)
+    ceiling = results[NGINX].rate
+    tool = f"wrk -t{args.threads}" if shutil.which("wrk") else "loadgen.py (h11)"
+    runs = f", median of {args.runs} runs" if args.runs > 1 else ""
+    print(
+        f"{seeded.statements:,} statements: candor serve --workers {args.workers}, nginx with {args.workers} "
+        f"workers; {tool}, {args.connections} connections, {args.seconds:g} s each{runs}"
+    )
+    print(f"{'':>28} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'of nginx':>8} {'CPU/req':>9}  target")
+    for number, (name, run) in enumerate(results.items()):
+        failures = f"  FAILED: {run.failed_as}" if run.failures else ""
+        print(
+            f"{name:>28} {run.rate:8,.0f} {run.p50:7.2f} {run.p99:7.1f} {run.rate / ceiling:8.1%} "
+            f"{run.cpu_ms:6.3f} ms  {verdict(name, run, number == 1)}{failures}",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--developers", type=int, default=100)
-    parser.add_argument("--versions", type=int, default=20, help="framework versions per developer")
-    parser.add_argument("--requests", type=int, default=3000, help="most requests per read target and run")
-    parser.add_argument("--seconds", type=float, default=20, help="most seconds per read target and run")
+    parser.add_argument("--statements", type=int, nargs="+", default=[16, 10_000], help="registry sizes to measure")
+    parser.add_argument("--workers", type=int, default=2, help="candor serve's (and nginx's) worker processes")
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=300, help="req/s offered by the open-loop read runs")
-    parser.add_argument("--publish-rate", type=float, default=10, help="statements/s offered by open-loop publishing")
-    parser.add_argument("--publishers", type=int, default=50, help="concurrent open-loop publishers")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1], help="uvicorn worker counts to measure")
-    parser.add_argument(
-        "--wrk", action="store_true", help="also load each target with wrk (if installed), to cross-check the client"
-    )
+    parser.add_argument("--seconds", type=float, default=10, help="seconds per target and run")
+    parser.add_argument("--runs", type=int, default=1, help="runs per target; each figure is their median")
+    parser.add_argument("--threads", type=int, default=1, help="wrk's threads")
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{value:.2f}' for value in os.getloadavg())}, {os.cpu_count()} CPUs")
-    with tempfile.TemporaryDirectory(prefix="candor-web-bench-") as directory:
-        data_dir = Path(directory)
-        signers = register_all(data_dir, args.developers)
-        size = args.developers * (args.versions + 1)
-        one_at_a_time, at_rate = (
-            signers[: len(signers) - len(signers) // 2],
-            signers[len(signers) - len(signers) // 2 :],
-        )
-        server, base_url = serve(data_dir, 1)
-        try:
-            print(f"publishing {size} signed statements over HTTP (1 uvicorn worker): {len(one_at_a_time)} developers")
-            print(
-                f"one statement at a time, then {len(at_rate)} at {args.publish_rate:g}/s offered by {args.publishers}"
-            )
-            published, last_framework = publish_all(base_url, one_at_a_time, args.versions)
-            print(f"{'publish, one at a time':>22}: {published.line()}", flush=True)
-            if at_rate:
-                print(f"{'publish, open-loop':>22}: ", end="", flush=True)
-                publishing = publish_at_rate(base_url, at_rate, args.versions, args.publish_rate, args.publishers)
-                print(publishing.line(), flush=True)
-            integrated = wait_for_checkpoint(base_url, size)
-        finally:
-            stop(server)
-        print(f"{'':>22}  checkpoint covered all {size} entries {integrated * 1000:.0f} ms after the last publish")
-        targets = read_targets(args.developers, last_framework, size)
-        for workers in args.workers:
-            server, base_url = serve(data_dir, workers)
-            host, port = urlsplit(base_url).hostname or "127.0.0.1", urlsplit(base_url).port or 80
-            print(f"reads: {args.connections} connections, {workers} uvicorn worker(s), h11 load generator;")
-            print(f"{'':>22}  closed-loop saturation, then open-loop at {args.rate:g} req/s offered")
-            open_count = min(args.requests, round(args.rate * args.seconds))
-            try:
-                for name, path in targets.items():
-                    httpx.get(base_url + path, timeout=30).raise_for_status()  # warm the caches once
-                    cpu_before = cpu_snapshot(server)
-                    figures = asyncio.run(
-                        asyncio.wait_for(
-                            saturate(host, port, path, args.connections, args.requests, args.seconds),
-                            timeout=args.seconds + 60,  # the run, plus room for the last answers
-                        )
-                    )
-                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
-                    print(f"{name:>22}: {figures.line()}  {cpu}", flush=True)
-                    cpu_before = cpu_snapshot(server)
-                    figures = asyncio.run(
-                        asyncio.wait_for(
-                            offer(host, port, path, args.connections, args.rate, open_count),
-                            timeout=open_count / args.rate + 60,  # the schedule, plus room to drain a backlog
-                        )
-                    )
-                    cpu = cpu_per_request(server, cpu_before, len(figures.latencies))
-                    print(f"{'':>22}  {figures.line()}  {cpu}", flush=True)
-                    if args.wrk and shutil.which("wrk"):
-                        cpu_before = cpu_snapshot(server)
-                        wrk_figures, wrk_requests = with_wrk(base_url + path, args.connections, args.seconds)
-                        cpu = cpu_per_request(server, cpu_before, wrk_requests, generator=False)
-                        print(f"{'':>22}  {wrk_figures}  {cpu}", flush=True)
-            finally:
-                stop(server)
+    for statements in args.statements:
+        with tempfile.TemporaryDirectory(prefix="candor-web-bench-") as directory:
+            started = time.perf_counter()
+            seeded = seed(Path(directory) / "registry", statements)
+            print(f"seeded {seeded.statements:,} statements in {time.perf_counter() - started:.1f} s", flush=True)
+            measure(seeded, args, Path(directory) / "nginx")
     print(f"load average after: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
 
 

@@ -26,10 +26,12 @@ def _tool(directory: Path, name: str, body: str) -> None:
 
 @pytest.fixture
 def machine(tmp_path: Path) -> Path:
-    """A bin directory with chromium, a PostgreSQL that answers once ``pg-up`` exists, and a recording make."""
+    """A bin directory with chromium, nginx, wrk, a PostgreSQL that answers once ``pg-up`` exists, and a recording
+    make (nginx and wrk are there so that the script never reaches for the machine's apt-get)."""
     tools = tmp_path / "bin"
     tools.mkdir()
-    _tool(tools, "chromium", "exit 0")
+    for name in ("chromium", "nginx", "wrk"):
+        _tool(tools, name, "exit 0")
     _tool(tools, "pg_isready", f'[ -e "{tmp_path}/pg-up" ]')
     _tool(tools, "make", f'echo "make $* CI=$CI" > "{tmp_path}/make-ran"')
     (tmp_path / "conf" / "15").mkdir(parents=True)

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds an entry may wait for a signed checkpoint before /healthz reports the registry unhealthy.",
     )
+    revision_poll_interval: float = Field(
+        default=0.0,
+        ge=0,
+        description="On PostgreSQL, seconds a server may answer from its page cache before asking the database "
+        "whether anything changed (0: ask on every request). SQLite needs no polling: every commit is seen at once.",
+    )
 
     watch_interval: float = Field(
         default=3600.0,

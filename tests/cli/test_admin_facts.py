@@ -63,7 +63,7 @@ def test_recording_facts_rechecks_the_current_documents_under_the_standards_they
     from candor.config import load_settings
     from candor.services.integration import RegistryLog
     from candor.store.database import create_database_engine, session_factory
-    from tests.web.registry import Registry, as_developer, example
+    from candor.testing.registry import Registry, as_developer, example
 
     settings = load_settings(data_dir=Path(data_dir))
     engine = create_database_engine(settings.database_url)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.services.integration import RegistryLog
 from candor.store.tables import Document
+from candor.testing.registry import Registry
 from tests.conftest import RunCandor
 from tests.services.tampering import tamper
-from tests.web.registry import Filled, Registry, fill
+from tests.web.registry import Filled, fill
 
 
 @pytest.fixture

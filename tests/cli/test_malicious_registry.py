@@ -40,6 +40,7 @@ from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.testing.publishing import public_version
+from candor.testing.registry import Registry, example
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.note import CosignatureSigner, Signer, generate_key, parse_signer_key, sign_note
@@ -48,7 +49,7 @@ from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import create_writer
 from candor.web.app import create_app
 from tests.web.conftest import serve_app
-from tests.web.registry import Filled, Registry, example, fill
+from tests.web.registry import Filled, fill
 
 ORIGIN = "registry.test/log"
 

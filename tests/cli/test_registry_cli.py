@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -30,12 +31,19 @@ def registry_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def served(registry_env: str, invoke_candor: RunCandor, tmp_path: Path) -> Iterator[str]:
     """``candor serve`` in a child process on a free loopback port; its base URL."""
+    with _serving(invoke_candor, tmp_path) as base_url:
+        yield base_url
+
+
+@contextmanager
+def _serving(invoke_candor: RunCandor, tmp_path: Path, *options: str) -> Iterator[str]:
+    """``candor serve`` with ``options``, its output in ``serve.log``, until the block ends; its base URL."""
     data_dir = tmp_path / "data"
     assert invoke_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
     port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir), *options],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ},
@@ -263,3 +271,36 @@ def test_demo_refuses_to_wipe_a_directory_it_did_not_make(invoke_candor: RunCand
     assert result.returncode != 0
     assert "refusing to wipe it" in result.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_serve_logs_no_line_per_request_by_default(served: str, tmp_path: Path) -> None:
+    """At thousands of requests a second the access log costs more than the answers; `--access-log` turns it on."""
+    assert httpx.get(served + "/api/v1/statements", timeout=30).status_code == 200
+    log = (tmp_path / "serve.log").read_text()
+    assert "Application startup complete" in log  # control: the server's own log is there
+    assert "GET /api/v1/statements" not in log
+    assert "GET /log/checkpoint" not in log
+
+
+def test_the_access_log_asked_for_still_never_names_the_confidential_channel(
+    registry_env: str, invoke_candor: RunCandor, tmp_path: Path
+) -> None:
+    with _serving(invoke_candor, tmp_path, "--access-log") as base_url:
+        assert httpx.get(base_url + "/api/v1/statements", timeout=30).status_code == 200
+        # The channel is closed on this registry (no pepper): its answers are refusals, whose lines would still
+        # pair an address with the channel.
+        assert httpx.get(base_url + "/report", timeout=30).status_code == 503
+        assert httpx.post(base_url + "/api/v1/reports", json={}, timeout=30).status_code >= 400
+        assert httpx.get(base_url + "/api/v1/reports/reviewers", timeout=30).status_code == 503
+    log = (tmp_path / "serve.log").read_text()
+    assert "GET /api/v1/statements" in log  # control: the access log is on, and logs the public paths
+    assert "/report" not in log
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or sys.implementation.name != "cpython", reason="uvloop builds for CPython on POSIX"
+)
+def test_serve_runs_on_uvloop_and_httptools_where_they_build() -> None:
+    from candor.cli.serve import fast_protocols
+
+    assert fast_protocols() == ("uvloop", "httptools")

@@ -23,11 +23,12 @@ from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, Regis
 from candor.services.integration import RegistryLog
 from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.tables import Base, DeveloperKey, Document, LogEntry, SealedOriginalRecord, StatementRecord
+from candor.testing.registry import Registry
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
 from tests.dbfixtures import postgresql_only
 from tests.services.tampering import rewrite_on_postgresql, tamper
-from tests.web.registry import Filled, Registry, fill
+from tests.web.registry import Filled, fill
 
 ORIGIN = "registry.test/log"
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.services.integration import RegistryLog
 from candor.store.schema import alembic_config, find_drift, upgrade_database
 from candor.store.search import INDEX_TABLE, SearchFilters, SearchQueryError, search
-from tests.web.registry import Registry, fill
+from candor.testing.registry import Registry
+from tests.web.registry import fill
 
 
 def _indexed(engine: Engine) -> int:

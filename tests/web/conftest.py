@@ -26,11 +26,12 @@ from candor.store.developers import Developers
 from candor.store.schema import upgrade_database
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
+from candor.testing.registry import Registry
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url
 from tests.processes import free_port
-from tests.web.registry import Filled, Registry, fill
+from tests.web.registry import Filled, fill
 
 
 @dataclass

@@ -20,12 +20,12 @@ from candor.services.audit import PeriodicAudit
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.registry import Published, Registry, example
 from candor.web.app import create_app
 from candor.web.security import CONTENT_SECURITY_POLICY
 from candor.web.site.fragments import CachedAnswer, PageCache
 from tests.conftest import EXAMPLES
 from tests.web.conftest import serve_app
-from tests.web.registry import Published, Registry, example
 
 
 @pytest.fixture

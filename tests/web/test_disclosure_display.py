@@ -28,10 +28,10 @@ from candor.services.publishing import Publication, PublishedEntry, Publisher, s
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.testing.publishing import ORIGIN, Signer, public_version, register, sealed_original
+from candor.testing.registry import as_developer, example
 from candor.web.app import create_app
 from tests.web.conftest import _postgres_schema, serve_app
 from tests.web.htmlcheck import check_html
-from tests.web.registry import as_developer, example
 
 TODAY = datetime.now(UTC).date()
 #: The text of the example framework's redacted passages, which no page may show.

@@ -23,10 +23,10 @@ from candor.services.integration import RegistryLog
 from candor.services.registry_facts import record_facts
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.registry import Published, Registry, as_developer, example
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.web.conftest import _postgres_schema, serve_app
-from tests.web.registry import Published, Registry, as_developer, example
 
 SLUG = "ungoverned-ai"
 GOVERNANCE = b"""  commitments:

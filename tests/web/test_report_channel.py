@@ -26,11 +26,12 @@ from candor.domain.regulator_keys import (
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.registry import Registry
 from candor.web.app import create_app
 from tests.cli.test_malicious_registry import candor
 from tests.services.test_reports import assert_no_canary
 from tests.web.conftest import serve_app
-from tests.web.registry import Registry
+from tests.web.test_page_cache import cache_answers
 
 CANARY = "CANARY-7f3a9c-whistle"
 RECEIPT = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}-[0-9A-Z]{2}")
@@ -197,3 +198,22 @@ def test_the_api_refuses_a_report_without_proof_of_work(channel: Channel) -> Non
     answer = httpx.post(channel.url + "/api/v1/reports", json=body)
     assert answer.status_code == 422
     assert "proof of work" in answer.text
+
+
+def test_the_page_cache_keeps_and_tags_nothing_of_the_channel(channel: Channel) -> None:
+    """The channel's answers pass the page cache by: never kept, never tagged, never answered from memory."""
+    with httpx.Client(base_url=channel.url, timeout=60) as client:
+        # Control: a public page is tagged, and its second request is answered from the page cache.
+        public = client.get("/statements")
+        assert "etag" in public.headers
+        hits = cache_answers(client).get("hit", 0)
+        assert client.get("/statements").status_code == 200
+        assert cache_answers(client)["hit"] == hits + 1
+        for path in ("/report", "/report/status", "/api/v1/reports/reviewers"):
+            first, second = client.get(path), client.get(path)
+            assert first.status_code == second.status_code == 200, path
+            assert "etag" not in first.headers, path
+            assert "etag" not in second.headers, path
+            assert client.get(path, headers={"If-None-Match": "*"}).status_code == 200, path
+        assert cache_answers(client)["hit"] == hits + 1
+        assert cache_answers(client).get("revalidated", 0) == 0

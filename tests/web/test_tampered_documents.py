@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from candor.config import sqlite_url
+from candor.store.database import create_database_engine
 from tests.services.tampering import tamper
 from tests.web.conftest import Served, _postgres_schema, _serve
 
@@ -38,7 +40,16 @@ def tampered(audited: Served) -> tuple[str, bytes]:
     """The SHA-256 of the document whose stored bytes were replaced, and the bytes put in their place."""
     sha256 = audited.filled.published[TAMPERED].document_sha256
     assert sha256 is not None
-    original = audited.client.get(f"/api/v1/documents/{sha256}").content
+    # Read from the database, not over HTTP: a document served once is kept by the page cache as verified then
+    # (tests/web/test_page_cache.py), and this test is about the server reading the tampered row.
+    engine = create_database_engine(audited.database_url)
+    try:
+        with engine.connect() as connection:
+            original = connection.execute(
+                text("SELECT content FROM documents WHERE sha256 = :sha256"), {"sha256": sha256}
+            ).scalar_one()
+    finally:
+        engine.dispose()
     forged = original.replace(b"must", b"may ", 1)
     assert forged != original
     tamper(audited.database_url, "documents", "sha256", sha256, "content", forged)

@@ -16,7 +16,7 @@ from tlog_scales.signing import Vkey
 from tlog_scales.tlog import Checkpoint as ScalesCheckpoint
 
 from candor.config import load_settings, sqlite_url
-from candor.services.integration import registry_log_signer
+from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.testing.publishing import ORIGIN as TESTKIT_ORIGIN
@@ -143,12 +143,14 @@ def test_a_quorum_of_cosignatures_lags_while_a_witness_is_down_and_catches_up(
     )
     engine = create_database_engine(database_url)
     sessions: sessionmaker[Session] = session_factory(engine)
-    signer = register(sessions, "acme-ai")
+    # Registration logs the developer's key first, signed by this registry's log key: one entry before statements.
+    signer = register(sessions, "acme-ai", RegistryLog(sessions, data_dir, ORIGIN))
     engine.dispose()
+    keys_logged = 1
     log_vkey = registry_log_signer(data_dir / "log.key", ORIGIN).verifier().vkey()
     with serve_app(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         _publish(client, signer, 1)
-        first = _served(client, log_vkey, 1)
+        first = _served(client, log_vkey, keys_logged + 1)
         assert check_cosignatures(first, keys, quorum) >= quorum
         # tlog-scales, from PyPI, verifies the log's signature and each witness's cosignature on the served note.
         independent = ScalesCheckpoint.from_text(first.decode())
@@ -167,19 +169,19 @@ def test_a_quorum_of_cosignatures_lags_while_a_witness_is_down_and_catches_up(
         _publish(client, signer, 3)
         if quorum == 1:
             # One witness is enough: the served checkpoint keeps up, cosigned by the witness that is up.
-            served = _served(client, log_vkey, 3)
+            served = _served(client, log_vkey, keys_logged + 3)
             assert check_cosignatures(served, keys[:1], 1) == 1
         else:
             time.sleep(3)  # several collection rounds: the log signs size 3, the served checkpoint stays at 1
             lagging = client.get("/log/checkpoint").content
-            assert _size(lagging, log_vkey) == 1
+            assert _size(lagging, log_vkey) == keys_logged + 1
             page = " ".join(client.get("/log").text.split())
             assert "lags by 2 entries" in page
             assert "unreachable" in page
         witnesses[1].start()
-        caught_up = _served(client, log_vkey, 3, cosigned_by=keys)
+        caught_up = _served(client, log_vkey, keys_logged + 3, cosigned_by=keys)
         assert check_cosignatures(caught_up, keys, 2) == 2
-        assert "cosigned size 3" in client.get("/log").text
+        assert f"cosigned size {keys_logged + 3}" in client.get("/log").text
 
 
 def test_with_no_witness_answering_a_quorum_serves_nothing_rather_than_an_uncosigned_checkpoint(

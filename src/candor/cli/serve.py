@@ -43,6 +43,14 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", help="Server processes; they share the database and the data directory.", min=1)
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log a line per request. Off by default: at thousands of requests a second the lines cost more "
+            "than the answers, and refused publications are logged either way.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the registry: the website, the JSON API under /api/v1, and the log under /log.
 
@@ -57,10 +65,11 @@ def serve(
             raise typer.Exit(1)
         return
     if workers == 1:
-        run_server(build_app(settings), host, port, settings.log_format)
+        run_server(build_app(settings), host, port, settings.log_format, access_log=access_log)
         return
     import uvicorn
 
+    loop, http = fast_protocols()
     prepare_database(settings)
     # Each worker process builds its own app from the environment, so the settings travel there.
     os.environ["CANDOR_DATA_DIR"] = str(settings.data_dir)
@@ -73,6 +82,9 @@ def serve(
         port=port,
         log_level="info",
         log_config=logging_config(settings.log_format),
+        access_log=access_log,
+        loop=loop,
+        http=http,
     )
 
 
@@ -118,15 +130,36 @@ def prepare_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def run_server(app: FastAPI, host: str, port: int, log_format: Literal["text", "json"] = "text") -> None:
-    """Serve ``app`` with uvicorn until interrupted.
+def fast_protocols() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools where they are installed (they are dependencies
+    wherever they build), else asyncio and h11. Named explicitly, so that ``candor serve --help`` and the logs
+    do not depend on uvicorn's ``auto`` guessing the same way in every version."""
+    from importlib.util import find_spec
 
-    uvicorn's defaults (``loop="auto"``, ``http="auto"``) use uvloop and httptools when the ``fast`` extra
-    installed them, and asyncio and h11 otherwise.
-    """
+    return (
+        "uvloop" if find_spec("uvloop") is not None else "asyncio",
+        "httptools" if find_spec("httptools") is not None else "h11",
+    )
+
+
+def run_server(
+    app: FastAPI, host: str, port: int, log_format: Literal["text", "json"] = "text", *, access_log: bool = False
+) -> None:
+    """Serve ``app`` with uvicorn until interrupted, with uvloop and httptools where installed."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, log_config=logging_config(log_format))
+    loop, http = fast_protocols()
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        log_config=logging_config(log_format),
+        access_log=access_log,
+        loop=loop,
+        http=http,
+    )
 
 
 async def _get_once(app: FastAPI, path: str) -> int:

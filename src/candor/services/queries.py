@@ -57,6 +57,11 @@ class RegistryQueries:
     ) -> Page[StatementSummary]:
         return self.statement_queries.statements(number=number, size=size, developer=developer, kind=kind)
 
+    def statements_before(
+        self, before: int, *, size: int = 20, developer: str | None = None, kind: str | None = None
+    ) -> tuple[list[StatementSummary], int | None]:
+        return self.statement_queries.statements_before(before, size=size, developer=developer, kind=kind)
+
     def corrections(self, statement_sha256: str) -> list[StatementSummary]:
         return self.statement_queries.corrections(statement_sha256)
 

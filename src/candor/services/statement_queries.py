@@ -17,6 +17,7 @@ from candor.services.views import (
     StandardApplication,
     StandardFindings,
     StatementSummary,
+    clamp_page,
 )
 from candor.store.developer_reader import DeveloperReader
 from candor.store.log_entries import latest_checkpoint_view
@@ -41,6 +42,20 @@ class StatementQueries:
         with self._sessions() as session:
             developer_id = None if developer is None else DeveloperReader(session).id_of(developer)
             return statements_page(session, number, size, developer_id, kind)
+
+    def statements_before(
+        self, before: int, *, size: int = 20, developer: str | None = None, kind: str | None = None
+    ) -> tuple[list[StatementSummary], int | None]:
+        """Published statements logged before index ``before``, newest first, and the ``before`` of the next page
+        (None at the end): keyset pagination on the log index, so a page costs one indexed range scan of its own
+        rows, however deep it is, with neither ``OFFSET`` nor a count of the whole list."""
+        _, size = clamp_page(1, size)
+        with self._sessions() as session:
+            developer_id = None if developer is None else DeveloperReader(session).id_of(developer)
+            # One more than the page holds tells whether another page follows, without counting.
+            rows = StatementReader(session).newest(limit=size + 1, developer_id=developer_id, kind=kind, before=before)
+        items = rows[:size]
+        return items, (items[-1].log_index if len(rows) > size else None)
 
     def corrections(self, statement_sha256: str) -> list[StatementSummary]:
         """The corrections published of the statement with this digest, oldest first."""

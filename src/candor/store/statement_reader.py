@@ -127,9 +127,13 @@ class StatementReader:
         limit: int | None = None,
         developer_id: int | None = None,
         kind: str | None = None,
+        before: int | None = None,
     ) -> list[StatementSummary]:
-        """Statements newest first, of one developer or one kind if given; ``limit`` None means all."""
+        """Statements newest first, of one developer or one kind if given; ``limit`` None means all; ``before``
+        keeps those logged before that index (a walk by log index: an indexed range, where ``offset`` is a scan)."""
         query = self._filtered(_SUMMARIES, developer_id, kind).order_by(StatementRecord.log_index.desc())
+        if before is not None:
+            query = query.where(StatementRecord.log_index < before)
         return self._list(query.offset(offset).limit(limit))
 
     def of_developer(

@@ -29,9 +29,10 @@ from candor.services.reports import open_report_channel
 from candor.services.search import RegistrySearch
 from candor.services.version_diffs import VersionDiffs
 from candor.services.witnessing import PeriodicWitnessing, WitnessCollector, parse_witness_setting
+from candor.store.data_version import DataVersion
 from candor.store.database import create_database_engine, session_factory
 from candor.web import api, operations, reports, site
-from candor.web.conditional import ConditionalGetMiddleware
+from candor.web.conditional import ConditionalGetMiddleware, RegistryVersion
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
 from candor.web.log_files import LogFiles
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     facts files, which decide the coverage the developer pages show, are in its ``facts`` folder.
     """
     engine = create_database_engine(settings.database_url)
+    data_version = DataVersion(settings.database_url, settings.revision_poll_interval)
     log_files = LogFiles.of(settings.data_dir)
 
     @asynccontextmanager
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
                 await asyncio.to_thread(auditor.stop)
             if witnessing is not None:
                 await asyncio.to_thread(witnessing.stop)
+            data_version.close()
             engine.dispose()
 
     app = FastAPI(
@@ -103,6 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
     app.state.page_cache = PageCache()
+    app.state.data_version = data_version
+    app.state.registry_version = RegistryVersion(app.state.queries, data_version, settings.data_dir / FACTS_DIR_NAME)
     app.state.report_channel = open_report_channel(settings, app.state.sessions)
     app.state.witnessing = (
         WitnessCollector(
@@ -119,11 +124,14 @@ def create_app(settings: Settings) -> FastAPI:
     # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.
     operations.install(app)
     app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(ConditionalGetMiddleware)  # outside HEAD, inside the security headers: 304s get them
-    # Added last, so outermost: the size limit applies before anything reads the body, and every response the
-    # app sends (errors included) passes through the security headers.
+    # The size limit applies before anything reads the body, and every response the app sends (errors included)
+    # passes through the security headers.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    # Added last, so outermost: an answer already rendered at this registry version is sent from here as it left
+    # the app (security headers included), past everything else. It adds the security headers to its own 304s,
+    # and lets any request with a body through to the size limit.
+    app.add_middleware(ConditionalGetMiddleware)
 
     app.include_router(api.build_router())
     app.include_router(build_log_router(log_files))

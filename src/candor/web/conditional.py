@@ -1,10 +1,12 @@
-"""Strong ETags on every page and API answer, and 304 for a conditional GET, without rendering anything.
+"""Strong ETags on every page and API answer, 304 for a conditional GET, and the page cache in front of the app.
 
 A registry's answers change only when something they show changes, and everything they show follows from a few
 cheap facts, together the *registry version*:
 
 - the database's revision (:meth:`RegistryQueries.revision`: log size, signed checkpoint size, developers), which
-  moves with every publication, withdrawal, checkpoint and registration;
+  moves with every publication, withdrawal, checkpoint and registration. It is asked again only when the database
+  may have changed (:class:`~candor.store.data_version.DataVersion`: on SQLite, ``PRAGMA data_version`` moves with
+  every commit of any process; on PostgreSQL, every request asks unless ``revision_poll_interval`` says otherwise);
 - the facts folder: its own mtime (a facts file renamed in) and the newest mtime of the files in it (one rewritten
   in place), which decide coverage, obligations and the standards a document is held to;
 - today's date (UTC), for what is shown "as of today": coverage, obligations, certification standing, packs in
@@ -18,13 +20,22 @@ it carries (at worst newer, which only costs the client one more download). A ma
 straight from here; the route, its queries and its templates never run. Routes that set their own ETag
 (content-addressed documents) keep it, and a match with it is answered 304 too.
 
-Pages and API answers (HTML and JSON) are kept in the app's page cache under their ETag, so each is rendered once
-per registry version and then served from here without running its route. The clock is ``app.state.today``
-when set (tests move the date with it). The obligations API and calendar feed follow the hour (an incident's
-reporting clock), so they get no ETag and are never kept.
+This middleware is the app's outermost: pages and API answers (HTML and JSON) are kept in the app's page cache
+under their ETag exactly as they left the app (security headers included), so each is rendered once per registry
+version and then answered from here with a dictionary lookup, without FastAPI's routing or any other middleware.
+Answers marked ``immutable`` (full tiles, documents by digest) are kept under their path and query alone, and
+answered before the version is even computed: what is immutable must not depend on the host. The metric
+``candor_page_cache_answers`` counts what was answered from here. The clock is ``app.state.today`` when set (tests
+move the date with it). The obligations API and calendar feed follow the hour (an incident's reporting clock), so
+they get no ETag and are never kept.
 
-The log's own files (``/log/checkpoint``, ``/log/tile/...``) and ``/static`` are left alone: they are served from
-files with their own ``Cache-Control``.
+The rest of the log's files (``/log/checkpoint``, partial tiles) and ``/static`` keep their own ``Cache-Control``
+and get no ETag from here. ``/log/checkpoint`` is never kept: with witnesses configured it carries the cosignature
+lines collected in the database, and a cosignature arriving moves no part of the registry version. For the same
+reason, with witnesses configured, the log page (which shows their cosignatures and answers) is rendered afresh.
+
+The confidential channel (:data:`candor.logs.PRIVATE_PATHS`: ``/report``, ``/api/v1/reports``) passes straight
+through, whatever its method: none of its answers is kept, tagged or answered from here.
 """
 
 from __future__ import annotations
@@ -37,28 +48,39 @@ from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from candor.logs import PRIVATE_PATHS
 from candor.services.audit import AuditStatus, PeriodicAudit
 from candor.services.queries import RegistryQueries
-from candor.services.registry_facts import FACTS_DIR_NAME
+from candor.store.data_version import DataVersion
+from candor.web.security import SECURITY_HEADERS
 from candor.web.site.fragments import CachedAnswer, PageCache
 
 #: Answers that show the periodic audit's last result, whose ETag also follows it.
 AUDITED_PATHS = frozenset({"/log", "/api/v1/log/audit"})
-#: Where answers are files with their own caching headers.
+#: Where answers are files with their own caching headers: no ETag from here.
 _LEFT_ALONE = ("/static/", "/log/")
+#: Of those, where an answer marked immutable (a full tile) is still kept.
+_IMMUTABLE_KEPT = "/log/"
 #: Answers that follow the hour, not just the day (an incident's reporting clock, a calendar's DTSTAMP): they are
 #: always rendered afresh.
 _UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics")
-#: What operators poll for the state of this moment (integrator lag, checkpoint age, counters): never a cached copy.
-_OPERATIONS_PATHS = frozenset({"/healthz", "/metrics"})
-#: What the page cache keeps: pages and API answers. Feeds and plain-text proofs are rendered each time.
+#: What operators poll for the state of this moment (integrator lag, checkpoint age, counters), and the checkpoint,
+#: whose witness cosignatures arrive without moving the registry version: never a cached copy.
+_FRESH_PATHS = frozenset({"/healthz", "/metrics", "/log/checkpoint"})
+#: Pages that show what the witnesses answered and cosigned, which no part of the registry version follows: with
+#: witnesses configured, rendered afresh.
+WITNESSED_PATHS = frozenset({"/log"})
+#: What the page cache keeps under an ETag: pages and API answers. Feeds and plain-text proofs are rendered each time.
 _KEPT_TYPES = ("text/html", "application/json")
-_STATE_KEY = "registry_version"
-#: Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
-_KEPT_ON_304 = frozenset({b"etag", b"cache-control", b"vary", b"content-location", b"expires", b"date"})
+#: The security headers, which this middleware (outside :class:`SecurityHeadersMiddleware`) adds to its own 304s.
+_SECURITY = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS)
+#: Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5), and the security headers.
+_KEPT_ON_304 = frozenset(
+    {b"etag", b"cache-control", b"vary", b"content-location", b"expires", b"date"} | {name for name, _ in _SECURITY}
+)
 
 
 def utc_today() -> date:
@@ -85,44 +107,52 @@ def facts_folder_stamp(facts_dir: Path) -> tuple[int, int, int] | None:
     return folder, newest, count
 
 
-def registry_version(scope: Scope) -> str:
-    """The registry version the answer to ``scope`` depends on (see the module's docstring); computed once.
+class RegistryVersion:
+    """The registry version (see the module), with the database asked only when its :class:`DataVersion` moved.
 
-    Blocking (one small database query and a few ``stat`` calls): call it from a worker thread.
+    Used from the event loop; the database query itself runs in a worker thread. The revision kept is always one
+    read *after* the token kept beside it, so a commit that the revision missed has moved the token since, and the
+    next request asks again.
     """
-    state: dict[str, Any] = scope.setdefault("state", {})
-    known = state.get(_STATE_KEY)
-    if isinstance(known, str):
-        return known
-    app_state = scope["app"].state
-    queries: RegistryQueries = app_state.queries
-    parts: list[object] = [
-        queries.revision(),
-        facts_folder_stamp(app_state.settings.data_dir / FACTS_DIR_NAME),
-        today(app_state).isoformat(),
-    ]
-    if scope["path"] in AUDITED_PATHS:
-        auditor: PeriodicAudit | None = getattr(app_state, "audit", None)
-        status = AuditStatus.disabled() if auditor is None else auditor.status
-        parts.append(repr(status))
-    version = repr(tuple(parts))
-    state[_STATE_KEY] = version
-    return version
+
+    def __init__(self, queries: RegistryQueries, data_version: DataVersion, facts_dir: Path) -> None:
+        self._queries = queries
+        self._data_version = data_version
+        self._facts_dir = facts_dir
+        self._known: tuple[object, tuple[int, int, int]] | None = None
+
+    async def revision(self) -> tuple[int, int, int]:
+        """The database's revision: from memory while the token stands still, else asked again."""
+        token = self._data_version.token()
+        known = self._known
+        if known is not None and known[0] == token:
+            return known[1]
+        revision = await to_thread.run_sync(self._queries.revision)
+        self._known = (token, revision)
+        return revision
+
+    async def of(self, app_state: Any, path: str) -> str:
+        """The registry version the answer at ``path`` depends on."""
+        parts: list[object] = [
+            await self.revision(),
+            facts_folder_stamp(self._facts_dir),
+            today(app_state).isoformat(),
+        ]
+        if path in AUDITED_PATHS:
+            auditor: PeriodicAudit | None = getattr(app_state, "audit", None)
+            status = AuditStatus.disabled() if auditor is None else auditor.status
+            parts.append(repr(status))
+        return repr(tuple(parts))
 
 
-def entity_tag(scope: Scope, version: str) -> str:
-    """The strong ETag of the answer to ``scope`` at ``version``."""
-    headers = Headers(scope=scope)
+def entity_tag(scope: Scope, version: str, host: bytes) -> str:
+    """The strong ETag of the answer to ``scope`` at ``version``, asked for with this ``Host`` header."""
     digest = hashlib.sha256()
-    for part in (
-        version,
-        scope.get("scheme", "http"),
-        headers.get("host", ""),
-        scope.get("root_path", ""),
-        scope["path"],
-    ):
+    for part in (version, scope.get("scheme", "http"), scope.get("root_path", ""), scope["path"]):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
+    digest.update(host)
+    digest.update(b"\0")
     digest.update(scope.get("query_string", b""))
     return f'"{digest.hexdigest()[:40]}"'
 
@@ -136,73 +166,117 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 
+def _request_headers(scope: Scope) -> tuple[bytes, str | None, bool]:
+    """The request's ``Host``, its ``If-None-Match``, and whether it carries a body (which the app must see)."""
+    host, if_none_match, body = b"", None, False
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+        elif name == b"if-none-match":
+            if_none_match = value.decode("latin-1")
+        elif (name == b"content-length" and value != b"0") or name == b"transfer-encoding":
+            body = True
+    return host, if_none_match, body
+
+
+def _immutable_key(scope: Scope) -> tuple[str, str, bytes]:
+    return ("immutable", scope["path"], scope.get("query_string", b""))
+
+
 class ConditionalGetMiddleware:
-    """Adds the ETag to GET and HEAD answers, answers a matching ``If-None-Match`` with 304, and serves a page or
-    API answer already rendered at this registry version from the app's :class:`PageCache`."""
+    """Adds the ETag to GET and HEAD answers, answers a matching ``If-None-Match`` with 304, and answers from the
+    app's :class:`PageCache` what was already rendered at this registry version (or is immutable)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        host, if_none_match, has_body = _request_headers(scope)
+        path: str = scope["path"]
+        app_state = scope["app"].state
         if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or path.startswith(_LEFT_ALONE)
+            has_body
+            or path.startswith(("/static/", *PRIVATE_PATHS))
             or path.endswith(_UNTAGGED_SUFFIXES)
-            or path in _OPERATIONS_PATHS
+            or path in _FRESH_PATHS
+            or (path in WITNESSED_PATHS and getattr(app_state, "witnessing", None) is not None)
         ):
             await self.app(scope, receive, send)
             return
-        version = await to_thread.run_sync(registry_version, scope)
-        etag = entity_tag(scope, version)
-        if_none_match = Headers(scope=scope).get("if-none-match")
+        pages: PageCache = app_state.page_cache
+        head = scope["method"] == "HEAD"
+        kept = pages.get(_immutable_key(scope))
+        if kept is not None:
+            app_state.metrics.page_cache_hits.inc()
+            await _replay(kept, head, if_none_match, send)
+            return
+        if path.startswith(_LEFT_ALONE):
+            await self.app(scope, receive, self._keeping(scope, pages, None, None, send))
+            return
+        registry_version: RegistryVersion = app_state.registry_version
+        etag = entity_tag(scope, await registry_version.of(app_state, path), host)
         # "*" matches only an answer that exists, which only the route knows: it is checked on the answer below.
         if (if_none_match or "").strip() != "*" and matches(if_none_match, etag):
-            await _not_modified([(b"etag", etag.encode()), (b"cache-control", b"no-cache")], send)
+            app_state.metrics.page_cache_revalidated.inc()
+            await _not_modified([(b"etag", etag.encode()), (b"cache-control", b"no-cache"), *_SECURITY], send)
             return
-        pages: PageCache = scope["app"].state.page_cache
         kept = pages.get(etag)
         if kept is not None:
-            await self._replay(kept, scope["method"] == "HEAD", if_none_match, send)
+            app_state.metrics.page_cache_hits.inc()
+            await _replay(kept, head, if_none_match, send)
             return
+        await self.app(scope, receive, self._keeping(scope, pages, etag, if_none_match, send))
 
+    @staticmethod
+    def _keeping(scope: Scope, pages: PageCache, etag: str | None, if_none_match: str | None, send: Send) -> Send:
+        """A ``send`` that tags a 200 answer with ``etag`` (none for the log's files), answers 304 when the tag it
+        ends up with matches, and keeps the answer: under its path when immutable, else under ``etag``."""
         not_modified = False
-        keep: list[tuple[bytes, bytes]] | None = None
+        key: object = None
+        keep: tuple[tuple[bytes, bytes], ...] = ()
         body: list[bytes] = []
+        get = scope["method"] == "GET"
 
         async def send_tagged(message: Message) -> None:
-            nonlocal not_modified, keep
+            nonlocal not_modified, key, keep
             if message["type"] == "http.response.start":
                 if message["status"] != 200:
                     await send(message)
                     return
                 headers = MutableHeaders(scope=message)
-                _tag(headers, etag)
-                if scope["method"] == "GET" and headers.get("content-type", "").startswith(_KEPT_TYPES):
-                    keep = list(message["headers"])
-                if matches(if_none_match, headers["etag"]):
+                if etag is not None:
+                    _tag(headers, etag)
+                if get and "immutable" in headers.get("cache-control", ""):
+                    key = _immutable_key(scope)
+                elif get and etag is not None and headers.get("content-type", "").startswith(_KEPT_TYPES):
+                    key = etag
+                if etag is not None and matches(if_none_match, headers["etag"]):
                     not_modified = True
                     await _not_modified(_headers_of_304(message["headers"]), send)
                     return
-            elif message["type"] == "http.response.body" and keep is not None:
+                if key is not None:
+                    keep = tuple(message["headers"])
+            elif message["type"] == "http.response.body" and key is not None:
                 body.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    pages.put(etag, CachedAnswer(tuple(keep), b"".join(body)))
+                    pages.put(key, CachedAnswer(keep, b"".join(body)))
             if not not_modified:
                 await send(message)
 
-        await self.app(scope, receive, send_tagged)
+        return send_tagged
 
-    @staticmethod
-    async def _replay(answer: CachedAnswer, head: bool, if_none_match: str | None, send: Send) -> None:
-        headers = list(answer.headers)
-        own = MutableHeaders(raw=headers).get("etag", "")
-        if matches(if_none_match, own):
-            await _not_modified(_headers_of_304(headers), send)
-            return
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else answer.body, "more_body": False})
+
+async def _replay(answer: CachedAnswer, head: bool, if_none_match: str | None, send: Send) -> None:
+    headers = list(answer.headers)
+    own = next((value.decode("latin-1") for name, value in headers if name == b"etag"), None)
+    if own is not None and matches(if_none_match, own):
+        await _not_modified(_headers_of_304(headers), send)
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else answer.body, "more_body": False})
 
 
 def _tag(headers: MutableHeaders, etag: str) -> None:
@@ -214,7 +288,7 @@ def _tag(headers: MutableHeaders, etag: str) -> None:
         headers["Cache-Control"] = "no-cache"
 
 
-def _headers_of_304(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _headers_of_304(headers: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]) -> list[tuple[bytes, bytes]]:
     return [(name, value) for name, value in headers if name.lower() in _KEPT_ON_304]
 
 

@@ -60,6 +60,16 @@ class RegistryMetrics:
             ["method", "route"],
             registry=self.registry,
         )
+        page_cache_answers = Counter(
+            "candor_page_cache_answers",
+            "Answers sent from the page cache in front of the app, without running a route (and so not in the "
+            "latency histogram): hit is a kept page, revalidated a 304 to a client's current ETag.",
+            ["result"],
+            registry=self.registry,
+        )
+        # Bound once: the page cache answers thousands of requests a second, and each counts.
+        self.page_cache_hits = page_cache_answers.labels("hit")
+        self.page_cache_revalidated = page_cache_answers.labels("revalidated")
         self.registry.register(_HealthCollector(app))
 
 

@@ -112,6 +112,8 @@ def build_router() -> APIRouter:
             )
 
         changed = await run_in_threadpool(rotate)
+        # Committed: the developer's pages this server kept are stale now, even where the database gives no signal.
+        request.app.state.data_version.touch()
         integrator = getattr(request.app.state, "integrator", None)
         if integrator is not None:
             integrator.wake()

@@ -33,6 +33,16 @@ class PageOut(BaseModel, Generic[Item]):
     pages: int
 
 
+class KeysetPageOut(BaseModel, Generic[Item]):
+    """One page of a list walked newest first by log index: pass ``next_before`` as ``before`` for the next page
+    (null at the end). No totals: counting the whole list is the cost this walk avoids."""
+
+    items: list[Item]
+    per_page: int
+    before: int
+    next_before: int | None
+
+
 def page_out(page: Page[Any], items: list[Item]) -> PageOut[Item]:
     return PageOut[Item](items=items, page=page.number, per_page=page.size, total=page.total, pages=page.count)
 

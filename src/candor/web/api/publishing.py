@@ -187,6 +187,8 @@ def publish_statement(
             _decode(publication.statement, "statement"), _decode(publication.signature, "signature"), document, sealed
         ),
     )
+    # Committed: pages this server kept are stale now, even where the database gives no signal of its own.
+    request.app.state.data_version.touch()
     integrator: Integrator | None = getattr(request.app.state, "integrator", None)
     if integrator is not None:
         integrator.wake()
@@ -228,7 +230,14 @@ async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.integrator = integrator
     app.state.queries.log_queries.catch_up = log.catch_up
     integrator.start()
-    watcher = start_watcher(app.state.settings, app.state.sessions, log, integrator.wake)
+    data_version = app.state.data_version
+
+    def appended() -> None:
+        # The watcher logged an observation: this server's kept pages are stale, whatever the database signals.
+        data_version.touch()
+        integrator.wake()
+
+    watcher = start_watcher(app.state.settings, app.state.sessions, log, appended)
     app.state.watcher = watcher
     try:
         yield

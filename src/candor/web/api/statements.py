@@ -11,7 +11,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from candor.domain.statement import StatementKind
-from candor.web.api.models import InclusionProofOut, PageOut, StandardFindingsOut, StatementOut, page_out
+from candor.services.evidence import statement_evidence
+from candor.web.api.models import (
+    InclusionProofOut,
+    KeysetPageOut,
+    PageOut,
+    StandardFindingsOut,
+    StatementOut,
+    page_out,
+)
 from candor.web.api.publishing import (
     PUBLISH_RESPONSES,
     Authorization,
@@ -26,6 +34,9 @@ from candor.web.api.publishing import (
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES
 
+#: What never changes once published: the statement's signed bytes, whose SHA-256 is the address.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
 StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the statement.")]
 Kind = Annotated[
     str | None,
@@ -35,6 +46,16 @@ Kind = Annotated[
     ),
 ]
 DeveloperSlug = Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$", description="Only this developer's.")]
+Before = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="Walk by log index instead of page number: only statements logged before this index, newest "
+        "first, and the next page's `before` in `next_before`. Start with the checkpoint's size (or any larger "
+        "number). Each page costs the same however deep it is: no offset, no count.",
+    ),
+]
 
 
 def build_router() -> APIRouter:
@@ -71,6 +92,22 @@ def build_router() -> APIRouter:
     def get_tlog_proof(statement_id: StatementId, request: Request, registry: Queries) -> Response:
         return Response(tlog_proof_text(request, registry, statement_id), media_type="text/plain; charset=utf-8")
 
+    @router.get(
+        "/{statement_id}/canonical",
+        response_class=Response,
+        summary="The statement's canonical RFC 8785 bytes, exactly as its developer signed them",
+        description="Their SHA-256 is the statement's id, so they never change: cached as immutable. What the "
+        "registry says about the statement since (withdrawn, corrected) is in `/api/v1/statements/{id}`.",
+        responses={200: {"content": {"application/json": {}}, "description": "The signed statement."}},
+    )
+    def get_canonical(statement_id: StatementId, request: Request) -> Response:
+        _, evidence = statement_evidence(request.app.state.sessions, statement_id)
+        return Response(
+            evidence.statement_bytes,
+            media_type="application/json",
+            headers={"Cache-Control": IMMUTABLE, "ETag": f'"{statement_id}"'},
+        )
+
     @router.get("", summary="Published statements, newest first")
     def list_statements(
         registry: Queries,
@@ -78,7 +115,16 @@ def build_router() -> APIRouter:
         kind: Kind = None,
         page: PageNumber = 1,
         per_page: PageSize = 20,
-    ) -> PageOut[StatementOut]:
+        before: Before = None,
+    ) -> PageOut[StatementOut] | KeysetPageOut[StatementOut]:
+        if before is not None:
+            items, next_before = registry.statements_before(before, size=per_page, developer=developer, kind=kind)
+            return KeysetPageOut[StatementOut](
+                items=[StatementOut.of(item) for item in items],
+                per_page=per_page,
+                before=before,
+                next_before=next_before,
+            )
         found = registry.statements(number=page, size=per_page, developer=developer, kind=kind)
         return page_out(found, [StatementOut.of(item) for item in found.items])
 
