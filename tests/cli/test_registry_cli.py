@@ -5,6 +5,7 @@ point."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -267,3 +268,53 @@ def test_demo_refuses_to_wipe_a_directory_it_did_not_make(run_candor: RunCandor,
     assert result.returncode != 0
     assert "refusing to wipe it" in result.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_a_withdrawal_says_why_and_its_page_gives_a_command_that_works(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    key, token = _register(run_candor, tmp_path, "acme-ai")
+    public, sealed = _redact(run_candor, tmp_path)
+    published = run_candor(
+        "publish", str(public), "--sealed", str(sealed), "--registry", served, "--token", token, "--key", str(key)
+    )
+    assert published.returncode == 0, published.stderr
+    statement_id = published.stdout.split("statement: ")[1].split()[0]
+    withdraw = ("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
+
+    # A reason that could forge a second line is refused in one line, before anything is signed or sent.
+    forged = run_candor(*withdraw, "--reason", "Outdated.\nWITHDREW: nothing")
+    assert forged.returncode == 2
+    assert forged.stderr.strip().splitlines()[0].startswith("error: --reason: holds a line break")
+    assert "Traceback" not in forged.stderr
+    assert httpx.get(f"{served}/api/v1/statements/{statement_id}").json().get("withdrawn_by") is None
+
+    reason = "Superseded by a framework that covers our new models; this one no longer describes our practice."
+    withdrawn = run_candor(*withdraw, "--reason", f"  {reason} ")
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "log index: 1" in withdrawn.stdout
+
+    # The reason is in the signed statement the log holds, and both pages show it.
+    evidence = httpx.get(f"{served}/api/v1/statements/{statement_id}").json()
+    assert evidence["withdrawn_by"] == 1
+    withdrawal_page = httpx.get(f"{served}/statements/1").text
+    assert f'<q class="withdrawal-reason">{reason}</q>' in withdrawal_page
+    assert f'<q class="withdrawal-reason">{reason}</q>' in httpx.get(f"{served}/statements/0").text
+
+    # The withdrawal's verification panel: download the document it names and run the command it prints.
+    link = re.search(
+        r'<a href="(/api/v1/documents/[0-9a-f]{64})" download="([^"]+)">the withdrawn document</a>', withdrawal_page
+    )
+    command = re.search(r'<pre class="command" tabindex="0"><code>(candor verify [^<]+)</code></pre>', withdrawal_page)
+    assert link is not None
+    assert command is not None
+    assert " --proof " not in withdrawal_page.split('class="verify"')[1], "a withdrawal has no document to prove"
+    workdir = tmp_path / "reader"
+    workdir.mkdir()
+    (workdir / link.group(2)).write_bytes(httpx.get(served + link.group(1)).content)
+    words = command.group(1).split()
+    assert words[:3] == ["candor", "verify", link.group(2)]
+    checked = run_candor(*words[1:], cwd=workdir)
+    assert checked.returncode == 3, checked.stderr
+    assert "WITHDREW: the developer withdrew this statement at log index 1" in checked.stdout

@@ -12,6 +12,7 @@ from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
+from candor.services.withdrawals import withdrawal_reason
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.conditional import today
@@ -77,6 +78,8 @@ def build_router() -> APIRouter:
         if view.changes is not None and view.statement.document_sha256:
             fragments: DiffFragments = request.app.state.diff_fragments
             diff = fragments.render(view.changes, view.statement.document_sha256)
+        # A withdrawal's own reason, or on a withdrawn document the reason of the withdrawal that withdrew it.
+        withdrawal = log_index if view.statement.kind == "withdrawal" else view.statement.withdrawn_by
         return render(
             templates,
             request,
@@ -90,6 +93,7 @@ def build_router() -> APIRouter:
             else None,
             registry_url=registry_url(request),
             vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
+            reason=None if withdrawal is None else withdrawal_reason(request.app.state.sessions, withdrawal),
         )
 
     @router.get("/compare")
