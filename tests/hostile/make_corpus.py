@@ -1227,17 +1227,17 @@ def redaction_markup() -> None:
         "garbage.pub",
     )
     cli(
-        "redact/refuses/missing-out",
-        "an --out directory that does not exist",
+        "redact/refuses/out-is-a-file",
+        "an --out that is a file, not a directory (a missing directory is created)",
         [
             "redact",
             "{corpus}/documents/redaction/plain.md",
             "--regulator-key",
             "{corpus}/keys/regulator.pub",
             "--out",
-            "{tmp}/absent",
+            "{corpus}/keys/regulator.pub",
         ],
-        "no such directory",
+        "is not a directory",
     )
     cli(
         "redact/refuses/overwrite",
