@@ -318,3 +318,24 @@ def test_a_withdrawal_says_why_and_its_page_gives_a_command_that_works(
     checked = run_candor(*words[1:], cwd=workdir)
     assert checked.returncode == 3, checked.stderr
     assert "WITHDREW: the developer withdrew this statement at log index 1" in checked.stdout
+
+
+def test_log_verify_takes_the_registrys_base_url_or_its_log_url_and_its_own_vkey_file(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    # The registry's own /log/vkey file, comment line and all, as a reader saves it.
+    vkey = tmp_path / "registry.vkey"
+    vkey.write_text(httpx.get(f"{served}/log/vkey").text)
+    assert vkey.read_text().startswith("# ")
+    for url in (served, f"{served}/", f"{served}/log", f"{served}/log/"):
+        verified = run_candor("log", "verify", url, "--vkey", str(vkey), "--no-state")
+        assert verified.returncode == 0, f"{url}: {verified.stderr}"
+        assert verified.stdout.startswith("log ")
+        assert "ok: " in verified.stdout
+    # A server that holds no log at either place is named, in one line.
+    nowhere = run_candor("log", "verify", f"{served}/nothing-here", "--vkey", str(vkey), "--no-state")
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.startswith(
+        f"error: no log at {served}/nothing-here: neither {served}/nothing-here/checkpoint"
+    )
+    assert "Traceback" not in nowhere.stderr

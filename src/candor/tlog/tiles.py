@@ -35,6 +35,10 @@ class TileError(TlogError):
     """A tile or entry bundle that is malformed, missing, or cannot be written."""
 
 
+class MissingFileError(TileError):
+    """A log file that a server answers it does not have (HTTP 404)."""
+
+
 class EntryTooLargeError(TlogError):
     """An entry longer than an entry bundle's uint16 length prefix can express."""
 
