@@ -142,7 +142,7 @@ class RegistryClient:
             if answer.ok:
                 return answer.text()
             if _error_code(answer) != "not_integrated" or time.monotonic() >= deadline:
-                raise _refused(answer)
+                raise _refused(answer, self.base_url)
             time.sleep(_POLL_SECONDS)
 
     def log_origin(self) -> str:
@@ -167,7 +167,7 @@ class RegistryClient:
     def _request(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
         answer = self._send(method, path, resource, **options)
         if not answer.ok:
-            raise _refused(answer)
+            raise _refused(answer, self.base_url)
         return answer
 
     def _send(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
@@ -219,12 +219,20 @@ def _error_code(answer: Answer) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _refused(answer: Answer) -> RegistryError:
-    try:
-        message = answer.json()["error"]["message"]
-    except (HttpError, KeyError, TypeError):
-        message = None
-    if not isinstance(message, str):
-        message = answer.first_line() or f"HTTP {answer.status}"
+def _refused(answer: Answer, base_url: str) -> RegistryError:
+    """One line for an answer that is not a success: the registry's own error message, or, for an answer that is
+    no Candor error at all (a web server's HTML page), that there is no registry there, never the page itself."""
     path = httpx.URL(answer.url).path
+    if _error_code(answer) is None:
+        if answer.status == 404:
+            return RegistryError(
+                f"no Candor registry at {base_url}: {answer.method} {path} answered 404 Not Found",
+                hint="give the registry's base URL, the address of its home page",
+            )
+        return RegistryError(
+            f"{answer.method} {path} at {base_url} answered HTTP {answer.status}, which is no Candor registry's answer"
+        )
+    message = answer.json()["error"].get("message")
+    if not isinstance(message, str) or not message.strip():
+        message = f"HTTP {answer.status}"
     return RegistryError(f"registry refused {answer.method} {path}: {answer.status} {message.splitlines()[0][:200]}")

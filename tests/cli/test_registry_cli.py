@@ -339,3 +339,27 @@ def test_log_verify_takes_the_registrys_base_url_or_its_log_url_and_its_own_vkey
         f"error: no log at {served}/nothing-here: neither {served}/nothing-here/checkpoint"
     )
     assert "Traceback" not in nowhere.stderr
+
+
+def test_a_wrong_registry_url_is_named_not_answered_with_the_servers_html(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    key, token = _register(run_candor, tmp_path, "acme-ai")
+    wrong = f"{served}/candor"
+    expected = (
+        f"error: no Candor registry at {wrong}: GET /candor/log/checkpoint answered 404 Not Found "
+        "(give the registry's base URL, the address of its home page)"
+    )
+    # The server answers these paths with its HTML 404 page; none of it is printed.
+    certification = EXAMPLES / "acme-ai" / "certification-2026.md"
+    published = run_candor("publish", str(certification), "--registry", wrong, "--token", token, "--key", str(key))
+    assert published.returncode == 2
+    assert published.stderr.splitlines() == [expected]
+    withdrawn = run_candor("withdraw", "ab" * 32, "--registry", wrong, "--token", token, "--key", str(key))
+    assert withdrawn.returncode == 2
+    assert withdrawn.stderr.startswith(f"error: no Candor registry at {wrong}: GET /candor/api/v1/statements/")
+    assert "<" not in published.stderr + withdrawn.stderr
+    # The registry's own 404, a JSON error, is still reported in its words.
+    unknown = run_candor("withdraw", "ab" * 32, "--registry", served, "--token", token, "--key", str(key))
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith(f"error: registry refused GET /api/v1/statements/{'ab' * 32}: 404 ")
