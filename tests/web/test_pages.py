@@ -152,12 +152,33 @@ def test_log_page_shows_checkpoint_vkey_and_how_to_verify(served: Served) -> Non
     assert f"--registry {served.base_url}" in text
 
 
-@pytest.mark.parametrize("path", ["/developers/nobody", "/statements/999999", "/standards/no-such-pack"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/developers/nobody",
+        "/statements/999999",
+        "/standards/no-such-pack",
+        # Addresses that name nothing that could exist are pages that do not exist, not invalid requests.
+        "/statements/abc",
+        "/statements/-1",
+        "/statements/99999999999999999999",
+        "/developers/Not_A_Slug",
+        "/standards/..%2Fsecret",
+    ],
+)
 def test_unknown_things_get_an_html_404_page(served: Served, path: str) -> None:
     response = served.client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert check_html(response.text).errors == []
+    assert "validation" not in response.text.lower()
+
+
+def test_the_api_still_names_a_malformed_path_parameter(served: Served) -> None:
+    """The control: a program calling the API learns which parameter it got wrong."""
+    response = served.client.get("/api/v1/developers/Not_A_Slug")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_the_comparison_is_paginated_by_developer(served: Served) -> None:
