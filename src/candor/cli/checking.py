@@ -77,8 +77,8 @@ def report_json(report: CheckReport) -> dict[str, Any]:
         ],
         "unreadable": [_unreadable_json(unreadable) for unreadable in report.unreadable],
         "summary": {
-            "files": len(report.checked) + len(report.unreadable),
-            "unreadable": len(report.unreadable),
+            "files": len(report.checked) + report.unreadable_files,
+            "unreadable": report.unreadable_files,
             **{severity.value: count for severity, count in counts.items()},
         },
     }
@@ -103,10 +103,10 @@ def _print_text(report: CheckReport) -> None:
         for unreadable in report.unreadable:
             print_error(unreadable.error.diagnostics())
     counts = report.counts()
-    total = len(report.checked) + len(report.unreadable)
+    total = len(report.checked) + report.unreadable_files
     summary = ", ".join(_plural(counts[severity], severity.value) for severity in Severity)
     if report.unreadable:
-        summary += f"; {_plural(len(report.unreadable), 'file')} could not be read"
+        summary += f"; {_plural(report.unreadable_files, 'file')} could not be read"
     out.print(
         f"\n{_plural(total, 'file')} checked against {escape(report.standard.id)} "
         f"({escape(report.standard.title)}): {summary}"

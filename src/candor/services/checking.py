@@ -13,6 +13,7 @@ from pathlib import Path
 
 from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.placeholders import UnfilledPlaceholders
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
 from candor.errors import CandorError
@@ -43,6 +44,11 @@ class CheckReport:
     standard: RulePack
     checked: list[CheckedFile] = field(default_factory=list)
     unreadable: list[UnreadableFile] = field(default_factory=list)
+
+    @property
+    def unreadable_files(self) -> int:
+        """How many files could not be read (one file may give several errors)."""
+        return len({unreadable.name for unreadable in self.unreadable})
 
     @property
     def findings(self) -> list[Finding]:
@@ -83,7 +89,9 @@ def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
         try:
             documents.append(read_disclosure(path))
         except CandorError as exc:
-            report.unreadable.append(UnreadableFile(str(path), exc))
+            # Every unfilled placeholder of a template is reported, not only the first.
+            each = exc.each if isinstance(exc, UnfilledPlaceholders) else [exc]
+            report.unreadable.extend(UnreadableFile(str(path), error) for error in each)
     context = CheckContext.of(document.model for document in documents)
     report.checked.extend(check_document(document, standard, context) for document in documents)
     return report
