@@ -57,10 +57,19 @@ def _phone(browser: Browser) -> Page:
 @pytest.mark.parametrize("name", page_names())
 def test_no_page_scrolls_sideways_on_a_phone(site: Site, browser: Browser, shoot: Shooter, name: str) -> None:
     page = _phone(browser)
+    missing: list[str] = []
+    # Whatever the page loads by itself (the stylesheet, the icon the browser asks for) must be there.
+    page.on(
+        "response",
+        lambda answer: (
+            missing.append(answer.url) if answer.status >= 400 and answer.request.resource_type != "document" else None
+        ),
+    )
     try:
         _open(page, site, name)
         shoot(page, f"{PHONE_WIDTH}px", scrolled=True)
         assert _sideways(page) is None, name
+        assert missing == [], name
     finally:
         page.context.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from candor.services.queries import RegistryQueries
@@ -194,3 +196,22 @@ def test_the_comparison_is_paginated_by_developer(served: Served) -> None:
     past_the_end = served.client.get("/compare?page=9")
     assert past_the_end.status_code == 404
     assert "page 9 does not exist: the list has 1 page" in past_the_end.text
+
+
+def test_the_site_has_an_icon_and_a_robots_file(served: Served) -> None:
+    icon = served.client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/vnd.microsoft.icon"
+    # An ICO directory of one 32 x 32 image, stored as PNG.
+    reserved, kind, count = struct.unpack("<HHH", icon.content[:6])
+    assert (reserved, kind, count) == (0, 1, 1)
+    assert icon.content[6:8] == bytes([32, 32])
+    assert icon.content[22:30] == b"\x89PNG\r\n\x1a\n"
+    robots = served.client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert robots.headers["content-type"].startswith("text/plain")
+    lines = robots.text.splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /search" in lines
+    # Documents are meant to be found: nothing under /statements or /developers is disallowed.
+    assert not [line for line in lines if line.startswith("Disallow: /statements") or line == "Disallow: /"]

@@ -33,7 +33,7 @@ def _placeholders(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]
             yield from _placeholders(child, (*path, index))
 
 
-class UnfilledPlaceholders(DocumentError):
+class UnfilledPlaceholdersError(DocumentError):
     """Every value of a document that still holds a template placeholder, so that all are reported at once.
 
     It reads as the first of them (its file, line and field); ``each`` holds one error per placeholder, in order.
@@ -46,7 +46,7 @@ class UnfilledPlaceholders(DocumentError):
 
 
 def reject_placeholders(loaded: LoadedYaml, name: str) -> None:
-    """Raise :class:`UnfilledPlaceholders` naming every value that still holds a template placeholder."""
+    """Raise :class:`UnfilledPlaceholdersError` naming every value that still holds a template placeholder."""
     each = [
         DocumentError(
             name,
@@ -58,4 +58,4 @@ def reject_placeholders(loaded: LoadedYaml, name: str) -> None:
         for path, placeholder in _placeholders(loaded.value, ())
     ]
     if each:
-        raise UnfilledPlaceholders(each)
+        raise UnfilledPlaceholdersError(each)

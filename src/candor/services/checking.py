@@ -13,7 +13,7 @@ from pathlib import Path
 
 from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
-from candor.domain.placeholders import UnfilledPlaceholders
+from candor.domain.placeholders import UnfilledPlaceholdersError
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
 from candor.errors import CandorError
@@ -90,7 +90,7 @@ def check_files(paths: Iterable[Path], standard: RulePack) -> CheckReport:
             documents.append(read_disclosure(path))
         except CandorError as exc:
             # Every unfilled placeholder of a template is reported, not only the first.
-            each = exc.each if isinstance(exc, UnfilledPlaceholders) else [exc]
+            each = exc.each if isinstance(exc, UnfilledPlaceholdersError) else [exc]
             report.unreadable.extend(UnreadableFile(str(path), error) for error in each)
     context = CheckContext.of(document.model for document in documents)
     report.checked.extend(check_document(document, standard, context) for document in documents)

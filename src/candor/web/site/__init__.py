@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import feeds, pages
+from candor.web.site import feeds, pages, wellknown
 
 
 def build_router() -> APIRouter:
-    """Every page and feed of the website."""
+    """Every page and feed of the website, and its icon and robots.txt."""
     router = APIRouter(include_in_schema=False)
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
+    router.include_router(wellknown.build_router())
     return router
