@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import struct
+from pathlib import Path
 
 import pytest
+import yaml
 
 from candor.services.queries import RegistryQueries
 from candor.store.database import create_database_engine, session_factory
@@ -25,6 +28,8 @@ STATIC_PAGES = [
     "/standards/candor-minimum-2026.1",
     "/api",
 ]
+
+STANDARDS = Path(__file__).resolve().parents[2] / "src" / "candor" / "standards"
 
 
 def all_pages(served: Served) -> list[str]:
@@ -215,3 +220,25 @@ def test_the_site_has_an_icon_and_a_robots_file(served: Served) -> None:
     assert "Disallow: /search" in lines
     # Documents are meant to be found: nothing under /statements or /developers is disallowed.
     assert not [line for line in lines if line.startswith("Disallow: /statements") or line == "Disallow: /"]
+
+
+def test_a_standards_page_marks_the_rules_it_adds_and_says_what_the_tenets_are(served: Served) -> None:
+    own = yaml.safe_load((STANDARDS / "ca-sb53-2026.yaml").read_text())
+    parent = yaml.safe_load((STANDARDS / "candor-minimum-2026.1.yaml").read_text())
+    html = served.client.get("/standards/ca-sb53-2026").text
+    assert html.count('<span class="tag tag-added">added by this standard</span>') == len(own["rules"])
+    assert html.count('<span class="tag tag-inherited">from candor-minimum-2026.1</span>') == len(parent["rules"])
+    assert f"This standard adds {len(own['rules'])} rules to the\n{len(parent['rules'])} of" in html
+    # Each added rule's heading carries the mark; an inherited one names the standard that defines it.
+    for rule in own["rules"]:
+        heading = re.search(rf"<code>{rule['id']}</code>.*?</h3>", html, re.S)
+        assert heading is not None
+        assert "added by this standard" in heading.group(0)
+    # "Tenet 2" is explained on the page, with the framework's own words linked.
+    assert '<div id="tenet-2"><dt>Tenet 2: Create a Secure Development Framework</dt>' in html
+    assert '(<a href="#tenets-heading">what the tenets say</a>)' in html
+    # The standard that extends nothing marks no rule as added, and still explains its tenets.
+    minimum = served.client.get("/standards/candor-minimum-2026.1").text
+    assert "tag-added" not in minimum
+    assert "tag-inherited" not in minimum
+    assert '<div id="tenet-5">' in minimum

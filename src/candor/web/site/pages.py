@@ -130,10 +130,20 @@ def build_router() -> APIRouter:
 
     @router.get("/standards/{pack_id}")
     def standard(pack_id: PackId, request: Request, templates: Templates) -> HTMLResponse:
+        catalogue = StandardCatalogue.bundled()
         try:
-            pack = StandardCatalogue.bundled().load(pack_id)
+            pack = catalogue.load(pack_id)
         except StandardError:
             raise HTTPException(404, f"there is no standard {pack_id!r}") from None
-        return render(templates, request, "standard.html", pack=pack, default_standard=DEFAULT_STANDARD)
+        origins = catalogue.rule_origins(pack_id)
+        return render(
+            templates,
+            request,
+            "standard.html",
+            pack=pack,
+            origins=origins,
+            added_ids={rule_id for rule_id, origin in origins.items() if origin == pack_id},
+            default_standard=DEFAULT_STANDARD,
+        )
 
     return router
