@@ -46,6 +46,13 @@ def check(
         ),
     ] = DEFAULT_STANDARD,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="A registry's base URL: SARIF output links each rule to its entry on the standard's page there.",
+        ),
+    ] = None,
 ) -> None:
     """Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable."""
     catalogue = StandardCatalogue.bundled()
@@ -56,7 +63,7 @@ def check(
     if output is OutputFormat.json:
         typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     elif output is OutputFormat.sarif:
-        typer.echo(json.dumps(sarif_log(report, base=Path.cwd()), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(sarif_log(report, base=Path.cwd(), registry=registry), indent=2, ensure_ascii=False))
     else:
         _print_text(report)
     raise typer.Exit(report.exit_code)
