@@ -30,13 +30,20 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     def feed(
-        request: Request, templates: Templates, statements: Page[StatementSummary], title: str, path: str
+        request: Request,
+        templates: Templates,
+        statements: Page[StatementSummary],
+        title: str,
+        path: str,
+        page_path: str,
     ) -> Response:
+        """The feed at ``path``; its ``alternate`` link is the web page ``page_path`` that lists the same statements."""
         base = str(request.base_url).rstrip("/")
         updated = statements.items[0].published_at if statements.items else datetime(1970, 1, 1, tzinfo=UTC)
         context = {
             "base": base,
             "feed_url": base + path,
+            "page_url": base + page_path,
             "title": title,
             "statements": statements,
             "updated": _rfc3339(updated),
@@ -48,7 +55,7 @@ def build_router() -> APIRouter:
     @router.get("/feed.atom")
     def registry_feed(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> Response:
         statements = registry.statements(number=page, size=FEED_PAGE_SIZE)
-        return feed(request, templates, statements, "Candor registry: all statements", "/feed.atom")
+        return feed(request, templates, statements, "Candor registry: all statements", "/feed.atom", "/statements")
 
     @router.get("/developers/{slug}/feed.atom")
     def developer_feed(
@@ -57,7 +64,7 @@ def build_router() -> APIRouter:
         developer = registry.developer_summary(slug)
         statements = registry.statements(number=page, size=FEED_PAGE_SIZE, developer=slug)
         title = f"Candor registry: {developer.legal_name}"
-        return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom")
+        return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom", f"/developers/{slug}")
 
     @router.get("/developers/{slug}/obligations.ics")
     def developer_obligations(slug: Slug, request: Request, registry: Queries) -> Response:
