@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import time
+from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -229,8 +230,13 @@ def _refused(answer: Answer, base_url: str) -> RegistryError:
                 f"no Candor registry at {base_url}: {answer.method} {path} answered 404 Not Found",
                 hint="give the registry's base URL, the address of its home page",
             )
+        try:
+            phrase = f" {HTTPStatus(answer.status).phrase}"
+        except ValueError:
+            phrase = ""
         return RegistryError(
-            f"{answer.method} {path} at {base_url} answered HTTP {answer.status}, which is no Candor registry's answer"
+            f"{answer.method} {path} at {base_url} answered HTTP {answer.status}{phrase}, not a Candor registry's "
+            "error: the server, or a proxy in front of it, refused"
         )
     message = answer.json()["error"].get("message")
     if not isinstance(message, str) or not message.strip():
