@@ -9,10 +9,10 @@ browser tests skip with the reason, except under ``CI=true``, where a missing br
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +25,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
 
+from candor.domain.regulator_keys import generate_regulator_key, regulator_public_pem
 from tests.conftest import REPO
+from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Quiet, offline Chromium: no sandbox (containers), no GPU, no update or sync traffic.
@@ -102,6 +104,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("browser") / "demo"
     # Only the defaults: a CANDOR_DATABASE_URL meant for other tests must not point the server elsewhere.
     env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
+    # The demo's watched site lives only while seeding; the served demo shows what was watched then.
+    env["CANDOR_WATCH_INTERVAL"] = "0"
+    # The confidential channel, open so that its pages are checked with the rest: a pepper and one reviewer key.
+    channel = data_dir.parent / "channel"
+    channel.mkdir()
+    (channel / "pepper").write_text(os.urandom(32).hex())
+    (channel / "reviewer.pub").write_bytes(regulator_public_pem(generate_regulator_key().public_key()))
+    env["CANDOR_REPORT_PEPPER_FILE"] = str(channel / "pepper")
+    env["CANDOR_REPORT_REVIEWER_KEYS"] = json.dumps([str(channel / "reviewer.pub")])
     seeded = subprocess.run(
         [sys.executable, "-m", "candor", "demo", "--seed-only", "--data-dir", str(data_dir)],
         cwd=REPO,
@@ -112,7 +123,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         check=False,
     )
     assert seeded.returncode == 0, f"candor demo --seed-only failed:\n{seeded.stdout}\n{seeded.stderr}"
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     log_path = data_dir.parent / "serve.log"
     with log_path.open("wb") as server_log:
@@ -169,13 +180,6 @@ class Shooter:
         else:
             page.screenshot(path=path, full_page=not scrolled)
         return path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page
 
 from tests.browser.conftest import Shooter, Site
-from tests.browser.templates import PAGES, page_names, page_templates, path_of
+from tests.browser.templates import PAGES, html_of, open_page, page_names, page_templates
 from tests.nuchecker import nu_errors
 
 #: A common phone's width in CSS pixels (an iPhone 12 to 15).
@@ -30,10 +29,7 @@ def test_every_page_template_has_pages_to_check() -> None:
 
 
 def _open(page: Page, site: Site, name: str) -> None:
-    path = path_of(site, name)
-    response = page.goto(site.url(path))
-    assert response is not None
-    assert response.status == (404 if name in PAGES["error.html"] else 200), path
+    open_page(page, site, name)
 
 
 def _sideways(page: Page) -> str | None:
@@ -114,7 +110,7 @@ def test_axe_sees_a_serious_violation(site: Site, page: Page) -> None:
 
 
 def test_the_nu_html_checker_finds_no_error_on_any_page(site: Site, tmp_path: Path) -> None:
-    pages = {name: httpx.get(site.url(path_of(site, name))).text for name in page_names()}
+    pages = {name: html_of(site, name).text for name in page_names()}
     # The control: a page the checker must refuse, checked in the same run.
     pages["control"] = pages["home"].replace("<main", "<main><div><main", 1)
     found = nu_errors(pages, tmp_path)

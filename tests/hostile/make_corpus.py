@@ -2463,7 +2463,7 @@ def hostile_registries() -> None:
         "verify/registry/unreachable",
         "a registry nobody listens at",
         ["verify", document, "--registry", "http://127.0.0.1:9"],
-        "cannot reach the server",
+        "cannot connect to the server",
     )
     cli(
         "verify/registry/file-url",
@@ -2645,7 +2645,7 @@ def backups() -> None:
         "backup/no-registry",
         "backing up a data directory that holds no registry",
         ["backup", "{tmp}/out", "--data-dir", "{tmp}/nodata"],
-        "holds no registry log (log.key is missing)",
+        "log.key: missing, so {tmp}/nodata holds no registry log",
     )
     cli(
         "audit/no-registry",

@@ -39,6 +39,10 @@ class MissingFileError(TileError):
     """A log file that a server answers it does not have (HTTP 404)."""
 
 
+class TileUnavailableError(TileError):
+    """A log file could not be fetched at all (the network, a timeout, a size limit): says nothing about the log."""
+
+
 class EntryTooLargeError(TlogError):
     """An entry longer than an entry bundle's uint16 length prefix can express."""
 

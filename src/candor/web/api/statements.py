@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from candor.domain.statement import StatementKind
 from candor.web.api.models import InclusionProofOut, PageOut, StandardFindingsOut, StatementOut, page_out
 from candor.web.api.publishing import (
     PUBLISH_RESPONSES,
@@ -29,7 +30,7 @@ StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-25
 Kind = Annotated[
     str | None,
     Query(
-        pattern=r"^(secure-development-framework|system-card|certification|withdrawal|correction)$",
+        pattern=f"^({'|'.join(StatementKind)})$",
         description="Only statements of this kind.",
     ),
 ]

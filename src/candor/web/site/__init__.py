@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import feeds, pages, wellknown
+from candor.web.site import feeds, pages, watching, wellknown
 
 
 def build_router() -> APIRouter:
@@ -13,4 +13,5 @@ def build_router() -> APIRouter:
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
     router.include_router(wellknown.build_router())
+    router.include_router(watching.build_router())
     return router
