@@ -32,6 +32,7 @@ from candor.config import sqlite_url
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.audit import RegistryAudit
 from candor.services.integration import RegistryLog
+from candor.services.registration import Registration
 from candor.store.database import create_database_engine, session_factory
 from candor.store.developers import Developers
 from candor.store.documents import Documents
@@ -59,11 +60,10 @@ def fill(database_url: str, data_dir: Path, count: int) -> None:
     upgrade_database(engine)
     sessions = session_factory(engine)
     private_key = Ed25519PrivateKey.generate()
-    with sessions.begin() as session:
-        developers = Developers(session)
-        developer = developers.add("bench-ai", legal_name="Bench AI", website_domain="bench.example")
-        developers.add_key(developer, private_key.public_key())
     log = RegistryLog(sessions, data_dir, "bench.example/log")
+    Registration.of_log(sessions, log).register(
+        "bench-ai", legal_name="Bench AI", website_domain="bench.example", public_key=private_key.public_key()
+    )
     issued = datetime(2026, 1, 1, tzinfo=UTC)
     for first in range(0, count, BATCH):
         with sessions.begin() as session, log_append_lock(session):

@@ -76,7 +76,46 @@ class StatementPage(_Answer):
     pages: int = Field(ge=0)
 
 
+class KeyChangeAnswer(_Answer):
+    """The registry's answer to a key rotation: the key event it logged."""
+
+    developer: _Line
+    kind: _Line
+    key_fingerprint: _Line
+    log_index: int = Field(ge=0)
+    entry_url: _Line
+
+
+class KeyEventAnswer(_Answer):
+    """A key event as the key history names it."""
+
+    log_index: int = Field(ge=0)
+    kind: _Line
+    issued_at: _Line
+    entry_url: _Line
+
+
+class KeyAnswer(_Answer):
+    """One key of a developer's key history."""
+
+    fingerprint: _Line
+    public_key: _Line
+    valid_from: _Line
+    valid_to: _Line | None = None
+    registered_by: KeyEventAnswer | None = None
+    retired_by: KeyEventAnswer | None = None
+
+
+class KeyHistoryAnswer(_Answer):
+    """``GET /api/v1/developers/{slug}/keys``."""
+
+    developer: _Line
+    keys: list[KeyAnswer]
+
+
 _Model = TypeVar("_Model")
+_KEY_CHANGE = TypeAdapter(KeyChangeAnswer)
+_KEY_HISTORY = TypeAdapter(KeyHistoryAnswer)
 _PAGE = TypeAdapter(StatementPage)
 _PUBLISHED = TypeAdapter(PublishedAnswer)
 _STATEMENT = TypeAdapter(StatementAnswer)
@@ -110,6 +149,22 @@ class RegistryClient:
             "POST", "/api/v1/statements", JSON_ANSWER, json=body, headers={"Authorization": f"Bearer {token}"}
         )
         return _validated(answer, _PUBLISHED, "a published statement's place in the log")
+
+    def rotate_key(self, token: str, slug: str, endorsement: bytes) -> KeyChangeAnswer:
+        """POST the developer's endorsement of its new key; the key event the registry logged."""
+        answer = self._request(
+            "POST",
+            f"/api/v1/developers/{slug}/keys",
+            JSON_ANSWER,
+            json={"endorsement": _base64(endorsement)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        return _validated(answer, _KEY_CHANGE, "a key event's place in the log")
+
+    def key_history(self, slug: str) -> KeyHistoryAnswer:
+        """The developer's keys and the key events that logged them."""
+        answer = self._request("GET", f"/api/v1/developers/{slug}/keys", JSON_ANSWER)
+        return _validated(answer, _KEY_HISTORY, "a key history")
 
     def statement(self, statement_sha256: str) -> StatementAnswer:
         """One published statement, as ``GET /api/v1/statements/{id}`` describes it."""

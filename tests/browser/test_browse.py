@@ -123,3 +123,21 @@ def test_log_page_shows_the_served_verifier_key_and_checkpoint(site: Site, page:
     expect(page.locator("main")).to_contain_text(vkey)
     expect(page.locator("main")).to_contain_text(checkpoint[2])
     shoot(page, "log")
+
+
+def test_a_developer_page_shows_its_key_history_linked_to_the_log(site: Site, page: Page, shoot: Shooter) -> None:
+    history = httpx.get(site.url("/api/v1/developers/borealis-labs/keys")).json()["keys"]
+    (key,) = history
+    page.goto(site.url("/developers/borealis-labs"))
+    keys = page.locator("section[aria-labelledby=keys-heading]")
+    expect(keys.get_by_role("table")).to_be_visible()
+    row = keys.locator("tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("th code")).to_have_text(key["fingerprint"])
+    link = row.get_by_role("link", name=re.compile("key-registration, log entry"))
+    index = key["registered_by"]["log_index"]
+    expect(link).to_have_attribute("href", f"/api/v1/log/entries/{index}")
+    shoot(page, "key-history", keys)
+    # The link serves the entry the log holds at that index: the same bytes as the served entry bundle.
+    linked = httpx.get(site.url(f"/api/v1/log/entries/{index}")).content
+    assert leaf_hash(linked).hex() == served_leaf_hash(site, index)

@@ -33,7 +33,7 @@ def test_an_untouched_registry_audits_clean(
     code, lines, stderr = _audit(invoke_candor, tmp_path, database_url)
     assert (code, stderr) == (0, "")
     assert lines == [lines[-1]]
-    assert lines[-1].startswith(f"clean: {len(filled.published)} log entries")
+    assert lines[-1].startswith(f"clean: {filled.log_size} log entries")
 
 
 def test_a_tampered_document_is_named_and_fails_the_audit(

@@ -123,7 +123,19 @@ def test_a_replaced_keys_later_statement_is_reported(tmp_path: Path, capsys: Any
     refused(result, 2, "revoked or replaced at log entry 1")
 
 
-def test_a_developer_with_no_key_in_the_log_is_not_yet_checked(tmp_path: Path, capsys: Any) -> None:
-    # The transition: keys kept only in the registry's database until their registration is logged.
-    result = verify_statements(tmp_path, capsys, "good", [statement(ATTACKER_KEY, "1")])
-    assert result.code == 0, result.err
+def test_a_developer_the_log_never_registers_a_key_for_is_refused(tmp_path: Path, capsys: Any) -> None:
+    # No developer is left unchecked for lack of a key event: a statement with no registration anywhere is forged.
+    result = verify_statements(tmp_path, capsys, "bad", [statement(ATTACKER_KEY, "1")])
+    refused(result, 2, "log entry 0: signed in acme-ai's name, but the log never registers a key for acme-ai")
+
+
+def test_a_statement_from_before_its_developers_keys_were_logged_is_checked_against_them(
+    tmp_path: Path, capsys: Any
+) -> None:
+    # A registry made before key events logs its developers' keys when it upgrades, after their old statements.
+    control = verify_statements(tmp_path, capsys, "good", [statement(DEVELOPER_KEY, "1"), REGISTRATION])
+    assert control.code == 0, control.err
+    assert "1 statements signed by their developer's key as the log shows it, 1 key events" in control.out
+    forged = verify_statements(tmp_path, capsys, "bad", [statement(ATTACKER_KEY, "1"), REGISTRATION])
+    refused(forged, 2, "log entry 0: signed in acme-ai's name by key SHA256:")
+    assert "which the log never registered for acme-ai" in forged.err

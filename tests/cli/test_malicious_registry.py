@@ -32,6 +32,7 @@ from candor import httpclient
 from candor.cli.app import main
 from candor.config import load_settings, sqlite_url
 from candor.domain.developer_keys import key_fingerprint, public_key_raw
+from candor.domain.key_history import KeyEvent, KeyEventKind, key_text, signed_key_event
 from candor.domain.log_entry import signed_entry
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.evidence import StatementEvidence
@@ -336,7 +337,7 @@ def test_a_checkpoint_with_a_wrong_root_is_a_fork_with_evidence(
     other = [*upstream.entries[:-1], upstream.entries[0]]
     lies.forged = forge(tmp_path / "forged", other, upstream.signer)
     result = _verify(capsys, documents["framework"], url, state)
-    refused(result, 5, "fork: the checkpoint of size 9 does not extend the one of size 9")
+    refused(result, 5, "fork: the checkpoint of size 12 does not extend the one of size 12")
     evidence = _evidence(result)
     assert upstream.signer.verifier().vkey().split("+")[0] in evidence
     assert lies.forged.note.decode() in evidence
@@ -351,7 +352,7 @@ def test_a_rollback_is_refused_with_both_checkpoints_as_evidence(
     remembered = (state / "logs" / "registry.test%2Flog" / "checkpoint").read_bytes()
     lies.forged = forge(tmp_path / "old", upstream.entries[:5], upstream.signer)
     result = _verify(capsys, documents["framework"], url, state)
-    refused(result, 5, "rollback: the checkpoint of size 5 does not extend the one of size 9")
+    refused(result, 5, "rollback: the checkpoint of size 5 does not extend the one of size 12")
     evidence = _evidence(result)
     assert remembered.decode() in evidence
     assert lies.forged.note.decode() in evidence
@@ -367,7 +368,7 @@ def test_a_cached_checkpoint_older_than_the_proof_is_a_prefix_not_a_rollback(
     lies.forged = forge(tmp_path / "old", upstream.entries[:5], upstream.signer)
     result = _verify(capsys, documents["card"], url, tmp_path / "state")
     assert result.code == 3, result.err
-    assert "newest checkpoint: size 9" in result.out
+    assert "newest checkpoint: size 12" in result.out
     # A stale checkpoint that is not a prefix of the proof's is a fork.
     lies.forged = forge(tmp_path / "fork", [*upstream.entries[:4], upstream.entries[5]], upstream.signer)
     refused(_verify(capsys, documents["card"], url, tmp_path / "other"), 5, "fork")
@@ -380,8 +381,8 @@ def test_a_truncated_log_cannot_hide_a_withdrawal_from_a_client_that_saw_it(
     state = tmp_path / "state"
     honest = _verify(capsys, documents["card"], url, state)
     assert honest.code == 3, honest.err
-    assert "WITHDREW: the developer withdrew this statement at log index 8" in honest.out
-    lies.forged = forge(tmp_path / "truncated", upstream.entries[:8], upstream.signer)
+    assert "WITHDREW: the developer withdrew this statement at log index 11" in honest.out
+    lies.forged = forge(tmp_path / "truncated", upstream.entries[:11], upstream.signer)
     refused(_verify(capsys, documents["card"], url, state), 5, "rollback")
 
 
@@ -398,16 +399,16 @@ def test_a_split_view_is_caught_by_comparing_two_clients_checkpoints(
         kind=StatementKind.WITHDRAWAL,
         version="decoy",
         target=hashlib.sha256(upstream.entries[0]).hexdigest(),
-        issued_at=Statement.model_validate_json(upstream.entries[8]).issued_at,
+        issued_at=Statement.model_validate_json(upstream.entries[11]).issued_at,
     )
-    lies.forged = forge(tmp_path / "fork", [*upstream.entries[:8], decoy.canonical_bytes()], upstream.signer)
+    lies.forged = forge(tmp_path / "fork", [*upstream.entries[:11], decoy.canonical_bytes()], upstream.signer)
     assert _verify(capsys, documents["card"], url, bob).code == 0  # alone, Bob cannot tell
     checkpoints = [str(state / "logs" / "registry.test%2Flog" / "checkpoint") for state in (alice, bob)]
     vkey = upstream.signer.verifier().vkey()
     refused(candor(capsys, "log", "compare", *checkpoints, "--vkey", vkey), 5, "FORK")
     same = candor(capsys, "log", "compare", checkpoints[0], checkpoints[0], "--vkey", vkey)
     assert same.code == 0
-    assert "same: both checkpoints are the tree of size 9" in same.out
+    assert "same: both checkpoints are the tree of size 12" in same.out
     # And Alice, shown Bob's fork, refuses it herself.
     refused(_verify(capsys, documents["card"], url, alice), 5, "fork")
 
@@ -423,7 +424,7 @@ def test_hiding_the_withdrawal_in_the_json_does_not_hide_it(
         lies.mode = mode
         result = _verify(capsys, documents["card"], url, tmp_path / "state")
         assert result.code == 3, (mode, result.err)
-        assert "withdrew this statement at log index 8" in result.out
+        assert "withdrew this statement at log index 11" in result.out
 
 
 def test_inventing_a_withdrawal_in_the_json_does_not_invent_one(
@@ -434,7 +435,7 @@ def test_inventing_a_withdrawal_in_the_json_does_not_invent_one(
         lies.mode = mode
         result = _verify(capsys, documents["framework"], url, tmp_path / "state")
         assert result.code == 0, (mode, result.err)
-        assert "not withdrawn or corrected in the log up to size 9" in result.out
+        assert "not withdrawn or corrected in the log up to size 12" in result.out
 
 
 def test_offline_verification_says_withdrawals_cannot_be_known(
@@ -552,7 +553,7 @@ def test_log_verify_prints_the_root_and_refuses_another_key_later(
     first = candor(capsys, "log", "verify", f"{url}/log", "--statements", "--state", str(state))
     assert first.code == 0, first.err
     root = base64.b64encode(_root((upstream.data_dir / "log" / "checkpoint").read_bytes())).decode()
-    assert f"ok: {ORIGIN} size 9, 9 canonical statement entries" in first.out
+    assert f"ok: {ORIGIN} size 12, 12 canonical statement entries" in first.out
     assert f"root {root}" in first.out
     assert "first contact" in first.out
     lies.forged = forge(tmp_path / "forged", upstream.entries, parse_signer_key(generate_key(ORIGIN)[0]))
@@ -614,12 +615,22 @@ def test_log_verify_statements_reports_an_entry_whose_logged_signature_was_forge
     honest = signed_entry(statement.canonical_bytes(), sign_statement(statement, developer), key)
     forged = signed_entry(statement.canonical_bytes(), bytes(64), key)
     vkey = signer.verifier().vkey()
-    forge(tmp_path / "good", [statement.canonical_bytes(), honest], signer)
-    forge(tmp_path / "bad", [honest, forged], signer)
+    registration = signed_key_event(
+        KeyEvent(
+            origin="example.com/log",
+            developer="acme-ai",
+            kind=KeyEventKind.REGISTRATION,
+            key=key_text(key),
+            issued_at="2026-01-01T00:00:00Z",
+        ),
+        signer.sign,
+    )
+    forge(tmp_path / "good", [registration, statement.canonical_bytes(), honest], signer)
+    forge(tmp_path / "bad", [registration, honest, forged], signer)
     good = candor(capsys, "log", "verify", str(tmp_path / "good"), "--statements", "--vkey", vkey, "--no-state")
     assert good.code == 0, good.err
     bad = candor(capsys, "log", "verify", str(tmp_path / "bad"), "--statements", "--vkey", vkey, "--no-state")
-    refused(bad, 2, "log entry 1: the signature it logs does not verify with the key it logs")
+    refused(bad, 2, "log entry 2: the signature it logs does not verify with the key it logs")
 
 
 def test_consistency_and_compare_work_from_the_served_tiles_without_a_private_key(
@@ -627,7 +638,7 @@ def test_consistency_and_compare_work_from_the_served_tiles_without_a_private_ke
 ) -> None:
     url, _ = proxy
     vkey = upstream.signer.verifier().vkey()
-    proof = candor(capsys, "log", "consistency", f"{url}/log", "5", "9", "--vkey", vkey)
+    proof = candor(capsys, "log", "consistency", f"{url}/log", "5", "12", "--vkey", vkey)
     assert proof.code == 0, proof.err
     hashes = proof.out.split()
     assert hashes
@@ -637,9 +648,9 @@ def test_consistency_and_compare_work_from_the_served_tiles_without_a_private_ke
     new_path.write_bytes((upstream.data_dir / "log" / "checkpoint").read_bytes())
     compared = candor(capsys, "log", "compare", str(old_path), str(new_path), "--log", f"{url}/log", "--vkey", vkey)
     assert compared.code == 0, compared.err
-    assert f"consistent: {new_path} (size 9) extends {old_path} (size 5)" in compared.out
+    assert f"consistent: {new_path} (size 12) extends {old_path} (size 5)" in compared.out
     assert [line.strip() for line in compared.out.splitlines()[-len(hashes) :]] == hashes
-    # Size 5 of a fork does not extend the real size 9.
+    # Size 5 of a fork does not extend the real size 12.
     fork = forge(tmp_path / "fork", [*upstream.entries[:4], upstream.entries[5]], upstream.signer)
     old_path.write_bytes(fork.note)
     refused(

@@ -106,17 +106,17 @@ def test_publish_then_verify_online_and_offline(served: str, invoke_candor: RunC
     )
     published = invoke_candor(*publish)
     assert published.returncode == 0, published.stderr
-    assert "log index: 0" in published.stdout
-    assert f"page: {served}/statements/0" in published.stdout
+    assert "log index: 1" in published.stdout  # after acme-ai's key-registration
+    assert f"page: {served}/statements/1" in published.stdout
     again = invoke_candor(*publish)
     assert again.stdout.startswith("already published")
-    assert "log index: 0" in again.stdout
+    assert "log index: 1" in again.stdout
 
     proof = tmp_path / "sdf-v1.tlog-proof"
     online = invoke_candor("verify", str(public), "--registry", served, "--save-proof", str(proof))
     assert online.returncode == 0, online.stderr
     assert "verified:" in online.stdout
-    assert "log index 0 of 1" in online.stdout
+    assert "log index 1 of 2" in online.stdout
     assert proof.read_text().startswith("c2sp.org/tlog-proof@v1\n")
 
     vkey = tmp_path / "log.vkey"
@@ -141,12 +141,12 @@ def test_publish_then_verify_online_and_offline(served: str, invoke_candor: RunC
     statement_id = published.stdout.split("statement: ")[1].split()[0]
     withdrawn = invoke_candor("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
     assert withdrawn.returncode == 0, withdrawn.stderr
-    assert "log index: 1" in withdrawn.stdout
+    assert "log index: 2" in withdrawn.stdout
     # Still verifiable (nothing is deleted), and the verifier is told, from the log itself, that it was withdrawn.
     after = invoke_candor("verify", str(public), "--registry", served)
     assert after.returncode == 3, after.stderr
     assert "verified:" in after.stdout
-    assert "WITHDREW: the developer withdrew this statement at log index 1" in after.stdout
+    assert "WITHDREW: the developer withdrew this statement at log index 2" in after.stdout
 
 
 def test_a_developer_cannot_publish_as_another_over_http(served: str, invoke_candor: RunCandor, tmp_path: Path) -> None:
@@ -244,8 +244,8 @@ def test_demo_seeds_a_registry_that_serves_its_developers(invoke_candor: RunCand
     assert seeded.returncode == 0, seeded.stderr
     assert "published 16 signed statements by 3 developers" in seeded.stdout
     # The history is published in date order across the three developers.
-    assert "http://127.0.0.1:8000/statements/12  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
-    assert "http://127.0.0.1:8000/statements/10  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/15  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
+    assert "http://127.0.0.1:8000/statements/13  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
     assert "http://127.0.0.1:8000/api  the JSON API reference" in seeded.stdout
     page = invoke_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
     assert page.returncode == 0, page.stderr
@@ -288,14 +288,15 @@ def test_a_withdrawal_says_why_and_its_page_gives_a_command_that_works(
     reason = "Superseded by a framework that covers our new models; this one no longer describes our practice."
     withdrawn = run_candor(*withdraw, "--reason", f"  {reason} ")
     assert withdrawn.returncode == 0, withdrawn.stderr
-    assert "log index: 1" in withdrawn.stdout
+    # Entry 0 is acme-ai's key registration, 1 the framework, 2 its withdrawal.
+    assert "log index: 2" in withdrawn.stdout
 
     # The reason is in the signed statement the log holds, and both pages show it.
     evidence = httpx.get(f"{served}/api/v1/statements/{statement_id}").json()
-    assert evidence["withdrawn_by"] == 1
-    withdrawal_page = httpx.get(f"{served}/statements/1").text
+    assert evidence["withdrawn_by"] == 2
+    withdrawal_page = httpx.get(f"{served}/statements/2").text
     assert f'<q class="withdrawal-reason">{reason}</q>' in withdrawal_page
-    assert f'<q class="withdrawal-reason">{reason}</q>' in httpx.get(f"{served}/statements/0").text
+    assert f'<q class="withdrawal-reason">{reason}</q>' in httpx.get(f"{served}/statements/1").text
 
     # The withdrawal's verification panel: download the document it names and run the command it prints.
     link = re.search(
@@ -312,7 +313,7 @@ def test_a_withdrawal_says_why_and_its_page_gives_a_command_that_works(
     assert words[:3] == ["candor", "verify", link.group(2)]
     checked = run_candor(*words[1:], cwd=workdir)
     assert checked.returncode == 3, checked.stderr
-    assert "WITHDREW: the developer withdrew this statement at log index 1" in checked.stdout
+    assert "WITHDREW: the developer withdrew this statement at log index 2" in checked.stdout
 
 
 def test_log_verify_takes_the_registrys_base_url_or_its_log_url_and_its_own_vkey_file(

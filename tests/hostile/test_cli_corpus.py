@@ -23,10 +23,11 @@ from typing import Any
 
 import pytest
 
-from candor.config import sqlite_url
+from candor.config import Settings, sqlite_url
 from candor.domain.developer_keys import load_private_key
+from candor.services.integration import RegistryLog
+from candor.services.registration import Registration
 from candor.store.database import create_database_engine, session_factory
-from candor.store.developers import Developers
 from candor.store.schema import upgrade_database
 from tests.hostile.corpus import CLI_ENVIRONMENT, CORPUS, REPO, CliRun, cases_for, expand, prepare, run_cli
 
@@ -39,12 +40,11 @@ def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         upgrade_database(engine)
         key = load_private_key("acme-ai", (CORPUS / "keys" / "acme-ai.key").read_bytes())
-        with session_factory(engine).begin() as session:
-            developers = Developers(session)
-            developers.add_key(
-                developers.add("acme-ai", legal_name="Acme AI, Inc.", website_domain="acme-ai.example"),
-                key.public_key(),
-            )
+        sessions = session_factory(engine)
+        registry_log = RegistryLog(sessions, data_dir, Settings.model_fields["log_origin"].default)
+        Registration.of_log(sessions, registry_log).register(
+            "acme-ai", legal_name="Acme AI, Inc.", website_domain="acme-ai.example", public_key=key.public_key()
+        )
     finally:
         engine.dispose()
     return data_dir

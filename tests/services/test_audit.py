@@ -22,7 +22,7 @@ from candor.services import audit as audit_service
 from candor.services.audit import AuditError, AuditFinding, PeriodicAudit, RegistryAudit
 from candor.services.integration import RegistryLog
 from candor.store.log_entries import append_log_entry, log_append_lock
-from candor.store.tables import Base, Document, LogEntry, SealedOriginalRecord, StatementRecord
+from candor.store.tables import Base, DeveloperKey, Document, LogEntry, SealedOriginalRecord, StatementRecord
 from candor.tlog.merkle import leaf_hash
 from candor.tlog.tiles import TILE_WIDTH, entries_path, tile_path
 from tests.dbfixtures import postgresql_only
@@ -67,13 +67,14 @@ def _flipped(raw: bytes, at: int = -2) -> bytes:
 def test_an_untouched_registry_audits_clean(registry: Audited) -> None:
     report = RegistryAudit(registry.sessions, registry.data_dir).run()
     assert report.clean, [finding.line() for finding in report.findings]
-    assert report.entries == report.statements == report.signed_size == len(registry.filled.published)
+    assert report.entries == report.signed_size == registry.filled.log_size
+    assert report.statements == len(registry.filled.published)
     with registry.sessions() as session:
         assert report.documents == session.scalar(select(func.count()).select_from(Document)) == 8
         sealed = session.scalar(select(func.count()).select_from(SealedOriginalRecord))
         assert report.sealed_originals == sealed
         assert sealed
-    assert report.checkpoints >= report.entries
+    assert report.checkpoints >= report.statements  # one per statement, and the key events before them
     assert report.tiles > 0
 
 
@@ -107,7 +108,7 @@ def test_a_rewritten_log_entry_is_named_by_its_index(registry: Audited) -> None:
     at = entry.index(b'"version":"') + len(b'"version":"')
     tamper(registry.database_url, "log_entries", "log_index", index, "entry", _flipped(entry, at))
     lines = registry.audit()
-    size = len(registry.filled.published)
+    size = registry.filled.log_size
     signed_in = f"the entry's leaf hash is not the one signed in {tile_path(0, index // TILE_WIDTH, size)}"
     assert any(line.startswith(f"log_entries index {index}: {signed_in}") for line in lines), lines
     assert any(line.startswith(f"log_entries index {index}: the leaf_hash column is not") for line in lines)
@@ -148,7 +149,7 @@ def test_a_forged_signature_is_found(registry: Audited) -> None:
 
 
 def test_a_tampered_tile_is_found(registry: Audited) -> None:
-    size = len(registry.filled.published)
+    size = registry.filled.log_size
     tile = registry.data_dir / "log" / tile_path(0, 0, size)
     tile.write_bytes(_flipped(tile.read_bytes(), 5))
     lines = registry.audit()
@@ -157,7 +158,7 @@ def test_a_tampered_tile_is_found(registry: Audited) -> None:
 
 
 def test_a_tampered_entry_bundle_is_found(registry: Audited) -> None:
-    size = len(registry.filled.published)
+    size = registry.filled.log_size
     bundle = registry.data_dir / "log" / entries_path(0, size)
     bundle.write_bytes(_flipped(bundle.read_bytes(), 40))
     (line,) = registry.audit()
@@ -236,13 +237,14 @@ def test_documents_are_all_checked_whatever_the_batch_size(
     assert [finding.row for finding in report.findings] == [f"sha256 {sha256}"]
     with registry.sessions() as session:
         assert report.documents == session.scalar(select(func.count()).select_from(Document))
-    assert report.entries == report.statements == len(registry.filled.published)
+    assert report.entries == registry.filled.log_size
+    assert report.statements == len(registry.filled.published)
 
 
 def test_a_forged_entry_far_beyond_the_log_is_found_without_walking_the_gap(registry: Audited) -> None:
     # Inserting is allowed, so anyone with SQL access can add a row; one at index 10**12 must not stall the audit.
     far = 10**12
-    size = len(registry.filled.published)
+    size = registry.filled.log_size
     with registry.sessions.begin() as session:
         session.add(LogEntry(log_index=far, leaf_hash=leaf_hash(b"forged"), entry=b"forged"))
     lines = registry.audit()
@@ -278,7 +280,29 @@ def test_a_malformed_key_event_entry_is_named_by_its_index(registry: Audited) ->
     entry = signed_key_event(_registration(registry), log.signer.sign)
     spaced = json.dumps(json.loads(entry), indent=1).encode().replace(b'{\n "event"', b'{"event"', 1)
     _log_key_event(registry, spaced)
-    index = len(registry.filled.published)
+    index = registry.filled.log_size
     assert registry.audit() == [
         f"log_entries index {index}: not a key event: log entry {index}: not in RFC 8785 canonical form"
+    ]
+
+
+def test_a_key_row_pointed_at_another_log_entry_is_found(registry: Audited) -> None:
+    # The key history pages and API show these rows: one that names a statement as its key event, or another
+    # developer's registration, would show a history the log does not hold.
+    with registry.sessions() as session:
+        acme_key, borealis_key = session.execute(
+            select(DeveloperKey.id, DeveloperKey.log_index).order_by(DeveloperKey.id).limit(2)
+        ).all()
+    assert registry.audit() == []  # control: every key row names its own registration
+    statement_index = registry.filled.published["acme-sdf-1"].log_index
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "log_index", statement_index)
+    assert registry.audit() == [
+        f"developer_keys id {acme_key[0]}: log_index {statement_index}: the log entry is not a key event"
+    ]
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "log_index", acme_key[1])
+    # The database refuses two keys naming one event (a unique index); a retirement naming another's is found.
+    tamper(registry.database_url, "developer_keys", "id", acme_key[0], "retired_log_index", borealis_key[1])
+    assert registry.audit() == [
+        f"developer_keys id {acme_key[0]}: retired_log_index {borealis_key[1]}: the log's key event is a "
+        "key-registration of borealis's key, not of this key"
     ]

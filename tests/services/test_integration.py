@@ -75,20 +75,20 @@ def test_published_entries_get_a_checkpoint_and_inclusion_proofs(
         raw = framework("acme-ai", version, supersedes=version - 1 if version > 1 else None)
         documents[service.publish(acme.token, signed(acme, raw)).statement_sha256] = public_version(raw)
     checkpoint = log.integrate()
-    assert checkpoint.size == 3
+    assert checkpoint.size == 4  # acme-ai's key-registration, then three statements
     verifier = parse_verifier_key(log.signer.vkey())
     with sessions() as session:
         recorded = latest_checkpoint(session)
-        entries = [row.entry for row in log_entries(session, 0, 3)]
+        entries = [row.entry for row in log_entries(session, 0, 4)]
     assert recorded is not None
-    assert recorded.size == 3
+    assert recorded.size == 4
     assert (tmp_path / "log" / CHECKPOINT_NAME).read_text() == recorded.note
     for digest, raw in documents.items():
         proof = _proof(sessions, log, digest)
         index, _ = statement_evidence(sessions, digest)
         assert verify_tlog_proof(proof, entries[index], verifier).index == index
         assert verify_document("doc.md", raw, proof, log.signer.vkey()).statement_sha256 == digest
-    assert fsck(tmp_path / "log", verifier).entries == 3
+    assert fsck(tmp_path / "log", verifier).entries == 4
 
 
 def test_an_altered_document_does_not_verify(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -131,8 +131,8 @@ def test_tiles_lost_from_the_data_directory_are_rebuilt_from_the_database(
     (second / "log.key").write_bytes((tmp_path / "first" / "log.key").read_bytes())
     service.publish(acme.token, signed(acme, framework("acme-ai", 2, supersedes=1)))
     log = RegistryLog(sessions, second, ORIGIN)
-    assert log.integrate().size == 2
-    assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 2
+    assert log.integrate().size == 3  # the key-registration and two statements
+    assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 3
 
 
 def test_a_new_data_directory_gets_the_tiles_of_a_log_with_nothing_new(
@@ -145,8 +145,8 @@ def test_a_new_data_directory_gets_the_tiles_of_a_log_with_nothing_new(
     second.mkdir()
     (second / "log.key").write_bytes((tmp_path / "first" / "log.key").read_bytes())
     log = RegistryLog(sessions, second, ORIGIN)
-    assert log.integrate().size == 1
-    assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 1
+    assert log.integrate().size == 2
+    assert fsck(second / "log", parse_verifier_key(log.signer.vkey())).entries == 2
 
 
 def test_the_background_integrator_signs_soon_after_a_publish(sessions: sessionmaker[Session], tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_the_background_integrator_signs_soon_after_a_publish(sessions: sessionm
     with sessions() as session:
         recorded = latest_checkpoint(session)
     assert recorded is not None
-    assert recorded.size == 1
+    assert recorded.size == 2
 
 
 def test_parallel_publishers_get_unique_dense_indexes_and_a_sound_log(postgres_schema_url: str, tmp_path: Path) -> None:
@@ -179,10 +179,11 @@ def test_parallel_publishers_get_unique_dense_indexes_and_a_sound_log(postgres_s
         with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
             results = pool.starmap(publish_versions, jobs)
         given = sorted(index for indexes in results for index in indexes)
-        assert given == list(range(WORKERS * VERSIONS_EACH))
+        # Each developer's key-registration comes first, at 0 to WORKERS - 1.
+        assert given == list(range(WORKERS, WORKERS + WORKERS * VERSIONS_EACH))
         log = RegistryLog(sessions, tmp_path, ORIGIN)
-        assert log.integrate().size == WORKERS * VERSIONS_EACH
+        assert log.integrate().size == WORKERS + WORKERS * VERSIONS_EACH
         report = fsck(tmp_path / "log", parse_verifier_key(log.signer.vkey()))
-        assert report.entries == WORKERS * VERSIONS_EACH
+        assert report.entries == WORKERS + WORKERS * VERSIONS_EACH
     finally:
         engine.dispose()

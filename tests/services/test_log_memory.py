@@ -99,31 +99,31 @@ def test_kill_9_after_the_history_is_synced_and_before_the_database_commits_neit
     acme = register(sessions, "acme-ai")
     log = RegistryLog(sessions, tmp_path, ORIGIN)
     service = _guarded(sessions, log)
-    _publish(service, acme, 1)
-    assert log.integrate().size == 1
+    _publish(service, acme, 1)  # at 1, after acme-ai's key-registration
+    assert log.integrate().size == 2
     _publish(service, acme, 2)
     script = tmp_path / "child.py"
     script.write_text(KILLED_AFTER_THE_HISTORY)
     child = subprocess.run([sys.executable, str(script), database_url, str(tmp_path), ORIGIN], env=os.environ)
     assert child.returncode == -signal.SIGKILL
-    # The history remembers size 2, signed; the database never committed it.
-    assert _history_sizes(tmp_path, log)[-1] == 2
+    # The history remembers size 3, signed; the database never committed it.
+    assert _history_sizes(tmp_path, log)[-1] == 3
     with sessions() as session:
         recorded = latest_checkpoint(session)
     assert recorded is not None
-    assert recorded.size == 1
-    # A restarted server signs the same size-2 tree (the same note), and the log goes on.
+    assert recorded.size == 2
+    # A restarted server signs the same size-3 tree (the same note), and the log goes on.
     restarted = RegistryLog(sessions, tmp_path, ORIGIN)
     history = CheckpointHistory(tmp_path / HISTORY_FILE, restarted.signer.verifier())
     remembered = history.latest()
     assert remembered is not None
-    assert restarted.integrate().size == 2
+    assert restarted.integrate().size == 3
     with sessions() as session:
         recorded = latest_checkpoint(session)
     assert recorded is not None
     assert recorded.note == remembered.note
-    assert _publish(_guarded(sessions, restarted), acme, 3) == 2
-    assert restarted.integrate().size == 3
+    assert _publish(_guarded(sessions, restarted), acme, 3) == 3
+    assert restarted.integrate().size == 4
 
 
 def test_control_without_a_crash_each_checkpoint_is_remembered_once_in_both_places(
@@ -135,7 +135,7 @@ def test_control_without_a_crash_each_checkpoint_is_remembered_once_in_both_plac
     for version in range(1, 4):
         _publish(service, acme, version)
         log.integrate()
-    assert _history_sizes(tmp_path, log) == [1, 2, 3]
+    assert _history_sizes(tmp_path, log) == [2, 3, 4]  # the key-registration is entry 0
 
 
 def test_a_history_that_lost_its_last_lines_catches_up_with_the_database(
@@ -151,11 +151,11 @@ def test_a_history_that_lost_its_last_lines_catches_up_with_the_database(
     lines = path.read_bytes().split(b"\n")
     path.write_bytes(b"\n".join(lines[:1]) + b"\n" + lines[1][:20])  # one whole line, then a torn one
     restarted = RegistryLog(sessions, tmp_path, ORIGIN)
-    assert _history_sizes(tmp_path, restarted) == [1]
-    assert _publish(_guarded(sessions, restarted), acme, 4) == 3
-    assert restarted.integrate().size == 4
+    assert _history_sizes(tmp_path, restarted) == [2]
+    assert _publish(_guarded(sessions, restarted), acme, 4) == 4
+    assert restarted.integrate().size == 5
     # The torn line was cut; the database's newest checkpoint was remembered before the new one.
-    assert _history_sizes(tmp_path, restarted) == [1, 3, 4]
+    assert _history_sizes(tmp_path, restarted) == [2, 4, 5]
 
 
 def test_a_database_of_another_history_with_more_entries_is_refused(tmp_path: Path) -> None:
@@ -171,15 +171,15 @@ def test_a_database_of_another_history_with_more_entries_is_refused(tmp_path: Pa
     log = RegistryLog(ours, first, ORIGIN)
     for version in range(1, 4):
         _publish(_guarded(ours, log), acme, version)
-    assert log.integrate().size == 3
+    assert log.integrate().size == 4  # a key-registration, then three statements
     (second / "log.key").write_bytes((first / "log.key").read_bytes())
     other = RegistryLog(theirs, second, ORIGIN)
     for version in range(1, 5):
         _publish(_guarded(theirs, other), rival, version)
-    assert other.integrate().size == 4
-    bundle = first / "log" / "tile" / "entries" / "000.p" / "3"
+    assert other.integrate().size == 5
+    bundle = first / "log" / "tile" / "entries" / "000.p" / "4"
     served = bundle.read_bytes()
-    # The first data directory, now with the other database (four entries: more, but not ours). Even the first
+    # The first data directory, now with the other database (five entries: more, but not ours). Even the first
     # publish after the start, before any integration, is refused.
     wrong = RegistryLog(theirs, first, ORIGIN)
     with (
@@ -190,7 +190,7 @@ def test_a_database_of_another_history_with_more_entries_is_refused(tmp_path: Pa
         wrong.check_sequencing(session)
     with pytest.raises(LogRefusesError, match="does not extend it") as refusal:
         wrong.integrate()
-    assert f"{ORIGIN} size 3 root" in refusal.value.message
+    assert f"{ORIGIN} size 4 root" in refusal.value.message
     assert bundle.read_bytes() == served
     with pytest.raises(LogRefusesError), theirs.begin() as session:
         wrong.check_sequencing(session)

@@ -22,6 +22,7 @@ from candor.domain.standards import Finding, RulePack, StandardCatalogue, run_st
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.services.integration import RegistryLog
 from candor.services.publishing import check_public_version
+from candor.services.registration import Registration
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log_entries import append_log_entry, log_append_lock
@@ -74,10 +75,9 @@ class Registry:
 
     def register(self, slug: str, legal_name: str, domain: str) -> None:
         private_key = Ed25519PrivateKey.generate()
-        with self.sessions.begin() as session:
-            developers = Developers(session)
-            developer = developers.add(slug, legal_name=legal_name, website_domain=domain)
-            developers.add_key(developer, private_key.public_key())
+        Registration.of_log(self.sessions, self.log).register(
+            slug, legal_name=legal_name, website_domain=domain, public_key=private_key.public_key()
+        )
         self.keys[slug] = private_key
 
     def publish(self, raw: bytes, name: str = "document.md") -> Published:
@@ -182,6 +182,13 @@ class Filled:
     """The statements a filled registry holds, by name."""
 
     published: dict[str, Published]
+    #: The key events registration logged before the statements (one key-registration per developer).
+    key_events: int = 0
+
+    @property
+    def log_size(self) -> int:
+        """How many entries the log holds: the key events and the statements."""
+        return self.key_events + len(self.published)
 
 
 def fill(registry: Registry) -> Filled:
@@ -204,4 +211,4 @@ def fill(registry: Registry) -> Filled:
     published["acme-withdrawal"] = registry.withdraw(
         "acme-ai", published["acme-card-3-5"], series="Acme-3.5", version="1.0-withdrawn"
     )
-    return Filled(published)
+    return Filled(published, key_events=3)

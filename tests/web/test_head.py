@@ -15,10 +15,10 @@ _PER_RESPONSE = {"date"}
 
 
 def _paths(served: Served) -> list[str]:
-    size = len(served.filled.published)
+    size = served.filled.log_size
     return [
         "/",
-        "/statements/1",
+        f"/statements/{served.filled.published['acme-sdf-1'].log_index}",
         "/developers/acme-ai",
         "/feed.atom",
         "/log/checkpoint",

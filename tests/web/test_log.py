@@ -39,11 +39,11 @@ def test_checkpoint_is_signed_plain_text_and_short_lived(served: Served) -> None
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.headers["cache-control"] == "public, max-age=5"
     checkpoint = open_checkpoint(response.content, parse_verifier_key(_vkey(served.client)))
-    assert checkpoint.size == len(served.filled.published)
+    assert checkpoint.size == served.filled.log_size
 
 
 def test_partial_tiles_and_bundles_are_served_with_short_caching(served: Served) -> None:
-    size = len(served.filled.published)
+    size = served.filled.log_size
     tile = served.client.get(f"/log/tile/0/000.p/{size}")
     assert tile.status_code == 200
     assert tile.headers["content-type"] == "application/octet-stream"

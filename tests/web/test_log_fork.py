@@ -109,11 +109,11 @@ def sqlite_registry(tmp_path: Path) -> Registry:
 def _publish_x1_backup_then_x2_x3(registry: Registry, backup: Path) -> Signer:
     acme = _register(registry)
     first = registry.publish(acme, 1).json()
-    assert first["log_index"] == 0, first
+    assert first["log_index"] == 1, first  # after acme-ai's key-registration
     _sqlite_copy(registry.data_dir / "candor.sqlite3", backup)
-    assert registry.publish(acme, 2).json()["log_index"] == 1
-    assert registry.publish(acme, 3).json()["log_index"] == 2
-    assert _served_size(registry.data_dir) == 3
+    assert registry.publish(acme, 2).json()["log_index"] == 2
+    assert registry.publish(acme, 3).json()["log_index"] == 3
+    assert _served_size(registry.data_dir) == 4
     return acme
 
 
@@ -131,14 +131,14 @@ def test_restoring_an_old_database_refuses_to_sequence_or_sign_a_fork(
     error = response.json()["error"]
     assert error["code"] == "log_refuses_to_sign"
     # Both heads, by origin, size and root, and the way out.
-    assert f"{ORIGIN} size 3 root " in error["message"]
-    assert f"{ORIGIN} size 1 root " in error["message"]
+    assert f"{ORIGIN} size 4 root " in error["message"]
+    assert f"{ORIGIN} size 2 root " in error["message"]
     assert "candor restore" in error["message"]
     # Y1 got no index, nothing was signed over the old database, and the served files are untouched.
-    assert sqlite_registry.size() == 1
-    assert max(checkpoint.size for checkpoint in sqlite_registry.checkpoints()) == 1
+    assert sqlite_registry.size() == 2
+    assert max(checkpoint.size for checkpoint in sqlite_registry.checkpoints()) == 2
     assert bundle.read_bytes() == served_bundle
-    assert _served_size(sqlite_registry.data_dir) == 3
+    assert _served_size(sqlite_registry.data_dir) == 4
 
 
 def test_control_without_a_restore_the_next_publication_extends_the_log(
@@ -147,8 +147,8 @@ def test_control_without_a_restore_the_next_publication_extends_the_log(
     acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "backup.sqlite3")
     response = sqlite_registry.publish(acme, 4)
     assert response.status_code == 201, response.text
-    assert response.json()["log_index"] == 3
-    assert _served_size(sqlite_registry.data_dir) == 4
+    assert response.json()["log_index"] == 4
+    assert _served_size(sqlite_registry.data_dir) == 5
     history = (sqlite_registry.data_dir / "checkpoint-history").read_text().splitlines()
     assert len(history) == len(sqlite_registry.checkpoints())  # each checkpoint signed is remembered once
 
@@ -160,7 +160,7 @@ def test_restoring_the_matching_database_lets_the_log_go_on(sqlite_registry: Reg
     _sqlite_copy(tmp_path / "new.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
     response = sqlite_registry.publish(acme, 4)
     assert response.status_code == 201, response.text
-    assert _served_size(sqlite_registry.data_dir) == 4
+    assert _served_size(sqlite_registry.data_dir) == 5
 
 
 @pytest.fixture
@@ -187,7 +187,7 @@ def test_a_new_data_directory_without_the_key_makes_no_second_key_refuses_to_sig
     verifier = parse_verifier_key(first_key)
     for checkpoint in postgres_registry.checkpoints():
         open_checkpoint(checkpoint.note.encode(), verifier)  # every checkpoint is the first key's
-    assert postgres_registry.size() == 1
+    assert postgres_registry.size() == 2
 
 
 def test_a_server_given_another_key_refuses_to_sign_says_why_in_one_line_and_keeps_serving(
@@ -243,7 +243,7 @@ def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
         (second / name).write_bytes((postgres_registry.data_dir / name).read_bytes())
     response = postgres_registry.publish(acme, 2, data_dir=second)
     assert response.status_code == 201, response.text
-    assert _served_size(second) == 2
+    assert _served_size(second) == 3
 
 
 # -- candor backup and candor restore ---------------------------------------------------------------------------------
@@ -262,13 +262,13 @@ def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
     refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
     assert "restore refused" in refused.stderr
-    assert f"{ORIGIN} size 3 root" in refused.stderr
-    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert f"{ORIGIN} size 4 root" in refused.stderr
+    assert f"{ORIGIN} size 2 root" in refused.stderr
     assert "Traceback" not in refused.stderr
     # Nothing was touched: the log goes on from size 3.
     assert (sqlite_registry.data_dir / "checkpoint-history").read_bytes() == history
-    assert sqlite_registry.size() == 3
-    assert sqlite_registry.publish(acme, 4).json()["log_index"] == 3
+    assert sqlite_registry.size() == 4
+    assert sqlite_registry.publish(acme, 4).json()["log_index"] == 4
 
 
 def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_aside(
@@ -284,7 +284,7 @@ def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_a
     assert forced.returncode == 0, forced.stderr
     (aside,) = sqlite_registry.data_dir.glob("checkpoint-history.discarded-*")
     assert aside.read_bytes() == newer
-    assert sqlite_registry.size() == 1
+    assert sqlite_registry.size() == 2
 
 
 def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
@@ -297,11 +297,11 @@ def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
     assert sqlite_registry.publish(acme, 2, minutes=5).status_code == 503
     restored = invoke_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
     assert restored.returncode == 0, restored.stderr
-    assert f"{ORIGIN} size 3 root" in restored.stdout
+    assert f"{ORIGIN} size 4 root" in restored.stdout
     response = sqlite_registry.publish(acme, 4)
     assert response.status_code == 201, response.text
-    assert response.json()["log_index"] == 3
-    assert _served_size(sqlite_registry.data_dir) == 4
+    assert response.json()["log_index"] == 4
+    assert _served_size(sqlite_registry.data_dir) == 5
 
 
 def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
@@ -312,7 +312,7 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
         assert sqlite_registry.publish(acme, version).status_code == 201
     backed_up = invoke_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
     assert backed_up.returncode == 0, backed_up.stderr
-    assert f"{ORIGIN} size 2 root" in backed_up.stdout
+    assert f"{ORIGIN} size 3 root" in backed_up.stdout
     # The backup serves exactly the newest checkpoint its history remembers.
     verifier = parse_verifier_key((tmp_path / "backup" / "log.vkey").read_text())
     remembered = CheckpointHistory(tmp_path / "backup" / "checkpoint-history", verifier).latest()
@@ -322,8 +322,8 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     assert invoke_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
     assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
-    assert moved.publish(acme, 3).json()["log_index"] == 2
-    assert _served_size(elsewhere) == 3
+    assert moved.publish(acme, 3).json()["log_index"] == 3
+    assert _served_size(elsewhere) == 4
 
 
 def test_a_log_key_kept_outside_the_data_directory_is_audited_backed_up_and_restored_where_log_key_file_says(
@@ -407,7 +407,7 @@ def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
     shutil.rmtree(postgres_registry.data_dir)
     restored = invoke_candor("restore", str(tmp_path / "backup"), *options)
     assert restored.returncode == 0, restored.stderr
-    assert postgres_registry.publish(acme, 2).json()["log_index"] == 1
+    assert postgres_registry.publish(acme, 2).json()["log_index"] == 2
 
 
 def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_deleted_by_hand(
@@ -422,8 +422,8 @@ def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_de
     (sqlite_registry.data_dir / "checkpoint-history").unlink()
     refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
-    assert f"has signed {ORIGIN} size 2 root" in refused.stderr
-    assert sqlite_registry.size() == 2
+    assert f"has signed {ORIGIN} size 3 root" in refused.stderr
+    assert sqlite_registry.size() == 3
 
 
 def test_a_backup_into_the_data_directory_itself_is_refused(
@@ -453,5 +453,5 @@ def test_postgres_restore_onto_a_database_that_was_not_restored_is_refused(
         )
     assert refused.returncode == 2, refused.stdout
     assert "restore the PostgreSQL database first" in refused.stderr
-    assert f"{ORIGIN} size 1 root" in refused.stderr
+    assert f"{ORIGIN} size 2 root" in refused.stderr
     assert not (tmp_path / "new" / "log.key").exists()

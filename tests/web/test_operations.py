@@ -93,7 +93,7 @@ def test_healthz_is_ok_once_every_publication_is_signed(ops: Ops) -> None:
     assert health["status"] == "ok"
     assert health["reasons"] == []
     assert health["database"] == {"reachable": True}
-    assert health["log"]["entries"] == health["log"]["signed_entries"] == 1
+    assert health["log"]["entries"] == health["log"]["signed_entries"] == 2  # a key-registration, a statement
     assert health["log"]["refusing"] is None
     assert health["log"]["checkpoint_age_seconds"] >= 0
     assert health["audit"]["state"] == "disabled"

@@ -16,13 +16,13 @@ from tests.web.htmlcheck import check_html
 
 EVERY_KIND_OF_RESPONSE = [
     ("GET", "/"),
-    ("GET", "/statements/0"),
+    ("GET", "/statements/3"),  # the first statement, after the three developers' key-registrations
     ("GET", "/static/candor.css"),
     ("GET", "/feed.atom"),
     ("GET", "/api/v1/statements"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/log/checkpoint"),
-    ("GET", "/log/tile/0/000.p/9"),
+    ("GET", "/log/tile/0/000.p/12"),
     ("GET", "/no/such/page"),
     ("GET", "/api/v1/no-such-thing"),
     ("DELETE", "/api/v1/statements"),

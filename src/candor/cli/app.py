@@ -57,6 +57,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "keygen": LazyCommand(
         "candor.cli.keys", "Generate a developer's Ed25519 signing key: OUT (private, mode 0600) and OUT.pub (public)."
     ),
+    "keys": LazyCommand(
+        "candor.cli.key_changes", "A developer's key changes: endorse a new key, rotate to it, show the history."
+    ),
     "serve": LazyCommand(
         "candor.cli.serve", "Serve the registry: the website, the JSON API under /api/v1, and the log under /log."
     ),

@@ -195,6 +195,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     from candor.services.integration import RegistryLog
     from candor.services.publishing import Publisher
     from candor.services.redacting import regulator_key_fingerprint_of
+    from candor.services.registration import Registration
     from candor.services.registry_facts import FACTS_DIR_NAME
     from candor.store.database import create_database_engine, session_factory
     from candor.store.schema import upgrade_database
@@ -223,6 +224,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
         registry_log = RegistryLog(sessions, data_dir, settings.log_origin)
         seeded = seed_demo(
             sessions,
+            Registration.of_log(sessions, registry_log),
             examples,
             data_dir / "developer-keys",
             data_dir / FACTS_DIR_NAME,

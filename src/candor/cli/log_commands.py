@@ -215,8 +215,7 @@ def verify(
     try:
         reader = TileReader(fetcher, checkpoint.size, checkpoint.root)
         advance(memory, trusted.verifier, report.note, lambda _checkpoint: reader)
-        if statements:
-            check_statement_entries(reader, trusted.verifier)
+        checked = check_statement_entries(reader, trusted.verifier) if statements else None
     finally:
         fetcher.close()
     commit(memory, trusted.verifier, report.note)
@@ -225,6 +224,11 @@ def verify(
     kinds = " canonical statement" if statements else ""
     typer.echo(f"ok: {checkpoint.origin} size {checkpoint.size}, {report.entries}{kinds} entries, {report.tiles} tiles")
     typer.echo(f"  root {root}")
+    if checked is not None:
+        typer.echo(
+            f"  {checked.attributed} statements signed by their developer's key as the log shows it, "
+            f"{checked.key_events} key events, {checked.bare} statements logged before signatures were"
+        )
 
 
 def _log_vkey(memory: LogMemory, public: str, given: str | None) -> str:

@@ -15,7 +15,9 @@ A key event entry (``candor.signed-key-event/v1``) is an RFC 8785 canonical enve
 
 The rules the walk enforces (``docs/formats.md``): a registration only for a developer with no key in the log; a
 rotation names a key in force and is signed by it, which it replaces; a revocation names a key in force. A
-developer with no key event yet is not checked (the transition from keys kept only in the registry's database).
+statement logged before its developer's first key event (a registry made before key events, whose keys were logged
+when it upgraded) is checked at the end of the walk against the keys the log registers for that developer; a
+developer whose statements the log holds but whose key it never registers is refused.
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ class KeyEvent(BaseModel):
         """The event's key as 32 raw bytes."""
         return base64.b64decode(self.key)
 
+    @property
+    def previous_key_raw(self) -> bytes | None:
+        """A rotation's previous key as 32 raw bytes."""
+        return None if self.previous_key is None else base64.b64decode(self.previous_key)
+
 
 def key_text(raw: bytes) -> str:
     """A raw public key as a key event writes it."""
@@ -90,9 +97,14 @@ def key_text(raw: bytes) -> str:
 
 
 def signed_key_event(
-    event: KeyEvent, sign_as_registry: Callable[[bytes], bytes], previous: Ed25519PrivateKey | None = None
+    event: KeyEvent,
+    sign_as_registry: Callable[[bytes], bytes],
+    previous: Ed25519PrivateKey | None = None,
+    *,
+    previous_key_signature: bytes | None = None,
 ) -> bytes:
-    """The log entry recording ``event``, signed by the registry's log key and, for a rotation, the previous key."""
+    """The log entry recording ``event``, signed by the registry's log key and, for a rotation, the previous key
+    (its private key ``previous``, or the signature it made, as a developer's endorsement carries it)."""
     message = event.canonical_bytes()
     envelope: dict[str, Any] = {
         "type": SIGNED_KEY_EVENT_TYPE,
@@ -100,9 +112,83 @@ def signed_key_event(
         "registry_signature": key_text(sign_as_registry(message)),
     }
     if previous is not None:
-        envelope["previous_key_signature"] = key_text(previous.sign(message))
+        previous_key_signature = previous.sign(message)
+    if previous_key_signature is not None:
+        envelope["previous_key_signature"] = key_text(previous_key_signature)
     encoded: bytes = rfc8785.dumps(envelope)
     return encoded
+
+
+KEY_ENDORSEMENT_TYPE: Final = "candor.key-endorsement/v1"
+#: An endorsement file is one canonical JSON object; far below this.
+MAX_ENDORSEMENT_BYTES: Final = 4096
+
+
+@dataclass(frozen=True)
+class KeyEndorsement:
+    """A developer's request to rotate to a new key: the rotation event, signed by the key it replaces.
+
+    The developer makes it (``candor keys endorse``) and hands it to the registry (``candor keys rotate`` over the
+    API, or the operator's ``candor admin developer rotate-key``), which adds its log key's signature and logs it.
+    """
+
+    event: KeyEvent
+    previous_key_signature: bytes
+
+    def to_bytes(self) -> bytes:
+        """The endorsement file: RFC 8785 canonical JSON."""
+        encoded: bytes = rfc8785.dumps(
+            {
+                "type": KEY_ENDORSEMENT_TYPE,
+                "event": json.loads(self.event.canonical_bytes()),
+                "previous_key_signature": key_text(self.previous_key_signature),
+            }
+        )
+        return encoded
+
+    def verify(self) -> None:
+        """Raise :class:`KeyHistoryError` unless the previous key signed the event."""
+        try:
+            public_key_from_raw(base64.b64decode(self.event.previous_key or "")).verify(
+                self.previous_key_signature, self.event.canonical_bytes()
+            )
+        except InvalidSignature as exc:
+            raise KeyHistoryError(
+                f"the key-rotation of {self.event.developer} is not signed by the previous key",
+                hint="sign it with the private key of the key it replaces: candor keys endorse --key OLD.key",
+            ) from exc
+
+
+def endorse_rotation(event: KeyEvent, previous: Ed25519PrivateKey) -> KeyEndorsement:
+    """Sign the rotation ``event`` with the key it replaces."""
+    if event.kind is not KeyEventKind.ROTATION:
+        raise StatementError(f"only a key-rotation is endorsed, not a {event.kind.value}")
+    return KeyEndorsement(event, previous.sign(event.canonical_bytes()))
+
+
+def parse_endorsement(raw: bytes, *, name: str = "endorsement") -> KeyEndorsement:
+    """Read a key endorsement; :class:`StatementError` naming ``name`` and the field unless it is a canonical one
+    of a key-rotation. The signature is not checked here (see :meth:`KeyEndorsement.verify`)."""
+    if len(raw) > MAX_ENDORSEMENT_BYTES:
+        raise StatementError(f"{name}: {len(raw):,} bytes, over the limit of {MAX_ENDORSEMENT_BYTES:,}")
+    try:
+        data: Any = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict) or data.get("type") != KEY_ENDORSEMENT_TYPE:
+            raise StatementError(f"{name}: not a {KEY_ENDORSEMENT_TYPE} file", hint="make one with candor keys endorse")
+        extra = set(data) - {"type", "event", "previous_key_signature"}
+        if extra:
+            raise StatementError(f"{name}: an endorsement has no field {sorted(extra)[0]}")
+        event = KeyEvent.model_validate(data["event"])
+        endorsement = KeyEndorsement(event, _signature(data["previous_key_signature"]))
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, binascii.Error) as exc:
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else None
+        detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else str(exc)
+        raise StatementError(f"{name}: not a valid key endorsement ({detail})") from exc
+    if event.kind is not KeyEventKind.ROTATION:
+        raise StatementError(f"{name}: event.kind: an endorsement is of a key-rotation, not a {event.kind.value}")
+    if endorsement.to_bytes() != raw.rstrip(b"\n"):
+        raise StatementError(f"{name}: not in RFC 8785 canonical form", hint="make it with candor keys endorse")
+    return endorsement
 
 
 @dataclass(frozen=True)
@@ -175,6 +261,8 @@ class KeyHistory:
 
     registry_verify: RegistryVerify
     keys: dict[str, dict[bytes, _KeyState]] = field(default_factory=dict)
+    #: Signed statements of developers with no key in the log yet at their index: (index, developer, key).
+    deferred: list[tuple[int, str, bytes]] = field(default_factory=list)
 
     def apply(self, index: int, logged: LoggedKeyEvent) -> None:
         """Apply the key event at ``index``, or raise :class:`KeyHistoryError` naming why it is refused."""
@@ -214,22 +302,49 @@ class KeyHistory:
     def check_statement(self, index: int, logged: LoggedStatement) -> None:
         """Raise :class:`KeyHistoryError` unless the statement at ``index`` is signed by its developer's key in force.
 
-        A bare statement (logged before signatures were) and a developer with no key in the log are not checked.
+        A bare statement (logged before signatures were) carries no key and is not checked. A statement of a
+        developer with no key in the log yet (logged before its keys were, by a registry made before key events) is
+        checked by :meth:`finish`, once the whole log has been read.
         """
         developer = logged.statement.developer
         keys = self.keys.get(developer)
-        if logged.public_key is None or not keys:
+        if logged.public_key is None:
+            return
+        if not keys:
+            self.deferred.append((index, developer, logged.public_key))
             return
         state = keys.get(logged.public_key)
-        shown = f"SHA256:{key_fingerprint(public_key_from_raw(logged.public_key))}"
         if state is None:
-            raise KeyHistoryError(
-                f"log entry {index}: signed in {developer}'s name by key {shown}, which the log never registered "
-                f"for {developer}",
-                hint="a statement forged by whoever holds the log key, or a key registered outside the log",
-            )
+            raise _never_registered(index, developer, logged.public_key)
         if state.retired_at is not None:
             raise KeyHistoryError(
-                f"log entry {index}: signed by {developer}'s key {shown}, revoked or replaced at log entry "
-                f"{state.retired_at}"
+                f"log entry {index}: signed by {developer}'s key {_shown(logged.public_key)}, revoked or replaced at "
+                f"log entry {state.retired_at}"
             )
+
+    def finish(self) -> None:
+        """Check the statements logged before their developer had a key in the log: each must be signed by a key
+        the log registers for that developer later on. A developer the log never registers a key for is refused."""
+        for index, developer, public_key in self.deferred:
+            keys = self.keys.get(developer)
+            if not keys:
+                raise KeyHistoryError(
+                    f"log entry {index}: signed in {developer}'s name, but the log never registers a key for "
+                    f"{developer}",
+                    hint="the registry logs each developer's key (candor serve does on start); or a forged statement",
+                )
+            if public_key not in keys:
+                raise _never_registered(index, developer, public_key)
+        self.deferred.clear()
+
+
+def _shown(public_key: bytes) -> str:
+    return f"SHA256:{key_fingerprint(public_key_from_raw(public_key))}"
+
+
+def _never_registered(index: int, developer: str, public_key: bytes) -> KeyHistoryError:
+    return KeyHistoryError(
+        f"log entry {index}: signed in {developer}'s name by key {_shown(public_key)}, which the log never registered "
+        f"for {developer}",
+        hint="a statement forged by whoever holds the log key, or a key registered outside the log",
+    )

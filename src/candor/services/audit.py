@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
-from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
+from candor.domain.key_history import KeyEventKind, is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
 from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import Statement, verify_statement_signature
@@ -106,6 +106,7 @@ class AuditReport:
     sealed_originals: int = 0
     checkpoints: int = 0
     tiles: int = 0
+    developer_keys: int = 0
     finding_count: int = 0
     #: The first :data:`KEPT_FINDINGS` findings.
     findings: list[AuditFinding] = field(default_factory=list)
@@ -207,6 +208,7 @@ class RegistryAudit:
             )
         anchor = self._signed_root(verifier, latest_row) if verifier is not None else None
         self._entries_and_statements(verifier, anchor, size)
+        self._developer_keys()
         self._blobs()
         if verifier is not None and anchor is not None:
             self._tiles(verifier)
@@ -496,6 +498,33 @@ class RegistryAudit:
         for statement_id, index in orphans:
             self._find("statements", f"id {statement_id}", f"its log entry {index} is missing")
 
+    # --- developer keys ---------------------------------------------------------------------------------------
+
+    def _developer_keys(self) -> None:
+        """Each key row names, as its key events, log entries that are key events of that developer and key.
+
+        The pages and the API show a developer's key history from these rows; a row pointed at another entry (or
+        an event changed under it) would show a history the log does not hold. ``candor log verify --statements``
+        checks the events' own rules.
+        """
+        with self.sessions() as session:
+            reads = AuditRows(session)
+            rows = reads.developer_key_events()
+            entries = reads.entries_at({index for row in rows for index in (row[3], row[4]) if index is not None})
+        for key_id, slug, public_key, registered_at, retired_at in rows:
+            self.report.developer_keys += 1
+            for column, index, kinds in (
+                ("log_index", registered_at, {KeyEventKind.REGISTRATION, KeyEventKind.ROTATION}),
+                ("retired_log_index", retired_at, {KeyEventKind.REVOCATION, KeyEventKind.ROTATION}),
+            ):
+                if index is None:
+                    continue
+                problem = _key_event_problem(
+                    entries.get(index), index, slug, public_key, kinds, retiring=column != "log_index"
+                )
+                if problem is not None:
+                    self._find("developer_keys", f"id {key_id}", f"{column} {index}: {problem}")
+
     # --- documents and sealed originals ----------------------------------------------------------------------
 
     def _blobs(self) -> None:
@@ -554,6 +583,25 @@ class RegistryAudit:
             self._find("tiles", f"{PUBLIC_DIR}/", exc.message)
             return
         self.report.tiles = report.tiles
+
+
+def _key_event_problem(
+    entry: bytes | None, index: int, slug: str, public_key: bytes, kinds: set[KeyEventKind], *, retiring: bool
+) -> str | None:
+    """Why the entry at ``index`` is not a key event of ``slug`` that registers (or, ``retiring``, retires)
+    ``public_key`` with one of ``kinds``; None when it is."""
+    if entry is None:
+        return "the log has no such entry"
+    if not is_key_event_entry(entry):
+        return "the log entry is not a key event"
+    try:
+        event = parse_key_event_entry(entry, name=f"log entry {index}").event
+    except CandorError as exc:
+        return exc.message
+    names = event.previous_key_raw if retiring and event.kind is KeyEventKind.ROTATION else event.key_raw
+    if event.developer != slug or names != public_key or event.kind not in kinds:
+        return f"the log's key event is a {event.kind.value} of {event.developer}'s key, not of this key"
+    return None
 
 
 def _batches(keys: Sequence[Any], limit: int) -> Iterator[list[str]]:

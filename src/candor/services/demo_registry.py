@@ -38,10 +38,8 @@ from candor.errors import SourceError
 from candor.services.certifications import bind_certification
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
 from candor.services.redacting import redact_file
+from candor.services.registration import Registration
 from candor.services.registry_facts import record_facts
-from candor.store.developers import Developers
-from candor.store.tokens import ApiTokens
-from candor.store.vocabulary import TokenScope
 
 
 @dataclass(frozen=True)
@@ -138,13 +136,15 @@ class _Clock:
 
 def seed_demo(
     sessions: sessionmaker[Session],
+    registration: Registration,
     examples: Path,
     keys_dir: Path,
     facts_dir: Path,
     publisher_for: Callable[[Callable[[], datetime]], Publisher],
     redaction_dir: Path,
 ) -> list[SeededStatement]:
-    """Register the demo developers, record their facts and publish their history on its own dates.
+    """Register the demo developers (each key logged as a key event, through ``registration``), record their facts
+    and publish their history on its own dates.
 
     ``publisher_for`` makes the publisher from the clock it must use. Keys go to ``keys_dir`` (mode 0600). The
     demo regulator's key pair goes to ``redaction_dir``, and each redacted document's public version and sealed
@@ -153,7 +153,7 @@ def seed_demo(
     regulator_key = _regulator_key(redaction_dir)
     signers: dict[str, tuple[Ed25519PrivateKey, str]] = {}
     for developer in DEMO_DEVELOPERS:
-        key, token = _register(sessions, developer)
+        key, token = _register(registration, developer)
         _keep_key(keys_dir / f"{developer.slug}.key", key)
         signers[developer.slug] = key, token
         facts = examples / developer.slug / FACTS_FILE
@@ -220,19 +220,18 @@ def _read(path: Path) -> bytes:
         raise SourceError(str(path), f"cannot read a demo example ({exc.strerror})") from exc
 
 
-def _register(sessions: sessionmaker[Session], developer: DemoDeveloper) -> tuple[Ed25519PrivateKey, str]:
+def _register(registration: Registration, developer: DemoDeveloper) -> tuple[Ed25519PrivateKey, str]:
     key = generate_private_key()
-    with sessions.begin() as session:
-        developers = Developers(session)
-        row = developers.add(
-            developer.slug,
-            legal_name=developer.legal_name,
-            website_domain=developer.domain,
-            registered_at=developer.registered_at,
-        )
-        developers.add_key(row, key.public_key(), valid_from=developer.registered_at)
-        token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, row)
-    return key, token
+    registered = registration.register(
+        developer.slug,
+        legal_name=developer.legal_name,
+        website_domain=developer.domain,
+        public_key=key.public_key(),
+        registered_at=developer.registered_at,
+        with_token=True,
+    )
+    assert registered.token is not None  # asked for
+    return key, registered.token
 
 
 def _regulator_key(redaction_dir: Path) -> Path:

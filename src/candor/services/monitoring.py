@@ -242,6 +242,12 @@ class LogMonitor:
         yield MonitorEvent("info", "checkpoint", f"{latest.origin} at size {latest.size}", size=latest.size)
         for index, entry in reader.entries(min(self.state.checked_size, latest.size), latest.size):
             yield from self._check_entry(ledger, client, index, entry)
+        try:
+            # Statements logged before their developer's first key event are checked once the log registers one.
+            ledger.keys.finish()
+        except CandorError as error:
+            ledger.keys.deferred.clear()  # reported once, here
+            yield MonitorEvent("alarm", "entry_refused", error.message, size=latest.size)
         yield from self._compare_witnesses(reader, latest)
         self.state.checkpoint = note.decode("utf-8")
         self.state.checked_size = latest.size

@@ -132,6 +132,21 @@ class PublishedEntry:
     created: bool
 
 
+def token_holder(session: Session, token: str | None) -> str:
+    """The slug of the active developer the publish token acts for; :class:`UnauthenticatedError` or
+    :class:`ForbiddenError` if none. Publishing and the developer's own key changes ask it."""
+    if not token:
+        raise UnauthenticatedError("publishing needs a bearer token", hint="Authorization: Bearer <token>")
+    row = ApiTokens(session).authenticate(token)
+    if row is None:
+        raise UnauthenticatedError("the bearer token is unknown or revoked")
+    if row.scope != TokenScope.PUBLISH.value or row.developer is None:
+        raise ForbiddenError(f"a {row.scope} token cannot publish; use a publish token of the developer")
+    if row.developer.status != DeveloperStatus.ACTIVE.value:
+        raise ForbiddenError(f"developer {row.developer.slug} is {row.developer.status} and cannot publish")
+    return row.developer.slug
+
+
 def series_of(model: object) -> str | None:
     """The series a disclosure belongs to: a system card's model name; None for a developer's single framework."""
     return model.model.name if isinstance(model, SystemCard) else None
@@ -237,17 +252,7 @@ class Publisher:
 
     @staticmethod
     def _token_holder(session: Session, token: str | None) -> str:
-        """The slug of the active developer the publish token acts for."""
-        if not token:
-            raise UnauthenticatedError("publishing needs a bearer token", hint="Authorization: Bearer <token>")
-        row = ApiTokens(session).authenticate(token)
-        if row is None:
-            raise UnauthenticatedError("the bearer token is unknown or revoked")
-        if row.scope != TokenScope.PUBLISH.value or row.developer is None:
-            raise ForbiddenError(f"a {row.scope} token cannot publish; use a publish token of the developer")
-        if row.developer.status != DeveloperStatus.ACTIVE.value:
-            raise ForbiddenError(f"developer {row.developer.slug} is {row.developer.status} and cannot publish")
-        return row.developer.slug
+        return token_holder(session, token)
 
     # -- 2. the signature -----------------------------------------------------------------------------------------
 
@@ -262,6 +267,13 @@ class Publisher:
                 )
             except SignatureError:
                 continue
+            if key.log_index is None:
+                # The log does not say this key is the developer's, so an auditor of the log would refuse the
+                # statement: a key from before key events that only a rotation signed by the logged key can log.
+                raise ForbiddenError(
+                    f"the key that signed this statement is not {developer.slug}'s in the registry's log",
+                    hint="endorse it with the developer's logged key (candor keys endorse) and rotate to it",
+                )
             return key
         if not keys:
             raise ForbiddenError(f"developer {developer.slug} has no registered key that is in force")

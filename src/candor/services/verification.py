@@ -131,8 +131,22 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     return found
 
 
-def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
-    """Check every entry of the log, in order; the count.
+@dataclass(frozen=True)
+class StatementEntriesChecked:
+    """What ``candor log verify --statements`` checked: every entry, by kind."""
+
+    entries: int
+    key_events: int
+    #: Statements whose signature and key were checked against their developer's keys as the log shows them.
+    attributed: int
+    #: Statements logged bare, before entries carried signatures: their form is checked, their signer cannot be.
+    bare: int
+    #: What the registry's watcher saw on developers' sites, each signed by the log key.
+    observations: int = 0
+
+
+def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> StatementEntriesChecked:
+    """Check every entry of the log, in order.
 
     Each is a Candor statement, key event or observation in RFC 8785 canonical form (an observation signed by the
     log key); the signature a statement logs verifies
@@ -140,16 +154,22 @@ def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
     (each signed by the log key, a rotation also by the previous key; see ``domain/key_history.py``).
     """
     history = KeyHistory(log_verifier.verify)
+    key_events = bare = observations = 0
     for index, entry in reader.entries(0, reader.size):
         name = f"log entry {index}"
         if is_key_event_entry(entry):
             history.apply(index, parse_key_event_entry(entry, name=name))
+            key_events += 1
             continue
         if is_observation_entry(entry):
             # What the registry's watcher saw on a developer's site: the log key's word, checked as such.
             parse_observation_entry(entry, name=name).verify(log_verifier.verify, name=name)
+            observations += 1
             continue
         logged = parse_log_entry(entry, name=name)
         logged.verify_signature(name=name)
         history.check_statement(index, logged)
-    return reader.size
+        bare += logged.public_key is None
+    history.finish()
+    attributed = reader.size - key_events - bare - observations
+    return StatementEntriesChecked(reader.size, key_events, attributed, bare, observations)

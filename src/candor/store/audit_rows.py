@@ -126,6 +126,22 @@ class AuditRows:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def developer_key_events(self) -> list[tuple[int, str, bytes, int | None, int | None]]:
+        """Every developer key row: id, developer slug, raw public key, and the log indexes of the key events that
+        registered and retired it (``None`` where there is none)."""
+        rows = self.session.execute(
+            select(DeveloperKey.id, Developer.slug, DeveloperKey.public_key, DeveloperKey.log_index)
+            .add_columns(DeveloperKey.retired_log_index)
+            .join(Developer, Developer.id == DeveloperKey.developer_id)
+            .order_by(DeveloperKey.id)
+        ).all()
+        return [(row[0], row[1], bytes(row[2]), row[3], row[4]) for row in rows]
+
+    def entries_at(self, indexes: set[int]) -> dict[int, bytes]:
+        """The log entries at ``indexes``, by index."""
+        rows = self.session.execute(select(LogEntry.log_index, LogEntry.entry).where(LogEntry.log_index.in_(indexes)))
+        return {index: bytes(entry) for index, entry in rows}
+
     def statements_without_entries(self, limit: int) -> list[tuple[int, int]]:
         """Up to ``limit`` statement rows whose log entry is missing, as (id, log index)."""
         rows = self.session.execute(

@@ -96,15 +96,20 @@ class Developers:
         return self.session.scalars(select(Developer).order_by(Developer.slug)).all()
 
     def add_key(
-        self, developer: Developer, public_key: Ed25519PublicKey, *, valid_from: datetime | None = None
+        self,
+        developer: Developer,
+        public_key: Ed25519PublicKey,
+        *,
+        valid_from: datetime | None = None,
+        log_index: int | None = None,
     ) -> DeveloperKey:
-        """Register a public key the developer will sign with."""
+        """Register a public key the developer will sign with; ``log_index`` is the key event that logs it."""
         raw = public_key_raw(public_key)
-        existing = self.session.scalars(select(DeveloperKey).where(DeveloperKey.public_key == raw)).one_or_none()
+        existing = self.find_key(raw)
         if existing is not None:
             # One key, one developer: a shared key would let one developer sign as another.
             raise ConflictError(f"this public key is already registered for developer id {existing.developer_id}")
-        key = DeveloperKey(developer=developer, public_key=raw, valid_from=valid_from or utc_now())
+        key = DeveloperKey(developer=developer, public_key=raw, valid_from=valid_from or utc_now(), log_index=log_index)
         self.session.add(key)
         self.session.flush()
         return key
@@ -118,8 +123,41 @@ class Developers:
             .order_by(DeveloperKey.id)
         ).all()
 
-    def revoke_key(self, key: DeveloperKey, *, at: datetime | None = None) -> None:
-        """Stop accepting new signatures by ``key``; statements it signed before stay valid."""
+    def revoke_key(self, key: DeveloperKey, *, at: datetime | None = None, log_index: int | None = None) -> None:
+        """Stop accepting new signatures by ``key``; statements it signed before stay valid. ``log_index`` is the
+        key event (revocation or rotation) that retires it."""
         if key.revoked_at is None:
             key.revoked_at = at or utc_now()
+            key.retired_log_index = log_index
             self.session.flush()
+
+    def find_key(self, public_key: bytes) -> DeveloperKey | None:
+        """The key with these 32 raw bytes, whichever developer's it is."""
+        return self.session.scalars(select(DeveloperKey).where(DeveloperKey.public_key == public_key)).one_or_none()
+
+    def log_key(self, key: DeveloperKey, log_index: int) -> None:
+        """Record the key event that logged ``key`` (a key from before migration 0008)."""
+        key.log_index = log_index
+        self.session.flush()
+
+    def log_key_retirement(self, key: DeveloperKey, log_index: int) -> None:
+        """Record the key event that logged ``key``'s revocation (a key revoked before migration 0008)."""
+        key.retired_log_index = log_index
+        self.session.flush()
+
+    def developers_without_logged_keys(self) -> Sequence[Developer]:
+        """Developers with keys of which no key event logs any (registered before migration 0008), by id."""
+        logged = select(DeveloperKey.developer_id).where(DeveloperKey.log_index.is_not(None))
+        return self.session.scalars(
+            select(Developer)
+            .where(Developer.id.in_(select(DeveloperKey.developer_id)), Developer.id.not_in(logged))
+            .order_by(Developer.id)
+        ).all()
+
+    def key_history(self, developer: Developer) -> Sequence[DeveloperKey]:
+        """The developer's keys, oldest first."""
+        return self.session.scalars(
+            select(DeveloperKey)
+            .where(DeveloperKey.developer_id == developer.id)
+            .order_by(DeveloperKey.valid_from, DeveloperKey.id)
+        ).all()

@@ -99,10 +99,20 @@ class DeveloperKey(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: The log entry of the key event that made it the developer's (a registration or a rotation), written in the
+    #: transaction that adds the key; None only for a key from before migration 0008 not yet logged.
+    log_index: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    #: The log entry of the key event that retired it (a revocation, or the rotation to the next key).
+    retired_log_index: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     developer: Mapped[Developer] = relationship(back_populates="keys")
 
-    __table_args__ = (CheckConstraint("length(public_key) = 32", name="ed25519_length"),)
+    __table_args__ = (
+        CheckConstraint("length(public_key) = 32", name="ed25519_length"),
+        # One key event makes one key the developer's, and retires at most one.
+        Index("ix_developer_keys_log_index", "log_index", unique=True),
+        Index("ix_developer_keys_retired_log_index", "retired_log_index", unique=True),
+    )
 
 
 class ApiToken(Base):

@@ -15,17 +15,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import Settings
+from candor.domain.key_history import is_key_event_entry
 from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.domain.statement import Statement, StatementKind, sign_statement
 from candor.registry_client import publication_body
+from candor.services.integration import RegistryLog
 from candor.services.publishing import Publication, Publisher, statement_for_document
 from candor.services.redacting import RedactedDocument, redact_document
-from candor.store.developers import Developers
-from candor.store.tokens import ApiTokens
-from candor.store.vocabulary import TokenScope
+from candor.services.registration import Registration
+from candor.store.log_entries import log_entries, log_size
 from candor.testing import EXAMPLES
+from candor.tlog.note import generate_key, parse_signer_key
 
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -45,15 +47,27 @@ class Signer:
     token: str
 
 
-def register(sessions: sessionmaker[Session], slug: str, key: Ed25519PrivateKey | None = None) -> Signer:
-    """Register ``slug`` with ``key`` (by default a fresh one) and issue it a publish token."""
+#: The log key of a registry the kit registers developers in without a data directory of its own.
+LOG_KEY = parse_signer_key(generate_key(ORIGIN)[0])
+
+
+def registration(sessions: sessionmaker[Session], log: RegistryLog | None = None) -> Registration:
+    """The registry's registration use case: signed by ``log``'s key, else by the kit's :data:`LOG_KEY`."""
+    if log is not None:
+        return Registration.of_log(sessions, log)
+    return Registration(sessions, origin=ORIGIN, sign=LOG_KEY.sign)
+
+
+def register(
+    sessions: sessionmaker[Session], slug: str, log: RegistryLog | None = None, *, key: Ed25519PrivateKey | None = None
+) -> Signer:
+    """Register ``slug`` with ``key`` (by default a fresh one; logged as a key event) and issue it a publish token."""
     key = key or Ed25519PrivateKey.generate()
-    with sessions.begin() as session:
-        developers = Developers(session)
-        developer = developers.add(slug, legal_name=f"{slug} Inc.", website_domain=f"{slug}.example")
-        developers.add_key(developer, key.public_key())
-        token, _ = ApiTokens(session).issue(TokenScope.PUBLISH, developer)
-    return Signer(slug, key, token)
+    registered = registration(sessions, log).register(
+        slug, legal_name=f"{slug} Inc.", website_domain=f"{slug}.example", public_key=key.public_key(), with_token=True
+    )
+    assert registered.token is not None
+    return Signer(slug, key, registered.token)
 
 
 def publisher(sessions: sessionmaker[Session]) -> Publisher:
@@ -130,3 +144,10 @@ def request_body(publication: Publication) -> dict[str, str | None]:
     return publication_body(
         publication.statement_bytes, publication.signature, publication.document, publication.sealed
     )
+
+
+def statement_indexes(sessions: sessionmaker[Session]) -> list[int]:
+    """The log indexes of the log's statements, leaving out the key events registration logs."""
+    with sessions() as session:
+        rows = log_entries(session, 0, log_size(session))
+        return [row.log_index for row in rows if not is_key_event_entry(row.entry)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -26,10 +27,13 @@ from candor.services.evidence import statement_evidence, statements_of_document
 from candor.services.integration import AppendGate, Integrator, IntegratorLease, RegistryLog
 from candor.services.publishing import Publication, Publisher, UnauthenticatedError
 from candor.services.queries import RegistryQueries
+from candor.services.registration import Registration
 from candor.services.watcher import start_watcher
 from candor.tlog.proof import format_tlog_proof
 from candor.web.errors import ErrorEnvelope
 from candor.web.operations import publication_accepted, publication_refused
+
+logger = logging.getLogger(__name__)
 
 #: ``Authorization: Bearer <token>``.
 Authorization = Annotated[str | None, Header(description="Bearer token of the publishing developer.")]
@@ -153,7 +157,20 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
                 sequencing_check=registry_log.check_sequencing,
             )
             app.state.registry_log = registry_log
+            app.state.registration = Registration.of_log(app.state.sessions, registry_log)
     return app.state.publisher, app.state.registry_log
+
+
+def registration(app: FastAPI) -> Registration:
+    """The registry's registration use case: key changes logged by this process's registry log."""
+    _state(app)
+    found: Registration = app.state.registration
+    return found
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an ``Authorization: Bearer`` header; '' when there is none (refused as unauthenticated)."""
+    return _bearer(authorization) or ""
 
 
 def publish_statement(
@@ -206,6 +223,7 @@ async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Integrate the log in the background while the app serves: signing while this server holds the lease, else
     serving what the server that holds it signed (docs/operations.md, "Several app servers")."""
     _, log = _state(app)
+    _log_keys(app)
     integrator = Integrator(log, lease=IntegratorLease(app.state.engine))
     app.state.integrator = integrator
     app.state.queries.log_queries.catch_up = log.catch_up
@@ -219,3 +237,32 @@ async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
             watcher.stop()
         app.state.integrator = None
         integrator.stop()
+
+
+def _log_keys(app: FastAPI) -> None:
+    """Log the keys of developers registered before key events were logged (migration 0008); never stop the
+    server for it: a log that refuses to sign is reported by the integrator, and a later start tries again."""
+    try:
+        logged = registration(app).log_keys()
+    except CandorError as exc:
+        logger.error("could not log the developers' keys: %s", exc.diagnostics())
+        return
+    except Exception:
+        # A database not migrated yet, or unreachable for a moment: the server still serves what it can.
+        logger.exception("could not log the developers' keys; the next start tries again")
+        return
+    for change in logged.changes:
+        logger.info(
+            "logged %s of %s's key %s at log index %s",
+            change.kind.value,
+            change.developer,
+            change.key_fingerprint,
+            change.log_index,
+        )
+    for developer, fingerprint in logged.unlogged:
+        logger.warning(
+            "%s's key %s is not in the log; it signs nothing new until %s endorses it",
+            developer,
+            fingerprint,
+            developer,
+        )

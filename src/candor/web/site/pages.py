@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
 from candor.services.certification_status import certification_status
+from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.services.observed import ObservedSites
 from candor.services.withdrawals import withdrawal_reason
@@ -88,6 +89,7 @@ def build_router() -> APIRouter:
             watched=observed.watched(slug),
             watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
             keys_confirmed=observed.keys_confirmed(slug),
+            keys=key_history(request.app.state.sessions, slug),
         )
 
     @router.get("/statements/{log_index}")
