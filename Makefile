@@ -1,7 +1,7 @@
 # The two commands of the README, and a few for working on Candor. Both create .venv on first use, so a fresh
 # machine with only Python 3.11+ needs nothing else.
 #
-#   make demo        serve a demo registry at http://127.0.0.1:8000
+#   make demo        serve a demo registry at http://127.0.0.1:8000; PORT=8080 picks another port
 #   make test        lint, then the whole suite in parallel; ARGS="-k publish -x" passes options to pytest
 #   make test-fast   the suite without slow, PostgreSQL and browser tests, no lint: for the edit-test loop
 #   make lint        ruff, ruff format --check, mypy and the import-layering contracts (lint-imports)
@@ -13,6 +13,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Extra pytest options, e.g. make test ARGS="tests/cli -x".
 ARGS ?=
+# The demo's port: make demo PORT=8080.
+PORT ?= 8000
 # Parallel workers: "auto" is one per CPU. --dist loadgroup keeps the browser tests (one shared demo registry
 # and Chromium, see tests/conftest.py) on one worker and spreads everything else test by test.
 WORKERS ?= auto
@@ -36,7 +38,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/candor demo
+	$(BIN)/candor demo --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

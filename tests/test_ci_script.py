@@ -26,11 +26,11 @@ def _tool(directory: Path, name: str, body: str) -> None:
 
 @pytest.fixture
 def machine(tmp_path: Path) -> Path:
-    """A bin directory with chromium, nginx, wrk, a PostgreSQL that answers once ``pg-up`` exists, and a recording
-    make (nginx and wrk are there so that the script never reaches for the machine's apt-get)."""
+    """A bin directory with chromium, nginx, wrk, java, a PostgreSQL that answers once ``pg-up`` exists, and a
+    recording make (nginx, wrk and java are there so that the script never reaches for the machine's apt-get)."""
     tools = tmp_path / "bin"
     tools.mkdir()
-    for name in ("chromium", "nginx", "wrk"):
+    for name in ("chromium", "nginx", "wrk", "java"):
         _tool(tools, name, "exit 0")
     _tool(tools, "pg_isready", f'[ -e "{tmp_path}/pg-up" ]')
     _tool(tools, "make", f'echo "make $* CI=$CI" > "{tmp_path}/make-ran"')

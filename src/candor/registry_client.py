@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -256,7 +257,7 @@ class RegistryClient:
             if answer.ok:
                 return answer.text()
             if _error_code(answer) != "not_integrated" or time.monotonic() >= deadline:
-                raise _refused(answer)
+                raise _refused(answer, self.base_url)
             time.sleep(_POLL_SECONDS)
 
     def log_origin(self) -> str:
@@ -299,7 +300,7 @@ class RegistryClient:
         if answer.status == 404:
             return None
         if not answer.ok:
-            raise _refused(answer)
+            raise _refused(answer, self.base_url)
         found = _json(answer)
         if not isinstance(found, dict):
             raise RegistryError(f"{self.base_url}: the report status is not a JSON object")
@@ -308,7 +309,7 @@ class RegistryClient:
     def _request(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
         answer = self._send(method, path, resource, **options)
         if not answer.ok:
-            raise _refused(answer)
+            raise _refused(answer, self.base_url)
         return answer
 
     def _send(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
@@ -371,12 +372,25 @@ def _error_code(answer: Answer) -> str | None:
     return code if isinstance(code, str) else None
 
 
-def _refused(answer: Answer) -> RegistryError:
-    try:
-        message = answer.json()["error"]["message"]
-    except (HttpError, KeyError, TypeError):
-        message = None
-    if not isinstance(message, str):
-        message = answer.first_line() or f"HTTP {answer.status}"
+def _refused(answer: Answer, base_url: str) -> RegistryError:
+    """One line for an answer that is not a success: the registry's own error message, or, for an answer that is
+    no Candor error at all (a web server's HTML page), that there is no registry there, never the page itself."""
     path = httpx.URL(answer.url).path
+    if _error_code(answer) is None:
+        if answer.status == 404:
+            return RegistryError(
+                f"no Candor registry at {base_url}: {answer.method} {path} answered 404 Not Found",
+                hint="give the registry's base URL, the address of its home page",
+            )
+        try:
+            phrase = f" {HTTPStatus(answer.status).phrase}"
+        except ValueError:
+            phrase = ""
+        return RegistryError(
+            f"{answer.method} {path} at {base_url} answered HTTP {answer.status}{phrase}, not a Candor registry's "
+            "error: the server, or a proxy in front of it, refused"
+        )
+    message = answer.json()["error"].get("message")
+    if not isinstance(message, str) or not message.strip():
+        message = f"HTTP {answer.status}"
     return RegistryError(f"registry refused {answer.method} {path}: {answer.status} {message.splitlines()[0][:200]}")

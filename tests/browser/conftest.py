@@ -9,6 +9,7 @@ browser tests skip with the reason, except under ``CI=true``, where a missing br
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
 
+from candor.domain.regulator_keys import generate_regulator_key, regulator_public_pem
 from tests.conftest import REPO
 from tests.processes import free_port
 
@@ -104,6 +106,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
     # The demo's watched site lives only while seeding; the served demo shows what was watched then.
     env["CANDOR_WATCH_INTERVAL"] = "0"
+    # The confidential channel, open so that its pages are checked with the rest: a pepper and one reviewer key.
+    channel = data_dir.parent / "channel"
+    channel.mkdir()
+    (channel / "pepper").write_text(os.urandom(32).hex())
+    (channel / "reviewer.pub").write_bytes(regulator_public_pem(generate_regulator_key().public_key()))
+    env["CANDOR_REPORT_PEPPER_FILE"] = str(channel / "pepper")
+    env["CANDOR_REPORT_REVIEWER_KEYS"] = json.dumps([str(channel / "reviewer.pub")])
     seeded = subprocess.run(
         [sys.executable, "-m", "candor", "demo", "--seed-only", "--data-dir", str(data_dir)],
         cwd=REPO,

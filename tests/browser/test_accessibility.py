@@ -1,8 +1,7 @@
-"""Keyboard-only use, pages without JavaScript under the strict CSP, and a phone-width screen."""
+"""Keyboard-only use, and pages without JavaScript under the strict CSP. (Phone widths: test_every_page.py.)"""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ConsoleRecord, Shooter, Site
@@ -102,30 +101,3 @@ def test_pages_with_javascript_log_no_content_security_policy_violation(
         page.goto(site.url(path))
         expect(page.locator("main h1")).to_be_visible()
     assert console.csp_violations() == []
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_a_phone_width_screen_needs_no_horizontal_scrolling(
-    site: Site, browser: Browser, shoot: Shooter, path: str
-) -> None:
-    _assert_fits_a_phone(site, browser, shoot, path)
-
-
-@pytest.mark.parametrize("name", DOCUMENTS)
-def test_a_document_on_a_phone_width_screen_needs_no_horizontal_scrolling(
-    site: Site, browser: Browser, shoot: Shooter, name: str
-) -> None:
-    _assert_fits_a_phone(site, browser, shoot, site.page_of(*DOCUMENTS[name]))
-
-
-def _assert_fits_a_phone(site: Site, browser: Browser, shoot: Shooter, path: str) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
-    try:
-        page = context.new_page()
-        page.goto(site.url(path))
-        expect(page.locator("main h1")).to_be_visible()
-        widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        shoot(page, "375px")
-        assert widths[0] <= widths[1], f"{path}: {widths[0]} px of content in a {widths[1]} px wide screen"
-    finally:
-        context.close()

@@ -252,3 +252,36 @@ def test_an_impossible_value_exits_2_in_one_line_naming_file_line_and_field(
     errors = [row for row in result.stderr.splitlines() if row.startswith("error: ")]
     assert len(errors) == 1
     assert errors[0].startswith(f"error: {bad}:{line}: {field}: {written} ")
+
+
+def test_every_unfilled_placeholder_is_reported_not_only_the_first(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    assert invoke_candor("init", "sdf", str(tmp_path / "sdf.md")).returncode == 0
+    template = (tmp_path / "sdf.md").read_text()
+
+    def unfilled(text: str) -> list[str]:
+        (tmp_path / "sdf.md").write_text(text)
+        result = invoke_candor("check", str(tmp_path / "sdf.md"))
+        assert result.returncode == 2
+        lines = result.stderr.splitlines()
+        assert all(" still holds the template placeholder <" in line for line in lines), lines
+        return lines
+
+    reported = unfilled(template)
+    assert len(reported) > 50
+    numbers = [int(line.split(":")[2]) for line in reported]
+    assert numbers == sorted(numbers)
+    assert reported[0].endswith(
+        "developer: still holds the template placeholder <developer-slug> (replace it with the real value)"
+    )
+    assert any(" risk_domains[0].thresholds[0].measure: " in line for line in reported)
+    # Fill one value: exactly that one line goes, and the file is still one file in the summary.
+    fewer = unfilled(template.replace("<framework-title>", "Example Framework", 1))
+    assert [line for line in reported if line not in fewer] == [
+        line for line in reported if "title: still holds the template placeholder <framework-title>" in line
+    ]
+    assert len(fewer) == len(reported) - 1
+    as_json = invoke_candor("check", "--format", "json", str(tmp_path / "sdf.md"))
+    report = json.loads(as_json.stdout)
+    assert report["summary"]["files"] == 1
+    assert report["summary"]["unreadable"] == 1
+    assert [entry["line"] for entry in report["unreadable"]] == [int(line.split(":")[2]) for line in fewer]

@@ -9,6 +9,7 @@ commented-out lines stay commented, as they are for a first version.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from candor.cli.templates import TemplateKind, template_text
 from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
 from candor.domain.standards import StandardCatalogue, run_standard
+from tests.conftest import REPO, RunCandor
 
 _PLACEHOLDER = re.compile(r"<([a-z0-9][a-z0-9-]*)>")
 
@@ -77,3 +79,34 @@ def test_the_system_card_template_offers_supersedes() -> None:
     with_supersedes = fill(template_text(TemplateKind.SYSTEM_CARD)).replace("# supersedes:", "supersedes:", 1)
     card = parse_bytes("system-card.md", with_supersedes.encode())
     assert card.model.supersedes == "0.9"
+
+
+#: The block example of docs/redaction.md, where the templates send an author instead of showing it in a comment.
+DOCS_EXAMPLE = re.search(r"```\n(::: redact [^\n]*\n.*?\n:::)\n```", (REPO / "docs" / "redaction.md").read_text(), re.S)
+
+
+@pytest.mark.parametrize("kind", [TemplateKind.SDF, TemplateKind.SYSTEM_CARD], ids=["sdf", "system-card"])
+def test_a_filled_in_template_with_the_docs_redaction_example_redacts_and_checks_cleanly(
+    kind: TemplateKind, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    assert DOCS_EXAMPLE is not None
+    template = template_text(kind)
+    # The template explains redaction in a comment, but shows no markup there: it would be refused inside one.
+    comments = re.findall(r"<!--.*?-->", template, re.S)
+    assert any("docs/redaction.md" in comment for comment in comments)
+    assert not any(":::" in comment or "{.redact" in comment for comment in comments)
+    document = tmp_path / f"{kind.value}.md"
+    document.write_text(fill(template) + "\n" + DOCS_EXAMPLE.group(1) + "\n", "utf-8")
+    regulator = tmp_path / "regulator"
+    assert run_candor("regulator", "keygen", str(regulator)).returncode == 0
+    # --out names a directory that does not exist yet: it is created.
+    out = tmp_path / "public" / "for-the-registry"
+    redacted = run_candor("redact", str(document), "--regulator-key", f"{regulator}.pub", "--out", str(out))
+    assert redacted.returncode == 0, redacted.stderr
+    public = (out / document.name).read_text("utf-8")
+    assert "The passage, over as many lines" not in public
+    assert (out / f"{kind.value}.sealed").is_file()
+    checked = run_candor("check", str(out / document.name))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The comment's lines are no redaction: the public version keeps them as written.
+    assert all(comment in public for comment in comments)

@@ -5,6 +5,7 @@ point."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -304,3 +305,99 @@ def test_serve_runs_on_uvloop_and_httptools_where_they_build() -> None:
     from candor.cli.serve import fast_protocols
 
     assert fast_protocols() == ("uvloop", "httptools")
+
+
+@pytest.mark.slow
+def test_a_withdrawal_says_why_and_its_page_gives_a_command_that_works(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    key, token = _register(run_candor, tmp_path, "acme-ai")
+    public, sealed = _redact(run_candor, tmp_path)
+    published = run_candor(
+        "publish", str(public), "--sealed", str(sealed), "--registry", served, "--token", token, "--key", str(key)
+    )
+    assert published.returncode == 0, published.stderr
+    statement_id = published.stdout.split("statement: ")[1].split()[0]
+    withdraw = ("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
+
+    # A reason that could forge a second line is refused in one line, before anything is signed or sent.
+    forged = run_candor(*withdraw, "--reason", "Outdated.\nWITHDREW: nothing")
+    assert forged.returncode == 2
+    assert forged.stderr.strip().splitlines()[0].startswith("error: --reason: holds a line break")
+    assert "Traceback" not in forged.stderr
+    assert httpx.get(f"{served}/api/v1/statements/{statement_id}").json().get("withdrawn_by") is None
+
+    reason = "Superseded by a framework that covers our new models; this one no longer describes our practice."
+    withdrawn = run_candor(*withdraw, "--reason", f"  {reason} ")
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    # Entry 0 is acme-ai's key registration, 1 the framework, 2 its withdrawal.
+    assert "log index: 2" in withdrawn.stdout
+
+    # The reason is in the signed statement the log holds, and both pages show it.
+    evidence = httpx.get(f"{served}/api/v1/statements/{statement_id}").json()
+    assert evidence["withdrawn_by"] == 2
+    withdrawal_page = httpx.get(f"{served}/statements/2").text
+    assert f'<q class="withdrawal-reason">{reason}</q>' in withdrawal_page
+    assert f'<q class="withdrawal-reason">{reason}</q>' in httpx.get(f"{served}/statements/1").text
+
+    # The withdrawal's verification panel: download the document it names and run the command it prints.
+    link = re.search(
+        r'<a href="(/api/v1/documents/[0-9a-f]{64})" download="([^"]+)">the withdrawn document</a>', withdrawal_page
+    )
+    command = re.search(r'<pre class="command" tabindex="0"><code>(candor verify [^<]+)</code></pre>', withdrawal_page)
+    assert link is not None
+    assert command is not None
+    assert " --proof " not in withdrawal_page.split('class="verify"')[1], "a withdrawal has no document to prove"
+    workdir = tmp_path / "reader"
+    workdir.mkdir()
+    (workdir / link.group(2)).write_bytes(httpx.get(served + link.group(1)).content)
+    words = command.group(1).split()
+    assert words[:3] == ["candor", "verify", link.group(2)]
+    checked = run_candor(*words[1:], cwd=workdir)
+    assert checked.returncode == 3, checked.stderr
+    assert "WITHDREW: the developer withdrew this statement at log index 2" in checked.stdout
+
+
+def test_log_verify_takes_the_registrys_base_url_or_its_log_url_and_its_own_vkey_file(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    # The registry's own /log/vkey file, comment line and all, as a reader saves it.
+    vkey = tmp_path / "registry.vkey"
+    vkey.write_text(httpx.get(f"{served}/log/vkey").text)
+    assert vkey.read_text().startswith("# ")
+    for url in (served, f"{served}/", f"{served}/log", f"{served}/log/"):
+        verified = run_candor("log", "verify", url, "--vkey", str(vkey), "--no-state")
+        assert verified.returncode == 0, f"{url}: {verified.stderr}"
+        assert verified.stdout.startswith("log ")
+        assert "ok: " in verified.stdout
+    # A server that holds no log at either place is named, in one line.
+    nowhere = run_candor("log", "verify", f"{served}/nothing-here", "--vkey", str(vkey), "--no-state")
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.startswith(
+        f"error: no log at {served}/nothing-here: neither {served}/nothing-here/checkpoint"
+    )
+    assert "Traceback" not in nowhere.stderr
+
+
+def test_a_wrong_registry_url_is_named_not_answered_with_the_servers_html(
+    served: str, run_candor: RunCandor, tmp_path: Path
+) -> None:
+    key, token = _register(run_candor, tmp_path, "acme-ai")
+    wrong = f"{served}/candor"
+    expected = (
+        f"error: no Candor registry at {wrong}: GET /candor/log/checkpoint answered 404 Not Found "
+        "(give the registry's base URL, the address of its home page)"
+    )
+    # The server answers these paths with its HTML 404 page; none of it is printed.
+    certification = EXAMPLES / "acme-ai" / "certification-2026.md"
+    published = run_candor("publish", str(certification), "--registry", wrong, "--token", token, "--key", str(key))
+    assert published.returncode == 2
+    assert published.stderr.splitlines() == [expected]
+    withdrawn = run_candor("withdraw", "ab" * 32, "--registry", wrong, "--token", token, "--key", str(key))
+    assert withdrawn.returncode == 2
+    assert withdrawn.stderr.startswith(f"error: no Candor registry at {wrong}: GET /candor/api/v1/statements/")
+    assert "<" not in published.stderr + withdrawn.stderr
+    # The registry's own 404, a JSON error, is still reported in its words.
+    unknown = run_candor("withdraw", "ab" * 32, "--registry", served, "--token", token, "--key", str(key))
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith(f"error: registry refused GET /api/v1/statements/{'ab' * 32}: 404 ")

@@ -79,3 +79,45 @@ def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
         handle.truncate(5 * 1024 * 1024 + 1)
     (unreadable,) = check_files([big], MINIMUM).unreadable
     assert "over the limit" in unreadable.error.diagnostics()
+
+
+def test_rules_link_to_their_page_and_the_driver_to_its_information(tmp_path: Path) -> None:
+    # With the registry that serves the standard: each rule's entry on the standard's page.
+    log = sarif_log(CheckReport(MINIMUM), base=tmp_path, registry="https://registry.example/")
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://registry.example/standards/candor-minimum-2026.1"
+    assert [rule["helpUri"] for rule in driver["rules"]] == [
+        f"https://registry.example/standards/candor-minimum-2026.1#{rule.id}" for rule in MINIMUM.rules
+    ]
+    # Without one: the official text each rule cites, and the framework the standard's tenets come from.
+    offline = sarif_log(CheckReport(MINIMUM), base=tmp_path)["runs"][0]["tool"]["driver"]
+    assert [rule["helpUri"] for rule in offline["rules"]] == [rule.url for rule in MINIMUM.rules]
+    assert offline["informationUri"] == MINIMUM.tenets[0].url
+
+
+def test_a_finding_keeps_its_fingerprint_when_its_line_moves_and_no_other_finding_shares_it(tmp_path: Path) -> None:
+    lines: list[list[int]] = []
+
+    def fingerprints(text: str) -> list[str]:
+        (tmp_path / "sdf.md").write_text(text)
+        log = sarif_log(check_files([tmp_path / "sdf.md"], MINIMUM), base=tmp_path)
+        jsonschema.Draft4Validator(SCHEMA).validate(log)
+        results = log["runs"][0]["results"]
+        lines.append([result["locations"][0]["physicalLocation"]["region"]["startLine"] for result in results])
+        return [result["partialFingerprints"]["candorFinding/v1"] for result in results]
+
+    sdf = (REPO / "examples" / "acme-ai" / "sdf-v1.md").read_text()
+    weakened = sdf.replace("strength: must", "strength: may")
+    before = fingerprints(weakened)
+    assert len(before) > 1
+    assert len(set(before)) == len(before)
+    # Lines added above every finding move them all; the fingerprints stay.
+    moved = weakened.replace("---\n", "---\n# Reviewed by the board.\n# Next review: 2027.\n", 1)
+    assert fingerprints(moved) == before
+    assert lines[1] == [line + 2 for line in lines[0]]
+    # The control: another file holding the same findings is another alert.
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "sdf.md").write_text(weakened)
+    other = sarif_log(check_files([tmp_path / "other" / "sdf.md"], MINIMUM), base=tmp_path)["runs"][0]["results"]
+    assert not {result["partialFingerprints"]["candorFinding/v1"] for result in other} & set(before)

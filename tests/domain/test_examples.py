@@ -121,3 +121,42 @@ def test_candor_check_refuses_each_bad_input_in_one_line_with_exit_2(invoke_cand
         assert any(location in row and excerpt in row for row in output.splitlines()), name
     assert re.search(r"oversize\.md: file is [\d,]+ bytes, over the limit", output)
     assert "a-folder.md: is a directory" in output
+
+
+DEMO_DEVELOPERS = ("acme-ai", "borealis-labs", "tessellate-ai")
+#: A commitment id as a certification's exception names it, e.g. (internal.shutdown-drill) or bio.kyc.
+_COMMITMENT_ID = re.compile(r"\b([a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*[a-z0-9])\b")
+
+
+def _certification(slug: str) -> Certification:
+    model = parse_bytes(f"{slug}.md", (EXAMPLES / slug / "certification-2026.md").read_bytes()).model
+    assert isinstance(model, Certification)
+    return model
+
+
+def test_the_demo_developers_certify_in_their_own_words_not_as_copies() -> None:
+    certifications = {slug: _certification(slug) for slug in DEMO_DEVELOPERS}
+    officers = {(cert.officer.name, cert.officer.title) for cert in certifications.values()}
+    assert len(officers) == len(DEMO_DEVELOPERS), officers
+    exceptions = [item for cert in certifications.values() for item in cert.exceptions]
+    assert len(set(exceptions)) == len(exceptions), "an exception is repeated word for word"
+    assert len({cert.date for cert in certifications.values()}) == len(DEMO_DEVELOPERS)
+    # With each developer's own names taken out, the texts still differ: what they rest on differs too.
+    bodies = set()
+    for slug in DEMO_DEVELOPERS:
+        text = (EXAMPLES / slug / "certification-2026.md").read_text().split("\n---\n", 1)[1]
+        name = re.escape(certifications[slug].officer.name)
+        bodies.add(re.sub(rf"{name}|Acme|Borealis|Tessellate|Tessera|Aurora|AI|Labs|Inc\.|Ltd|[\d.-]+", "", text))
+    assert len(bodies) == len(DEMO_DEVELOPERS)
+
+
+@pytest.mark.parametrize("slug", DEMO_DEVELOPERS)
+def test_a_certifications_exceptions_name_commitments_its_framework_makes(slug: str) -> None:
+    certification = _certification(slug)
+    framework = parse_bytes("sdf-v2.md", (EXAMPLES / slug / "sdf-v2.md").read_bytes()).model
+    assert isinstance(framework, SecureDevelopmentFramework)
+    assert framework.version == certification.framework
+    commitments = set(re.findall(r"^\s*- id: (\S+)$", (EXAMPLES / slug / "sdf-v2.md").read_text(), re.M))
+    named = {found for exception in certification.exceptions for found in _COMMITMENT_ID.findall(exception)}
+    assert named, f"{slug}: each exception names the commitment it departs from"
+    assert named <= commitments, named - commitments

@@ -262,3 +262,70 @@ def test_an_origin_that_no_log_can_have_is_refused(origin: str) -> None:
     raw = json.loads(framework_statement().canonical_bytes())
     with pytest.raises(StatementError, match="origin"):
         parse_statement(rfc8785.dumps({**raw, "origin": origin}))
+
+
+# --- a withdrawal's reason --------------------------------------------------------------------------------------
+
+#: A withdrawal signed before reasons existed, byte for byte: its signature and log entry are over exactly these.
+LEGACY_WITHDRAWAL = (
+    b'{"developer":"aurora-labs","issued_at":"2026-03-01T09:30:00Z","kind":"withdrawal","origin":"registry.example/log",'
+    b'"target":"' + b"ab" * 32 + b'","type":"candor.statement/v1","version":"2.0"}'
+)
+
+
+def withdrawal(**changes: object) -> Statement:
+    fields: dict[str, object] = {
+        "origin": "registry.example/log",
+        "developer": "aurora-labs",
+        "kind": StatementKind.WITHDRAWAL,
+        "version": "2.0",
+        "target": "ab" * 32,
+        "issued_at": ISSUED,
+    }
+    fields.update(changes)
+    return Statement.model_validate(fields)
+
+
+def test_a_withdrawal_signed_before_reasons_keeps_its_exact_bytes() -> None:
+    parsed = parse_statement(LEGACY_WITHDRAWAL)
+    assert parsed.reason is None
+    assert parsed.canonical_bytes() == LEGACY_WITHDRAWAL
+    assert withdrawal().canonical_bytes() == LEGACY_WITHDRAWAL
+
+
+def test_a_withdrawal_reason_is_signed_with_the_statement() -> None:
+    key = Ed25519PrivateKey.generate()
+    given = withdrawal(reason="The card overstated the model's refusal rate — see the corrected card.")
+    assert '"reason":"The card overstated the model\'s refusal rate — see the corrected card."'.encode() in (
+        given.canonical_bytes()
+    )
+    assert parse_statement(given.canonical_bytes()) == given
+    signature = sign_statement(given, key)
+    verify_statement_signature(given.canonical_bytes(), signature, key.public_key())
+    # Another reason under the same signature is a forgery; so is the reason taken away.
+    for altered in (withdrawal(reason="A softer reason."), withdrawal()):
+        with pytest.raises(SignatureError):
+            verify_statement_signature(altered.canonical_bytes(), signature, key.public_key())
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("", "at least 1 character"),
+        ("x" * 1001, "at most 1000 characters"),
+        ("first line\nforged second line", "pattern"),
+        ("bell\x07", "pattern"),
+        ("delete\x7f", "pattern"),
+        (" padded", "leading or trailing spaces"),
+    ],
+)
+def test_a_reason_that_is_not_one_plain_line_is_refused(reason: str, message: str) -> None:
+    raw = json.loads(withdrawal().canonical_bytes())
+    with pytest.raises(StatementError, match=message):
+        parse_statement(rfc8785.dumps({**raw, "reason": reason}))
+
+
+def test_only_a_withdrawal_gives_a_reason() -> None:
+    with pytest.raises(ValueError, match="only a withdrawal gives a reason"):
+        framework_statement(reason="Because.")
+    assert withdrawal(reason="x" * 1000).reason == "x" * 1000

@@ -1227,17 +1227,17 @@ def redaction_markup() -> None:
         "garbage.pub",
     )
     cli(
-        "redact/refuses/missing-out",
-        "an --out directory that does not exist",
+        "redact/refuses/out-is-a-file",
+        "an --out that is a file, not a directory (a missing directory is created)",
         [
             "redact",
             "{corpus}/documents/redaction/plain.md",
             "--regulator-key",
             "{corpus}/keys/regulator.pub",
             "--out",
-            "{tmp}/absent",
+            "{corpus}/keys/regulator.pub",
         ],
-        "no such directory",
+        "is not a directory",
     )
     cli(
         "redact/refuses/overwrite",
@@ -2312,7 +2312,7 @@ def hostile_registries() -> None:
             "by-document-500",
             "a 500 with an HTML body",
             by_document("by-document-500", 500, html, "<h1>Internal Server Error</h1>"),
-            "registry refused",
+            "answered HTTP 500 Internal Server Error, not a Candor registry's error",
         ),
         (
             "by-document-404-json",
@@ -2554,7 +2554,7 @@ def hostile_registries() -> None:
                 ("POST", "/api/v1/statements", 413, html, "<html><h1>413 Request Entity Too Large</h1></html>"),
             ),
         ],
-        "registry refused",
+        "answered HTTP 413 Request Entity Too Large, not a Candor registry's error",
     )
     withdraw = ["withdraw", statement_id, "--token", "t", "--key", "{corpus}/keys/acme-ai.key", "--registry"]
     cli(
@@ -2645,7 +2645,7 @@ def backups() -> None:
         "backup/no-registry",
         "backing up a data directory that holds no registry",
         ["backup", "{tmp}/out", "--data-dir", "{tmp}/nodata"],
-        "holds no registry log (check --data-dir and log_key_file)",
+        "log.key: missing, so {tmp}/nodata holds no registry log",
     )
     cli(
         "audit/no-registry",
@@ -3255,10 +3255,10 @@ def http_cases() -> None:
     for name, path, status in [
         ("unknown-developer", "/developers/nobody-ai", 404),
         ("traversal-developer", "/developers/..%2F..%2Fetc%2Fpasswd", 404),
-        ("bidi-developer", "/developers/acme-%E2%80%AEia", 422),
+        ("bidi-developer", "/developers/acme-%E2%80%AEia", 404),
         ("unknown-statement", "/statements/999999", 404),
-        ("negative-statement", "/statements/-1", 422),
-        ("huge-statement", "/statements/" + NINES, 422),
+        ("negative-statement", "/statements/-1", 404),
+        ("huge-statement", "/statements/" + NINES, 404),
         ("unknown-page", "/no-such-page", 404),
         ("static-traversal", "/static/..%2F..%2Fapp.py", 404),
         ("search-huge-page", "/developers?page=" + NINES, 404),

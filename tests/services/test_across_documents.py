@@ -13,10 +13,10 @@ from candor.services.across_documents import AcrossDocuments
 from candor.services.integration import RegistryLog
 from candor.services.version_diffs import VersionDiffs
 from candor.store.documents import Documents
+from candor.testing.registry import Registry, as_developer, example
 from candor.web.app import create_app
 from tests.services.tampering import tamper
 from tests.web.conftest import serve_app
-from tests.web.registry import Registry, as_developer, example
 
 ORIGIN = "registry.test/log"
 

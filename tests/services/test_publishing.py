@@ -113,10 +113,14 @@ def test_supersedes_must_name_the_current_version(sessions: sessionmaker[Session
     service = publisher(sessions)
     service.publish(acme.token, signed(acme, framework("acme-ai", 1)))
     service.publish(acme.token, signed(acme, framework("acme-ai", 2, supersedes=1)))
-    with pytest.raises(VersionConflictError, match=r"must supersede the current version 2\.0"):
+    with pytest.raises(VersionConflictError, match=r"must supersede the current version 2\.0, not version 1\.0$"):
         service.publish(acme.token, signed(acme, framework("acme-ai", 3, supersedes=1)))
-    with pytest.raises(VersionConflictError, match="must supersede"):
+    # Said in words, not as a Python value ("not None"), with what to add.
+    with pytest.raises(VersionConflictError) as refused:
         service.publish(acme.token, signed(acme, framework("acme-ai", 3)))
+    assert str(refused.value).endswith("must supersede the current version 2.0, but names no version it supersedes")
+    assert refused.value.hint == 'add supersedes: "2.0" to its front matter'
+    assert "None" not in str(refused.value)
     assert service.publish(acme.token, signed(acme, framework("acme-ai", 3, supersedes=2))).created
 
 

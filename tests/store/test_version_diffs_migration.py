@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.services.integration import RegistryLog
 from candor.services.version_diffs import VersionDiffs
 from candor.store.schema import alembic_config, find_drift, upgrade_database
-from tests.web.registry import Registry, fill
+from candor.testing.registry import Registry
+from tests.web.registry import fill
 
 
 def test_migration_0011_goes_down_and_up_and_the_diffs_are_computed_again(

@@ -209,3 +209,23 @@ def test_a_correction_and_the_corrected_card_link_to_each_other(display: Display
     )
     # The corrected card is still the published text, unchanged.
     assert "Corrected by" not in correction_page
+
+
+def test_the_redaction_table_totals_its_categories_and_says_why_shares_do_not_add_up(display: Display) -> None:
+    html = page(display, f"/statements/{display.entries['acme-sdf-2'].log_index}")
+    table = html.split('<table class="redaction-statistics">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">([^<]+)</td>', table
+    )
+    categories, total = rows[:-1], rows[-1]
+    assert total[0] == "All redactions"
+    assert len(categories) > 1
+    # Passages add up; the characters' floors add up to the total's floor.
+    assert sum(int(passages) for _, passages, _ in categories) == int(total[1])
+    floors = [int(chars.split(" to ")[0].replace(",", "")) for _, _, chars in categories]
+    assert sum(floors) == int(total[2].split(" to ")[0].replace(",", ""))
+    # The shares do not add up (each category's range allows for the others anywhere in theirs), and the page says so.
+    shares = re.findall(r"(\d+\.\d)% to (\d+\.\d)%</td>", table)
+    *category_shares, total_share = [(float(low), float(high)) for low, high in shares]
+    assert sum(low for low, _ in category_shares) != total_share[0]
+    assert "The categories' shares do not add up to the total's." in html

@@ -44,3 +44,19 @@ def test_a_withdrawn_statement_is_marked_in_the_feed(served: Served) -> None:
     _, entries = _entries(served, "/developers/acme-ai/feed.atom")
     titles = [entry.findtext(f"{ATOM}title") or "" for entry in entries]
     assert any(title.endswith("(withdrawn)") and "Acme-3.5" in title for title in titles)
+
+
+def _alternate(root: ET.Element) -> str | None:
+    links = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "alternate"]
+    assert len(links) == 1
+    return links[0].get("href")
+
+
+def test_each_feed_links_the_page_that_lists_the_same_statements(served: Served) -> None:
+    root, _ = _entries(served, "/developers/borealis/feed.atom")
+    assert _alternate(root) == f"{served.base_url}/developers/borealis"
+    root, _ = _entries(served, "/feed.atom")
+    assert _alternate(root) == f"{served.base_url}/statements"
+    # The links lead to pages that exist.
+    assert served.client.get("/developers/borealis").status_code == 200
+    assert served.client.get("/statements").status_code == 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from candor.domain.redaction_markup import read_attributes
 from candor.web.markdown import DocumentRenderer
+from tests.nuchecker import nu_errors
 from tests.web.htmlcheck import check_html
 
 
@@ -53,6 +56,32 @@ def test_attacks_are_stripped(renderer: DocumentRenderer, attack: str) -> None:
 def test_links_keep_their_target_and_get_noopener(renderer: DocumentRenderer) -> None:
     html = str(renderer.render("See [the law](https://leginfo.example/sb53)."))
     assert '<a href="https://leginfo.example/sb53" rel="noopener noreferrer nofollow">the law</a>' in html
+
+
+UNSAFE_LINKS = (
+    "Call [our desk](tel:+15550100), fetch [the archive](ftp://files.example/a), "
+    '[a titled one](gopher://x "Its title"), <a href="javascript:alert(1)" title="q&quot; rel=&quot;x">raw</a> '
+    "and [the law](https://leginfo.example/sb53)."
+)
+
+
+def test_a_link_whose_address_is_removed_keeps_no_rel(renderer: DocumentRenderer) -> None:
+    html = str(renderer.render(UNSAFE_LINKS))
+    links = [attrs for name, attrs in check_html(html).tags if name == "a"]
+    assert len(links) == 5
+    assert [attrs for attrs in links if "href" not in attrs] == [{}, {}, {"title": "Its title"}, {"title": 'q" rel="x'}]
+    assert links[-1] == {"href": "https://leginfo.example/sb53", "rel": "noopener noreferrer nofollow"}
+
+
+def test_the_nu_html_checker_accepts_a_body_with_removed_addresses(renderer: DocumentRenderer, tmp_path: Path) -> None:
+    page = "<!doctype html><html lang=en><head><title>Body</title></head><body>{}</body></html>"
+    body = str(renderer.render(UNSAFE_LINKS))
+    # The control: the same body with nh3's rel left on the address-less links is what the checker refuses.
+    unfixed = body.replace("<a>", '<a rel="noopener noreferrer nofollow">')
+    found = nu_errors({"rendered": page.format(body), "unfixed": page.format(unfixed)}, tmp_path)
+    assert found["rendered"] == []
+    assert found["unfixed"]
+    assert all("missing required attribute “href”" in error for error in found["unfixed"])
 
 
 def test_headings_move_down_one_level_under_the_page_title(renderer: DocumentRenderer) -> None:

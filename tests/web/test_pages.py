@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import struct
+from pathlib import Path
+
 import pytest
+import yaml
 
 from candor.services.queries import RegistryQueries
 from candor.store.database import create_database_engine, session_factory
@@ -23,6 +28,8 @@ STATIC_PAGES = [
     "/standards/candor-minimum-2026.1",
     "/api",
 ]
+
+STANDARDS = Path(__file__).resolve().parents[2] / "src" / "candor" / "standards"
 
 
 def all_pages(served: Served) -> list[str]:
@@ -156,12 +163,33 @@ def test_log_page_shows_checkpoint_vkey_and_how_to_verify(served: Served) -> Non
     assert f"--registry {served.base_url}" in text
 
 
-@pytest.mark.parametrize("path", ["/developers/nobody", "/statements/999999", "/standards/no-such-pack"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/developers/nobody",
+        "/statements/999999",
+        "/standards/no-such-pack",
+        # Addresses that name nothing that could exist are pages that do not exist, not invalid requests.
+        "/statements/abc",
+        "/statements/-1",
+        "/statements/99999999999999999999",
+        "/developers/Not_A_Slug",
+        "/standards/..%2Fsecret",
+    ],
+)
 def test_unknown_things_get_an_html_404_page(served: Served, path: str) -> None:
     response = served.client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert check_html(response.text).errors == []
+    assert "validation" not in response.text.lower()
+
+
+def test_the_api_still_names_a_malformed_path_parameter(served: Served) -> None:
+    """The control: a program calling the API learns which parameter it got wrong."""
+    response = served.client.get("/api/v1/developers/Not_A_Slug")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_the_comparison_is_paginated_by_developer(served: Served) -> None:
@@ -177,3 +205,44 @@ def test_the_comparison_is_paginated_by_developer(served: Served) -> None:
     past_the_end = served.client.get("/compare?page=9")
     assert past_the_end.status_code == 404
     assert "page 9 does not exist: the list has 1 page" in past_the_end.text
+
+
+def test_the_site_has_an_icon_and_a_robots_file(served: Served) -> None:
+    icon = served.client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/vnd.microsoft.icon"
+    # An ICO directory of one 32 x 32 image, stored as PNG.
+    reserved, kind, count = struct.unpack("<HHH", icon.content[:6])
+    assert (reserved, kind, count) == (0, 1, 1)
+    assert icon.content[6:8] == bytes([32, 32])
+    assert icon.content[22:30] == b"\x89PNG\r\n\x1a\n"
+    robots = served.client.get("/robots.txt")
+    assert robots.status_code == 200
+    assert robots.headers["content-type"].startswith("text/plain")
+    lines = robots.text.splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /search" in lines
+    # Documents are meant to be found: nothing under /statements or /developers is disallowed.
+    assert not [line for line in lines if line.startswith("Disallow: /statements") or line == "Disallow: /"]
+
+
+def test_a_standards_page_marks_the_rules_it_adds_and_says_what_the_tenets_are(served: Served) -> None:
+    own = yaml.safe_load((STANDARDS / "ca-sb53-2026.yaml").read_text())
+    parent = yaml.safe_load((STANDARDS / "candor-minimum-2026.1.yaml").read_text())
+    html = served.client.get("/standards/ca-sb53-2026").text
+    assert html.count('<span class="tag tag-added">added by this standard</span>') == len(own["rules"])
+    assert html.count('<span class="tag tag-inherited">from candor-minimum-2026.1</span>') == len(parent["rules"])
+    assert f"This standard adds {len(own['rules'])} rules to the\n{len(parent['rules'])} of" in html
+    # Each added rule's heading carries the mark; an inherited one names the standard that defines it.
+    for rule in own["rules"]:
+        heading = re.search(rf"<code>{rule['id']}</code>.*?</h3>", html, re.S)
+        assert heading is not None
+        assert "added by this standard" in heading.group(0)
+    # "Tenet 2" is explained on the page, with the framework's own words linked.
+    assert '<div id="tenet-2"><dt>Tenet 2: Create a Secure Development Framework</dt>' in html
+    assert '(<a href="#tenets-heading">what the tenets say</a>)' in html
+    # The standard that extends nothing marks no rule as added, and still explains its tenets.
+    minimum = served.client.get("/standards/candor-minimum-2026.1").text
+    assert "tag-added" not in minimum
+    assert "tag-inherited" not in minimum
+    assert '<div id="tenet-5">' in minimum

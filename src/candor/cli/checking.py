@@ -54,6 +54,13 @@ def check(
             "certification against the framework's reviews (docs/checks-across.md).",
         ),
     ] = False,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="A registry's base URL: SARIF output links each rule to its entry on the standard's page there.",
+        ),
+    ] = None,
 ) -> None:
     """Check disclosures against a transparency standard, like a linter; exit 1 on error findings, 2 if unreadable."""
     catalogue = StandardCatalogue.bundled()
@@ -64,7 +71,7 @@ def check(
     if output is OutputFormat.json:
         typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     elif output is OutputFormat.sarif:
-        typer.echo(json.dumps(sarif_log(report, base=Path.cwd()), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(sarif_log(report, base=Path.cwd(), registry=registry), indent=2, ensure_ascii=False))
     else:
         _print_text(report)
     raise typer.Exit(report.exit_code)
@@ -86,8 +93,8 @@ def report_json(report: CheckReport) -> dict[str, Any]:
         "unreadable": [_unreadable_json(unreadable) for unreadable in report.unreadable],
         "across": [finding.to_json() for finding in report.across],
         "summary": {
-            "files": len(report.checked) + len(report.unreadable),
-            "unreadable": len(report.unreadable),
+            "files": len(report.checked) + report.unreadable_files,
+            "unreadable": report.unreadable_files,
             **{severity.value: count for severity, count in counts.items()},
         },
     }
@@ -121,12 +128,12 @@ def _print_text(report: CheckReport) -> None:
             if finding.hint:
                 out.print(f"         [dim]hint: {escape(finding.hint)}[/]")
     counts = report.counts()
-    total = len(report.checked) + len(report.unreadable)
+    total = len(report.checked) + report.unreadable_files
     summary = ", ".join(_plural(counts[severity], severity.value) for severity in Severity)
     if report.across:
         summary += f"; {_plural(len(report.across), 'contradiction')} across documents"
     if report.unreadable:
-        summary += f"; {_plural(len(report.unreadable), 'file')} could not be read"
+        summary += f"; {_plural(report.unreadable_files, 'file')} could not be read"
     out.print(
         f"\n{_plural(total, 'file')} checked against {escape(report.standard.id)} "
         f"({escape(report.standard.title)}): {summary}"

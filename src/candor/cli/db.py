@@ -67,7 +67,10 @@ def open_database(
     if require_current and settings.uses_sqlite:
         path = Path(make_url(settings.database_url).database or "")
         if not path.is_file():
-            raise StoreError(f"no registry database at {path}", hint="check --data-dir, or run `candor db upgrade`")
+            raise StoreError(
+                f"no registry database at {path}",
+                hint=f"check --data-dir, or make one with `candor db upgrade --data-dir {settings.data_dir}`",
+            )
     engine = create_database_engine(settings.database_url)
     try:
         if require_current:

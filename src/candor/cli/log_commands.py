@@ -41,7 +41,7 @@ from candor.tlog.note import MAX_NOTE_SIZE, parse_note, parse_verifier_key
 from candor.tlog.proof import MAX_PROOF_SIZE, format_tlog_proof, verify_tlog_proof
 from candor.tlog.tilecheck import logger as tilecheck_logger
 from candor.tlog.tilereader import TileReader, open_fetcher
-from candor.tlog.tiles import CHECKPOINT_NAME, MAX_ENTRY_SIZE, EntryTooLargeError
+from candor.tlog.tiles import CHECKPOINT_NAME, MAX_ENTRY_SIZE, EntryTooLargeError, MissingFileError
 
 log_app = typer.Typer(
     help="Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
@@ -77,9 +77,10 @@ def progress_bar(description: str) -> Iterator[ProgressBar]:
 
 
 def _public_location(location: str) -> str:
-    """A log directory's public part: the directory itself, or its one subfolder that holds a checkpoint."""
+    """A log directory's public part: the directory itself, or its one subfolder that holds a checkpoint. For a
+    URL, the log it serves: the URL itself, or a Candor registry's ``/log`` under it."""
     if location.startswith(("http://", "https://")):
-        return location
+        return _http_log(location)
     directory = Path(location)
     if (directory / "checkpoint").is_file():
         return location
@@ -89,6 +90,25 @@ def _public_location(location: str) -> str:
     if not directory.is_dir():
         raise SourceError(location, "no such directory")
     raise SourceError(location, "holds no checkpoint (nor does exactly one of its subfolders)")
+
+
+def _http_log(location: str) -> str:
+    """The URL itself if it serves a checkpoint, else its ``/log`` if that does: a registry's base URL and its log's
+    URL both work."""
+    base = location.rstrip("/")
+    for candidate in (base, f"{base}/log"):
+        fetcher = open_fetcher(candidate)
+        try:
+            fetcher.fetch(CHECKPOINT_NAME)
+        except MissingFileError:
+            continue
+        finally:
+            fetcher.close()
+        return candidate
+    raise CandorError(
+        f"no log at {location}: neither {base}/checkpoint nor {base}/log/checkpoint exists",
+        hint="pass a log's URL, or a Candor registry's base URL",
+    )
 
 
 @log_app.command("init")
@@ -158,7 +178,10 @@ def publish(directory: Annotated[Path, typer.Argument(help="The log directory.")
 
 @log_app.command("verify")
 def verify(
-    location: Annotated[str, typer.Argument(metavar="DIR_OR_URL", help="A log directory or an HTTP base URL.")],
+    location: Annotated[
+        str,
+        typer.Argument(metavar="DIR_OR_URL", help="A log directory, or the URL of a log or of a Candor registry."),
+    ],
     vkey: Annotated[
         str | None,
         typer.Option(

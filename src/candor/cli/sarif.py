@@ -9,6 +9,7 @@ viewer finds the file of a finding and of a failure alike. The base is declared 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path, PurePath
 from typing import Any
@@ -26,20 +27,29 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 #: The name of the base folder that relative artifact URIs are resolved against.
 SRCROOT = "SRCROOT"
 
+#: The key of each result's fingerprint; its version changes if the fingerprint's recipe ever does.
+FINGERPRINT = "candorFinding/v1"
+
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 
 
-def sarif_log(report: CheckReport, *, base: Path) -> dict[str, Any]:
-    """The SARIF log for ``report``; artifact URIs are relative to ``base`` where the file lies inside it."""
+def sarif_log(report: CheckReport, *, base: Path, registry: str | None = None) -> dict[str, Any]:
+    """The SARIF log for ``report``; artifact URIs are relative to ``base`` where the file lies inside it.
+
+    With ``registry`` (a registry's base URL that serves the standard), each rule's ``helpUri`` is its entry on the
+    standard's page there; without it, the official text the rule cites.
+    """
     rules = list(report.standard.rules)
     index = {rule.id: position for position, rule in enumerate(rules)}
+    page = None if registry is None else f"{registry.rstrip('/')}/standards/{quote(report.standard.id)}"
     run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "candor",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_descriptor(rule) for rule in rules],
+                "informationUri": page or _framework_uri(report),
+                "rules": [_descriptor(rule, page) for rule in rules],
             }
         },
         "originalUriBaseIds": {SRCROOT: {"uri": base.resolve().as_uri().rstrip("/") + "/"}},
@@ -55,7 +65,16 @@ def sarif_log(report: CheckReport, *, base: Path) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _descriptor(rule: Rule) -> dict[str, Any]:
+def _framework_uri(report: CheckReport) -> str:
+    """Without a registry, what the tool checks against: the framework the standard's tenets come from, else the
+    official text of its first rule."""
+    standard = report.standard
+    if standard.tenets:
+        return standard.tenets[0].url
+    return next((rule.url for rule in standard.rules if rule.url), SARIF_SCHEMA)
+
+
+def _descriptor(rule: Rule, page: str | None) -> dict[str, Any]:
     help_lines = [rule.rationale, f"Source: {rule.source}"]
     if rule.hint:
         help_lines.append(f"Fix: {rule.hint}")
@@ -69,6 +88,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
             "markdown": "\n\n".join([rule.rationale, f"**Source:** {rule.source}", *help_lines[2:]]),
         },
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
+        **({"helpUri": f"{page}#{quote(rule.id)}"} if page else {"helpUri": rule.url} if rule.url else {}),
         "properties": {"tags": ["transparency", *rule.applies_to], "source": rule.source, "check": rule.check},
     }
 
@@ -95,7 +115,14 @@ def _result(finding: Finding, rule_index: int, base: Path) -> dict[str, Any]:
         "level": _LEVELS[finding.severity],
         "message": {"text": message},
         "locations": [location],
+        # The same finding in a later run, wherever its line has moved: rule, file, field and what it says.
+        "partialFingerprints": {FINGERPRINT: _fingerprint(finding, base)},
     }
+
+
+def _fingerprint(finding: Finding, base: Path) -> str:
+    identity = "\0".join([finding.rule_id, artifact_uri(finding.file, base), finding.field or "", finding.message])
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
 
 def _invocation(report: CheckReport, base: Path) -> dict[str, Any]:

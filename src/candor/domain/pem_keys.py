@@ -8,6 +8,7 @@ keys and the regulator's X25519 sealing key differ only in the key type and in t
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -64,7 +65,28 @@ def load_public_pem(name: str, pem: bytes, *, keygen: str, if_private: KeyFileEr
 
 def wrong_key_type(name: str, key: PrivateKeyTypes | PublicKeyTypes, expected: str) -> KeyFileError:
     """The error for a key file that holds another kind of key than ``expected`` (e.g. "an Ed25519 public key")."""
-    return KeyFileError(name, f"holds a {type(key).__name__}, not {expected}")
+    return KeyFileError(name, f"holds {describe_key(key)}, not {expected}")
+
+
+#: Each key algorithm in words, and what Candor uses it for, if anything: never a library's class name.
+_ALGORITHMS: tuple[tuple[type, type, str], ...] = (
+    (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey, "an Ed25519 {part} key (a developer's signing key)"),
+    (x25519.X25519PrivateKey, x25519.X25519PublicKey, "an X25519 {part} key (a regulator's sealing key)"),
+    (ed448.Ed448PrivateKey, ed448.Ed448PublicKey, "an Ed448 {part} key"),
+    (x448.X448PrivateKey, x448.X448PublicKey, "an X448 {part} key"),
+    (rsa.RSAPrivateKey, rsa.RSAPublicKey, "an RSA {part} key"),
+    (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey, "an elliptic-curve (ECDSA) {part} key"),
+)
+
+
+def describe_key(key: PrivateKeyTypes | PublicKeyTypes) -> str:
+    """The kind of ``key`` in words, e.g. "an RSA private key"."""
+    for private, public, words in _ALGORITHMS:
+        if isinstance(key, private):
+            return words.format(part="private")
+        if isinstance(key, public):
+            return words.format(part="public")
+    return "a key of a kind Candor does not use"  # DSA and finite-field DH: deprecated, not named here
 
 
 def _check_size(name: str, pem: bytes) -> None:

@@ -33,13 +33,29 @@ def _placeholders(value: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]
             yield from _placeholders(child, (*path, index))
 
 
+class UnfilledPlaceholdersError(DocumentError):
+    """Every value of a document that still holds a template placeholder, so that all are reported at once.
+
+    It reads as the first of them (its file, line and field); ``each`` holds one error per placeholder, in order.
+    """
+
+    def __init__(self, each: list[DocumentError]) -> None:
+        first = each[0]
+        super().__init__(first.name, first.detail, line=first.line, field=first.field, hint=first.hint)
+        self.each = each
+
+
 def reject_placeholders(loaded: LoadedYaml, name: str) -> None:
-    """Raise a :class:`DocumentError` at the first value that still holds a template placeholder."""
-    for path, placeholder in _placeholders(loaded.value, ()):
-        raise DocumentError(
+    """Raise :class:`UnfilledPlaceholdersError` naming every value that still holds a template placeholder."""
+    each = [
+        DocumentError(
             name,
             f"still holds the template placeholder {placeholder}",
             line=loaded.line_of(path),
             field=format_path(path),
             hint="replace it with the real value",
         )
+        for path, placeholder in _placeholders(loaded.value, ())
+    ]
+    if each:
+        raise UnfilledPlaceholdersError(each)

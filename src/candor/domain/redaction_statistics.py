@@ -3,6 +3,9 @@
 A public version tells only each passage's size bucket, so a share is known only between two bounds: every
 passage at its bucket's floor, or at its ceiling (the largest bucket has none, so then only the lower bound is
 known). In an author's original, where the passages are still marked, the lengths are exact and the bounds meet.
+
+A category's bounds allow for the other categories' passages being anywhere in their own buckets, so they are true
+bounds of that category's share, and the categories' bounds need not add up to the total's. The page says so.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class RedactionStatistics:
     """A document's redactions in numbers: the share of its prose redacted, overall and by category."""
 
     passages: int
+    #: How many characters all the passages hold together.
+    chars: Bounds
     #: The share of the document's prose (body and redacted front-matter values), from 0 to 1.
     share: Bounds
     #: Only the categories that occur, in the categories' own order.
@@ -103,6 +108,7 @@ def redaction_statistics(redactions: DocumentRedactions) -> RedactionStatistics:
         categories.append(CategoryStatistics(category, len(mine), Bounds(least, most), Bounds(share_least, share_most)))
     return RedactionStatistics(
         passages=len(items),
+        chars=Bounds(least_all, most_all),
         share=Bounds(_share(least_all, 0, visible), None if most_all is None else _share(most_all, 0, visible)),
         by_category=tuple(categories),
         front_matter=tuple(

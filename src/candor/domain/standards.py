@@ -101,6 +101,21 @@ class Rule(BaseModel):
         return kind in self.applies_to
 
 
+#: A citation of the framework's tenets in a rule's source: "Tenet 2", "Tenets 2 and 4", "Tenets 2, 3 and 5".
+_TENET_CITATION = re.compile(r"\bTenets? (\d+(?:(?:, | and )\d+)*)")
+
+
+class Tenet(BaseModel):
+    """One tenet of the transparency framework Candor implements, which rules cite by number ("Tenet 2")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: Annotated[int, Field(ge=1, le=99)]
+    title: Annotated[str, Field(min_length=1)]
+    summary: Annotated[str, Field(min_length=1)]
+    url: Annotated[str, Field(pattern=_OFFICIAL_TEXT)]
+
+
 class RulePack(BaseModel):
     """A versioned standard: its own rules, plus every rule of the pack it extends (parent rules first)."""
 
@@ -117,6 +132,18 @@ class RulePack(BaseModel):
     #: The day the pack's requirements start to bind; before it the registry does not apply the pack.
     effective_from: dt.date | None = None
     rules: tuple[Rule, ...]
+    #: The tenets its rules cite by number, so that a reader learns what "Tenet 2" says; inherited like rules.
+    tenets: tuple[Tenet, ...] = ()
+
+    def cited_tenets(self) -> list[Tenet]:
+        """The tenets the pack's rules cite in their sources, in number order."""
+        cited = {
+            int(number)
+            for rule in self.rules
+            for match in _TENET_CITATION.finditer(rule.source)
+            for number in re.findall(r"\d+", match.group(1))
+        }
+        return sorted((tenet for tenet in self.tenets if tenet.number in cited), key=lambda tenet: tenet.number)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with ``rule_id``; a :class:`StandardError` if the pack has none."""
@@ -255,7 +282,7 @@ def _extend(parent: RulePack, own: RulePack, loaded: LoadedYaml, name: str) -> R
                 field=format_path(("rules", index, "id")),
                 hint="give the stricter rule its own id",
             )
-    return own.model_copy(update={"rules": parent.rules + own.rules})
+    return own.model_copy(update={"rules": parent.rules + own.rules, "tenets": parent.tenets + own.tenets})
 
 
 def _read_pack(entry: Traversable, pack_id: str) -> tuple[RulePack, LoadedYaml]:

@@ -7,6 +7,9 @@ signed with the developer's Ed25519 key and appended to the log as they are.
 Optional fields that are absent (None) are left out of the canonical form. This keeps room for later fields
 (such as ``sealed_sha256`` for a redacted original) without changing the bytes of statements made before them.
 
+A withdrawal may give its ``reason``. Like every optional field it is left out when absent, so withdrawals signed
+before the field existed keep their bytes, their digests and their signatures.
+
 ``origin`` names the log a statement is for (the first line of that log's checkpoints), so that a signed
 statement cannot be replayed into another registry that holds the same developer key. Statements logged before the
 field existed lack it and stay valid where they are; a registry refuses any new one that lacks it or names
@@ -39,6 +42,10 @@ MAX_STATEMENT_BYTES = 16 * 1024
 
 #: An Ed25519 signature is always 64 bytes (RFC 8032).
 SIGNATURE_BYTES = 64
+
+#: The longest reason a withdrawal may give: a few sentences, far below the statement size limit even in 4-byte
+#: characters.
+MAX_REASON_CHARS = 1000
 
 
 _SHA256_HEX_PATTERN = r"^[0-9a-f]{64}$"
@@ -119,6 +126,14 @@ class Statement(BaseModel):
     target: Sha256Hex | None = Field(
         default=None, description="Digest of the statement a withdrawal or correction acts on."
     )
+    # One line of plain text: no control characters, so that it cannot forge lines in a terminal or a log.
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REASON_CHARS,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="Why a withdrawal withdraws its target, in the developer's words; optional.",
+    )
 
     @field_validator("issued_at")
     @classmethod
@@ -141,6 +156,10 @@ class Statement(BaseModel):
             raise ValueError(f"a {self.kind} statement has no target")
         if self.kind is not StatementKind.WITHDRAWAL and self.document_sha256 is None:
             raise ValueError(f"a {self.kind} statement must give document_sha256")
+        if self.kind is not StatementKind.WITHDRAWAL and self.reason is not None:
+            raise ValueError(f"only a withdrawal gives a reason, not a {self.kind} statement")
+        if self.reason is not None and self.reason != self.reason.strip():
+            raise ValueError("a reason has no leading or trailing spaces")
         return self
 
     def canonical_bytes(self) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 from candor.domain.across import AcrossDocument, AcrossFinding, check_across
 from candor.domain.checks import CheckContext
 from candor.domain.parse import ParsedDocument, parse_bytes
+from candor.domain.placeholders import UnfilledPlaceholdersError
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.standards import Finding, RulePack, Severity, findings_by_severity, run_standard
 from candor.errors import CandorError
@@ -46,6 +47,11 @@ class CheckReport:
     unreadable: list[UnreadableFile] = field(default_factory=list)
     #: Contradictions between the files (``candor check --across``); each names the two files it holds together.
     across: list[AcrossFinding] = field(default_factory=list)
+
+    @property
+    def unreadable_files(self) -> int:
+        """How many files could not be read (one file may give several errors)."""
+        return len({unreadable.name for unreadable in self.unreadable})
 
     @property
     def findings(self) -> list[Finding]:
@@ -88,7 +94,9 @@ def check_files(paths: Iterable[Path], standard: RulePack, *, across: bool = Fal
         try:
             documents.append(read_disclosure(path))
         except CandorError as exc:
-            report.unreadable.append(UnreadableFile(str(path), exc))
+            # Every unfilled placeholder of a template is reported, not only the first.
+            each = exc.each if isinstance(exc, UnfilledPlaceholdersError) else [exc]
+            report.unreadable.extend(UnreadableFile(str(path), error) for error in each)
     context = CheckContext.of(document.model for document in documents)
     report.checked.extend(check_document(document, standard, context) for document in documents)
     if across:

@@ -55,12 +55,14 @@ class DemoDeveloper:
 
 @dataclass(frozen=True)
 class DemoEvent:
-    """One publication in the demo's history: on ``day``, ``developer`` publishes ``file``, or withdraws it."""
+    """One publication in the demo's history: on ``day``, ``developer`` publishes ``file``, or withdraws it (and
+    may say why, in ``reason``)."""
 
     day: str
     developer: str
     file: str
     withdraw: bool = False
+    reason: str | None = None
 
     @property
     def moment(self) -> datetime:
@@ -92,7 +94,14 @@ DEMO_HISTORY = (
     DemoEvent("2026-01-14T08:55", "tessellate-ai", "sdf-v2.md"),
     DemoEvent("2026-03-10T15:00", "acme-ai", "system-card-acme-3-5.md"),
     DemoEvent("2026-03-10T16:30", "tessellate-ai", "system-card-tessera-1-5.md"),
-    DemoEvent("2026-04-02T10:15", "tessellate-ai", "system-card-tessera-1-5.md", withdraw=True),
+    DemoEvent(
+        "2026-04-02T10:15",
+        "tessellate-ai",
+        "system-card-tessera-1-5.md",
+        withdraw=True,
+        reason="The biological uplift trial reported in this card used a grading rubric that undercounted partial "
+        "protocols; the results are being re-scored, and a corrected card will follow.",
+    ),
     DemoEvent("2026-06-01T12:00", "borealis-labs", "sdf-v3.md"),
     DemoEvent("2026-07-21T09:30", "acme-ai", "certification-2026.md"),
     DemoEvent("2026-07-22T14:10", "borealis-labs", "certification-2026.md"),
@@ -174,6 +183,7 @@ def seed_demo(
                 version=target.version,
                 target=target.statement_sha256,
                 issued_at=clock(),
+                reason=event.reason,
             )
             entry = publisher.publish(
                 token, Publication(withdrawal.canonical_bytes(), sign_statement(withdrawal, key), None)

@@ -363,9 +363,15 @@ class Publisher:
                     f"supersedes {statement.supersedes} names no current version of {_series_name(statement)}",
                     hint="the first published version supersedes nothing",
                 )
+            given = (
+                "but names no version it supersedes"
+                if statement.supersedes is None
+                else (f"not version {statement.supersedes}")
+            )
             raise VersionConflictError(
                 f"{_series_name(statement)} version {statement.version} must supersede the current version "
-                f"{current.version}, not {statement.supersedes}"
+                f"{current.version}, {given}",
+                hint=f'add supersedes: "{current.version}" to its front matter',
             )
         return None
 

@@ -86,11 +86,17 @@ class RedactOutputError(CandorError):
 
 
 def redact_file(document_path: Path, regulator_key_path: Path, out_dir: Path) -> RedactionOutput:
-    """``candor redact``: write ``DIR/<name>.md`` (public) and ``DIR/<name>.sealed``; never overwrite either."""
+    """``candor redact``: write ``DIR/<name>.md`` (public) and ``DIR/<name>.sealed``, creating DIR if needed; never
+    overwrite either."""
     regulator_key = load_regulator_public_key(str(regulator_key_path), read_small_file(regulator_key_path))
     redacted = redact_document(read_disclosure(document_path), regulator_key)
-    if not out_dir.is_dir():
-        raise RedactOutputError(f"{out_dir}: no such directory")
+    # Created when missing, as other tools do with an output directory; the files in it are still never replaced.
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise RedactOutputError(f"{out_dir}: is not a directory", hint="choose another --out") from None
+    except OSError as exc:
+        raise RedactOutputError(f"{out_dir}: cannot create the directory ({exc.strerror})") from None
     stem = document_path.name.removesuffix(".md")
     public_path, sealed_path = out_dir / f"{stem}.md", out_dir / f"{stem}{SEALED_SUFFIX}"
     if public_path.resolve() == document_path.resolve():

@@ -21,6 +21,7 @@ from candor.tlog.tiles import (
     MAX_ENTRY_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
+    MissingFileError,
     TileError,
     TileUnavailableError,
     decode_bundle,
@@ -86,7 +87,7 @@ class HttpFetcher:
         except self._http_error as exc:
             raise TileUnavailableError(f"{name}: {exc.message}") from None
         if answer.status == 404:
-            raise TileError(f"{name}: missing from {self.location} (HTTP 404)")
+            raise MissingFileError(f"{name}: missing from {self.location} (HTTP 404)")
         if not answer.ok:
             raise TileError(f"{name}: {answer.url} answered HTTP {answer.status}")
         return answer.body

@@ -35,6 +35,10 @@ class TileError(TlogError):
     """A tile or entry bundle that is malformed, missing, or cannot be written."""
 
 
+class MissingFileError(TileError):
+    """A log file that a server answers it does not have (HTTP 404)."""
+
+
 class TileUnavailableError(TileError):
     """A log file could not be fetched at all (the network, a timeout, a size limit): says nothing about the log."""
 

@@ -126,6 +126,9 @@ def install_error_handlers(app: FastAPI, *, headers_on_crash: Sequence[tuple[str
             {"loc": [str(part) for part in error["loc"]], "msg": error["msg"], "type": error["type"]}
             for error in exc.errors()
         ]
+        # A page whose address names nothing that can exist (/statements/abc) is a page that does not exist.
+        if problems and not wants_json(request) and all(problem["loc"][:1] == ["path"] for problem in problems):
+            return respond(request, 404, "not_found", f"there is no page at {request.url.path}")
         first = problems[0] if problems else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"]) or "request"
         return respond(request, 422, "invalid_request", f"{where}: {first['msg']}", problems)

@@ -127,13 +127,21 @@ class DocumentRenderer:
         return Markup(sanitise(self._md.render(markdown)))  # noqa: S704
 
 
+_LINK_REL = "noopener noreferrer nofollow"
+#: An ``a`` that kept no ``href`` (nh3 removed one with a scheme off the list, such as ``tel:``) but got nh3's
+#: ``rel``: HTML allows ``rel`` only on a link with an address. nh3 writes attribute values in double quotes, with
+#: any ``"`` inside escaped, and adds ``rel`` last, so the attributes before it are matched exactly.
+_REL_WITHOUT_HREF = re.compile(r'<a((?: (?!href=)[a-z-]+="[^"]*")*) rel="' + _LINK_REL + '">')
+
+
 def sanitise(html: str) -> str:
     """Keep only allow-listed tags, attributes, classes and URL schemes; links get ``rel=noopener``."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         allowed_classes=_ALLOWED_CLASSES,
         url_schemes=_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=_LINK_REL,
     )
+    return _REL_WITHOUT_HREF.sub(r"<a\1>", cleaned)

@@ -29,7 +29,8 @@ def _field_value(model: BaseModel, dotted: str) -> object:
 def _field_present(model: DisclosureModel, params: FieldParams, context: CheckContext) -> Iterator[Gap]:
     value = _field_value(model, params.field)
     if value is None or value == [] or value == "":
-        yield Gap(tuple(params.field.split(".")), f"{params.field} is not given", hint=f"add {params.field}:")
+        # The rule's message says what is missing and the finding names the field: a detail would only repeat them.
+        yield Gap(tuple(params.field.split(".")), hint=f"add {params.field}:")
 
 
 def _model_class(annotation: Any) -> type[BaseModel] | None:

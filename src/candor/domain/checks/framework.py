@@ -48,12 +48,20 @@ class DomainFilterParams(Params):
                 yield index, domain
 
 
+def which_domain(domain_id: str, params: DomainsParams) -> str | None:
+    """A finding's detail for one domain of the rule's list: which one, unless the rule names only that one (its
+    message already says it)."""
+    if params.domains is not None and len(params.domains) == 1:
+        return None
+    return f"{domain_id} ({risk_domain_title(domain_id)})"
+
+
 def _covers(framework: SDF, params: DomainsParams, context: CheckContext) -> Iterator[Gap]:
     for domain_id in params.domains:
         if framework.domain(domain_id) is None:
             yield Gap(
                 ("risk_domains",),
-                f"{domain_id} ({risk_domain_title(domain_id)}) is not covered",
+                which_domain(domain_id, params),
                 hint=f"add a risk_domains entry with id: {domain_id}, its thresholds, evaluations and mitigations",
             )
 
@@ -76,7 +84,7 @@ def _domains_committed(framework: SDF, params: CommittedParams, context: CheckCo
         if domain.id in params.domains and not _at_least(domain.strength, params.strength):
             yield Gap(
                 ("risk_domains", index, "strength"),
-                f"{domain.id} is assessed only as {domain.strength!r}",
+                f"{domain.id} is a {domain.strength!r} commitment",
                 hint=f"make assessing {domain.id} a {params.strength!r} commitment",
             )
 
@@ -158,15 +166,25 @@ class PracticeParams(Params):
     strength: Strength = "must"
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _practice_commits(framework: SDF, params: PracticeParams, context: CheckContext) -> Iterator[Gap]:
     practice = getattr(framework, params.section)
     if practice is None:
-        yield Gap((params.section,), f"{params.section} is missing", hint=f"add {params.section}: with a summary")
+        yield Gap((params.section,), "the framework has no such section", hint=f"add {params.section}: with a summary")
         return
     if not any(_at_least(commitment.strength, params.strength) for commitment in practice.commitments):
+        # Say what is there instead: the message already says what is missing.
+        strengths = sorted({commitment.strength for commitment in practice.commitments})
+        count = len(practice.commitments)
+        verb = "is" if count == 1 else "are"
+        listed = " or ".join(repr(strength) for strength in strengths)
+        there = f"its {_count(count, 'commitment')} {verb} {listed}" if strengths else "it lists no commitments"
         yield Gap(
             (params.section, "commitments"),
-            f"{params.section} makes no {params.strength!r} commitment",
+            there,
             hint=f"add a commitment with strength: {params.strength} to {params.section}",
         )
 
@@ -197,10 +215,13 @@ def _practice_text(practice: Practice) -> str:
 
 def _practice_mentions(framework: SDF, params: MentionParams, context: CheckContext) -> Iterator[Gap]:
     practice = getattr(framework, params.section)
-    if practice is None or not any(term in _practice_text(practice) for term in params.terms):
+    if practice is None:
+        yield Gap((params.section,), "the framework has no such section", hint=f"add {params.section}: with a summary")
+    elif not any(term in _practice_text(practice) for term in params.terms):
+        words = ", ".join(repr(term) for term in params.terms)
         yield Gap(
             (params.section,),
-            f"{params.section} does not address {' or '.join(params.terms)}",
+            f"its summary and commitments use none of the words {words}",
             hint=f"say in {params.section} how the developer handles it",
         )
 

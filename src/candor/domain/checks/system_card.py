@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from candor.domain.checks.base import Check, CheckContext, Gap, NoParams
-from candor.domain.checks.framework import DomainsParams
+from candor.domain.checks.framework import DomainsParams, which_domain
 from candor.domain.documents import SystemCard
-from candor.domain.taxonomy import risk_domain_title
 
 
 def _evaluates(card: SystemCard, params: DomainsParams, context: CheckContext) -> Iterator[Gap]:
@@ -15,7 +14,7 @@ def _evaluates(card: SystemCard, params: DomainsParams, context: CheckContext) -
         if card.evaluation(domain_id) is None:
             yield Gap(
                 ("evaluations",),
-                f"no evaluation summary for {domain_id} ({risk_domain_title(domain_id)})",
+                which_domain(domain_id, params),
                 hint=f"add an evaluations entry with domain: {domain_id}, its procedure, results and determination",
             )
 
@@ -75,7 +74,6 @@ def _third_party_involvement(card: SystemCard, params: NoParams, context: CheckC
     if card.third_party_involvement is None and not any(evaluation.third_party for evaluation in card.evaluations):
         yield Gap(
             ("third_party_involvement",),
-            "the card does not say how far third-party evaluators were involved",
             hint="add third_party_involvement: saying who took part and how, or that none did and why",
         )
 

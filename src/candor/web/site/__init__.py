@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import changes, charts, feeds, pages, watching
+from candor.web.site import changes, charts, feeds, pages, watching, wellknown
 
 
 def build_router() -> APIRouter:
-    """Every page and feed of the website."""
+    """Every page and feed of the website, and its icon and robots.txt."""
     router = APIRouter(include_in_schema=False)
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
+    router.include_router(wellknown.build_router())
     router.include_router(watching.build_router())
     router.include_router(changes.build_router())
     router.include_router(charts.build_router())

@@ -36,8 +36,10 @@ def build_router() -> APIRouter:
         statements: Page[StatementSummary],
         title: str,
         path: str,
+        page_path: str,
         observations: list[ObservationView] | None = None,
     ) -> Response:
+        """The feed at ``path``; its ``alternate`` link is the web page ``page_path`` that lists the same statements."""
         base = str(request.base_url).rstrip("/")
         moments = [item.published_at for item in statements.items[:1]]
         moments += [item.observed_at for item in (observations or [])[:1]]
@@ -45,6 +47,7 @@ def build_router() -> APIRouter:
         context = {
             "base": base,
             "feed_url": base + path,
+            "page_url": base + page_path,
             "title": title,
             "statements": statements,
             "observations": observations or [],
@@ -57,7 +60,7 @@ def build_router() -> APIRouter:
     @router.get("/feed.atom")
     def registry_feed(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> Response:
         statements = registry.statements(number=page, size=FEED_PAGE_SIZE)
-        return feed(request, templates, statements, "Candor registry: all statements", "/feed.atom")
+        return feed(request, templates, statements, "Candor registry: all statements", "/feed.atom", "/statements")
 
     @router.get("/developers/{slug}/feed.atom")
     def developer_feed(
@@ -69,7 +72,8 @@ def build_router() -> APIRouter:
         # What the watcher found on the developer's own site (silent edits, withdrawals...), on the first page.
         observed: ObservedSites = request.app.state.observed
         alerts = observed.observations(slug, limit=FEED_PAGE_SIZE, alerts_only=True) if page == 1 else []
-        return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom", alerts)
+        path = f"/developers/{slug}/feed.atom"
+        return feed(request, templates, statements, title, path, f"/developers/{slug}", alerts)
 
     @router.get("/developers/{slug}/obligations.ics")
     def developer_obligations(slug: Slug, request: Request, registry: Queries) -> Response:

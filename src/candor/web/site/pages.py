@@ -15,6 +15,7 @@ from candor.services.certification_status import certification_status
 from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.services.observed import ObservedSites
+from candor.services.withdrawals import withdrawal_reason
 from candor.web.api.changes import version_diffs_of as version_diffs
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
@@ -111,6 +112,8 @@ def build_router() -> APIRouter:
         if view.changes is not None and view.statement.document_sha256:
             fragments: DiffFragments = request.app.state.diff_fragments
             diff = fragments.render(view.changes, view.statement.document_sha256)
+        # A withdrawal's own reason, or on a withdrawn document the reason of the withdrawal that withdrew it.
+        withdrawal = log_index if view.statement.kind == "withdrawal" else view.statement.withdrawn_by
         return render(
             templates,
             request,
@@ -126,6 +129,7 @@ def build_router() -> APIRouter:
             else None,
             registry_url=registry_url(request),
             vkey_fingerprint=log_files(request).verifier_key_fingerprint(),
+            reason=None if withdrawal is None else withdrawal_reason(request.app.state.sessions, withdrawal),
         )
 
     @router.get("/compare")
@@ -163,10 +167,20 @@ def build_router() -> APIRouter:
 
     @router.get("/standards/{pack_id}")
     def standard(pack_id: PackId, request: Request, templates: Templates) -> HTMLResponse:
+        catalogue = StandardCatalogue.bundled()
         try:
-            pack = StandardCatalogue.bundled().load(pack_id)
+            pack = catalogue.load(pack_id)
         except StandardError:
             raise HTTPException(404, f"there is no standard {pack_id!r}") from None
-        return render(templates, request, "standard.html", pack=pack, default_standard=DEFAULT_STANDARD)
+        origins = catalogue.rule_origins(pack_id)
+        return render(
+            templates,
+            request,
+            "standard.html",
+            pack=pack,
+            origins=origins,
+            added_ids={rule_id for rule_id, origin in origins.items() if origin == pack_id},
+            default_standard=DEFAULT_STANDARD,
+        )
 
     return router
