@@ -35,6 +35,7 @@ from candor.domain.taxonomy import RISK_DOMAINS, risk_domain_title
 from candor.errors import CandorError, NotFoundError
 from candor.services.changes import Disclosure, risk_domain_rows, text_diff, weakened_commitments
 from candor.services.findings import FindingsByStandard
+from candor.services.statement_listing import StatementListing
 from candor.services.views import (
     CheckpointView,
     CommitmentChange,
@@ -211,27 +212,49 @@ class RegistryQueries:
         return self._summary(row)
 
     def statements(
-        self, *, number: int = 1, size: int = 20, developer: str | None = None, kind: str | None = None
+        self,
+        *,
+        number: int = 1,
+        size: int = 20,
+        developer: str | None = None,
+        kind: str | None = None,
+        listing: StatementListing | None = None,
     ) -> Page[StatementSummary]:
-        """Published statements, newest first, optionally of one developer or one kind."""
+        """Published statements, newest first, optionally of one developer or one kind; ``listing`` adds the
+        list's date range and order (see :mod:`candor.services.statement_listing`)."""
         with self._sessions() as session:
             developer_id = None if developer is None else self._developer_id(session, developer)
-            return self._statements(session, number, size, developer_id, kind)
+            return self._statements(session, number, size, developer_id, kind, listing)
 
     def _statements(
-        self, session: Session, number: int, size: int, developer_id: int | None, kind: str | None = None
+        self,
+        session: Session,
+        number: int,
+        size: int,
+        developer_id: int | None,
+        kind: str | None = None,
+        listing: StatementListing | None = None,
     ) -> Page[StatementSummary]:
         number, size = clamp_page(number, size)
         query = self._summary_select
         count = select(func.count()).select_from(StatementRecord)
+        conditions = []
         if developer_id is not None:
-            query = query.where(StatementRecord.developer_id == developer_id)
-            count = count.where(StatementRecord.developer_id == developer_id)
+            conditions.append(StatementRecord.developer_id == developer_id)
         if kind is not None:
-            query = query.where(StatementRecord.kind == kind)
-            count = count.where(StatementRecord.kind == kind)
+            conditions.append(StatementRecord.kind == kind)
+        order = [StatementRecord.log_index.desc()]
+        if listing is not None:
+            if listing.issued_from is not None:
+                conditions.append(StatementRecord.issued_at >= listing.issued_from)
+            if listing.issued_before is not None:
+                conditions.append(StatementRecord.issued_at < listing.issued_before)
+            order = listing.order_by(StatementRecord.log_index, StatementRecord.issued_at)
+        if conditions:
+            query = query.where(*conditions)
+            count = count.where(*conditions)
         total = session.scalar(count) or 0
-        query = query.order_by(StatementRecord.log_index.desc()).offset((number - 1) * size).limit(size)
+        query = query.order_by(*order).offset((number - 1) * size).limit(size)
         return Page(self._list(session, query), number, size, total)
 
     def corrections(self, statement_sha256: str) -> list[StatementSummary]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from candor.web.api.models import InclusionProofOut, PageOut, StandardFindingsOut, StatementOut, page_out
 from candor.web.api.publishing import (
@@ -22,18 +22,11 @@ from candor.web.api.publishing import (
     statement_ids,
     tlog_proof_text,
 )
+from candor.web.api.statement_filters import Filters
 from candor.web.deps import PageNumber, PageSize, Queries
 from candor.web.errors import ERROR_RESPONSES
 
 StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the statement.")]
-Kind = Annotated[
-    str | None,
-    Query(
-        pattern=r"^(secure-development-framework|system-card|certification|withdrawal|correction)$",
-        description="Only statements of this kind.",
-    ),
-]
-DeveloperSlug = Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$", description="Only this developer's.")]
 
 
 def build_router() -> APIRouter:
@@ -70,15 +63,23 @@ def build_router() -> APIRouter:
     def get_tlog_proof(statement_id: StatementId, request: Request, registry: Queries) -> Response:
         return Response(tlog_proof_text(request, registry, statement_id), media_type="text/plain; charset=utf-8")
 
-    @router.get("", summary="Published statements, newest first")
+    @router.get(
+        "",
+        summary="Published statements, newest first, or filtered and sorted",
+        description="Filters: `developer`, `kind`, and the issue day range `issued_from`..`issued_to` (UTC days, "
+        "both included); `sort`: `newest` (default) or `oldest` published first, or `issued-newest` / "
+        "`issued-oldest` by issue date. The site's `/statements` takes the same parameters. 400 for a date range "
+        "that ends before it starts; 422 for malformed parameters; 404 for an unknown developer.",
+    )
     def list_statements(
         registry: Queries,
-        developer: DeveloperSlug = None,
-        kind: Kind = None,
+        filters: Filters,
         page: PageNumber = 1,
         per_page: PageSize = 20,
     ) -> PageOut[StatementOut]:
-        found = registry.statements(number=page, size=per_page, developer=developer, kind=kind)
+        found = registry.statements(
+            number=page, size=per_page, developer=filters.developer, kind=filters.kind, listing=filters.listing
+        )
         return page_out(found, [StatementOut.of(item) for item in found.items])
 
     @router.get("/{statement_id}", summary="One statement, by the SHA-256 of its canonical bytes")
