@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import feeds, pages
+from candor.web.site import explorer, feeds, pages
 
 
 def build_router() -> APIRouter:
@@ -12,4 +12,5 @@ def build_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
+    router.include_router(explorer.build_router())
     return router
