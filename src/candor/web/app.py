@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from candor import __version__
 from candor.config import Settings, load_settings
 from candor.services.audit import PeriodicAudit
+from candor.services.bulk_data import BulkData
 from candor.services.log_explorer import LogExplorer
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.queries = RegistryQueries(app.state.sessions, log_files.public, settings.data_dir / FACTS_DIR_NAME)
     app.state.search = RegistrySearch(app.state.sessions)
     app.state.explorer = LogExplorer(app.state.sessions, log_files.public)
+    app.state.bulk_data = BulkData(app.state.sessions, app.state.queries)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)

@@ -51,7 +51,7 @@ AUDITED_PATHS = frozenset({"/log", "/api/v1/log/audit"})
 _LEFT_ALONE = ("/static/", "/log/")
 #: Answers that follow the hour, not just the day (an incident's reporting clock, a calendar's DTSTAMP): they are
 #: always rendered afresh.
-_UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics")
+_UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics", "/data/obligations.csv", "/data/obligations.jsonl")
 #: What operators poll for the state of this moment (integrator lag, checkpoint age, counters): never a cached copy.
 _OPERATIONS_PATHS = frozenset({"/healthz", "/metrics"})
 #: What the page cache keeps: pages and API answers. Feeds and plain-text proofs are rendered each time.

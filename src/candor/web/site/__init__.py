@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import explorer, feeds, pages
+from candor.web.site import bulk, explorer, feeds, pages
 
 
 def build_router() -> APIRouter:
@@ -13,4 +13,5 @@ def build_router() -> APIRouter:
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
     router.include_router(explorer.build_router())
+    router.include_router(bulk.build_router())
     return router
