@@ -7,6 +7,7 @@ large or too slow) becomes one :class:`RegistryError` whose message carries the 
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from candor.domain.sealing import MAX_SEALED_BYTES
+from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError
 from candor.httpclient import JSON_ANSWER, Answer, HttpClient, HttpError, Resource
 from candor.tlog.note import MAX_NOTE_SIZE
@@ -27,6 +30,8 @@ TLOG_PROOF = Resource("tlog-proof", MAX_PROOF_SIZE, ("text/plain",))
 # tlog-tiles names no content type for the log's own files, and static hosts serve them as they like.
 VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE)
 CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
+DOCUMENT = Resource("document", MAX_DOCUMENT_BYTES, ("text/markdown",))
+SEALED_ORIGINAL = Resource("sealed original", MAX_SEALED_BYTES, ("application/octet-stream",))
 
 
 class RegistryError(CandorError):
@@ -164,6 +169,15 @@ class RegistryClient:
         """The log's latest signed checkpoint note, unverified."""
         return self._request("GET", "/log/checkpoint", CHECKPOINT).body
 
+    def document(self, sha256: str) -> bytes:
+        """A published document's exact bytes, checked against the SHA-256 that names them."""
+        return _addressed(self._request("GET", f"/api/v1/documents/{sha256}", DOCUMENT).body, sha256, "document")
+
+    def sealed_original(self, sha256: str) -> bytes:
+        """A redacted document's sealed original (still sealed), checked against the SHA-256 that names it."""
+        body = self._request("GET", f"/api/v1/sealed/{sha256}", SEALED_ORIGINAL).body
+        return _addressed(body, sha256, "sealed original")
+
     def _request(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
         answer = self._send(method, path, resource, **options)
         if not answer.ok:
@@ -188,6 +202,13 @@ def publication_body(
         "document": None if document is None else _base64(document),
         "sealed_original": None if sealed is None else _base64(sealed),
     }
+
+
+def _addressed(body: bytes, sha256: str, what: str) -> bytes:
+    found = hashlib.sha256(body).hexdigest()
+    if found != sha256:
+        raise RegistryError(f"the registry served a {what} for {sha256} whose bytes hash to {found}")
+    return body
 
 
 def _base64(data: bytes) -> str:
