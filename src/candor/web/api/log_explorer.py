@@ -18,7 +18,7 @@ from candor.services.log_explorer import (
     LogExplorer,
     Lookup,
 )
-from candor.web.errors import ERROR_RESPONSES
+from candor.web.errors import ERROR_RESPONSES, bad_request
 
 LogIndex = Annotated[int, Path(ge=0, le=(1 << 63) - 1, description="Index of the entry in the log.")]
 
@@ -146,6 +146,7 @@ def build_router() -> APIRouter:
         "/lookup",
         summary="Find log entries by index, statement, document or leaf SHA-256, or a developer by slug",
         description="404 when nothing matches; 400 for text that is none of these.",
+        responses=bad_request("Text that is neither an index, a SHA-256 nor a developer's short name"),
     )
     def lookup(
         explorer: Explorer,
@@ -171,6 +172,7 @@ def build_router() -> APIRouter:
         "/consistency",
         summary="The consistency proof that the tree of `new` entries extends the tree of `old` entries",
         description="Both sizes at most the latest signed size; 404 beyond it, 400 when old > new.",
+        responses=bad_request("The older size is larger than the newer one"),
     )
     def consistency(
         explorer: Explorer,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from candor.domain.statement import StatementKind
+from candor.errors import CandorError
 from candor.services.search import RegistrySearch, SearchQueryError, SearchResult
 from candor.web.deps import PageNumber
-from candor.web.errors import ERROR_RESPONSES, ErrorEnvelope
+from candor.web.errors import ERROR_RESPONSES, bad_request
 
 DAY_PATTERN = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
 #: Results per page, on the site and in the API.
@@ -94,14 +95,15 @@ def search_params(
     )
 
 
-def query_day(name: str, value: str | None) -> date | None:
-    """A day given in a query (already matching :data:`DAY_PATTERN`), or None when empty; 400 for no such day."""
+def query_day(name: str, value: str | None, error: type[CandorError] = SearchQueryError) -> date | None:
+    """A day given in a query (already matching :data:`DAY_PATTERN`), or None when empty; ``error`` (a 400) for a
+    day the calendar does not have."""
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise SearchQueryError(f"{name}: {value!r} is not a day of the calendar (YYYY-MM-DD)") from None
+        raise error(f"{name}: {value!r} is not a day of the calendar (YYYY-MM-DD)") from None
 
 
 Searcher = Annotated[RegistrySearch, Depends(registry_search)]
@@ -151,9 +153,7 @@ class SearchOut(BaseModel):
 
 
 def build_router() -> APIRouter:
-    bad_query: dict[int | str, dict[str, Any]] = {
-        400: {"model": ErrorEnvelope, "description": "A query with no word, or too long"}
-    }
+    bad_query = bad_request("A query with no word, or too long")
     router = APIRouter(prefix="/search", tags=["search"], responses={**ERROR_RESPONSES, **bad_query})
 
     @router.get(

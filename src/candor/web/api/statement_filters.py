@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from candor.domain.statement import StatementKind
-from candor.services.statement_listing import ListingOrder, StatementListing
+from candor.services.statement_listing import ListingError, ListingOrder, StatementListing
 from candor.web.api.search import DAY_PATTERN, query_day
 
 _KINDS = "|".join(kind.value for kind in StatementKind)
@@ -72,8 +72,8 @@ def statement_filters(
         developer or None,
         kind or None,
         StatementListing(
-            query_day("issued_from", issued_from),
-            query_day("issued_to", issued_to),
+            query_day("issued_from", issued_from, ListingError),
+            query_day("issued_to", issued_to, ListingError),
             ListingOrder(sort) if sort else ListingOrder.NEWEST,
         ),
     )

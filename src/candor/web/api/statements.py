@@ -24,7 +24,7 @@ from candor.web.api.publishing import (
 )
 from candor.web.api.statement_filters import Filters
 from candor.web.deps import PageNumber, PageSize, Queries
-from candor.web.errors import ERROR_RESPONSES
+from candor.web.errors import ERROR_RESPONSES, bad_request
 
 StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the statement.")]
 
@@ -69,7 +69,9 @@ def build_router() -> APIRouter:
         description="Filters: `developer`, `kind`, and the issue day range `issued_from`..`issued_to` (UTC days, "
         "both included); `sort`: `newest` (default) or `oldest` published first, or `issued-newest` / "
         "`issued-oldest` by issue date. The site's `/statements` takes the same parameters. 400 for a date range "
-        "that ends before it starts; 422 for malformed parameters; 404 for an unknown developer.",
+        "that ends before it starts or a day the calendar does not have; 422 for malformed parameters; 404 for an "
+        "unknown developer.",
+        responses=bad_request("A date range that ends before it starts, or a day the calendar does not have"),
     )
     def list_statements(
         registry: Queries,
