@@ -344,6 +344,20 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+#: Lines are sent in chunks of about this size: one per row would cost a thread hop per row in the server.
+CHUNK_BYTES = 64 * 1024
+
+
 def encoded(dataset: Dataset, fmt: str, rows: Iterator[Row]) -> Iterator[bytes]:
-    """The dataset's rows in format ``fmt`` (a key of :data:`FORMATS`)."""
-    return csv_lines(dataset, rows) if fmt == "csv" else jsonl_lines(dataset, rows)
+    """The dataset's rows in format ``fmt`` (a key of :data:`FORMATS`), in chunks of about :data:`CHUNK_BYTES`."""
+    lines = csv_lines(dataset, rows) if fmt == "csv" else jsonl_lines(dataset, rows)
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= CHUNK_BYTES:
+            yield b"".join(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield b"".join(chunk)
