@@ -143,3 +143,15 @@ def test_docs_bulk_data_documents_exactly_the_served_columns() -> None:
         assert [(column, kind.strip()) for column, kind in documented] == [
             (column.name, column.type) for column in dataset.columns
         ], name
+
+
+def test_a_file_of_an_unchanged_registry_answers_304_but_obligations_follow_the_clock(served: Served) -> None:
+    first = served.client.get("/data/statements.csv")
+    etag = first.headers["etag"]
+    again = served.client.get("/data/statements.csv", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    other = served.client.get("/data/statements.jsonl", headers={"If-None-Match": etag})
+    assert other.status_code == 200  # another file, another tag
+    for fmt in ("csv", "jsonl"):
+        assert "etag" not in served.client.get(f"/data/obligations.{fmt}").headers
