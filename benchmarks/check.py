@@ -31,8 +31,9 @@ import yaml
 from candor.domain.parse import parse_bytes
 from candor.domain.standards import StandardCatalogue
 from candor.services.checking import check_files
+from candor.testing import EXAMPLES as REPOSITORY_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme-ai"
+EXAMPLES = REPOSITORY_EXAMPLES / "acme-ai"
 MIB = 1024 * 1024
 SMALL_EXAMPLES = ("certification-2026.md", "system-card-acme-3.md", "system-card-acme-3-5.md")
 

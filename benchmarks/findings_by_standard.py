@@ -17,14 +17,14 @@ import hashlib
 import statistics
 import time
 from datetime import date
-from pathlib import Path
 
 from candor.domain.coverage import report_coverage
 from candor.domain.regimes import load_regimes
 from candor.services.coverage import read_facts
 from candor.services.findings import FindingsByStandard
+from candor.testing import EXAMPLES as REPOSITORY_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme-ai"
+EXAMPLES = REPOSITORY_EXAMPLES / "acme-ai"
 
 
 def main() -> None:

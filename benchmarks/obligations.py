@@ -15,15 +15,15 @@ import argparse
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from candor.domain.coverage import report_coverage
 from candor.domain.obligations import LoggedStatement, as_of_day, obligations_calendar
 from candor.domain.obligations_ical import calendar_ics
 from candor.domain.regimes import load_regimes
 from candor.services.coverage import read_facts
+from candor.testing import EXAMPLES as REPOSITORY_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme-ai"
+EXAMPLES = REPOSITORY_EXAMPLES / "acme-ai"
 
 
 def statements(count: int) -> list[LoggedStatement]:

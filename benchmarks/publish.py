@@ -30,14 +30,10 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.services.publishing_kit import Signer, framework, register, request_body, signed  # noqa: E402
-
-from candor.config import load_settings  # noqa: E402
-from candor.store.database import create_database_engine, normalise_database_url, session_factory  # noqa: E402
-from candor.store.schema import upgrade_database  # noqa: E402
+from candor.config import load_settings
+from candor.store.database import create_database_engine, normalise_database_url, session_factory
+from candor.store.schema import upgrade_database
+from candor.testing.publishing import Signer, framework, register, request_body, signed
 
 
 def _free_port() -> int:

@@ -22,7 +22,6 @@ import re
 import statistics
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from markdown_it import MarkdownIt
 
@@ -34,8 +33,9 @@ from candor.domain.regulator_keys import generate_regulator_key
 from candor.domain.sealing import open_sealed
 from candor.errors import DocumentError
 from candor.services.redacting import check_opened, redact_document
+from candor.testing import EXAMPLES as REPOSITORY_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "acme-ai"
+EXAMPLES = REPOSITORY_EXAMPLES / "acme-ai"
 MIB = 1024 * 1024
 _PARAGRAPH = "The framework's assessments are repeated at every checkpoint and reviewed by the officer. " * 5
 

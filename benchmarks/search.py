@@ -19,24 +19,21 @@ import argparse
 import hashlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from sqlalchemy.orm import Session
 
-from sqlalchemy.orm import Session  # noqa: E402
+from candor.store.database import create_database_engine, session_factory
+from candor.store.schema import upgrade_database
+from candor.store.search import SearchFilters, search
+from candor.store.tables import Developer, DeveloperKey, Document, LogEntry, StatementRecord
+from candor.testing import EXAMPLES as REPOSITORY_EXAMPLES
 
-from candor.store.database import create_database_engine, session_factory  # noqa: E402
-from candor.store.schema import upgrade_database  # noqa: E402
-from candor.store.search import SearchFilters, search  # noqa: E402
-from candor.store.tables import Developer, DeveloperKey, Document, LogEntry, StatementRecord  # noqa: E402
-
-EXAMPLES = sorted((REPO / "examples").glob("*/s*.md"))
+EXAMPLES = sorted(REPOSITORY_EXAMPLES.glob("*/s*.md"))
 VOCABULARY = [f"term{index:05d}" for index in range(20_000)]
 DEVELOPERS = 200
 

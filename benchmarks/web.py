@@ -10,7 +10,7 @@ Prints figures; asserts nothing. Usage:
    publish tokens.
 2. ``candor serve``'s app under uvicorn. Every developer publishes ``versions`` framework versions (each
    superseding the last) and one system card, each document generated from the examples, which mark passages
-   for redaction: so each goes through the real redaction path (tests/services/publishing_kit.py), and its
+   for redaction: so each goes through the real redaction path (candor.testing.publishing), and its
    public version is signed by the developer's key and POSTed with its sealed original to ``/api/v1/statements``
    through the real client, with the background integrator running. The first half of the developers publish
    one request at a time (the bare publish latency); the other half publish OPEN-LOOP: ``publishers`` threads
@@ -56,22 +56,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-# Documents that mark passages for redaction go through the real redaction path, as benchmarks/publish.py does.
-from tests.services.publishing_kit import ORIGIN, Signer, register, signed  # noqa: E402
-
-from candor.config import load_settings  # noqa: E402
-from candor.errors import CandorError  # noqa: E402
-from candor.registry_client import RegistryClient  # noqa: E402
-from candor.services.publishing import Publication  # noqa: E402
-from candor.store.database import create_database_engine, session_factory  # noqa: E402
-from candor.store.schema import upgrade_database  # noqa: E402
-from candor.tlog.tiles import TILE_WIDTH, tile_path  # noqa: E402
+from candor.config import load_settings
+from candor.errors import CandorError
+from candor.registry_client import RegistryClient
+from candor.services.publishing import Publication
+from candor.store.database import create_database_engine, session_factory
+from candor.store.schema import upgrade_database
+from candor.testing.publishing import ORIGIN, Signer, register, signed
+from candor.tlog.tiles import TILE_WIDTH, tile_path
 
 # A sibling module: running this script puts its folder on the path.
-from loadgen import Figures, completion_rate, offer, saturate, schedule  # noqa: E402
+from loadgen import Figures, completion_rate, offer, saturate, schedule
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "acme-ai"
 #: The kit signs every statement for this origin, and a registry refuses statements signed for another log.

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from candor.cli.app import main
+from candor.testing import EXAMPLES as EXAMPLES  # the tests import it from here
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
 
 RunCandor = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -77,15 +77,16 @@ def invoke_candor() -> RunCandor:
 
     For tests of what a command does; an order of magnitude faster than :func:`run_candor`, whose child process
     is for what only the real entry point shows (start-up, the console script, stdin and stdout as pipes).
-    Returns the same ``CompletedProcess`` shape, so a test can move between the two by changing the fixture.
+    Returns the same ``CompletedProcess`` shape, so a test can move between the two by changing the fixture;
+    ``columns`` is the terminal width the command sees (``COLUMNS``). ``timeout`` is accepted and not enforced.
     """
 
     def invoke(
-        *args: str, cwd: Path | None = None, input: str | None = None, timeout: float = 120
+        *args: str, cwd: Path | None = None, input: str | None = None, timeout: float = 120, columns: int = 200
     ) -> subprocess.CompletedProcess[str]:
         runner = CliRunner()
         previous = Path.cwd()
-        with runner.isolation(input=input, env={"COLUMNS": "200", "NO_COLOR": "1"}) as (stdout, stderr, _):
+        with runner.isolation(input=input, env={"COLUMNS": str(columns), "NO_COLOR": "1"}) as (stdout, stderr, _):
             try:
                 if cwd is not None:
                     os.chdir(cwd)

@@ -12,6 +12,13 @@ So every request made here
 * turns every failure (unreachable, non-2xx, wrong content type, too large, too slow) into one
   :class:`HttpError` with a one-line message naming the URL.
 
+The registry's watcher, which fetches pages of developers' sites that anyone may have named, uses the same client
+with three more bounds: a ``connect_guard`` that resolves each host once and refuses private, loopback, link-local
+and metadata addresses (:mod:`candor.netguard`); the request then goes to that address, with the name only in the
+Host header and TLS SNI, so a second DNS answer cannot send it elsewhere (DNS rebinding). Redirects to other
+origins may be allowed (a site may move a page to its CDN), each hop passing the guard again. And conditional
+requests: the caller sends ``If-None-Match`` / ``If-Modified-Since`` and reads the answer's headers.
+
 It lives at the package top, beside :mod:`candor.errors`, because both the log reader (:mod:`candor.tlog`) and
 the registry client (:mod:`candor.registry_client`) use it, and neither layer may import the other's.
 """
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +48,14 @@ _ERROR_BODY_LIMIT = 64 * 1024
 
 class HttpError(CandorError):
     """A request that failed: unreachable, refused, redirected elsewhere, too large, too slow, or the wrong type."""
+
+
+class UnreachableError(HttpError):
+    """No answer at all: the name does not resolve, or the connection is refused, fails or times out."""
+
+
+#: Resolves ``(host, port)`` to the one address to connect to, or raises :class:`HttpError` (see candor.netguard).
+ConnectGuard = Callable[[str, int], str]
 
 
 @dataclass(frozen=True)
@@ -78,6 +94,13 @@ class Answer:
     status: int
     content_type: str
     body: bytes
+    #: The answer's headers (names in lower case), for ETags, Last-Modified and the like.
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (any case), or None."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers if key == wanted), None)
 
     @property
     def ok(self) -> bool:
@@ -122,11 +145,22 @@ class HttpClient:
         timeout: float | None = None,
         deadline: float | None = None,
         transport: httpx.BaseTransport | None = None,
+        user_agent: str | None = None,
+        connect_guard: ConnectGuard | None = None,
+        cross_origin_redirects: bool = False,
+        max_redirects: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         # Parsed once here, so that a URL httpx cannot read (an unclosed IPv6 bracket, a port that is not a number)
         # is one line naming it, not an exception from deep inside the first request.
-        _parse_url(self.base_url)
+        if self.base_url:
+            _parse_url(self.base_url)
+        self.connect_guard = connect_guard
+        self.cross_origin_redirects = cross_origin_redirects
+        self.max_redirects = MAX_REDIRECTS if max_redirects is None else max_redirects
+        default_headers = {"Accept-Encoding": "identity"}
+        if user_agent:
+            default_headers["User-Agent"] = user_agent
         # Read at construction, not import, so that a caller (or a test) can change the module's defaults.
         self.deadline = DEADLINE_SECONDS if deadline is None else deadline
         self.read_timeout = READ_TIMEOUT_SECONDS if timeout is None else timeout
@@ -135,7 +169,7 @@ class HttpClient:
             follow_redirects=False,
             transport=transport,
             # Compressed answers could expand far beyond the limit between two checks.
-            headers={"Accept-Encoding": "identity"},
+            headers=default_headers,
         )
 
     def close(self) -> None:
@@ -148,6 +182,9 @@ class HttpClient:
         self.close()
 
     def url(self, path: str) -> str:
+        """``path`` under the base URL; an absolute http(s) URL is taken as it is."""
+        if path.startswith(("http://", "https://")):
+            return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def get(self, path: str, resource: Resource, *, allow_error: bool = False) -> Answer:
@@ -160,6 +197,7 @@ class HttpClient:
         resource: Resource,
         *,
         json: Any = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
         allow_error: bool = False,
     ) -> Answer:
@@ -169,22 +207,24 @@ class HttpClient:
         at 64 KiB) so that the caller can read an API's error code. A 2xx answer must have the resource's
         content type and fit its size limit.
         """
-        url = httpx.URL(self.url(path))
+        url = _parse_url(self.url(path))
         start = time.monotonic()
         origin = _origin(url)
-        for _ in range(MAX_REDIRECTS + 1):
-            answer = self._exchange(method, url, resource, json=json, headers=headers, start=start)
+        for _ in range(self.max_redirects + 1):
+            answer = self._exchange(method, url, resource, json=json, content=content, headers=headers, start=start)
             if isinstance(answer, Answer):
                 if not answer.ok and not allow_error:
                     reason = answer.first_line()
                     raise HttpError(f"{method} {url} answered HTTP {answer.status}" + (f": {reason}" if reason else ""))
                 return answer
-            if _origin(answer) != origin:
+            if answer.scheme not in ("http", "https"):
+                raise HttpError(f"{method} {url} redirects to a {answer.scheme or 'relative'} URL")
+            if _origin(answer) != origin and not self.cross_origin_redirects:
                 raise HttpError(
                     f"{method} {url} redirects to another origin ({answer.scheme}://{answer.netloc.decode()})"
                 )
             url = answer
-        raise HttpError(f"{method} {self.url(path)}: more than {MAX_REDIRECTS} redirects")
+        raise HttpError(f"{method} {self.url(path)}: more than {self.max_redirects} redirects")
 
     def _exchange(
         self,
@@ -193,6 +233,7 @@ class HttpClient:
         resource: Resource,
         *,
         json: Any,
+        content: bytes | None = None,
         headers: dict[str, str] | None,
         start: float,
     ) -> Answer | httpx.URL:
@@ -201,7 +242,10 @@ class HttpClient:
             # No single wait may outlast what is left of the deadline.
             remaining = max(0.01, self.deadline - (time.monotonic() - start))
             timeout = min(self.read_timeout, remaining)
-            request = self._http.build_request(method, url, json=json, headers=headers, timeout=timeout)
+            target, headers, extensions = self._pinned(url, headers)
+            request = self._http.build_request(
+                method, target, json=json, content=content, headers=headers, timeout=timeout, extensions=extensions
+            )
             response = self._http.send(request, stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
@@ -212,14 +256,30 @@ class HttpClient:
                 body = self._read(response, url, resource, limit, start, cut=not response.is_success)
             finally:
                 response.close()
+        except (httpx.ConnectTimeout, httpx.ConnectError):
+            raise UnreachableError(f"{method} {url}: cannot connect to the server") from None
         except httpx.TimeoutException:
             raise HttpError(f"{method} {url}: timed out waiting for the server") from None
         except httpx.HTTPError as exc:
-            raise HttpError(f"{method} {url}: cannot reach the server ({exc})") from None
+            raise UnreachableError(f"{method} {url}: cannot reach the server ({exc})") from None
         content_type = response.headers.get("content-type", "")
         if response.is_success:
             resource.check_content_type(str(url), content_type)
-        return Answer(str(url), method, response.status_code, content_type, body)
+        headers_read = tuple((key.lower(), value) for key, value in response.headers.items())
+        return Answer(str(url), method, response.status_code, content_type, body, headers_read)
+
+    def _pinned(
+        self, url: httpx.URL, headers: dict[str, str] | None
+    ) -> tuple[httpx.URL, dict[str, str] | None, dict[str, Any]]:
+        """Where to connect for ``url``: the address the guard resolved once, the name kept in Host and SNI."""
+        if self.connect_guard is None:
+            return url, headers, {}
+        port = url.port if url.port is not None else {"http": 80, "https": 443}.get(url.scheme, 0)
+        address = self.connect_guard(url.host, port)
+        pinned = dict(headers or {})
+        pinned["Host"] = url.netloc.decode("ascii")
+        extensions: dict[str, Any] = {"sni_hostname": url.host} if url.scheme == "https" else {}
+        return url.copy_with(host=address), pinned, extensions
 
     def _read(
         self, response: httpx.Response, url: httpx.URL, resource: Resource, limit: int, start: float, *, cut: bool

@@ -35,6 +35,19 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+#: Paths of the confidential channel: no access log line ever names a client that asked for one of them.
+PRIVATE_PATHS = ("/report", "/api/v1/reports")
+
+
+class PrivatePathFilter(logging.Filter):
+    """Drops uvicorn's access lines for the confidential channel, which would pair an address with a report."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        path = args[2] if isinstance(args, tuple) and len(args) > 2 else ""
+        return not (isinstance(path, str) and path.startswith(PRIVATE_PATHS))
+
+
 def logging_config(log_format: Literal["text", "json"]) -> dict[str, Any]:
     """uvicorn's ``log_config``: its own loggers as it sets them up, plus Candor's at INFO, in ``log_format``."""
     if log_format == "json":
@@ -57,9 +70,15 @@ def logging_config(log_format: Literal["text", "json"]) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": formatters,
+        "filters": {"private_paths": {"()": f"{__name__}.PrivatePathFilter"}},
         "handlers": {
             "default": {"formatter": "default", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
-            "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout"},
+            "access": {
+                "formatter": "access",
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "filters": ["private_paths"],
+            },
             "candor": {"formatter": "candor", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
         },
         "loggers": {

@@ -139,6 +139,13 @@ class RegistryClient:
                 return found
         raise RegistryError(f"{self.base_url}: {slug} has more than {limit_pages * 100} statements")
 
+    def developer(self, slug: str) -> dict[str, Any]:
+        """One developer as ``GET /api/v1/developers/{slug}`` describes it (legal name, domain, current documents)."""
+        found = _json(self._request("GET", f"/api/v1/developers/{slug}", JSON_ANSWER))
+        if not isinstance(found, dict):
+            raise RegistryError(f"{self.base_url}: the developer {slug} is not described as a JSON object")
+        return found
+
     def tlog_proof(self, statement_sha256: str, *, wait: float = PROOF_WAIT_SECONDS) -> str:
         """The statement's tlog-proof, waiting up to ``wait`` seconds for it to be integrated."""
         deadline = time.monotonic() + wait
@@ -177,6 +184,33 @@ class RegistryClient:
         """A redacted document's sealed original (still sealed), checked against the SHA-256 that names it."""
         body = self._request("GET", f"/api/v1/sealed/{sha256}", SEALED_ORIGINAL).body
         return _addressed(body, sha256, "sealed original")
+
+    def report_reviewers(self) -> list[dict[str, str]]:
+        """The reviewer keys the registry seals reports to: fingerprint and base64 raw X25519 key, each."""
+        answer = self._request("GET", "/api/v1/reports/reviewers", JSON_ANSWER)
+        reviewers = _json(answer).get("reviewers") if isinstance(_json(answer), dict) else None
+        if not isinstance(reviewers, list) or not all(isinstance(item, dict) for item in reviewers):
+            raise RegistryError(f"{self.base_url}: /api/v1/reports/reviewers is not a list of reviewer keys")
+        return reviewers
+
+    def submit_report(self, body: dict[str, Any]) -> str:
+        """POST a report sealed on this machine; the receipt."""
+        answer = _json(self._request("POST", "/api/v1/reports", JSON_ANSWER, json=body))
+        if not isinstance(answer, dict) or not isinstance(answer.get("receipt"), str):
+            raise RegistryError(f"{self.base_url}: the registry's answer holds no receipt")
+        return str(answer["receipt"])
+
+    def report_status(self, receipt: str) -> dict[str, Any] | None:
+        """What the receipt shows (state and replies), or ``None`` if no report matches it."""
+        answer = self._send("POST", "/api/v1/reports/status", JSON_ANSWER, json={"receipt": receipt})
+        if answer.status == 404:
+            return None
+        if not answer.ok:
+            raise _refused(answer)
+        found = _json(answer)
+        if not isinstance(found, dict):
+            raise RegistryError(f"{self.base_url}: the report status is not a JSON object")
+        return found
 
     def _request(self, method: str, path: str, resource: Resource, **options: Any) -> Answer:
         answer = self._send(method, path, resource, **options)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, sync_playwright
 
 from tests.conftest import REPO
+from tests.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Quiet, offline Chromium: no sandbox (containers), no GPU, no update or sync traffic.
@@ -102,6 +102,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     data_dir = tmp_path_factory.mktemp("browser") / "demo"
     # Only the defaults: a CANDOR_DATABASE_URL meant for other tests must not point the server elsewhere.
     env = {name: value for name, value in os.environ.items() if not name.startswith("CANDOR_")}
+    # The demo's watched site lives only while seeding; the served demo shows what was watched then.
+    env["CANDOR_WATCH_INTERVAL"] = "0"
     seeded = subprocess.run(
         [sys.executable, "-m", "candor", "demo", "--seed-only", "--data-dir", str(data_dir)],
         cwd=REPO,
@@ -112,7 +114,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         check=False,
     )
     assert seeded.returncode == 0, f"candor demo --seed-only failed:\n{seeded.stdout}\n{seeded.stderr}"
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)]
     log_path = data_dir.parent / "serve.log"
     with log_path.open("wb") as server_log:
@@ -169,13 +171,6 @@ class Shooter:
         else:
             page.screenshot(path=path, full_page=not scrolled)
         return path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:

@@ -11,15 +11,15 @@ __all__ = ["migrated_registry_env", "registry_env"]
 
 
 def test_admin_refuses_a_lookalike_slug_naming_the_registered_developer(
-    run_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
+    invoke_candor: RunCandor, migrated_registry_env: str, tmp_path: Path
 ) -> None:
     key = str(tmp_path / "acme.pub")
-    added = run_candor(
+    added = invoke_candor(
         "admin", "developer", "add", "acme-ai", "--name", "Acme AI Inc.", "--domain", "acme.example",
         "--public-key", key,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    impostor = run_candor(
+    impostor = invoke_candor(
         "admin", "developer", "add", "acrne-ai", "--name", "Acrne Inc.", "--domain", "acrne.example",
         "--public-key", key,
     )  # fmt: skip
@@ -27,7 +27,7 @@ def test_admin_refuses_a_lookalike_slug_naming_the_registered_developer(
     assert impostor.stderr.startswith("error: the slug 'acrne-ai' reads like 'acme-ai'")
     assert "registered developer 'acme-ai'" in impostor.stderr
     assert "Traceback" not in impostor.stderr
-    doubled = run_candor(
+    doubled = invoke_candor(
         "admin", "developer", "add", "nova--ai", "--name", "Nova", "--domain", "nova.example", "--public-key", key
     )
     assert doubled.returncode == 2

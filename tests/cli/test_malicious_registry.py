@@ -38,6 +38,7 @@ from candor.services.evidence import StatementEvidence
 from candor.services.integration import RegistryLog, registry_log_signer
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import public_version
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from candor.tlog.merkle import inclusion_proof
 from candor.tlog.note import CosignatureSigner, Signer, generate_key, parse_signer_key, sign_note
@@ -45,7 +46,6 @@ from candor.tlog.proof import format_tlog_proof, parse_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import create_writer
 from candor.web.app import create_app
-from tests.services.publishing_kit import public_version
 from tests.web.conftest import serve_app
 from tests.web.registry import Filled, Registry, example, fill
 
@@ -133,7 +133,7 @@ def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Upstream]:
         filled = fill(registry)
     finally:
         engine.dispose()
-    signer = registry_log_signer(data_dir, ORIGIN)
+    signer = registry_log_signer(data_dir / "log.key", ORIGIN)
     note = (data_dir / "log" / "checkpoint").read_bytes()
     checkpoint = open_checkpoint(note, signer.verifier())
     reader = TileReader(DirectoryFetcher(data_dir / "log"), checkpoint.size, checkpoint.root)
@@ -187,6 +187,8 @@ class _Proxy(BaseHTTPRequestHandler):
             return self._send(200, forged.note, "text/plain; charset=utf-8")
         if mode == "same-origin redirect" and self.path == "/log/checkpoint":
             return self._send(302, b"", "text/plain", {"Location": "/real/log/checkpoint"})
+        if mode == "altered document" and path.startswith("/api/v1/documents/"):
+            return self._send(200, self._forward(path).content + b"\nOne more line.\n", "text/markdown")
         if mode == "huge tile" and path.startswith("/log/tile/0/"):
             return self._stream(b"\0" * 65536, repeat=1600)  # 100 MiB, without a Content-Length
         if path.startswith("/api/v1/statements/by-document/"):

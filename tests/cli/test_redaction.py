@@ -41,19 +41,19 @@ def assert_clean_failure(result: object, message: str) -> None:
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
 
 
-def test_regulator_keygen_writes_a_private_key_only_its_owner_reads(run_candor: RunCandor, tmp_path: Path) -> None:
-    result = run_candor("regulator", "keygen", str(tmp_path / "reg"))
+def test_regulator_keygen_writes_a_private_key_only_its_owner_reads(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    result = invoke_candor("regulator", "keygen", str(tmp_path / "reg"))
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE((tmp_path / "reg").stat().st_mode) == 0o600
     assert (tmp_path / "reg.pub").read_bytes().startswith(b"-----BEGIN PUBLIC KEY-----")
     original = (tmp_path / "reg").read_bytes()
-    assert_clean_failure(run_candor("regulator", "keygen", str(tmp_path / "reg")), "already exists")
+    assert_clean_failure(invoke_candor("regulator", "keygen", str(tmp_path / "reg")), "already exists")
     assert (tmp_path / "reg").read_bytes() == original
 
 
-def test_redact_then_open_and_check_round_trip(run_candor: RunCandor, workspace: Path) -> None:
+def test_redact_then_open_and_check_round_trip(invoke_candor: RunCandor, workspace: Path) -> None:
     out = workspace / "out"
-    result = run_candor(
+    result = invoke_candor(
         "redact", str(workspace / "sdf.md"), "--regulator-key", str(workspace / "regulator.pub"), "--out", str(out)
     )
     assert result.returncode == 0, result.stderr
@@ -63,11 +63,11 @@ def test_redact_then_open_and_check_round_trip(run_candor: RunCandor, workspace:
     assert 'category=trade-secret justification="Names a supplier" size="<100" commitment=' in public
     assert SECRET.encode() not in (out / "sdf.sealed").read_bytes()
 
-    opened = run_candor("regulator", "open", str(out / "sdf.sealed"), "--key", str(workspace / "regulator"))
+    opened = invoke_candor("regulator", "open", str(out / "sdf.sealed"), "--key", str(workspace / "regulator"))
     assert opened.returncode == 0, opened.stderr
     assert opened.stdout == (workspace / "sdf.md").read_text()
 
-    checked = run_candor(
+    checked = invoke_candor(
         "regulator",
         "check-redactions",
         str(out / "sdf.sealed"),
@@ -79,11 +79,13 @@ def test_redact_then_open_and_check_round_trip(run_candor: RunCandor, workspace:
     assert "every redaction matches" in checked.stdout
 
 
-def test_public_version_edited_after_redaction_fails_check_redactions(run_candor: RunCandor, workspace: Path) -> None:
+def test_public_version_edited_after_redaction_fails_check_redactions(
+    invoke_candor: RunCandor, workspace: Path
+) -> None:
     public, sealed = redacted(workspace)
     text = public.read_text()
     public.write_text(text.replace('justification="Names a supplier"', 'justification="Routine detail"'))
-    result = run_candor(
+    result = invoke_candor(
         "regulator", "check-redactions", str(sealed), str(public), "--key", str(workspace / "regulator")
     )
     assert_clean_failure(result, "the justification differs from the sealed original")
@@ -93,28 +95,28 @@ def test_public_version_edited_after_redaction_fails_check_redactions(run_candor
     assert "redaction 1 " not in result.stderr
 
 
-def test_tampered_sealed_original_fails_to_open(run_candor: RunCandor, workspace: Path) -> None:
+def test_tampered_sealed_original_fails_to_open(invoke_candor: RunCandor, workspace: Path) -> None:
     _, sealed = redacted(workspace)
     raw = bytearray(sealed.read_bytes())
     raw[-20] ^= 0x40
     sealed.write_bytes(bytes(raw))
-    result = run_candor("regulator", "open", str(sealed), "--key", str(workspace / "regulator"))
+    result = invoke_candor("regulator", "open", str(sealed), "--key", str(workspace / "regulator"))
     assert_clean_failure(result, "altered after sealing")
     assert result.stdout == ""
 
 
-def test_wrong_regulator_key_fails_cleanly(run_candor: RunCandor, workspace: Path) -> None:
+def test_wrong_regulator_key_fails_cleanly(invoke_candor: RunCandor, workspace: Path) -> None:
     _, sealed = redacted(workspace)
     (workspace / "other").write_bytes(regulator_private_pem(generate_regulator_key()))
-    result = run_candor("regulator", "open", str(sealed), "--key", str(workspace / "other"))
+    result = invoke_candor("regulator", "open", str(sealed), "--key", str(workspace / "other"))
     assert_clean_failure(result, "not to this key")
 
 
-def test_redact_reports_markup_errors_with_their_line(run_candor: RunCandor, workspace: Path) -> None:
+def test_redact_reports_markup_errors_with_their_line(invoke_candor: RunCandor, workspace: Path) -> None:
     text = (workspace / "sdf.md").read_text()
     (workspace / "sdf.md").write_text(text + "\n::: redact category=trade-secret\nnever closed\n")
     line = text.count("\n") + 2
-    result = run_candor(
+    result = invoke_candor(
         "redact",
         str(workspace / "sdf.md"),
         "--regulator-key",
@@ -127,11 +129,11 @@ def test_redact_reports_markup_errors_with_their_line(run_candor: RunCandor, wor
 
 
 def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
-    run_candor: RunCandor, workspace: Path
+    invoke_candor: RunCandor, workspace: Path
 ) -> None:
     redacted(workspace)
     before = (workspace / "out" / "sdf.sealed").read_bytes()
-    again = run_candor(
+    again = invoke_candor(
         "redact",
         str(workspace / "sdf.md"),
         "--regulator-key",
@@ -145,7 +147,7 @@ def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
     text = (workspace / "sdf.md").read_text().replace(' justification="Names a supplier"', "")
     (workspace / "bare.md").write_text(text)
     (workspace / "out2").mkdir()
-    result = run_candor(
+    result = invoke_candor(
         "redact",
         str(workspace / "bare.md"),
         "--regulator-key",
@@ -164,24 +166,24 @@ def test_redact_refuses_a_passage_without_justification_and_never_overwrites(
     ],
 )
 def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_published_in_clear(
-    run_candor: RunCandor, workspace: Path, markup: str
+    invoke_candor: RunCandor, workspace: Path, markup: str
 ) -> None:
     document = workspace / "unreadable.md"
     text = (EXAMPLES / "sdf-v2.md").read_text() + "\n"
     document.write_text(text + markup)
     line = text.count("\n") + 1
     message = f"{document}:{line}: redaction markup that Candor cannot read; it would be published in clear"
-    checked = run_candor("check", str(document))
+    checked = invoke_candor("check", str(document))
     assert checked.returncode == 2
     assert message in checked.stderr
     assert "Traceback" not in checked.stderr
-    redact = run_candor(
+    redact = invoke_candor(
         "redact", str(document), "--regulator-key", str(workspace / "regulator.pub"), "--out", str(workspace / "out")
     )
     assert_clean_failure(redact, message)
     assert list((workspace / "out").iterdir()) == []
-    run_candor("keygen", str(workspace / "developer.key"))
-    publish = run_candor(
+    invoke_candor("keygen", str(workspace / "developer.key"))
+    publish = invoke_candor(
         "publish", str(document), "--registry", "http://127.0.0.1:9", "--token", "t",
         "--key", str(workspace / "developer.key"),
     )  # fmt: skip
@@ -189,19 +191,19 @@ def test_markup_candor_cannot_read_is_refused_by_check_redact_and_publish_not_pu
 
 
 def test_a_crlf_original_is_redacted_to_an_lf_public_version_and_only_that_can_be_published(
-    run_candor: RunCandor, workspace: Path
+    invoke_candor: RunCandor, workspace: Path
 ) -> None:
     crlf = workspace / "crlf.md"
     crlf.write_bytes((workspace / "sdf.md").read_bytes().replace(b"\n", b"\r\n"))
-    redact = run_candor(
+    redact = invoke_candor(
         "redact", str(crlf), "--regulator-key", str(workspace / "regulator.pub"), "--out", str(workspace / "out")
     )
     assert redact.returncode == 0, redact.stderr
     public = (workspace / "out" / "crlf.md").read_bytes()
     assert b"\r" not in public
     assert SECRET.encode() not in public
-    run_candor("keygen", str(workspace / "developer.key"))
-    publish = run_candor(
+    invoke_candor("keygen", str(workspace / "developer.key"))
+    publish = invoke_candor(
         "publish", str(crlf), "--registry", "http://127.0.0.1:9", "--token", "t",
         "--key", str(workspace / "developer.key"),
     )  # fmt: skip

@@ -5,7 +5,6 @@ point."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ import httpx
 import pytest
 
 from tests.conftest import EXAMPLES, REPO, RunCandor
+from tests.processes import free_port
 
 SDF_V1 = EXAMPLES / "acme-ai" / "sdf-v1.md"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -35,11 +28,11 @@ def registry_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def served(registry_env: str, run_candor: RunCandor, tmp_path: Path) -> Iterator[str]:
+def served(registry_env: str, invoke_candor: RunCandor, tmp_path: Path) -> Iterator[str]:
     """``candor serve`` in a child process on a free loopback port; its base URL."""
     data_dir = tmp_path / "data"
-    assert run_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
-    port = _free_port()
+    assert invoke_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
+    port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "candor", "serve", "--port", str(port), "--data-dir", str(data_dir)],
@@ -67,37 +60,37 @@ def served(registry_env: str, run_candor: RunCandor, tmp_path: Path) -> Iterator
         log.close()
 
 
-def _register(run_candor: RunCandor, tmp_path: Path, slug: str) -> tuple[Path, str]:
+def _register(invoke_candor: RunCandor, tmp_path: Path, slug: str) -> tuple[Path, str]:
     """Keygen, admin developer add and token create for ``slug``; its key file and token."""
     data_dir = str(tmp_path / "data")
     key = tmp_path / f"{slug}.key"
-    assert run_candor("keygen", str(key)).returncode == 0
-    added = run_candor(
+    assert invoke_candor("keygen", str(key)).returncode == 0
+    added = invoke_candor(
         "admin", "developer", "add", slug, "--name", f"{slug} Inc.", "--domain", f"{slug}.example",
         "--public-key", f"{key}.pub", "--data-dir", data_dir,
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
-    created = run_candor("admin", "token", "create", slug, "--data-dir", data_dir)
+    created = invoke_candor("admin", "token", "create", slug, "--data-dir", data_dir)
     assert created.returncode == 0, created.stderr
     return key, created.stdout.strip().splitlines()[-1]
 
 
-def _redact(run_candor: RunCandor, tmp_path: Path) -> tuple[Path, Path]:
+def _redact(invoke_candor: RunCandor, tmp_path: Path) -> tuple[Path, Path]:
     """SDF_V1, which marks passages for redaction, through `candor redact` to a fresh regulator key: the public
     version and the sealed original, as its developer must publish them."""
     regulator = tmp_path / "regulator"
-    assert run_candor("regulator", "keygen", str(regulator)).returncode == 0
+    assert invoke_candor("regulator", "keygen", str(regulator)).returncode == 0
     out = tmp_path / "public"
     out.mkdir()
-    redacted = run_candor("redact", str(SDF_V1), "--regulator-key", f"{regulator}.pub", "--out", str(out))
+    redacted = invoke_candor("redact", str(SDF_V1), "--regulator-key", f"{regulator}.pub", "--out", str(out))
     assert redacted.returncode == 0, redacted.stderr
     return out / "sdf-v1.md", out / "sdf-v1.sealed"
 
 
 @pytest.mark.slow
-def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
-    key, token = _register(run_candor, tmp_path, "acme-ai")
-    public, sealed = _redact(run_candor, tmp_path)
+def test_publish_then_verify_online_and_offline(served: str, invoke_candor: RunCandor, tmp_path: Path) -> None:
+    key, token = _register(invoke_candor, tmp_path, "acme-ai")
+    public, sealed = _redact(invoke_candor, tmp_path)
     publish = (
         "publish",
         str(public),
@@ -110,16 +103,16 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
         "--key",
         str(key),
     )
-    published = run_candor(*publish)
+    published = invoke_candor(*publish)
     assert published.returncode == 0, published.stderr
     assert "log index: 0" in published.stdout
     assert f"page: {served}/statements/0" in published.stdout
-    again = run_candor(*publish)
+    again = invoke_candor(*publish)
     assert again.stdout.startswith("already published")
     assert "log index: 0" in again.stdout
 
     proof = tmp_path / "sdf-v1.tlog-proof"
-    online = run_candor("verify", str(public), "--registry", served, "--save-proof", str(proof))
+    online = invoke_candor("verify", str(public), "--registry", served, "--save-proof", str(proof))
     assert online.returncode == 0, online.stderr
     assert "verified:" in online.stdout
     assert "log index 0 of 1" in online.stdout
@@ -127,39 +120,39 @@ def test_publish_then_verify_online_and_offline(served: str, run_candor: RunCand
 
     vkey = tmp_path / "log.vkey"
     vkey.write_text(httpx.get(served + "/log/vkey").text)
-    offline = run_candor("verify", str(public), "--proof", str(proof), "--vkey", str(vkey))
+    offline = invoke_candor("verify", str(public), "--proof", str(proof), "--vkey", str(vkey))
     assert offline.returncode == 0, offline.stderr
-    pinned = run_candor(
+    pinned = invoke_candor(
         "verify", str(public), "--proof", str(proof), "--vkey", str(vkey), "--developer-key", f"{key}.pub"
     )
     assert pinned.returncode == 0, pinned.stderr
 
     tampered = tmp_path / "sdf-v1.md"
     tampered.write_bytes(public.read_bytes().replace(b"strength: must", b"strength: may", 1))
-    refused = run_candor("verify", str(tampered), "--proof", str(proof), "--vkey", str(vkey))
+    refused = invoke_candor("verify", str(tampered), "--proof", str(proof), "--vkey", str(vkey))
     assert refused.returncode != 0
     assert "but the signed statement names" in refused.stderr
     assert "Traceback" not in refused.stderr
-    unknown = run_candor("verify", str(tampered), "--registry", served)
+    unknown = invoke_candor("verify", str(tampered), "--registry", served)
     assert unknown.returncode != 0
     assert "no statement" in unknown.stderr
 
     statement_id = published.stdout.split("statement: ")[1].split()[0]
-    withdrawn = run_candor("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
+    withdrawn = invoke_candor("withdraw", statement_id, "--registry", served, "--token", token, "--key", str(key))
     assert withdrawn.returncode == 0, withdrawn.stderr
     assert "log index: 1" in withdrawn.stdout
     # Still verifiable (nothing is deleted), and the verifier is told, from the log itself, that it was withdrawn.
-    after = run_candor("verify", str(public), "--registry", served)
+    after = invoke_candor("verify", str(public), "--registry", served)
     assert after.returncode == 3, after.stderr
     assert "verified:" in after.stdout
     assert "WITHDREW: the developer withdrew this statement at log index 1" in after.stdout
 
 
-def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor: RunCandor, tmp_path: Path) -> None:
-    _register(run_candor, tmp_path, "acme-ai")
-    rival_key, rival_token = _register(run_candor, tmp_path, "rival-ai")
-    public, sealed = _redact(run_candor, tmp_path)
-    forged = run_candor(
+def test_a_developer_cannot_publish_as_another_over_http(served: str, invoke_candor: RunCandor, tmp_path: Path) -> None:
+    _register(invoke_candor, tmp_path, "acme-ai")
+    rival_key, rival_token = _register(invoke_candor, tmp_path, "rival-ai")
+    public, sealed = _redact(invoke_candor, tmp_path)
+    forged = invoke_candor(
         "publish", str(public), "--sealed", str(sealed), "--registry", served, "--token", rival_token,
         "--key", str(rival_key),
     )  # fmt: skip
@@ -168,12 +161,14 @@ def test_a_developer_cannot_publish_as_another_over_http(served: str, run_candor
     assert "not for acme-ai" in forged.stderr
 
 
-def test_publish_reports_a_document_that_does_not_parse_before_sending(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_publish_reports_a_document_that_does_not_parse_before_sending(
+    invoke_candor: RunCandor, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.md"
     broken.write_text(SDF_V1.read_text().replace("effective_date:", "effective_dat:", 1))
     key = tmp_path / "k"
-    run_candor("keygen", str(key))
-    result = run_candor(
+    invoke_candor("keygen", str(key))
+    result = invoke_candor(
         "publish", str(broken), "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(key)
     )  # fmt: skip
     assert result.returncode != 0
@@ -182,14 +177,14 @@ def test_publish_reports_a_document_that_does_not_parse_before_sending(run_cando
 
 
 def test_publish_refuses_a_document_still_marked_for_redaction_before_signing(
-    run_candor: RunCandor, tmp_path: Path
+    invoke_candor: RunCandor, tmp_path: Path
 ) -> None:
     # The key file does not exist and the registry is unreachable: the refusal comes before either is touched, so
     # the marked passages never leave the machine, with or without a sealed original beside them.
-    _, sealed = _redact(run_candor, tmp_path)
+    _, sealed = _redact(invoke_candor, tmp_path)
     absent_key = tmp_path / "absent.key"
     for extra in ((), ("--sealed", str(sealed))):
-        result = run_candor(
+        result = invoke_candor(
             "publish", str(SDF_V1), *extra, "--registry", "http://127.0.0.1:9", "--token", "t",
             "--key", str(absent_key),
         )  # fmt: skip
@@ -200,9 +195,9 @@ def test_publish_refuses_a_document_still_marked_for_redaction_before_signing(
         ]
 
 
-def test_publish_refuses_a_public_version_without_its_sealed_original(run_candor: RunCandor, tmp_path: Path) -> None:
-    public, _ = _redact(run_candor, tmp_path)
-    result = run_candor(
+def test_publish_refuses_a_public_version_without_its_sealed_original(invoke_candor: RunCandor, tmp_path: Path) -> None:
+    public, _ = _redact(invoke_candor, tmp_path)
+    result = invoke_candor(
         "publish", str(public), "--registry", "http://127.0.0.1:9", "--token", "t", "--key", str(tmp_path / "k")
     )  # fmt: skip
     assert result.returncode != 0
@@ -212,58 +207,58 @@ def test_publish_refuses_a_public_version_without_its_sealed_original(run_candor
     assert "--sealed" in line
 
 
-def test_serve_get_exits_zero_only_on_200(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_serve_get_exits_zero_only_on_200(invoke_candor: RunCandor, tmp_path: Path) -> None:
     data_dir = str(tmp_path / "data")
-    assert run_candor("db", "upgrade", "--data-dir", data_dir).returncode == 0
-    home = run_candor("serve", "--get", "/", "--data-dir", data_dir)
+    assert invoke_candor("db", "upgrade", "--data-dir", data_dir).returncode == 0
+    home = invoke_candor("serve", "--get", "/", "--data-dir", data_dir)
     assert home.returncode == 0, home.stderr
     assert "<html" in home.stdout
-    missing = run_candor("serve", "--get", "/nonexistent", "--data-dir", data_dir)
+    missing = invoke_candor("serve", "--get", "/nonexistent", "--data-dir", data_dir)
     assert missing.returncode != 0
     assert "404" in missing.stderr
 
 
 def test_serve_refuses_a_data_dir_that_holds_no_registry_and_creates_none(
-    registry_env: str, run_candor: RunCandor, tmp_path: Path
+    registry_env: str, invoke_candor: RunCandor, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "mistyped"
     refusal = [f"error: no registry in {data_dir}; run `candor db upgrade --data-dir {data_dir}` or `candor demo`"]
-    for command in (("--get", "/"), ("--port", str(_free_port()))):
-        result = run_candor("serve", *command, "--data-dir", str(data_dir))
+    for command in (("--get", "/"), ("--port", str(free_port()))):
+        result = invoke_candor("serve", *command, "--data-dir", str(data_dir))
         assert result.returncode == 2, result.stderr
         assert result.stderr.splitlines() == refusal
     assert not data_dir.exists()
     assert not (tmp_path / "candor.sqlite3").exists()  # where this test's SQLite database would be
     # An empty directory holds no registry either; once there is one, it is served.
     data_dir.mkdir()
-    assert run_candor("serve", "--get", "/", "--data-dir", str(data_dir)).stderr.splitlines() == refusal
-    assert run_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
-    served = run_candor("serve", "--get", "/", "--data-dir", str(data_dir))
+    assert invoke_candor("serve", "--get", "/", "--data-dir", str(data_dir)).stderr.splitlines() == refusal
+    assert invoke_candor("db", "upgrade", "--data-dir", str(data_dir)).returncode == 0
+    served = invoke_candor("serve", "--get", "/", "--data-dir", str(data_dir))
     assert served.returncode == 0, served.stderr
 
 
-def test_demo_seeds_a_registry_that_serves_its_developers(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_demo_seeds_a_registry_that_serves_its_developers(invoke_candor: RunCandor, tmp_path: Path) -> None:
     data_dir = tmp_path / "demo"
-    seeded = run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
+    seeded = invoke_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO)
     assert seeded.returncode == 0, seeded.stderr
     assert "published 16 signed statements by 3 developers" in seeded.stdout
     # The history is published in date order across the three developers.
     assert "http://127.0.0.1:8000/statements/12  Borealis Labs' framework 3.0 weakens a commitment" in seeded.stdout
     assert "http://127.0.0.1:8000/statements/10  Tessellate AI's Tessera-1.5 system card, withdrawn" in seeded.stdout
     assert "http://127.0.0.1:8000/api  the JSON API reference" in seeded.stdout
-    page = run_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
+    page = invoke_candor("serve", "--get", "/developers/tessellate-ai", "--data-dir", str(data_dir))
     assert page.returncode == 0, page.stderr
     assert "Tessellate AI" in page.stdout
     # The demo recorded its facts: the page decides coverage instead of saying none are on file.
     assert "Coverage by regime" in page.stdout
     assert "No facts are on file" not in page.stdout
     # A second run rebuilds the same registry from nothing.
-    assert run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO).returncode == 0
+    assert invoke_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=REPO).returncode == 0
 
 
-def test_demo_refuses_to_wipe_a_directory_it_did_not_make(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_demo_refuses_to_wipe_a_directory_it_did_not_make(invoke_candor: RunCandor, tmp_path: Path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
-    result = run_candor("demo", "--seed-only", "--data-dir", str(tmp_path), cwd=REPO)
+    result = invoke_candor("demo", "--seed-only", "--data-dir", str(tmp_path), cwd=REPO)
     assert result.returncode != 0
     assert "refusing to wipe it" in result.stderr
     assert (tmp_path / "precious.txt").read_text() == "keep me"

@@ -104,13 +104,13 @@ def test_every_invalid_example_fails_with_its_documented_error(name: str) -> Non
         assert line is None
 
 
-def test_candor_check_refuses_each_bad_input_in_one_line_with_exit_2(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_candor_check_refuses_each_bad_input_in_one_line_with_exit_2(invoke_candor: RunCandor, tmp_path: Path) -> None:
     oversize = tmp_path / "oversize.md"
     oversize.write_bytes(b"---\nkind: certification\n---\n" + b"x" * (5 * 1024 * 1024))
     folder = tmp_path / "a-folder.md"
     folder.mkdir()
     names = sorted(EXPECTED)
-    result = run_candor("check", *(str(INVALID / name) for name in names), str(oversize), str(folder))
+    result = invoke_candor("check", *(str(INVALID / name) for name in names), str(oversize), str(folder))
     assert result.returncode == 2
     output = result.stdout + result.stderr
     assert "Traceback" not in output

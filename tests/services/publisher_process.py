@@ -7,7 +7,7 @@ from pathlib import Path
 from candor.domain.developer_keys import load_private_key
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
-from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, signed
+from candor.testing.publishing import ORIGIN, Signer, framework, publisher, signed
 
 __all__ = ["ORIGIN", "publish_versions"]
 

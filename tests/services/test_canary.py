@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,8 +39,9 @@ from candor.domain.regulator_keys import generate_regulator_key, regulator_priva
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
 from candor.store.search import INDEX_TABLE
+from candor.testing.publishing import register
 from tests.conftest import EXAMPLES
-from tests.services.publishing_kit import register
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -98,13 +98,6 @@ def _marked_framework(canary: str) -> str:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _candor(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "candor", *args], capture_output=True, text=True, env=env, timeout=120, check=False
@@ -117,7 +110,7 @@ class _Server:
     """``candor serve`` in a child process, its output going to a log file."""
 
     def __init__(self, data_dir: Path, env: dict[str, str], log_path: Path) -> None:
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.url = f"http://127.0.0.1:{free_port()}"
         self.log = log_path.open("wb")
         port = self.url.rsplit(":", 1)[1]
         self.process = subprocess.Popen(

@@ -18,8 +18,8 @@ from candor.services.certifications import (
     bind_certification,
     check_certification,
 )
+from candor.testing.publishing import framework, public_version, publisher, register, signed
 from tests.conftest import EXAMPLES
-from tests.services.publishing_kit import framework, public_version, publisher, register, signed
 
 
 def certification(slug: str, version: str, log_index: int, sha256: str) -> bytes:

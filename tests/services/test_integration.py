@@ -18,6 +18,7 @@ from candor.services.verification import VerificationError, verify_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log_entries import latest_checkpoint, log_entries
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import framework, public_version, publisher, register, signed
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.fsck import fsck
 from candor.tlog.merkle import inclusion_proof
@@ -26,7 +27,6 @@ from candor.tlog.proof import format_tlog_proof, verify_tlog_proof
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import CHECKPOINT_NAME
 from tests.services.publisher_process import ORIGIN, publish_versions
-from tests.services.publishing_kit import framework, public_version, publisher, register, signed
 
 WORKERS = 4
 VERSIONS_EACH = 6
@@ -59,7 +59,7 @@ def test_first_integration_creates_a_private_key_and_signs_the_empty_tree(
 
 def test_servers_starting_together_all_get_the_same_whole_key(tmp_path: Path) -> None:
     with ThreadPoolExecutor(16) as pool:
-        vkeys = set(pool.map(lambda _: registry_log_signer(tmp_path, ORIGIN).vkey(), range(64)))
+        vkeys = set(pool.map(lambda _: registry_log_signer(tmp_path / "log.key", ORIGIN).vkey(), range(64)))
     assert len(vkeys) == 1
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []
 

@@ -1,6 +1,6 @@
-"""The log explorer on entries that are not statements: a key event signed by the log key, and an entry that is no
-Candor entry at all (as a compromised log key could log). Neither may break the entry page; both get proofs.
-On SQLite and PostgreSQL."""
+"""The log explorer on entries that are not statements: a key event and a watcher's observation, both signed by the
+log key, and an entry that is no Candor entry at all (as a compromised log key could log). None may break the entry
+page; all get proofs. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_raw
 from candor.domain.key_history import KeyEvent, KeyEventKind, signed_key_event
+from candor.domain.observation import Observation, ObservationKind, signed_observation
 from candor.errors import NotFoundError
 from candor.services.integration import RegistryLog
 from candor.services.log_explorer import ExplorerQueryError, LogExplorer
@@ -73,6 +74,40 @@ def test_a_key_event_and_a_foreign_entry_are_shown_with_their_proofs(
     assert verify_tlog_proof(proof, key_event, log.signer.verifier()).index == 0
     with pytest.raises(Exception, match="not proven"):
         verify_tlog_proof(proof, foreign, log.signer.verifier())
+
+
+def test_a_watcher_observation_is_shown_as_the_registry_s_word_and_a_forged_one_as_unreadable(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    log = RegistryLog(sessions, tmp_path, ORIGIN)
+    observation = Observation(
+        origin=ORIGIN,
+        developer="acme-ai",
+        url="https://acme.example/safety",
+        observed_at="2026-01-01T00:00:00Z",
+        finding=ObservationKind.SILENT_EDIT,
+        content_sha256="a" * 64,
+    )
+    entry = signed_observation(observation, log.signer.sign)
+    # Claims to be an observation (it begins as one does) but is not canonical: the parser must refuse it.
+    broken = entry.replace(b'"finding":"silent-edit"', b'"finding":"silent-edit","extra":1')
+    _log(sessions, tmp_path, entry, broken)
+    explorer = LogExplorer(sessions, tmp_path / "log")
+
+    shown = explorer.entry(0)
+    assert shown.form == "observation"
+    assert (shown.developer, shown.kind) == ("acme-ai", "silent-edit")
+    assert shown.problem is None
+    assert shown.signature is None  # the developer signed nothing: no developer signature is claimed
+    assert shown.inclusion is not None
+    assert shown.inclusion.verified
+    assert verify_tlog_proof(explorer.tlog_proof(0), entry, log.signer.verifier()).index == 0
+
+    forged = explorer.entry(1)
+    assert forged.form == "unreadable"
+    assert forged.problem is not None
+    assert forged.inclusion is not None
+    assert forged.inclusion.verified
 
 
 def test_lookups_that_name_nothing_are_refused(sessions: sessionmaker[Session], tmp_path: Path) -> None:

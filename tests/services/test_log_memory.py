@@ -23,12 +23,12 @@ from candor.services.publishing import Publisher
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log_entries import latest_checkpoint, log_append_lock, log_size
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import Signer, framework, publisher, register, signed
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import HISTORY_FILE, CheckpointHistory
 from candor.tlog.merkle import tree_hash
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
-from tests.services.publishing_kit import Signer, framework, publisher, register, signed
 
 ORIGIN = "registry.test/memory"
 
@@ -60,7 +60,7 @@ from pathlib import Path
 from candor.domain.developer_keys import load_private_key
 from candor.services.integration import RegistryLog
 from candor.store.database import create_database_engine, session_factory
-from tests.services.publishing_kit import Signer, framework, publisher, signed
+from candor.testing.publishing import Signer, framework, publisher, signed
 
 database_url, data_dir, origin, slug, key_pem, token = sys.argv[1:7]
 signer = Signer(slug, load_private_key(slug, key_pem.encode()), token)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import public_key_raw
 from candor.domain.log_entry import parse_log_entry, signed_entry
 from candor.domain.parse import parse_bytes
-from candor.domain.statement import Statement, StatementError, StatementKind
+from candor.domain.statement import Statement, StatementError, StatementKind, version_key
 from candor.errors import DocumentError
 from candor.services.publishing import (
     ForbiddenError,
@@ -21,16 +21,13 @@ from candor.services.publishing import (
     UnauthenticatedError,
     VersionConflictError,
     statement_for_document,
-    version_key,
 )
 from candor.store.developers import Developers
 from candor.store.statements import Statements
 from candor.store.tables import Finding, LogEntry
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
-from candor.tlog.merkle import leaf_hash
-from tests.conftest import EXAMPLES
-from tests.services.publishing_kit import (
+from candor.testing.publishing import (
     ORIGIN,
     Signer,
     framework,
@@ -41,6 +38,8 @@ from tests.services.publishing_kit import (
     statement_signed,
     withdrawal,
 )
+from candor.tlog.merkle import leaf_hash
+from tests.conftest import EXAMPLES
 
 
 def test_publishing_stores_document_statement_entry_and_findings(sessions: sessionmaker[Session]) -> None:

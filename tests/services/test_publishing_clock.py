@@ -11,7 +11,7 @@ from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.services.publishing import ForbiddenError, Publisher
 from candor.store.developers import Developers
 from candor.store.statements import Statements
-from tests.services.publishing_kit import ORIGIN, framework, register, signed
+from candor.testing.publishing import ORIGIN, framework, register, signed
 
 
 def publisher_at(sessions: sessionmaker[Session], moment: datetime) -> Publisher:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.parse import parse_bytes
 from candor.errors import DocumentError
 from candor.services.publishing import Publication, PublishError, statement_for_document
-from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, register, statement_signed
+from candor.testing.publishing import ORIGIN, Signer, framework, publisher, register, statement_signed
 
 SECRET = "Our weights sit in the Halden vault"
 

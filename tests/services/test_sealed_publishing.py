@@ -20,7 +20,7 @@ from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.sealed import RETENTION, SealedOriginals
 from candor.store.statements import Statements
 from candor.store.tables import LogEntry, SealedOriginalRecord
-from tests.services.publishing_kit import ORIGIN, Signer, framework, publisher, register
+from candor.testing.publishing import ORIGIN, Signer, framework, publisher, register
 
 SECRET = "Our weights sit in the Halden vault"
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Column, Engine, MetaData, String, inspect
 
 from candor.store.schema import current_revision, find_drift, head_revision, upgrade_database
@@ -46,3 +47,22 @@ def test_a_table_missing_from_the_models_is_reported(migrated_engine: Engine) ->
             table.to_metadata(fewer)
     drift = find_drift(migrated_engine, fewer)
     assert any(line.startswith("remove_table") and "findings" in line for line in drift)
+
+
+def test_migration_0010_makes_the_watchers_history_append_only(migrated_engine: Engine) -> None:
+    """Observations and archived versions cannot be rewritten or deleted, on both backends; watched URLs can."""
+    from sqlalchemy import text as sql
+
+    with migrated_engine.begin() as connection:
+        connection.execute(
+            sql(
+                "INSERT INTO archived_versions (sha256, size, media_type, content, text, stored_at) "
+                "VALUES (:sha, 3, 'text/plain', :content, 'abc', CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "a" * 64, "content": b"abc"},
+        )
+    for statement in ("UPDATE archived_versions SET text = 'xyz'", "DELETE FROM archived_versions"):
+        with pytest.raises(Exception, match="append-only"), migrated_engine.begin() as connection:
+            connection.execute(sql(statement))
+    with migrated_engine.connect() as connection:
+        assert connection.execute(sql("SELECT text FROM archived_versions")).scalar_one() == "abc"

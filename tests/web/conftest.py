@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
 
 from candor.config import load_settings, sqlite_url
 from candor.services.integration import RegistryLog
@@ -30,6 +29,7 @@ from candor.store.vocabulary import TokenScope
 from candor.web.app import create_app
 from tests.conftest import EXAMPLES
 from tests.dbfixtures import _unavailable, postgres_server_url
+from tests.processes import free_port
 from tests.web.registry import Filled, Registry, fill
 
 
@@ -42,13 +42,6 @@ class Served:
     filled: Filled
     data_dir: Path
     database_url: str
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -116,10 +109,14 @@ def _serve(data_dir: Path, database_url: str, **settings_overrides: object) -> I
 
 
 @contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields the base URL."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+def serve_app(app: Starlette, *, lifespan: bool = True) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port, in a thread; yields the base URL.
+
+    Without ``lifespan``, the app's background threads (the log's integrator, the periodic audit) never start.
+    """
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on" if lifespan else "off")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -28,7 +28,7 @@ from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.search import index_publication
 from candor.store.statements import Statements
-from tests.services.publishing_kit import public_version, sealed_original
+from candor.testing.publishing import public_version, sealed_original
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "acme-ai"
 STANDARD = "candor-minimum-2026.1"

@@ -36,11 +36,11 @@ def redacted_passages() -> set[str]:
     return passages
 
 
-def test_the_demo_stores_and_serves_no_redacted_passage(run_candor: RunCandor, tmp_path: Path) -> None:
+def test_the_demo_stores_and_serves_no_redacted_passage(invoke_candor: RunCandor, tmp_path: Path) -> None:
     secrets = redacted_passages()
     assert len(secrets) >= 5  # the examples do mark passages, so this test can fail
     data_dir = tmp_path / "demo"
-    seeded = run_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=ROOT)
+    seeded = invoke_candor("demo", "--seed-only", "--data-dir", str(data_dir), cwd=ROOT)
     assert seeded.returncode == 0, seeded.stderr
 
     # Nothing at rest: not the database (whatever table), not the log's tiles, not the files the redaction wrote.

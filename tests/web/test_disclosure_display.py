@@ -27,8 +27,8 @@ from candor.services.integration import RegistryLog
 from candor.services.publishing import Publication, PublishedEntry, Publisher, statement_for_document
 from candor.store.database import create_database_engine, session_factory
 from candor.store.schema import upgrade_database
+from candor.testing.publishing import ORIGIN, Signer, public_version, register, sealed_original
 from candor.web.app import create_app
-from tests.services.publishing_kit import ORIGIN, Signer, public_version, register, sealed_original
 from tests.web.conftest import _postgres_schema, serve_app
 from tests.web.htmlcheck import check_html
 from tests.web.registry import as_developer, example

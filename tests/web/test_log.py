@@ -132,7 +132,7 @@ def test_full_tiles_are_immutable_and_byte_exact(big_log: tuple[str, Path]) -> N
 
 
 def test_what_the_document_page_offers_verifies_with_candor_verify(
-    served: Served, tmp_path: Path, run_candor: RunCandor
+    served: Served, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     published = served.filled.published["acme-card-3"]
     assert published.document_sha256 is not None
@@ -141,12 +141,12 @@ def test_what_the_document_page_offers_verifies_with_candor_verify(
     proof = tmp_path / "card.md.tlog-proof"
     proof.write_bytes(served.client.get(f"/api/v1/statements/{published.statement_sha256}/tlog-proof").content)
     vkey = _vkey(served.client)
-    offline = run_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
+    offline = invoke_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
     assert offline.returncode == 0, offline.stderr
-    online = run_candor("verify", str(document), "--registry", served.base_url)
+    online = invoke_candor("verify", str(document), "--registry", served.base_url)
     assert online.returncode == 0, online.stderr
     document.write_bytes(document.read_bytes().replace(b"Acme-3", b"Acme-X", 1))
-    tampered = run_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
+    tampered = invoke_candor("verify", str(document), "--proof", str(proof), "--vkey", vkey)
     assert tampered.returncode != 0
 
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from candor.services.verification import verify_document
 from candor.tlog.errors import TlogError
+from candor.tlog.merkle import verify_consistency
 from tests.web.conftest import Served
 from tests.web.htmlcheck import check_html
 
@@ -204,3 +205,29 @@ def test_consistency_refuses_sizes_it_cannot_prove(served: Served, old: int, new
     response = served.client.get("/api/v1/log/consistency", params={"old": old, "new": new})
     assert response.status_code == status, response.text
     assert served.client.get("/explorer/consistency", params={"old": old, "new": new}).status_code == status
+
+
+def test_consistency_answers_to_the_witnesses_names_from_and_to_with_an_rfc9162_proof(served: Served) -> None:
+    # Witnesses and monitors ask GET /api/v1/log/consistency?from=N&to=M (issue 15): the same proof as old/new, and
+    # one that the RFC 9162 verifier accepts between roots computed here from the entries themselves.
+    size = _size(served)
+    leaves = [_leaf(_entry(served, index)["entry"].encode()) for index in range(size)]
+    old = 3
+    by_alias = served.client.get("/api/v1/log/consistency", params={"from": old, "to": size})
+    assert by_alias.status_code == 200, by_alias.text
+    body = by_alias.json()
+    assert body == served.client.get("/api/v1/log/consistency", params={"old": old, "new": size}).json()
+    hashes = [base64.b64decode(item) for item in body["hashes"]]
+    verify_consistency(old, size, hashes, _root(leaves[:old]), _root(leaves[:size]))
+    # The control: the same proof does not link a root of other entries.
+    with pytest.raises(TlogError):
+        verify_consistency(old, size, hashes, _root(leaves[1 : old + 1]), _root(leaves[:size]))
+
+
+@pytest.mark.parametrize(
+    "params", [{"from": 1}, {"to": 2}, {}, {"from": 1, "old": 2, "to": 3}, {"old": 1, "new": 3, "to": 2}]
+)
+def test_consistency_refuses_a_size_missing_or_named_twice_differently(served: Served, params: dict[str, int]) -> None:
+    response = served.client.get("/api/v1/log/consistency", params=params)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "bad_lookup"

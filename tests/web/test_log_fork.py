@@ -23,12 +23,12 @@ from candor.store.database import create_database_engine, session_factory
 from candor.store.log_entries import log_size
 from candor.store.schema import upgrade_database
 from candor.store.tables import Checkpoint
+from candor.testing.publishing import ORIGIN, Signer, framework, register, request_body, signed
 from candor.tlog.checkpoint import open_checkpoint
 from candor.tlog.history import CheckpointHistory
-from candor.tlog.note import parse_verifier_key
+from candor.tlog.note import generate_key, parse_signer_key, parse_verifier_key
 from tests.conftest import RunCandor
 from tests.dbfixtures import postgres_schema_url
-from tests.services.publishing_kit import ORIGIN, Signer, framework, register, request_body, signed
 from tests.web.conftest import _postgres_schema, serve_app
 
 __all__ = ["postgres_schema_url"]
@@ -168,26 +168,67 @@ def postgres_registry(postgres_schema_url: str, tmp_path: Path) -> Registry:
     return Registry(postgres_schema_url, tmp_path / "first")
 
 
-def test_a_new_data_directory_with_a_new_key_never_signs_for_the_same_postgres_database(
+def test_a_new_data_directory_without_the_key_makes_no_second_key_refuses_to_sign_and_still_serves_the_log(
     postgres_registry: Registry, tmp_path: Path
 ) -> None:
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     first_key = (postgres_registry.data_dir / "log.vkey").read_text().strip()
-    # The same PostgreSQL database, served from a new, empty data directory: a new log key is made there.
+    # The same PostgreSQL database, served from a new, empty data directory: no key may be made there.
     second = tmp_path / "second"
     response = postgres_registry.publish(acme, 2, data_dir=second)
     assert response.status_code == 503, response.text
     message = response.json()["error"]["message"]
-    second_key = (second / "log.vkey").read_text().strip()
-    assert second_key != first_key
-    for vkey in (first_key, second_key):
-        name, key_id = vkey.split("+")[:2]
-        assert f"{name}+{key_id}" in message
-    assert not (second / "log" / "checkpoint").exists()
+    assert f"{second / 'log.key'}: no log key here" in message
+    assert not (second / "log.key").exists()
+    # It serves the log all the same: the database's checkpoint, tiled here, under the log's own key.
+    assert (second / "log.vkey").read_text().strip() == first_key
+    assert _served_size(second) == 1
     verifier = parse_verifier_key(first_key)
     for checkpoint in postgres_registry.checkpoints():
         open_checkpoint(checkpoint.note.encode(), verifier)  # every checkpoint is the first key's
+    assert postgres_registry.size() == 1
+
+
+def test_a_server_given_another_key_refuses_to_sign_says_why_in_one_line_and_keeps_serving(
+    postgres_registry: Registry, tmp_path: Path
+) -> None:
+    acme = _register(postgres_registry)
+    assert postgres_registry.publish(acme, 1).status_code == 201
+    first_key = (postgres_registry.data_dir / "log.vkey").read_text().strip()
+    other_key = tmp_path / "other.key"
+    other_key.write_text(generate_key(ORIGIN)[0] + "\n")
+    settings = load_settings(
+        data_dir=tmp_path / "second", database_url=postgres_registry.database_url, log_key_file=other_key
+    )
+    from candor.web.app import create_app
+
+    with serve_app(create_app(settings)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+        raw = framework(acme.slug, 2, supersedes=1)
+        response = client.post(
+            "/api/v1/statements",
+            json=request_body(signed(acme, raw)),
+            headers={"Authorization": f"Bearer {acme.token}"},
+        )
+        assert response.status_code == 503, response.text
+        message = response.json()["error"]["message"]
+        other_name = parse_signer_key(other_key.read_text()).verifier().vkey()
+        for vkey in (first_key, other_name):
+            name, key_id = vkey.split("+")[:2]
+            assert f"{name}+{key_id}" in message
+        health = client.get("/healthz")
+        assert health.status_code == 503
+        reasons = health.json()["reasons"]
+        (reason,) = [reason for reason in reasons if str(other_key) in reason]
+        assert message.startswith(reason)  # the API's message adds the hint
+        assert "\n" not in reason
+        assert health.json()["log"]["role"] == "serving"
+        # It keeps serving: pages, the log's key and its checkpoint (the log's, never one of its own key).
+        assert client.get("/").status_code == 200
+        assert client.get("/log/vkey").text.split()[-1] == first_key
+        checkpoint = client.get("/log/checkpoint")
+        assert checkpoint.status_code == 200
+        assert open_checkpoint(checkpoint.content, parse_verifier_key(first_key)).size == 1
     assert postgres_registry.size() == 1
 
 
@@ -209,16 +250,16 @@ def test_control_a_new_data_directory_with_the_logs_own_key_goes_on(
 
 
 def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     assert sqlite_registry.publish(acme, 3).status_code == 201
     history = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
-    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
     assert "restore refused" in refused.stderr
     assert f"{ORIGIN} size 3 root" in refused.stderr
@@ -231,15 +272,15 @@ def test_candor_restore_of_an_old_backup_over_a_newer_log_is_refused(
 
 
 def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_aside(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     newer = (sqlite_registry.data_dir / "checkpoint-history").read_bytes()
-    forced = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
+    forced = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data, "--discard-newer-checkpoints")
     assert forced.returncode == 0, forced.stderr
     (aside,) = sqlite_registry.data_dir.glob("checkpoint-history.discarded-*")
     assert aside.read_bytes() == newer
@@ -247,14 +288,14 @@ def test_candor_restore_with_discard_newer_checkpoints_keeps_the_newer_history_a
 
 
 def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     data = str(sqlite_registry.data_dir)
     acme = _publish_x1_backup_then_x2_x3(sqlite_registry, tmp_path / "old.sqlite3")
-    assert run_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b3"), "--data-dir", data).returncode == 0
     _sqlite_copy(tmp_path / "old.sqlite3", sqlite_registry.data_dir / "candor.sqlite3")
     assert sqlite_registry.publish(acme, 2, minutes=5).status_code == 503
-    restored = run_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
+    restored = invoke_candor("restore", str(tmp_path / "b3"), "--data-dir", data)
     assert restored.returncode == 0, restored.stderr
     assert f"{ORIGIN} size 3 root" in restored.stdout
     response = sqlite_registry.publish(acme, 4)
@@ -264,12 +305,12 @@ def test_candor_restore_of_the_matching_backup_recovers_from_the_attack(
 
 
 def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(sqlite_registry)
     for version in (1, 2):
         assert sqlite_registry.publish(acme, version).status_code == 201
-    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
+    backed_up = invoke_candor("backup", str(tmp_path / "backup"), "--data-dir", str(sqlite_registry.data_dir))
     assert backed_up.returncode == 0, backed_up.stderr
     assert f"{ORIGIN} size 2 root" in backed_up.stdout
     # The backup serves exactly the newest checkpoint its history remembers.
@@ -278,15 +319,48 @@ def test_control_a_backup_restored_into_an_empty_directory_serves_the_same_log(
     assert remembered is not None
     assert (tmp_path / "backup" / "log" / "checkpoint").read_text() == remembered.note
     elsewhere = tmp_path / "elsewhere"
-    assert run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
+    assert invoke_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere)).returncode == 0
     moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
     assert (elsewhere / "log.key").read_bytes() == (sqlite_registry.data_dir / "log.key").read_bytes()
     assert moved.publish(acme, 3).json()["log_index"] == 2
     assert _served_size(elsewhere) == 3
 
 
+def test_a_log_key_kept_outside_the_data_directory_is_audited_backed_up_and_restored_where_log_key_file_says(
+    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    acme = _register(sqlite_registry)
+    for version in (1, 2):
+        assert sqlite_registry.publish(acme, version).status_code == 201
+    assert secret.is_file()
+    assert not (sqlite_registry.data_dir / "log.key").exists()
+    data_dir = str(sqlite_registry.data_dir)
+    audited = run_candor("audit", "--data-dir", data_dir)
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    # The attack's mirror: audited against another key, every signed checkpoint is named as not the log's.
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(tmp_path / "other.key"))
+    (tmp_path / "other.key").write_text(generate_key(ORIGIN)[0] + "\n")
+    assert run_candor("audit", "--data-dir", data_dir).returncode == 1
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(secret))
+    backed_up = run_candor("backup", str(tmp_path / "backup"), "--data-dir", data_dir)
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert (tmp_path / "backup" / "log.key").read_bytes() == secret.read_bytes()
+    moved_key = tmp_path / "moved-secrets" / "log.key"
+    monkeypatch.setenv("CANDOR_LOG_KEY_FILE", str(moved_key))
+    elsewhere = tmp_path / "elsewhere"
+    restored = run_candor("restore", str(tmp_path / "backup"), "--data-dir", str(elsewhere))
+    assert restored.returncode == 0, restored.stderr
+    assert moved_key.read_bytes() == secret.read_bytes()
+    assert not (elsewhere / "log.key").exists()
+    moved = Registry(sqlite_url(elsewhere / "candor.sqlite3"), elsewhere)
+    assert moved.publish(acme, 3).json()["log_index"] == 2
+    assert _served_size(elsewhere) == 3
+
+
 def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """A hand-made backup: the database copied before the history (the wrong order) cannot be restored."""
     backup = tmp_path / "backup"
@@ -294,85 +368,87 @@ def test_a_backup_whose_database_is_older_than_its_own_history_is_refused(
     assert sqlite_registry.publish(acme, 1).status_code == 201
     _sqlite_copy(sqlite_registry.data_dir / "candor.sqlite3", tmp_path / "early.sqlite3")
     assert sqlite_registry.publish(acme, 2).status_code == 201
-    assert run_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
+    assert invoke_candor("backup", str(backup), "--data-dir", str(sqlite_registry.data_dir)).returncode == 0
     _sqlite_copy(tmp_path / "early.sqlite3", backup / "candor.sqlite3")
-    refused = run_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
+    refused = invoke_candor("restore", str(backup), "--data-dir", str(tmp_path / "empty"))
     assert refused.returncode == 2
     assert "older than its own checkpoint history" in refused.stderr
     assert not (tmp_path / "empty" / "candor.sqlite3").exists()
 
 
 def test_a_backup_of_another_log_or_an_interrupted_one_is_refused(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
     other = Registry(sqlite_url(tmp_path / "other" / "candor.sqlite3"), tmp_path / "other")
     assert other.publish(_register(other), 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
-    refused = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
+    assert invoke_candor("backup", str(tmp_path / "theirs"), "--data-dir", str(other.data_dir)).returncode == 0
+    refused = invoke_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(sqlite_registry.data_dir))
     assert refused.returncode == 2
     assert "the backup is of another log" in refused.stderr
     (tmp_path / "theirs" / "candor-backup.json").unlink()
-    interrupted = run_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
+    interrupted = invoke_candor("restore", str(tmp_path / "theirs"), "--data-dir", str(tmp_path / "empty"))
     assert interrupted.returncode == 2
     assert "not a complete Candor backup" in interrupted.stderr
 
 
 def test_postgres_backup_leaves_the_database_to_pg_dump_and_restore_checks_it(
-    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    postgres_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
-    backed_up = run_candor("backup", str(tmp_path / "backup"), *options)
+    backed_up = invoke_candor("backup", str(tmp_path / "backup"), *options)
     assert backed_up.returncode == 0, backed_up.stderr
     assert "pg_dump" in backed_up.stdout
     assert not (tmp_path / "backup" / "candor.sqlite3").exists()
     # The data directory is lost; the database is still there (or restored first with pg_restore).
     shutil.rmtree(postgres_registry.data_dir)
-    restored = run_candor("restore", str(tmp_path / "backup"), *options)
+    restored = invoke_candor("restore", str(tmp_path / "backup"), *options)
     assert restored.returncode == 0, restored.stderr
     assert postgres_registry.publish(acme, 2).json()["log_index"] == 1
 
 
 def test_candor_restore_of_an_old_backup_is_refused_even_when_the_history_was_deleted_by_hand(
-    sqlite_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    sqlite_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """The SQLite database in place remembers what it signed too; deleting checkpoint-history is not a way round."""
     data = str(sqlite_registry.data_dir)
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
-    assert run_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "b1"), "--data-dir", data).returncode == 0
     assert sqlite_registry.publish(acme, 2).status_code == 201
     (sqlite_registry.data_dir / "checkpoint-history").unlink()
-    refused = run_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
+    refused = invoke_candor("restore", str(tmp_path / "b1"), "--data-dir", data)
     assert refused.returncode == 2, refused.stdout
     assert f"has signed {ORIGIN} size 2 root" in refused.stderr
     assert sqlite_registry.size() == 2
 
 
-def test_a_backup_into_the_data_directory_itself_is_refused(sqlite_registry: Registry, run_candor: RunCandor) -> None:
+def test_a_backup_into_the_data_directory_itself_is_refused(
+    sqlite_registry: Registry, invoke_candor: RunCandor
+) -> None:
     acme = _register(sqlite_registry)
     assert sqlite_registry.publish(acme, 1).status_code == 201
     inside = sqlite_registry.data_dir / "backups" / "b1"
-    refused = run_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
+    refused = invoke_candor("backup", str(inside), "--data-dir", str(sqlite_registry.data_dir))
     assert refused.returncode == 2
     assert "is inside the data directory" in refused.stderr
     assert not inside.exists()
 
 
 def test_postgres_restore_onto_a_database_that_was_not_restored_is_refused(
-    postgres_registry: Registry, tmp_path: Path, run_candor: RunCandor
+    postgres_registry: Registry, tmp_path: Path, invoke_candor: RunCandor
 ) -> None:
     """A new machine, the backup of the data directory, and an empty database: pg_restore was forgotten."""
     acme = _register(postgres_registry)
     assert postgres_registry.publish(acme, 1).status_code == 201
     options = ("--data-dir", str(postgres_registry.data_dir), "--database-url", postgres_registry.database_url)
-    assert run_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
+    assert invoke_candor("backup", str(tmp_path / "backup"), *options).returncode == 0
     with _postgres_schema() as empty_url:
         Registry(empty_url, tmp_path / "unused")
-        refused = run_candor(
+        refused = invoke_candor(
             "restore", str(tmp_path / "backup"), "--data-dir", str(tmp_path / "new"), "--database-url", empty_url
         )
     assert refused.returncode == 2, refused.stdout

@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from candor.config import load_settings
 from candor.services.publishing import Publication
+from candor.testing.publishing import Signer, framework, register, signed, withdrawal
 from candor.web.app import create_app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, RunCandor
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, signed, withdrawal
 from tests.web.conftest import serve_app
 
 ACME_FACTS = str(EXAMPLES / "acme-ai" / "facts.yaml")
@@ -145,15 +143,9 @@ def test_the_route_is_in_the_openapi_document(site: Site) -> None:
     assert any(path.endswith("/developers/{slug}/obligations") for path in paths)
 
 
-def test_the_cli_reads_statements_from_the_registry_over_http(site: Site) -> None:
+def test_the_cli_reads_statements_from_the_registry_over_http(site: Site, invoke_candor: RunCandor) -> None:
     def framework_state() -> dict[str, Any]:
-        result = subprocess.run(
-            [sys.executable, "-m", "candor", "obligations", ACME_FACTS, "--registry", site.base_url, "-f", "json"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = invoke_candor("obligations", ACME_FACTS, "--registry", site.base_url, "-f", "json")
         assert result.returncode == 0, result.stderr
         return framework_duty(json.loads(result.stdout))
 

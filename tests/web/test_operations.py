@@ -30,9 +30,9 @@ from candor.services.publishing import Publication
 from candor.store.database import create_database_engine, session_factory
 from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.tables import LogEntry
+from candor.testing.publishing import Signer, framework, register, request_body, signed
 from candor.web.app import create_app
 from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import Signer, framework, register, request_body, signed
 from tests.web.conftest import serve_app
 from tests.web.test_log_fork import Registry, _publish_x1_backup_then_x2_x3, _sqlite_copy, sqlite_registry
 

@@ -21,10 +21,7 @@ from candor.services.publishing import Publication, statement_for_document
 from candor.services.verification import verify_document
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
-from candor.web.app import create_app
-from tests.conftest import EXAMPLES
-from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import (
+from candor.testing.publishing import (
     ORIGIN,
     Signer,
     framework,
@@ -35,6 +32,9 @@ from tests.services.publishing_kit import (
     signed,
     statement_signed,
 )
+from candor.web.app import create_app
+from tests.conftest import EXAMPLES
+from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
 from tests.web.conftest import serve_app
 
 __all__ = ["database_url", "migrated_engine", "postgres_schema_url", "sessions"]

@@ -6,6 +6,7 @@ Over real HTTP, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,20 +18,23 @@ from candor.domain.parse import parse_bytes
 from candor.domain.sealing import open_sealed, seal_original
 from candor.domain.statement import Statement, parse_statement
 from candor.services.publishing import Publication, statement_for_document
+from candor.store.database import create_database_engine, session_factory
+from candor.store.schema import upgrade_database
 from candor.store.sealed import SealedOriginals
 from candor.store.statements import Statements
-from candor.web.app import create_app
-from tests.dbfixtures import database_url, migrated_engine, postgres_schema_url, sessions
-from tests.services.publishing_kit import (
+from candor.testing.publishing import (
     ORIGIN,
     REGULATOR_KEY,
     framework,
     public_version,
+    register,
     request_body,
     sealed_original,
     signed,
     statement_signed,
 )
+from candor.web.app import create_app
+from tests.dbfixtures import database_url, migrated_engine, new_postgres_schema, postgres_schema_url, sessions
 from tests.web.conftest import serve_app
 from tests.web.test_publish_api import Api, _error, _post, api
 
@@ -93,11 +97,19 @@ def test_a_statement_signed_for_another_registry_is_refused_naming_both_origins(
     # The same developer key is registered with both registries; a statement made for one replays into the other.
     publication = signed(api.acme, framework("acme-ai", 1))
     assert _post(api, publication, api.acme.token).status_code == 201
-    other = load_settings(data_dir=tmp_path / "other", database_url=database_url, log_origin="other.example/log")
-    with serve_app(create_app(other)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
-        response = client.post(
-            "/api/v1/statements", json=request_body(publication), headers={"Authorization": f"Bearer {api.acme.token}"}
-        )
+    with ExitStack() as stack:
+        # Another registry: its own database (a SQLite file in its data directory, or its own PostgreSQL schema).
+        other_url = None if database_url.startswith("sqlite") else stack.enter_context(new_postgres_schema())
+        other = load_settings(data_dir=tmp_path / "other", database_url=other_url, log_origin="other.example/log")
+        (tmp_path / "other").mkdir()
+        engine = create_database_engine(other.database_url)
+        upgrade_database(engine)
+        there = register(session_factory(engine), "acme-ai", key=api.acme.key)
+        engine.dispose()
+        with serve_app(create_app(other)) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+            response = client.post(
+                "/api/v1/statements", json=request_body(publication), headers={"Authorization": f"Bearer {there.token}"}
+            )
     message = _error(response, 422, "wrong_origin")
     assert ORIGIN in message
     assert "other.example/log" in message

@@ -101,6 +101,35 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.log_commands",
         "Run a standalone append-only log (C2SP tlog-tiles) and verify logs, proofs and checkpoints.",
     ),
+    "monitor": LazyCommand(
+        "candor.cli.monitor",
+        "Follow a registry's log: prove each checkpoint extends the last, check every entry, and watch witnesses.",
+    ),
+    "witness": LazyCommand(
+        "candor.cli.witness",
+        "Run a witness (c2sp.org/tlog-witness) that cosigns a log's checkpoints only if they extend what it saw "
+        "before.",
+    ),
+    "report": LazyCommand(
+        "candor.cli.report",
+        "Send the regulator a report sealed on this machine, and read the replies with your receipt.",
+    ),
+    "inbox": LazyCommand(
+        "candor.cli.inbox",
+        "The regulator's inbox of confidential reports: list, open, reply, move on, and export.",
+    ),
+    "watch": LazyCommand(
+        "candor.cli.watch",
+        "Watch developers' own sites: archive each version they serve and log silent edits and withdrawals.",
+    ),
+    "manifest": LazyCommand(
+        "candor.cli.manifest",
+        "Build and check the signed manifest a developer serves at /.well-known/ai-transparency.json.",
+    ),
+    "site": LazyCommand(
+        "candor.cli.site",
+        "Build the developer's static disclosure site: pages, feed, proofs and the signed manifest.",
+    ),
     "admin": LazyCommand("candor.cli.admin", "Operate the registry: developers, keys, API tokens and facts."),
     "db": LazyCommand("candor.cli.db", "Create, upgrade and check the registry's database."),
     "regulator": LazyCommand(

@@ -37,6 +37,7 @@ def audit(data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None
             settings.data_dir,
             on_finding=lambda finding: typer.echo(finding.line()),
             progress=progress,
+            key_file=settings.log_key,
         )
         report = run.run()
     if report.clean:

@@ -31,8 +31,11 @@ from candor.services.checking import CheckReport, check_files
 from candor.services.coverage import read_facts
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from candor.config import Settings
     from candor.services.demo_registry import SeededStatement
+    from candor.services.integration import RegistryLog
 
 #: Example files that are wrong on purpose, one mistake each; the demo shows the good examples.
 INVALID_FOLDER = "invalid"
@@ -76,10 +79,22 @@ def demo(
 
     settings, seeded = seed_registry(examples, data_dir)
     url = f"http://{host}:{port}"
+    if not seed_only:
+        settings = _with_demo_witness(settings, host, port + 1)
     app = build_app(settings)
     print_tour(url, data_dir, seeded, Console(highlight=False, soft_wrap=True))
     if not seed_only:
         run_server(app, host, port)
+
+
+def _with_demo_witness(settings: Settings, host: str, port: int) -> Settings:
+    """The demo's settings with one witness, run in this process, that cosigns the demo log's checkpoints."""
+    from candor.cli.witness import start_demo_witness
+    from candor.services.integration import registry_log_signer
+
+    log_vkey = registry_log_signer(settings.log_key, settings.log_origin).verifier().vkey()
+    witness = start_demo_witness(settings.data_dir, log_vkey, host, port)
+    return settings.model_copy(update={"witnesses": [witness], "witness_quorum": 1})
 
 
 def check_examples(examples: Path, as_of: str | None) -> None:
@@ -193,8 +208,12 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
     # The demo always uses its own SQLite file, whatever CANDOR_DATABASE_URL says, and its own regulator key, which
     # seeding writes before it publishes anything.
     regulator_key = data_dir / REDACTED_DIR / f"{REGULATOR_KEY_FILE}.pub"
+    # No watcher rounds while the demo serves: its watched site (acme-ai.example on loopback) lives only while seeding.
     settings = load_settings(
-        data_dir=data_dir, database_url=sqlite_url(data_dir / SQLITE_FILE_NAME), regulator_public_key=regulator_key
+        data_dir=data_dir,
+        database_url=sqlite_url(data_dir / SQLITE_FILE_NAME),
+        regulator_public_key=regulator_key,
+        watch_interval=0,
     )
     engine = create_database_engine(settings.database_url)
     try:
@@ -217,6 +236,7 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
             ),
             data_dir / REDACTED_DIR,
         )
+        _watch_demo_site(sessions, registry_log, data_dir, seeded)
         checkpoint = registry_log.integrate()
     finally:
         engine.dispose()
@@ -226,6 +246,26 @@ def seed_registry(examples: Path, data_dir: Path) -> tuple[Settings, list[Seeded
         f"log checkpoint size {checkpoint.size}"
     )
     return settings, seeded
+
+
+def _watch_demo_site(
+    sessions: sessionmaker[Session], registry_log: RegistryLog, data_dir: Path, seeded: list[SeededStatement]
+) -> None:
+    """Acme AI's own site, watched: its framework served as published, then edited silently (a silent edit)."""
+    from candor.services.demo_watching import DEMO_SITE_DEVELOPER, watch_demo_site
+
+    framework = _published_file(seeded, DEMO_SITE_DEVELOPER, "sdf-v2.md")
+    edited = next(item.entry for item in seeded if item.file == framework)
+    published = [
+        (item.entry, Path(item.file).read_bytes())
+        for item in seeded
+        if item.developer == DEMO_SITE_DEVELOPER and item.file is not None
+    ]
+    key = data_dir / "developer-keys" / f"{DEMO_SITE_DEVELOPER}.key"
+    watched = watch_demo_site(sessions, registry_log, key, published, edited)
+    for report in watched.reports:
+        for line in report.findings:
+            typer.echo(f"watcher: {line}")
 
 
 def _wipe(data_dir: Path) -> None:
@@ -256,6 +296,7 @@ def print_tour(url: str, data_dir: Path, seeded: list[SeededStatement], console:
         (withdrawn, "Tessellate AI's Tessera-1.5 system card, withdrawn, and still readable"),
         (redacted, "Acme AI's framework 2.0: redacted passages and how much of the text they withhold, by category"),
         ("/developers/acme-ai", "a framework in two versions, two system cards and a certification"),
+        ("/developers/acme-ai#watched-heading", "Acme AI's own site, watched: a silent edit of its framework 2.0"),
         ("/compare", "risk domains against developers, with each commitment's strength"),
         ("/log", "the signed checkpoint and the log's verifier key"),
         ("/api", "the JSON API reference"),

@@ -37,9 +37,9 @@ def keygen(
     typer.echo(f"fingerprint: SHA256:{key_fingerprint(private_key.public_key())}")
 
 
-def write_key_pair(out: Path, private_pem: bytes, public_pem: bytes) -> Path:
+def write_key_pair(out: Path, private_pem: bytes, public_pem: bytes, *, public_suffix: str = ".pub") -> Path:
     """Write OUT (private, mode 0600) and OUT.pub (public, mode 0644), replacing neither; returns OUT.pub."""
-    public_out = out.with_name(out.name + ".pub")
+    public_out = out.with_name(out.name + public_suffix)
     # Check both before writing either, so a refusal never leaves half a key pair behind.
     for path in (out, public_out):
         if path.exists() or path.is_symlink():

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
     from candor.services.log_memory import LogMemory
+    from candor.services.manifests import SiteKeys
     from candor.services.verification import VerifiedDocument
     from candor.tlog.checkpoint import Checkpoint
 
@@ -63,6 +64,15 @@ def verify(
             "--vkey",
             help="The log's verifier key, or a file whose last line is it. Pinned on first use; by default the "
             "key pinned for the log (or, on first contact online, the registry's /log/vkey).",
+        ),
+    ] = None,
+    developer_site: Annotated[
+        str | None,
+        typer.Option(
+            "--developer-site",
+            help="Take the developer's keys from the signed manifest on its own site (its root URL, or the "
+            "manifest's), and refuse a statement signed by any other key.",
+            show_default=False,
         ),
     ] = None,
     developer_key: Annotated[
@@ -105,6 +115,12 @@ def verify(
     if developer_key is not None:
         pem = read_key_file(developer_key, what="public key file")
         pinned = load_public_key(str(developer_key), pem)
+    global _SITE_KEYS
+    _SITE_KEYS = None
+    if developer_site is not None:
+        from candor.services.manifests import developer_site_keys
+
+        _SITE_KEYS = developer_site_keys(developer_site)
     if proof is not None:
         proof_text = read_input_file(proof, what="tlog-proof", limit=MAX_PROOF_SIZE).decode("utf-8", errors="replace")
         check_witnesses(parse_tlog_proof(proof_text).checkpoint, witness, quorum)
@@ -140,14 +156,22 @@ def _verify_export(directory: Path, vkey: str | None) -> None:
     typer.echo(f"  log key SHA256:{verified.vkey_fingerprint} ({source})")
 
 
+#: The developer's keys as its own site's manifest lists them, when ``--developer-site`` is given.
+_SITE_KEYS: SiteKeys | None = None
+
+
 def _report(file: Path, verified: VerifiedDocument, *, developer_key_pinned: bool) -> None:
     statement = verified.statement
+    if _SITE_KEYS is not None:
+        _SITE_KEYS.check(statement.developer, verified.developer_key_fingerprint)
     typer.echo(f"verified: {file}")
     signed = f"{statement.issued_at:%Y-%m-%d %H:%M:%S}Z"
     typer.echo(f"  {statement.developer} {statement.kind.value} version {statement.version}, signed {signed}")
     # The log holds the statement, not the key that signed it: anyone can re-sign the proof's extra line with
     # another key. Say so, unless the key was pinned.
-    if developer_key_pinned:
+    if _SITE_KEYS is not None:
+        where = f"listed in the developer's signed manifest at {_SITE_KEYS.source}"
+    elif developer_key_pinned:
         where = "pinned with --developer-key"
     else:
         where = "from the proof, not the log: compare it with the developer's own, or pin it with --developer-key"
@@ -209,7 +233,7 @@ def _verify_online(
 
     digest = hashlib.sha256(document).hexdigest()
     with RegistryClient(registry) as client:
-        published = [item for item in client.statements_of_document(digest) if item.kind != "withdrawal"]
+        published = [item for item in client.statements_of_document(digest) if item.kind != StatementKind.WITHDRAWAL]
         if not published:
             raise VerificationError(
                 f"{file}: no statement at {registry} publishes a document with SHA-256 {digest}",

@@ -21,6 +21,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from candor.domain.slugs import is_developer_slug
+from candor.domain.statement import StatementKind
 from candor.domain.taxonomy import RiskDomainId
 from candor.domain.yamlload import FieldPath, format_path
 
@@ -108,10 +109,9 @@ ReleaseType = Literal["new-model", "substantial-revision", "minor-update"]
 DeploymentOutcome = Literal["deploy", "deploy-with-restrictions", "limited-release", "internal-only", "do-not-deploy"]
 
 #: The kinds of disclosure, as written in ``kind:``.
+#: The models spell these as literals (pydantic tells disclosures apart by them); code names them by
+#: :class:`~candor.domain.statement.StatementKind`, whose document kinds are the same three strings.
 DocumentKind = Literal["secure-development-framework", "system-card", "certification"]
-KIND_FRAMEWORK = "secure-development-framework"
-KIND_SYSTEM_CARD = "system-card"
-KIND_CERTIFICATION = "certification"
 
 
 class FieldValueError(ValueError):
@@ -598,7 +598,7 @@ Disclosure = Annotated[SecureDevelopmentFramework | SystemCard | Certification, 
 
 #: The model class for each ``kind`` a disclosure may declare.
 DISCLOSURE_KINDS: dict[str, type[SecureDevelopmentFramework | SystemCard | Certification]] = {
-    KIND_FRAMEWORK: SecureDevelopmentFramework,
-    KIND_SYSTEM_CARD: SystemCard,
-    KIND_CERTIFICATION: Certification,
+    StatementKind.SECURE_DEVELOPMENT_FRAMEWORK: SecureDevelopmentFramework,
+    StatementKind.SYSTEM_CARD: SystemCard,
+    StatementKind.CERTIFICATION: Certification,
 }

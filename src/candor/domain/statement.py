@@ -73,6 +73,15 @@ class StatementKind(StrEnum):
     CORRECTION = "correction"
 
 
+#: The titles people read for each statement kind.
+KIND_TITLES: dict[str, str] = {
+    StatementKind.SECURE_DEVELOPMENT_FRAMEWORK: "Secure Development Framework",
+    StatementKind.SYSTEM_CARD: "System card",
+    StatementKind.CERTIFICATION: "Certification",
+    StatementKind.WITHDRAWAL: "Withdrawal",
+    StatementKind.CORRECTION: "Correction",
+}
+
 #: Kinds that act on an earlier statement, named by its digest in ``target``.
 KINDS_WITH_TARGET = frozenset({StatementKind.WITHDRAWAL, StatementKind.CORRECTION})
 
@@ -196,3 +205,8 @@ def verify_statement_signature(statement_bytes: bytes, signature: bytes, public_
         public_key.verify(signature, statement_bytes)
     except InvalidSignature as exc:
         raise SignatureError("statement signature does not verify against the developer's registered key") from exc
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key under which "2.0" > "1.10" > "1.9" > "1.0": digit runs compare as numbers."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|[^\d.]+", version))

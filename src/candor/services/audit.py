@@ -35,24 +35,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
+from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import Statement, verify_statement_signature
 from candor.errors import CandorError
+from candor.store.audit_rows import AuditRows, BlobTable, StoredEntry
 from candor.store.log_entries import log_size
-from candor.store.tables import Checkpoint as CheckpointRow
-from candor.store.tables import (
-    Developer,
-    DeveloperKey,
-    Document,
-    LogEntry,
-    SealedOriginalRecord,
-    StatementRecord,
-)
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.fsck import FsckError, fsck
@@ -143,9 +135,10 @@ def _hex(raw: bytes | None) -> str:
     return "nothing" if raw is None else raw.hex()
 
 
-def log_verifier(data_dir: Path) -> Verifier | None:
-    """The log's verifier key from the data directory (``log.key`` first, else ``log.vkey``); None if neither."""
-    key_path, vkey_path = data_dir / KEY_FILE, data_dir / VKEY_FILE
+def log_verifier(data_dir: Path, key_file: Path | None = None) -> Verifier | None:
+    """The log's verifier key: from its signer key (``key_file``, by default ``log.key`` in the data directory)
+    first, else from ``log.vkey`` in the data directory; None if neither exists."""
+    key_path, vkey_path = key_file or data_dir / KEY_FILE, data_dir / VKEY_FILE
     try:
         if key_path.is_file():
             return parse_signer_key(key_path.read_text("utf-8")).verifier()
@@ -172,9 +165,12 @@ class RegistryAudit:
         on_finding: Callable[[AuditFinding], None] | None = None,
         progress: Progress = _no_progress,
         should_stop: Callable[[], bool] = _never,
+        key_file: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.data_dir = data_dir
+        #: The log's signer key, the audit's trust anchor (``log_key_file``); by default in the data directory.
+        self.key_file = key_file
         self.public = data_dir / PUBLIC_DIR
         self.on_finding = on_finding
         self.progress = progress
@@ -202,9 +198,8 @@ class RegistryAudit:
         """Check everything; the findings are in the report (and were handed to ``on_finding`` as found)."""
         with self.sessions() as session:
             size = log_size(session)
-            latest = session.scalars(select(CheckpointRow).order_by(CheckpointRow.size.desc()).limit(1)).first()
-            latest_row = None if latest is None else (latest.id, latest.note)
-        verifier = log_verifier(self.data_dir)
+            latest_row = AuditRows(session).latest_checkpoint_note()
+        verifier = log_verifier(self.data_dir, self.key_file)
         if verifier is None and latest_row is not None:
             raise AuditError(
                 f"{self.data_dir} holds no log key ({KEY_FILE} or {VKEY_FILE}) to check the signed checkpoints with",
@@ -290,7 +285,7 @@ class RegistryAudit:
             self._check_stop()
             # By key, not by index range: a forged row at a huge index must not turn into a billion empty queries.
             with self.sessions() as session:
-                rows = session.execute(_ENTRY_QUERY, {"after": after, "bound": bound, "limit": ENTRY_CHUNK}).all()
+                rows = AuditRows(session).entries(after=after, bound=bound, limit=ENTRY_CHUNK)
                 for row in rows:
                     index = row.log_index
                     if index < expected_index:
@@ -324,7 +319,7 @@ class RegistryAudit:
         where = f"index {first}" if stop == first + 1 else f"indexes {first} to {stop - 1}"
         self._find("log_entries", where, "missing: the log's indexes are dense from 0")
 
-    def _check_entry(self, row: Any, tiles: _SignedTiles, signed_size: int) -> bytes:
+    def _check_entry(self, row: StoredEntry, tiles: _SignedTiles, signed_size: int) -> bytes:
         index, entry = row.log_index, row.entry
         entry_hash = leaf_hash(entry)
         if not hmac.compare_digest(row.leaf_hash, entry_hash):
@@ -352,12 +347,7 @@ class RegistryAudit:
         after = -1
         while True:
             with self.sessions() as session:
-                rows = session.execute(
-                    select(CheckpointRow.id, CheckpointRow.size, CheckpointRow.root_hash, CheckpointRow.note)
-                    .where(CheckpointRow.size > after)
-                    .order_by(CheckpointRow.size)
-                    .limit(ENTRY_CHUNK)
-                ).all()
+                rows = AuditRows(session).checkpoints(after=after, limit=ENTRY_CHUNK)
             if not rows:
                 return
             for row_id, size, root, note in rows:
@@ -397,7 +387,7 @@ class RegistryAudit:
                 found=computed.hex(),
             )
 
-    def _check_statement(self, session: Session, row: Any, keys: dict[int, tuple[int, bytes]]) -> None:
+    def _check_statement(self, session: Session, row: StoredEntry, keys: dict[int, tuple[int, bytes]]) -> None:
         index = row.log_index
         if row.statement_id is None:
             if is_key_event_entry(row.entry):
@@ -407,6 +397,13 @@ class RegistryAudit:
                     parse_key_event_entry(row.entry, name=f"log entry {index}")
                 except CandorError as exc:
                     self._find("log_entries", f"index {index}", f"not a key event: {exc.message}")
+                return
+            if is_observation_entry(row.entry):
+                # What the watcher saw on a developer's site, signed by the log key; it has no statement row.
+                try:
+                    parse_observation_entry(row.entry, name=f"log entry {index}")
+                except CandorError as exc:
+                    self._find("log_entries", f"index {index}", f"not an observation: {exc.message}")
                 return
             self._find("statements", f"log index {index}", "no statement records this log entry")
             return
@@ -435,7 +432,7 @@ class RegistryAudit:
         self._check_signature(session, row, entry, where, keys, logged.public_key)
         self._check_stored_blobs(row, logged.statement, where)
 
-    def _compare_columns(self, row: Any, signed: Statement, where: str) -> None:
+    def _compare_columns(self, row: StoredEntry, signed: Statement, where: str) -> None:
         columns = {
             "developer": (signed.developer, row.developer_slug),
             "kind": (signed.kind.value, row.kind),
@@ -455,22 +452,22 @@ class RegistryAudit:
     def _check_signature(
         self,
         session: Session,
-        row: Any,
+        row: StoredEntry,
         entry: bytes,
         where: str,
         keys: dict[int, tuple[int, bytes]],
         logged_key: bytes | None,
     ) -> None:
-        key = keys.get(row.key_id)
+        key_id = row.key_id
+        # statements.key_id is NOT NULL, and an entry without a statement row never reaches this check.
+        assert key_id is not None
+        key = keys.get(key_id)
         if key is None:
-            found = session.execute(
-                select(DeveloperKey.developer_id, DeveloperKey.public_key).where(DeveloperKey.id == row.key_id)
-            ).first()
-            if found is None:
-                self._find("statements", where, f"signed with developer key id {row.key_id}, which is not registered")
+            key = AuditRows(session).developer_key(key_id)
+            if key is None:
+                self._find("statements", where, f"signed with developer key id {key_id}, which is not registered")
                 return
-            key = (found[0], found[1])
-            keys[row.key_id] = key
+            keys[key_id] = key
         developer_id, public_key = key
         if developer_id != row.developer_id:
             self._find("statements", where, f"developer key id {row.key_id} belongs to another developer")
@@ -481,7 +478,7 @@ class RegistryAudit:
         except CandorError as exc:
             self._find("statements", where, f"the signature does not verify with key id {row.key_id}: {exc.message}")
 
-    def _check_stored_blobs(self, row: Any, signed: Statement, where: str) -> None:
+    def _check_stored_blobs(self, row: StoredEntry, signed: Statement, where: str) -> None:
         if signed.document_sha256 is not None and row.stored_document is None:
             self._find("documents", f"sha256 {signed.document_sha256}", f"missing; the statement {where} signs it")
         if signed.sealed_sha256 != row.sealed_sha256:
@@ -495,47 +492,35 @@ class RegistryAudit:
 
     def _statements_without_entries(self) -> None:
         with self.sessions() as session:
-            orphans = session.execute(
-                select(StatementRecord.id, StatementRecord.log_index)
-                .outerjoin(LogEntry, LogEntry.log_index == StatementRecord.log_index)
-                .where(LogEntry.log_index.is_(None))
-                .order_by(StatementRecord.id)
-                .limit(KEPT_FINDINGS)
-            ).all()
+            orphans = AuditRows(session).statements_without_entries(KEPT_FINDINGS)
         for statement_id, index in orphans:
             self._find("statements", f"id {statement_id}", f"its log entry {index} is missing")
 
     # --- documents and sealed originals ----------------------------------------------------------------------
 
     def _blobs(self) -> None:
-        for table, model in (("documents", Document), ("sealed_originals", SealedOriginalRecord)):
+        tables: tuple[BlobTable, ...] = ("documents", "sealed_originals")
+        for table in tables:
             with self.sessions() as session:
-                total = session.scalar(select(func.count()).select_from(model)) or 0
+                total = AuditRows(session).blob_count(table)
             done = 0
             after = ""
             self.progress(table, 0, total)
             while True:
                 self._check_stop()
-                # Keys and lengths first (length() reads no content on either backend; the size column could
-                # lie), then the contents in batches of bounded bytes: few queries for small blobs, bounded memory.
+                # Keys and lengths first, then the contents in batches of bounded bytes: few queries for small
+                # blobs, bounded memory.
                 with self.sessions() as session:
-                    keys = session.execute(
-                        select(model.sha256, func.length(model.content))
-                        .where(model.sha256 > after)
-                        .order_by(model.sha256)
-                        .limit(ENTRY_CHUNK)
-                    ).all()
+                    keys = AuditRows(session).blob_lengths(table, after=after, limit=ENTRY_CHUNK)
                 if not keys:
                     break
                 for batch in _batches(keys, BLOB_BATCH_BYTES):
                     self._check_stop()
                     with self.sessions() as session:
-                        rows = session.execute(
-                            select(model.sha256, model.size, model.content).where(model.sha256.in_(batch))
-                        ).all()
-                    for sha256, size, content in rows:
+                        blobs = AuditRows(session).blobs(table, batch)
+                    for sha256, size, content in blobs:
                         self._check_blob(table, sha256, size, content)
-                    done += len(rows)
+                    done += len(blobs)
                     self.progress(table, done, max(total, done))
                 after = keys[-1][0]
             if table == "documents":
@@ -654,38 +639,6 @@ class _SignedTiles:
             return None
 
 
-_ENTRY_QUERY = (
-    select(
-        LogEntry.log_index,
-        LogEntry.leaf_hash,
-        LogEntry.entry,
-        StatementRecord.id.label("statement_id"),
-        StatementRecord.statement_sha256,
-        StatementRecord.developer_id,
-        Developer.slug.label("developer_slug"),
-        StatementRecord.kind,
-        StatementRecord.series,
-        StatementRecord.version,
-        StatementRecord.document_sha256,
-        StatementRecord.supersedes,
-        StatementRecord.target_sha256,
-        StatementRecord.issued_at,
-        StatementRecord.statement_bytes,
-        StatementRecord.signature,
-        StatementRecord.key_id,
-        Document.sha256.label("stored_document"),
-        SealedOriginalRecord.sha256.label("sealed_sha256"),
-    )
-    .outerjoin(StatementRecord, StatementRecord.log_index == LogEntry.log_index)
-    .outerjoin(Developer, Developer.id == StatementRecord.developer_id)
-    .outerjoin(Document, Document.sha256 == StatementRecord.document_sha256)
-    .outerjoin(SealedOriginalRecord, SealedOriginalRecord.statement_id == StatementRecord.id)
-    .where(LogEntry.log_index > bindparam("after"), LogEntry.log_index < bindparam("bound"))
-    .order_by(LogEntry.log_index, StatementRecord.id)
-    .limit(bindparam("limit"))
-)
-
-
 #: Findings the periodic audit keeps to show (the log page, ``/api/v1/log/audit``); the server log has them all.
 SHOWN_FINDINGS = 50
 #: The periodic audit's first run waits at most this long after the server starts, so that start-up stays quick.
@@ -716,12 +669,15 @@ class PeriodicAudit(threading.Thread):
     server, and the next interval tries again. Findings are logged as errors, one line each.
     """
 
-    def __init__(self, sessions: sessionmaker[Session], data_dir: Path, interval: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], data_dir: Path, interval: float, *, key_file: Path | None = None
+    ) -> None:
         super().__init__(name="candor-registry-audit", daemon=True)
         if interval <= 0:
             raise ValueError("a periodic audit needs a positive interval")
         self.sessions = sessions
         self.data_dir = data_dir
+        self.key_file = key_file
         self.interval = interval
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -747,7 +703,11 @@ class PeriodicAudit(threading.Thread):
         """Run one audit now, record and log its outcome, and return it."""
         try:
             report = RegistryAudit(
-                self.sessions, self.data_dir, on_finding=self._log_finding, should_stop=self._stopping.is_set
+                self.sessions,
+                self.data_dir,
+                on_finding=self._log_finding,
+                should_stop=self._stopping.is_set,
+                key_file=self.key_file,
             ).run()
         except AuditCancelledError:
             return self.status

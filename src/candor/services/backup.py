@@ -34,6 +34,7 @@ from candor.config import SQLITE_FILE_NAME, Settings, sqlite_url
 from candor.errors import CandorError
 from candor.services.integration import LogRefusesError, prove_database_holds
 from candor.store.database import create_database_engine, session_factory
+from candor.store.integrator_lease import SQLITE_LEASE_SUFFIX
 from candor.store.log_entries import latest_checkpoint, log_append_lock, log_size
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint
 from candor.tlog.errors import TlogError
@@ -59,6 +60,7 @@ _NOT_COPIED = {
     *(SQLITE_FILE_NAME + suffix for suffix in ("", "-wal", "-shm", "-journal")),
     "checkpoint.lock",
     "publish.lock",
+    SQLITE_FILE_NAME + SQLITE_LEASE_SUFFIX,
     MANIFEST,
 }
 
@@ -98,8 +100,11 @@ def back_up(settings: Settings, destination: Path) -> BackupReport:
     data_dir = settings.data_dir
     if destination.resolve().is_relative_to(data_dir.resolve()):
         raise BackupError(f"{destination}: is inside the data directory {data_dir}; put the backup elsewhere")
-    if not (data_dir / KEY_FILE).is_file():
-        raise BackupError(f"{data_dir}: holds no registry log ({KEY_FILE} is missing)", hint="check --data-dir")
+    key_path = settings.log_key
+    if not key_path.is_file():
+        raise BackupError(
+            f"{key_path}: missing, so {data_dir} holds no registry log", hint="check --data-dir and log_key_file"
+        )
     destination.mkdir(parents=True, exist_ok=True)
     engine = create_database_engine(settings.database_url)
     try:
@@ -110,8 +115,10 @@ def back_up(settings: Settings, destination: Path) -> BackupReport:
             if settings.uses_sqlite:
                 _sqlite_copy(_sqlite_path(settings.database_url), destination / SQLITE_FILE_NAME)
             for name in _WITH_THE_DATABASE:
-                if (data_dir / name).is_file():
-                    shutil.copy2(data_dir / name, destination / name)
+                # The log key is kept in the backup as log.key, wherever log_key_file puts it on the server.
+                origin = key_path if name == KEY_FILE else data_dir / name
+                if origin.is_file():
+                    shutil.copy2(origin, destination / name)
     finally:
         engine.dispose()
     # After the snapshot: the tiles then hold every tree the copied history remembers, and perhaps more.
@@ -150,7 +157,7 @@ def restore(settings: Settings, source: Path, *, discard_newer_checkpoints: bool
     _read_manifest(source)
     verifier = _verifier(source)
     data_dir = settings.data_dir
-    _same_log(data_dir, verifier)
+    _same_log(settings.log_key, verifier)
     backed_up = CheckpointHistory(source / HISTORY_FILE, verifier).latest()
     current = _remembered_here(settings, verifier)
     newest, discard = _newest_remembered(source, verifier.name, backed_up, current, discard_newer_checkpoints)
@@ -172,7 +179,7 @@ def restore(settings: Settings, source: Path, *, discard_newer_checkpoints: bool
         if staged is not None:
             staged.unlink(missing_ok=True)
         raise
-    discarded = _put_in_place(source, data_dir, discard)
+    discarded = _put_in_place(source, data_dir, discard, settings.log_key)
     if staged is not None:
         target = _sqlite_path(settings.database_url)
         for suffix in ("-wal", "-shm", "-journal"):
@@ -253,8 +260,11 @@ def _database_holds(url: str, newest: SignedHead, source: Path, origin: str, res
         engine.dispose()
 
 
-def _put_in_place(source: Path, data_dir: Path, discard: bool) -> Path | None:
-    """Replace the data directory's log files (and everything else the backup holds) with the backup's."""
+def _put_in_place(source: Path, data_dir: Path, discard: bool, key_path: Path) -> Path | None:
+    """Replace the data directory's log files (and everything else the backup holds) with the backup's.
+
+    The log key goes to ``key_path`` (``log_key_file``); one already there is the same log's (see :func:`_same_log`).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     discarded = None
     if discard:
@@ -264,6 +274,12 @@ def _put_in_place(source: Path, data_dir: Path, discard: bool) -> Path | None:
             os.replace(data_dir / HISTORY_FILE, discarded)
     for item in sorted(source.iterdir()):
         if item.name in _NOT_COPIED:
+            continue
+        if item.name == KEY_FILE:
+            # A key already there is this log's (checked before) unless it was unreadable: then it is replaced.
+            if not key_path.is_file() or key_path.read_bytes() != item.read_bytes():
+                key_path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(item, key_path)
             continue
         target = data_dir / item.name
         if item.is_dir():
@@ -276,8 +292,7 @@ def _put_in_place(source: Path, data_dir: Path, discard: bool) -> Path | None:
     return discarded
 
 
-def _same_log(data_dir: Path, verifier: Verifier) -> None:
-    key_path = data_dir / KEY_FILE
+def _same_log(key_path: Path, verifier: Verifier) -> None:
     if not key_path.is_file():
         return
     try:

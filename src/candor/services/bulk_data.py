@@ -2,9 +2,9 @@
 
 Each dataset is declared once, with its columns and their meaning (:data:`DATASETS`); the website's ``/data/``
 page, the CSV and JSON Lines files, and the schema test of ``docs/bulk-data.md`` all read that one declaration.
-Rows are produced a batch at a time (keyset paging in :mod:`candor.store.bulk_reads`, one short session per
-batch), so a file of the whole registry costs time linear in its size and the memory of one batch, and is
-streamed as it is made.
+Rows are produced a batch at a time (keyset paging in :class:`candor.store.statement_reader.StatementReader` and
+:class:`candor.store.developer_reader.DeveloperReader`, one short session per batch), so a file of the whole
+registry costs time linear in its size and the memory of one batch, and is streamed as it is made.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.services.queries import RegistryQueries
-from candor.store.bulk_reads import developer_slugs, statement_rows
+from candor.store.developer_reader import DeveloperReader
+from candor.store.statement_reader import StatementReader
 
 #: Rows read from the database per batch.
 BATCH = 500
@@ -174,12 +175,12 @@ class BulkData:
         after = -1
         while True:
             with self._sessions() as session:
-                batch = statement_rows(session, after=after, limit=BATCH)
+                batch = StatementReader(session).after(after, limit=BATCH)
             for row in batch:
                 yield {
                     "log_index": row.log_index,
                     "id": row.statement_sha256,
-                    "developer": row.developer,
+                    "developer": row.developer_slug,
                     "developer_name": row.developer_name,
                     "kind": row.kind,
                     "series": row.series or None,
@@ -189,7 +190,7 @@ class BulkData:
                     "target": row.target_sha256,
                     "issued_at": row.issued_at,
                     "published_at": row.published_at,
-                    "leaf_hash": row.leaf_hash.hex(),
+                    "leaf_hash": row.leaf_hash,
                     "withdrawn_by": row.withdrawn_by,
                 }
             if len(batch) < BATCH:
@@ -225,7 +226,7 @@ class BulkData:
         after = ""
         while True:
             with self._sessions() as session:
-                batch = developer_slugs(session, after=after, limit=BATCH)
+                batch = DeveloperReader(session).slugs_after(after, limit=BATCH)
             yield from batch
             if len(batch) < BATCH:
                 return

@@ -18,8 +18,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from candor.domain.documents import KIND_FRAMEWORK, Certification
+from candor.domain.documents import Certification
 from candor.domain.parse import ParsedDocument
+from candor.domain.statement import StatementKind
 from candor.errors import CandorError
 from candor.store.statements import Statements
 
@@ -93,8 +94,10 @@ def _check_certified_framework(session: Session, developer: str, model: Certific
         raise CertifiedFrameworkForbiddenError(
             f"{where}, which {record.developer.slug} published; a developer certifies only its own framework"
         )
-    if record.kind != KIND_FRAMEWORK:
-        raise CertifiedFrameworkError(f"{where}, which is a {record.kind}, not a {KIND_FRAMEWORK}")
+    if record.kind != StatementKind.SECURE_DEVELOPMENT_FRAMEWORK:
+        raise CertifiedFrameworkError(
+            f"{where}, which is a {record.kind}, not a {StatementKind.SECURE_DEVELOPMENT_FRAMEWORK.value}"
+        )
     if record.document_sha256 != entry.sha256:
         raise CertifiedFrameworkError(
             f"{where}, whose document is {record.document_sha256}, not {entry.sha256}",

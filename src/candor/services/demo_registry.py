@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.domain.developer_keys import generate_private_key, private_key_pem
-from candor.domain.documents import KIND_FRAMEWORK, Certification
+from candor.domain.documents import Certification, SecureDevelopmentFramework
 from candor.domain.parse import parse_bytes
 from candor.domain.regulator_keys import generate_regulator_key, regulator_private_pem, regulator_public_pem
 from candor.domain.statement import Statement, StatementKind, sign_statement
@@ -191,7 +191,7 @@ def seed_demo(
         signature = sign_statement(statement, key)
         entry = publisher.publish(token, Publication(statement.canonical_bytes(), signature, raw, sealed))
         published[event.developer, event.file] = entry
-        if parsed.model.kind == KIND_FRAMEWORK:
+        if isinstance(parsed.model, SecureDevelopmentFramework):
             frameworks[event.developer, entry.version] = entry.log_index, hashlib.sha256(raw).hexdigest()
         seeded.append(SeededStatement(event.developer, str(path), entry))
     return seeded

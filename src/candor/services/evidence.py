@@ -15,11 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError, NotFoundError
-from candor.store.tables import DeveloperKey, StatementRecord
+from candor.store.statement_reader import StatementReader
 
 EVIDENCE_TYPE: Final = "candor.evidence/v1"
 
@@ -77,27 +76,13 @@ def _decode(text: object) -> bytes:
 def statement_evidence(sessions: sessionmaker[Session], statement_sha256: str) -> tuple[int, StatementEvidence]:
     """The log index and evidence of the statement with this digest."""
     with sessions() as session:
-        row = session.execute(
-            select(
-                StatementRecord.log_index,
-                StatementRecord.statement_bytes,
-                StatementRecord.signature,
-                DeveloperKey.public_key,
-            )
-            .join(DeveloperKey, DeveloperKey.id == StatementRecord.key_id)
-            .where(StatementRecord.statement_sha256 == statement_sha256)
-        ).first()
-    if row is None:
+        signed = StatementReader(session).signed(statement_sha256)
+    if signed is None:
         raise NotFoundError(f"no statement {statement_sha256}")
-    return row[0], StatementEvidence(row[1], row[2], row[3])
+    return signed.log_index, StatementEvidence(signed.statement_bytes, signed.signature, signed.public_key)
 
 
 def statements_of_document(sessions: sessionmaker[Session], document_sha256: str) -> list[str]:
     """The digests of the statements that publish this document, oldest first."""
     with sessions() as session:
-        found = session.scalars(
-            select(StatementRecord.statement_sha256)
-            .where(StatementRecord.document_sha256 == document_sha256)
-            .order_by(StatementRecord.log_index)
-        ).all()
-    return list(found)
+        return StatementReader(session).digests_publishing(document_sha256)

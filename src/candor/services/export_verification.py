@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 from candor.domain.developer_keys import public_key_from_raw
 from candor.domain.key_history import is_key_event_entry
 from candor.domain.log_entry import parse_log_entry
+from candor.domain.observation import is_observation_entry
 from candor.domain.sealing import MAX_SEALED_BYTES, read_sealed_header
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.domain.statement import verify_statement_signature
@@ -178,7 +179,9 @@ def _check_statements(directory: Path, reader: TileReader) -> _Named:
     with handle:
         number = 0
         for index, entry in reader.entries(0, reader.size):
-            if is_key_event_entry(entry):
+            # Key events and the watcher's observations are the log key's word, checked above; only statements
+            # have lines in the statements file.
+            if is_key_event_entry(entry) or is_observation_entry(entry):
                 continue
             logged = parse_log_entry(entry, name=f"log entry {index}")  # checked above: it parses
             number += 1

@@ -65,6 +65,8 @@ class Health:
     refusal: str | None
     audit: AuditStatus
     reasons: tuple[str, ...] = field(default=())
+    #: "signing" while this server holds the integrator lease, "serving" while another signs; None without a log.
+    role: str | None = None
 
     @property
     def healthy(self) -> bool:
@@ -78,6 +80,7 @@ def assess_health(
     audit: AuditStatus,
     now: datetime,
     max_unsigned_seconds: float,
+    role: str | None = None,
 ) -> Health:
     """Assess the registry: unhealthy when the database does not answer, the log refuses to sign, an entry has
     waited longer than ``max_unsigned_seconds`` for a checkpoint, or the last audit found mismatches or failed."""
@@ -91,7 +94,8 @@ def assess_health(
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no answer"]
         reasons.append(f"the database is unreachable: {cause[0]}")
     if refusal is not None:
-        reasons.append(f"the log refuses to sign: {refusal.message}")
+        prefix = "" if refusal.message.startswith("the log refuses to sign") else "the log refuses to sign: "
+        reasons.append(prefix + refusal.message)
     if lag is not None and lag.unsigned and lag.unsigned_for(now) > max_unsigned_seconds:
         reasons.append(
             f"{lag.unsigned} entr{'y' if lag.unsigned == 1 else 'ies'} not in a signed checkpoint for "
@@ -99,4 +103,5 @@ def assess_health(
         )
     if audit.state in UNHEALTHY_AUDIT_STATES:
         reasons.append(f"the last audit {'failed' if audit.state == 'failed' else 'found mismatches'}")
-    return Health(now, lag is not None, lag, None if refusal is None else refusal.message, audit, tuple(reasons))
+    refused = None if refusal is None else refusal.message
+    return Health(now, lag is not None, lag, refused, audit, tuple(reasons), role)

@@ -6,6 +6,12 @@ checkpoint, writes their tiles into ``<data dir>/log`` with :class:`~candor.tlog
 checkpoint with the registry's log key, and records it in the checkpoints table. Only after that transaction has
 committed is ``log/checkpoint`` written, so the served checkpoint never names a tree the database has not kept.
 
+Several app servers may share one database, each with its own data directory and the same log key
+(``log_key_file``): the one holding the integrator lease (:mod:`candor.store.integrator_lease`) integrates and
+signs; the others :meth:`RegistryLog.follow`, tiling in their own directory the entries of each checkpoint the
+database recorded and serving it once their tiles hash to its root. A server whose key is not the database's log
+key never signs (nor gives out indexes) and keeps serving.
+
 Because every new tree extends the recorded one (its tiles are checked against the recorded root, and rebuilt
 from the database if they do not match), and :func:`~candor.store.log_entries.record_checkpoint` refuses a
 different root for a size already signed, several server processes sharing one database never sign
@@ -27,23 +33,26 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from candor.errors import CandorError
+from candor.store.integrator_lease import IntegratorLease as IntegratorLease  # re-exported for the faces
 from candor.store.log_entries import (
-    latest_checkpoint,
+    checkpoint_sizes,
+    latest_signed_head,
     leaf_hashes,
     log_append_lock,
     log_entries,
-    log_identity,
     log_size,
     record_checkpoint,
     record_log_identity,
+    recorded_log_key,
 )
-from candor.store.tables import Checkpoint as CheckpointRow
-from candor.store.tables import LogIdentity
+from candor.store.summaries import RecordedLogKey
 from candor.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
 from candor.tlog.errors import TlogError
 from candor.tlog.history import (
@@ -57,7 +66,7 @@ from candor.tlog.history import (
 from candor.tlog.history import rolled_back as database_behind
 from candor.tlog.local_log import KEY_FILE, PUBLIC_DIR, VKEY_FILE
 from candor.tlog.merkle import EMPTY_TREE_HASH, MemoryTree
-from candor.tlog.note import Signer, generate_key, parse_note, parse_signer_key
+from candor.tlog.note import Signer, Verifier, generate_key, parse_note, parse_signer_key, parse_verifier_key
 from candor.tlog.sequencer import SignedHead
 from candor.tlog.tilereader import DirectoryFetcher, TileReader
 from candor.tlog.tiles import (
@@ -93,14 +102,19 @@ class LogRefusesError(IntegrationError):
     error_code = "log_refuses_to_sign"
 
 
-def registry_log_signer(data_dir: Path, origin: str) -> Signer:
-    """The registry log's signer, from ``log.key`` in the data directory; created (mode 0600) on first use.
+def registry_log_signer(key_path: Path, origin: str, *, create: bool = True) -> Signer:
+    """The registry log's signer, from ``key_path``; created there (mode 0600) on first use when ``create``.
 
-    ``origin`` names a new key; an existing key keeps the name it was created with.
+    ``origin`` names a new key; an existing key keeps the name it was created with. A key is created only for a
+    database whose log has no key yet: a server pointed at another registry's database never makes a second one.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key_path = data_dir / KEY_FILE
     if not key_path.exists():
+        if not create:
+            raise IntegrationError(
+                f"{key_path}: no log key here, and the database's log already has one",
+                hint="copy the log's key to this path, or set log_key_file (CANDOR_LOG_KEY_FILE) to where it is",
+            )
+        key_path.parent.mkdir(parents=True, exist_ok=True)
         _create_key(key_path, origin)
     try:
         text = key_path.read_text("utf-8")
@@ -117,9 +131,6 @@ def registry_log_signer(data_dir: Path, origin: str) -> Signer:
         logger.warning(
             "%s: the log key is named %r, not %r; the key's name stays the origin", key_path, signer.name, origin
         )
-    vkey_path = data_dir / VKEY_FILE
-    if not vkey_path.exists() or vkey_path.read_text("utf-8").strip() != signer.vkey():
-        write_atomic(vkey_path, (signer.vkey() + "\n").encode())
     return signer
 
 
@@ -164,36 +175,102 @@ class AppendGate:
 
 
 class RegistryLog:
-    """Integrates the registry database's log entries into the tiles under ``data_dir/log``."""
+    """Integrates the registry database's log entries into the tiles under ``data_dir/log``, and serves them.
+
+    Several app servers may share one database, each with its own data directory: one at a time signs (the
+    :class:`Integrator` that holds the :class:`~candor.store.integrator_lease.IntegratorLease` calls
+    :meth:`integrate`); the others :meth:`follow`, tiling in their own directory the entries the database's latest
+    checkpoint covers, and serving that checkpoint once their tiles hash to its root. Tiles are a function of the
+    entries, so every server serves the same bytes.
+    """
 
     def __init__(
-        self, sessions: sessionmaker[Session], data_dir: Path, origin: str, *, gate: AppendGate | None = None
+        self,
+        sessions: sessionmaker[Session],
+        data_dir: Path,
+        origin: str,
+        *,
+        key_file: Path | None = None,
+        gate: AppendGate | None = None,
     ) -> None:
         self.sessions = sessions
         self.data_dir = data_dir
+        self.key_file = key_file or data_dir / KEY_FILE
         self.public = data_dir / PUBLIC_DIR
         self.public.mkdir(parents=True, exist_ok=True)
-        self.signer = registry_log_signer(data_dir, origin)
-        self.history = CheckpointHistory(data_dir / HISTORY_FILE, self.signer.verifier())
+        identity, known = self._recorded_identity()
+        #: Why this server never signs: no readable key, or a key that is not the database's log key. It still
+        #: serves the log, checked against the database's key. Set once, at start: the key is read only then.
+        self.key_refusal: LogRefusesError | None = None
+        self._signer: Signer | None = None
+        try:
+            self._signer = registry_log_signer(self.key_file, origin, create=identity is None or not known)
+        except IntegrationError as exc:
+            if identity is None:
+                raise  # no key anywhere: nothing to sign with, nor to check what is served against
+            self.key_refusal = LogRefusesError(f"the log refuses to sign: {exc.message}", hint=exc.hint)
+        if identity is not None and self._signer is not None and identity.vkey != self._signer.vkey():
+            self.key_refusal = self._other_key(identity)
+        #: The log's key as the database knows it (or, before its first signature, this server's own).
+        self.verifier: Verifier = parse_verifier_key(identity.vkey) if identity is not None else self.signer.verifier()
+        vkey_path = data_dir / VKEY_FILE
+        if not vkey_path.exists() or vkey_path.read_text("utf-8").strip() != self.verifier.vkey():
+            write_atomic(vkey_path, (self.verifier.vkey() + "\n").encode())
+        self.history = CheckpointHistory(data_dir / HISTORY_FILE, self.verifier)
         self._writer: TileWriter | None = None
         # The remembered checkpoint this process last proved the database extends: proving costs one pass over the
         # database's leaf hashes at worst, so it is done again only when another process (or a crash) moved it.
         self._proven: SignedHead | None = None
-        #: Why the log last refused to sign, until an integration succeeds; publishing refuses for the same reason.
-        self.refusal: LogRefusesError | None = None
+        # Why the log last refused to sign or to follow, until an integration succeeds.
+        self._refusal: LogRefusesError | None = None
+        # When the last follow began (time.monotonic()), for catch_up.
+        self._follow_started = float("-inf")
+        #: True while this server's integrator holds the lease and signs; False while it only serves.
+        self.signing = False
         # Integrating threads of this process take turns (the writer is shared), and with publishers too.
         self._lock = threading.Lock()
         self.gate = gate or AppendGate()
+        if self.key_refusal is not None:
+            logger.error("%s", self.key_refusal.message)
+
+    def _recorded_identity(self) -> tuple[RecordedLogKey | None, bool]:
+        """The database's log identity, and whether the database could say (it may be down, or not migrated yet).
+
+        When it cannot, the server starts as it did before identities were kept: with the key at ``key_file``
+        (made there if missing). The identity is checked again before any signature and any new index, so such a
+        key never signs for a log that has another.
+        """
+        try:
+            with self.sessions() as session:
+                return recorded_log_key(session), True
+        except SQLAlchemyError as exc:
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no answer"]
+            logger.warning("the database's log key could not be read at start: %s", cause[0])
+            return None, False
+
+    @property
+    def signer(self) -> Signer:
+        """This server's log key; raises the refusal when it has none it may sign with."""
+        if self._signer is None or self.key_refusal is not None:
+            raise self.key_refusal or IntegrationError("no log key")
+        return self._signer
+
+    @property
+    def refusal(self) -> LogRefusesError | None:
+        """Why the log refuses to sign here (publishing refuses for the same reason), or None."""
+        return self.key_refusal or self._refusal
 
     @property
     def origin(self) -> str:
-        return self.signer.name
+        return self.verifier.name
 
     def integrate(self) -> Checkpoint:
         """Integrate every entry past the last checkpoint, and serve the newest checkpoint. Returns it.
 
         Raises :class:`LogRefusesError` when the database disagrees with what the log has signed.
         """
+        if self.key_refusal is not None:
+            raise self.key_refusal
         with self._lock:
             current = self._current_checkpoint()
             # Until this process has checked the tiles in its data directory against the database, it integrates
@@ -203,14 +280,14 @@ class RegistryLog:
                     with self.gate, self.sessions.begin() as session, log_append_lock(session):
                         note, checkpoint = self._integrate(session)
                 except (RefusedToSignError, HistoryError) as exc:
-                    self.refusal = LogRefusesError(exc.message, hint=exc.hint)
+                    self._refusal = LogRefusesError(exc.message, hint=exc.hint)
                     self._writer = None
-                    raise self.refusal from None
+                    raise self._refusal from None
                 except LogRefusesError as exc:
-                    self.refusal = exc
+                    self._refusal = exc
                     self._writer = None
                     raise
-                self.refusal = None
+                self._refusal = None
             else:
                 note, checkpoint = current
             self._serve(note, checkpoint.size)
@@ -225,9 +302,11 @@ class RegistryLog:
         """
         if self.refusal is not None:
             raise self.refusal
-        identity = log_identity(session)
-        if identity is not None and identity.vkey != self.signer.vkey():
-            raise self._other_key(identity)
+        identity = recorded_log_key(session)
+        if identity is not None and identity.vkey != self.verifier.vkey():
+            # Recorded by another server after this one started, with another key (two servers on a new database).
+            self.key_refusal = self._other_key(identity)
+            raise self.key_refusal
         try:
             remembered = self.history.latest()
         except HistoryError as exc:
@@ -237,8 +316,7 @@ class RegistryLog:
         where = f"the checkpoint history {self.history.path}"
         size = log_size(session)
         if remembered.size > size:
-            latest = latest_checkpoint(session)
-            raise rolled_back(where, remembered, size, None if latest is None else _head(latest))
+            raise rolled_back(where, remembered, size, latest_signed_head(session))
         if remembered != self._proven:
             # Not proven yet by this process (it just started, or another process signed since): prove it here, so
             # that not even the first publish after a start lands in a database that holds another tree. Not under
@@ -253,16 +331,15 @@ class RegistryLog:
         lock (on SQLite, the database's write lock) only to find that out would stall publishers for nothing.
         """
         with self.sessions() as session:
-            latest = latest_checkpoint(session)
+            latest = latest_signed_head(session)
             if latest is None or latest.size != log_size(session):
                 return None
-            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root_hash)
+            return latest.note.encode(), Checkpoint(self.origin, latest.size, latest.root)
 
     def _integrate(self, session: Session) -> tuple[bytes, Checkpoint]:
         self._check_identity(session)
-        latest = latest_checkpoint(session)
+        recorded = latest_signed_head(session)
         size = log_size(session)
-        recorded = None if latest is None else _head(latest)
         # Before any tile is written: the database must hold the tree of every checkpoint the log remembers.
         remembered = self._prove_remembered(session, recorded, size)
         signed_size = 0 if recorded is None else recorded.size
@@ -273,8 +350,7 @@ class RegistryLog:
             remembered = self._proven = self.history.append(recorded.note.encode())
         if recorded is not None and recorded.size == size:
             return recorded.note.encode(), Checkpoint(self.origin, recorded.size, recorded.root)
-        for first in range(signed_size, size, _CHUNK):
-            writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, size))])
+        _tile_entries(session, writer, size)
         checkpoint = Checkpoint(self.origin, writer.size, writer.root())
         # The proof the log gives itself before it signs: the new tree extends every head it remembers.
         tiles = TileReader(DirectoryFetcher(self.public), checkpoint.size, checkpoint.root)
@@ -293,21 +369,22 @@ class RegistryLog:
 
     def _check_identity(self, session: Session) -> None:
         """The database's log is signed by this process's key; recorded on the first signature."""
-        identity = log_identity(session)
+        identity = recorded_log_key(session)
         if identity is not None:
             if identity.vkey != self.signer.vkey():
-                raise self._other_key(identity)
+                self.key_refusal = self._other_key(identity)
+                raise self.key_refusal
             return
-        latest = latest_checkpoint(session)
+        latest = latest_signed_head(session)
         if latest is not None:
             # A database from before the key was recorded: its checkpoints say which key is the log's.
             try:
                 open_checkpoint(latest.note.encode(), self.signer.verifier())
             except TlogError:
                 raise LogRefusesError(
-                    f"the log refuses to sign: the database's checkpoint {describe_signed(_head(latest))} is not "
-                    f"signed by this server's log key {self._key_name()} ({self.data_dir / KEY_FILE})",
-                    hint="put the log's own log.key in the data directory (from the backup of the data directory)",
+                    f"the log refuses to sign: the database's checkpoint {describe_signed(latest)} is not "
+                    f"signed by this server's log key {self._key_name()} ({self.key_file})",
+                    hint="put the log's own key at log_key_file (from the backup of the data directory)",
                 ) from None
         record_log_identity(session, origin=self.origin, key_id=f"{self.signer.key_id:08x}", vkey=self.signer.vkey())
 
@@ -322,32 +399,42 @@ class RegistryLog:
         return remembered
 
     def _key_name(self) -> str:
-        return f"{self.origin}+{self.signer.key_id:08x}"
+        key = self._signer or self.verifier
+        return f"{key.name}+{key.key_id:08x}"
 
-    def _other_key(self, identity: LogIdentity) -> LogRefusesError:
+    def _other_key(self, identity: RecordedLogKey) -> LogRefusesError:
         return LogRefusesError(
-            f"the log refuses to sign: this server's log key ({self.data_dir / KEY_FILE}) is {self._key_name()}, "
+            f"the log refuses to sign: this server's log key ({self.key_file}) is {self._key_name()}, "
             f"but the database's log is signed by {identity.origin}+{identity.key_id} since "
             f"{identity.recorded_at:%Y-%m-%d %H:%M} UTC; a second key would sign a second history of the same entries",
-            hint="put the log's own log.key, log.vkey and checkpoint-history in this data directory (from a backup "
-            "of the data directory), or point this server at its own database",
+            hint="give this server the log's own key (log_key_file, CANDOR_LOG_KEY_FILE), or point it at its own "
+            "database",
         )
 
     def _writer_at(self, session: Session, size: int, root: bytes) -> TileWriter:
-        """A writer at the recorded tree; another process may have extended the tiles since this one last did."""
+        """A writer at the recorded tree, extending what this data directory already holds when it can.
+
+        Another process may have extended the database since this one last tiled; a follower that was stopped for a
+        while finds its tiles at the size it last served. Whatever it starts from, the tiles it ends with must hash
+        to ``root``, or they are all rebuilt from the database's entries.
+        """
         if self._writer is not None and self._writer.size == size and self._writer.root() == root:
             return self._writer
-        try:
-            writer = TileWriter(self.public, load_right_edge(self.public, size) if size else RightEdge())
-            intact = writer.root() == root
-        except TileError:
-            intact = False
-        if not intact:
+        writer = self._writer if self._writer is not None and self._writer.size <= size else None
+        if writer is None:
+            writer = _writer_from_disk(self.public, size)
+        intact = False
+        if writer is not None:
+            try:
+                _tile_entries(session, writer, size)
+                intact = writer.root() == root
+            except TileError:
+                intact = False
+        if writer is None or not intact:
             # Missing or damaged tiles (a fresh data directory for an existing database): rebuild from the entries.
             logger.warning("rebuilding the log tiles of %s entries from the database", size)
             writer = TileWriter(self.public, RightEdge())
-            for first in range(0, size, _CHUNK):
-                writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, size))])
+            _tile_entries(session, writer, size)
             if writer.root() != root:
                 raise IntegrationError(
                     f"the database's {size} log entries do not hash to the recorded checkpoint root",
@@ -355,6 +442,61 @@ class RegistryLog:
                 )
         self._writer = writer
         return writer
+
+    def follow(self) -> int:
+        """Serve the database's latest checkpoint from this data directory without signing; return its size.
+
+        Its entries are tiled here first (only those past what this process tiled before), and the checkpoint is
+        remembered in this directory's history (after its signature is checked against the log's key) before it is
+        served: a follower vouches for what it serves exactly like the server that signed it. Read-only on the
+        database, and cheap when nothing is new: one indexed read.
+        """
+        with self._lock:
+            self._follow_started = time.monotonic()
+            with self.sessions() as session:
+                head = latest_signed_head(session)
+                if head is None:
+                    return 0
+                if self._writer is not None and self._writer.size == head.size and self._writer.root() == head.root:
+                    note, size = head.note.encode(), head.size
+                else:
+                    try:
+                        note, size = self._follow(session, head)
+                    except (RefusedToSignError, HistoryError) as exc:
+                        self._refusal = LogRefusesError(exc.message, hint=exc.hint)
+                        self._writer = None
+                        raise self._refusal from None
+                    except LogRefusesError as exc:
+                        self._refusal = exc
+                        self._writer = None
+                        raise
+                    self._refusal = None
+            self._serve(note, size)
+            return size
+
+    def catch_up(self, asked_at: float | None = None) -> None:
+        """Follow for a request that asked, at ``asked_at`` (``time.monotonic()``), for what this server lacks.
+
+        Skipped when a follow that started after the request arrived has run already: it saw the database as new
+        as the request needs. So a burst of requests for tiles that do not exist costs a follow or two, not one
+        database read each behind the same lock.
+        """
+        asked_at = time.monotonic() if asked_at is None else asked_at
+        with self._lock:
+            if self._follow_started >= asked_at:
+                return
+        self.follow()
+
+    def _follow(self, session: Session, head: SignedHead) -> tuple[bytes, int]:
+        # The same proof as before signing: what this directory remembers must be in the database's tree.
+        remembered = self._prove_remembered(session, head, log_size(session))
+        self._writer_at(session, head.size, head.root)
+        if remembered is None or remembered.size < head.size:
+            # Synced before it is served from here; the entries just tiled hash to its root, so it is proven too.
+            self._proven = self.history.append(head.note.encode())
+        # A larger remembered checkpoint was signed here before a crash kept it from the database; its tree was just
+        # proven to be in the database's entries, and whichever server signs next extends it.
+        return head.note.encode(), head.size
 
     def _serve(self, note: bytes, size: int) -> None:
         """Write ``log/checkpoint``, unless a process sharing the directory already served a larger tree."""
@@ -374,8 +516,7 @@ def prove_database_holds(session: Session, remembered: SignedHead, where: str, p
     synced and before the database committed) the database's own leaf hashes up to the remembered size are hashed.
     """
     size = log_size(session)
-    latest = latest_checkpoint(session)
-    recorded = None if latest is None else _head(latest)
+    recorded = latest_signed_head(session)
     if remembered.size > size:
         raise rolled_back(where, remembered, size, recorded)
     try:
@@ -400,15 +541,34 @@ def rolled_back(where: str, remembered: SignedHead, size: int, recorded: SignedH
     return LogRefusesError(refusal.message, hint=refusal.hint)
 
 
+def _writer_from_disk(public: Path, size: int) -> TileWriter | None:
+    """A writer over the tiles already in ``public``: at ``size`` if they reach it, else at the size served last."""
+    for candidate in (size, _served_size(public / CHECKPOINT_NAME)):
+        if 0 <= candidate <= size:
+            try:
+                return TileWriter(public, load_right_edge(public, candidate) if candidate else RightEdge())
+            except TileError:
+                continue
+    return None
+
+
+def _tile_entries(session: Session, writer: TileWriter, size: int) -> None:
+    """Write the tiles of the database's entries from the writer's size up to ``size``, in chunks.
+
+    The tree stops at the size of every checkpoint signed on the way, so that the partial tiles of each of those
+    sizes are written too: a client holding an older checkpoint asks any server for them, and every server holds
+    the same files whether it signed those checkpoints, followed them one by one, or caught up later.
+    """
+    for stop in [*checkpoint_sizes(session, writer.size, size), size]:
+        for first in range(writer.size, stop, _CHUNK):
+            writer.append([row.entry for row in log_entries(session, first, min(first + _CHUNK, stop))])
+
+
 def _tiles_hold(public: Path, head: SignedHead) -> bool:
     try:
         return load_right_edge(public, head.size).root() == head.root if head.size else True
     except TileError:
         return False
-
-
-def _head(checkpoint: CheckpointRow) -> SignedHead:
-    return SignedHead(checkpoint.size, checkpoint.root_hash, checkpoint.note)
 
 
 def _served_size(path: Path) -> int:
@@ -421,12 +581,21 @@ def _served_size(path: Path) -> int:
 
 
 class Integrator(threading.Thread):
-    """Integrates in the background every 250 ms, and at once when :meth:`wake` is called after a publish."""
+    """Integrates in the background every 250 ms, and at once when :meth:`wake` is called after a publish.
 
-    def __init__(self, log: RegistryLog, interval: float = INTEGRATION_INTERVAL) -> None:
+    With a ``lease``, it signs only while it holds the lease, and otherwise follows (serves what the server holding
+    the lease signed); each tick it tries to take the lease, so when the signing server dies another takes over
+    within a tick. A server whose key is not the log's never takes the lease. Without one (a single process, as in
+    tests and ``candor demo``), it always signs.
+    """
+
+    def __init__(
+        self, log: RegistryLog, interval: float = INTEGRATION_INTERVAL, *, lease: IntegratorLease | None = None
+    ) -> None:
         super().__init__(name="candor-registry-integrator", daemon=True)
         self.log = log
         self.interval = interval
+        self.lease = lease
         self._wake = threading.Event()
         self._stopping = threading.Event()
 
@@ -435,27 +604,49 @@ class Integrator(threading.Thread):
         self._wake.set()
 
     def stop(self) -> None:
-        """Stop after one last integration, so nothing published is left unsigned."""
+        """Stop after one last integration, so nothing published is left unsigned, and give up the lease."""
         self._stopping.set()
         self._wake.set()
         self.join()
 
     def run(self) -> None:
         refused: str | None = None
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            try:
-                self.log.integrate()
-            except LogRefusesError as exc:
-                # Said once, not four times a second: nothing changes until an operator recovers the log.
-                if exc.message != refused:
-                    logger.error("%s", exc.diagnostics())
-                    refused = exc.message
-            except Exception:
-                # The next tick retries; a server must keep serving reads while, say, the database restarts.
-                logger.exception("log integration failed; retrying")
-            else:
-                refused = None
-            if self._stopping.is_set():
-                return
+        try:
+            while True:
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                try:
+                    self._tick()
+                except LogRefusesError as exc:
+                    # Said once, not four times a second: nothing changes until an operator recovers the log.
+                    if exc.message != refused:
+                        logger.error("%s", exc.diagnostics())
+                        refused = exc.message
+                except Exception:
+                    # The next tick retries; a server must keep serving reads while, say, the database restarts.
+                    logger.exception("log integration failed; retrying")
+                else:
+                    refused = None
+                if self._stopping.is_set():
+                    return
+        finally:
+            self.log.signing = False
+            if self.lease is not None:
+                self.lease.release()
+
+    def _tick(self) -> None:
+        signing = self._holds_lease()
+        if signing != self.log.signing:
+            logger.info("this server %s the log's checkpoints", "now signs" if signing else "no longer signs")
+            self.log.signing = signing
+        if signing:
+            self.log.integrate()
+        else:
+            self.log.follow()
+
+    def _holds_lease(self) -> bool:
+        if self.log.key_refusal is not None:
+            if self.lease is not None and self.lease.held:
+                self.lease.release()  # let a server with the log's key sign
+            return False
+        return self.lease is None or self.lease.try_take()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from candor.domain.developer_keys import key_fingerprint, public_key_from_raw
 from candor.domain.key_history import is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry
+from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import SignatureError, verify_statement_signature
 from candor.errors import CandorError, NotFoundError
 from candor.services.evidence import StatementEvidence
@@ -221,6 +222,25 @@ class LogExplorer:
                 signature=None,
                 public_key=event.key,
                 key_fingerprint=key_fingerprint(public_key_from_raw(base64.b64decode(event.key))),
+                signature_verified=None,
+                matches_record=None,
+            )
+        if is_observation_entry(entry):
+            try:
+                observed = parse_observation_entry(entry, name=name).observation
+            except CandorError as exc:
+                return _unreadable(base, exc)
+            # The registry's word about a developer's site, signed by the log key: no developer signature.
+            return EntryView(
+                *base,
+                form="observation",
+                statement_text=None,
+                statement_sha256=None,
+                developer=observed.developer,
+                kind=observed.finding.value,
+                signature=None,
+                public_key=None,
+                key_fingerprint=None,
                 signature_verified=None,
                 matches_record=None,
             )

@@ -20,11 +20,11 @@ are unique and dense however many server processes publish at once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final
 
 from pydantic import ValidationError
@@ -48,19 +48,20 @@ from candor.domain.statement import (
     StatementKind,
     parse_statement,
     verify_statement_signature,
+    version_key,
 )
 from candor.errors import CandorError, ConflictError
 from candor.services.certifications import check_certification
 from candor.services.integration import AppendGate
-from candor.store.columns import utc_now
 from candor.store.developers import Developers
 from candor.store.documents import Documents
 from candor.store.log_entries import append_log_entry, log_append_lock
 from candor.store.sealed import SealedOriginals
 from candor.store.search import index_publication
 from candor.store.statements import Statements
-from candor.store.tables import Developer, DeveloperKey, DeveloperStatus, StatementRecord, TokenScope
+from candor.store.tables import Developer, DeveloperKey, StatementRecord
 from candor.store.tokens import ApiTokens
+from candor.store.vocabulary import DeveloperStatus, TokenScope
 
 
 class PublishError(CandorError):
@@ -93,6 +94,8 @@ class DocumentTooLargeError(PublishError):
 #: How far ahead of the registry's clock a statement's ``issued_at`` may be: room for a developer's clock that
 #: runs a little fast, not for statements dated into the future.
 MAX_CLOCK_SKEW: Final = timedelta(minutes=10)
+#: The registry's clock, in UTC; tests pass another.
+_REGISTRY_CLOCK: Final = partial(datetime.now, UTC)
 
 
 class WrongOriginError(PublishError):
@@ -159,11 +162,6 @@ def statement_for_document(
         raise StatementError(f"{parsed.name}: cannot be stated for publication: {field}: {first['msg']}") from exc
 
 
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """A sort key under which "2.0" > "1.10" > "1.9" > "1.0": digit runs compare as numbers."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.findall(r"\d+|[^\d.]+", version))
-
-
 class Publisher:
     """Publishes statements into the registry whose sessions it holds, checking them against ``standard``."""
 
@@ -174,7 +172,7 @@ class Publisher:
         *,
         max_document_bytes: int,
         gate: AppendGate | None = None,
-        now: Callable[[], datetime] = utc_now,
+        now: Callable[[], datetime] = _REGISTRY_CLOCK,
         regulator_key: str | None = None,
         origin: str,
         sequencing_check: Callable[[Session], None] | None = None,

@@ -45,3 +45,19 @@ def record_facts(facts_dir: Path, slug: str, name: str, raw: bytes) -> Developer
         Path(temporary).unlink(missing_ok=True)
         raise
     return facts
+
+
+def facts_on_file(facts_dir: Path, slug: str) -> DeveloperFacts | str:
+    """The facts the registry holds for ``slug``, or why there are none to use (a sentence for the page)."""
+    path = facts_path(facts_dir, slug)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return "no facts are on file for this developer"
+    try:
+        facts = parse_facts(path.name, raw)
+    except CandorError as exc:
+        return f"the facts on file cannot be read: {exc.diagnostics()}"
+    if facts.developer != slug:
+        return f"the facts on file are for {facts.developer!r}, not {slug!r}"
+    return facts

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from candor.domain.developer_keys import key_fingerprint, public_key_from_raw, public_key_raw
 from candor.domain.key_history import KeyHistory, is_key_event_entry, parse_key_event_entry
 from candor.domain.log_entry import parse_log_entry, signed_entry
+from candor.domain.observation import is_observation_entry, parse_observation_entry
 from candor.domain.statement import KINDS_WITH_TARGET, Statement, parse_statement, verify_statement_signature
 from candor.errors import CandorError
 from candor.services.evidence import StatementEvidence
@@ -118,7 +119,7 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
     # a valid withdrawal, and ``candor log verify --statements`` reports it).
     target = verified.statement_sha256.encode("ascii")
     for index, entry in reader.entries(log_index + 1, reader.size):
-        if target not in entry or is_key_event_entry(entry):
+        if target not in entry or is_key_event_entry(entry) or is_observation_entry(entry):
             continue
         statement = parse_log_entry(entry, name=f"log entry {index}").statement
         if (
@@ -133,7 +134,8 @@ def later_actions(reader: TileReader, log_index: int, verified: VerifiedDocument
 def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
     """Check every entry of the log, in order; the count.
 
-    Each is a Candor statement or key event in RFC 8785 canonical form; the signature a statement logs verifies
+    Each is a Candor statement, key event or observation in RFC 8785 canonical form (an observation signed by the
+    log key); the signature a statement logs verifies
     with the key it logs, and that key is its developer's in force at that index, as the log's key events say
     (each signed by the log key, a rotation also by the previous key; see ``domain/key_history.py``).
     """
@@ -142,6 +144,10 @@ def check_statement_entries(reader: TileReader, log_verifier: Verifier) -> int:
         name = f"log entry {index}"
         if is_key_event_entry(entry):
             history.apply(index, parse_key_event_entry(entry, name=name))
+            continue
+        if is_observation_entry(entry):
+            # What the registry's watcher saw on a developer's site: the log key's word, checked as such.
+            parse_observation_entry(entry, name=name).verify(log_verifier.verify, name=name)
             continue
         logged = parse_log_entry(entry, name=name)
         logged.verify_signature(name=name)

@@ -1,4 +1,4 @@
-"""What the read side shows: small immutable view models, built by :mod:`candor.services.queries`.
+"""What the read side shows: small immutable view models, built by the query services (:mod:`candor.services.queries`).
 
 The website's templates and the JSON API both read these, and nothing else, so neither depends on how the store
 lays out its tables.
@@ -7,7 +7,6 @@ lays out its tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Generic, TypeVar
 
 from candor.domain.coverage import CoverageReport
@@ -16,16 +15,20 @@ from candor.domain.obligations import ObligationsCalendar
 from candor.domain.standards import RulePack
 from candor.errors import NotFoundError
 
+# The store's summaries are part of what the read side shows: views compose them, and re-export them.
+from candor.store.summaries import CheckpointView as CheckpointView
+from candor.store.summaries import DeveloperSummary as DeveloperSummary
+from candor.store.summaries import StatementSummary as StatementSummary
+
 Item = TypeVar("Item")
 
-#: The titles people read for each statement kind.
-KIND_TITLES = {
-    "secure-development-framework": "Secure Development Framework",
-    "system-card": "System card",
-    "certification": "Certification",
-    "withdrawal": "Withdrawal",
-    "correction": "Correction",
-}
+#: The most items any one page of a list may hold, whatever the caller asks for.
+MAX_PAGE_SIZE = 100
+
+
+def clamp_page(number: int, size: int) -> tuple[int, int]:
+    """A page number of at least 1 and a page size between 1 and :data:`MAX_PAGE_SIZE`."""
+    return max(1, number), min(max(1, size), MAX_PAGE_SIZE)
 
 
 class PageNotFoundError(NotFoundError):
@@ -68,53 +71,6 @@ class Page(Generic[Item]):
 
 
 @dataclass(frozen=True)
-class DeveloperSummary:
-    """A registered developer, as listed."""
-
-    slug: str
-    legal_name: str
-    website_domain: str
-    status: str
-    registered_at: datetime
-    statement_count: int
-
-
-@dataclass(frozen=True)
-class StatementSummary:
-    """A published statement, as listed: what, by whom, which version, and where it sits in the log."""
-
-    log_index: int
-    statement_sha256: str
-    developer_slug: str
-    developer_name: str
-    kind: str
-    series: str
-    version: str
-    document_sha256: str | None
-    supersedes: str | None
-    target_sha256: str | None
-    issued_at: datetime
-    published_at: datetime
-    leaf_hash: str
-    #: The withdrawal that withdrew this statement, if any, by log index.
-    withdrawn_by: int | None = None
-
-    @property
-    def withdrawn(self) -> bool:
-        return self.withdrawn_by is not None
-
-    @property
-    def kind_title(self) -> str:
-        return KIND_TITLES.get(self.kind, self.kind)
-
-    @property
-    def title(self) -> str:
-        """How the statement is named in lists, e.g. "System card atlas-3, version 2"."""
-        series = f" {self.series}" if self.series else ""
-        return f"{self.kind_title}{series}, version {self.version}"
-
-
-@dataclass(frozen=True)
 class FindingView:
     """What a transparency standard found in a document."""
 
@@ -153,16 +109,6 @@ class StandardApplication:
     developers: list[DeveloperSummary]
     #: False before the pack's ``effective_from``: no document is held to it yet.
     in_force: bool = True
-
-
-@dataclass(frozen=True)
-class CheckpointView:
-    """A signed tree head of the log."""
-
-    size: int
-    root_hash: str
-    note: str
-    signed_at: datetime
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from candor.domain.source import MAX_DOCUMENT_BYTES
@@ -45,6 +46,10 @@ class Documents:
     def find(self, sha256: str) -> Document | None:
         """The document with this SHA-256 (hex), if stored."""
         return self.session.get(Document, sha256)
+
+    def content(self, sha256: str) -> bytes | None:
+        """The bytes stored under this SHA-256 (hex), if any, without loading the row: as stored, unchecked."""
+        return self.session.scalar(select(Document.content).where(Document.sha256 == sha256))
 
     def get(self, sha256: str) -> Document:
         """The document with this SHA-256 (hex); :class:`NotFoundError` if it is not stored."""

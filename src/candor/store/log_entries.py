@@ -22,8 +22,10 @@ from candor.domain.statement import MAX_STATEMENT_BYTES
 from candor.errors import ConflictError
 from candor.store.database import SQLITE_BEGIN_IMMEDIATE
 from candor.store.errors import StoreError
+from candor.store.summaries import CheckpointView, RecordedLogKey
 from candor.store.tables import Checkpoint, LogEntry, LogIdentity
 from candor.tlog.merkle import leaf_hash
+from candor.tlog.sequencer import SignedHead
 
 #: The PostgreSQL advisory lock key for log appends: a fixed 64-bit number derived from a readable name, combined
 #: with the schema's name when taken.
@@ -121,6 +123,34 @@ def latest_checkpoint(session: Session) -> Checkpoint | None:
     return session.scalars(select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)).one_or_none()
 
 
+def latest_checkpoint_view(session: Session) -> CheckpointView | None:
+    """:func:`latest_checkpoint` as a plain summary (no row), for the read side."""
+    row = session.execute(
+        select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note, Checkpoint.signed_at)
+        .order_by(Checkpoint.size.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    size, root_hash, note, signed_at = row
+    return CheckpointView(size, root_hash.hex(), note, signed_at)
+
+
+def latest_signed_head(session: Session) -> SignedHead | None:
+    """:func:`latest_checkpoint` as the log's signed head (size, root, note), for the integrator."""
+    latest = latest_checkpoint(session)
+    return None if latest is None else SignedHead(latest.size, latest.root_hash, latest.note)
+
+
+def checkpoint_sizes(session: Session, after: int, upto: int) -> list[int]:
+    """The sizes of the signed checkpoints with ``after < size <= upto``, smallest first."""
+    return list(
+        session.scalars(
+            select(Checkpoint.size).where(Checkpoint.size > after, Checkpoint.size <= upto).order_by(Checkpoint.size)
+        )
+    )
+
+
 def integrated_size(session: Session) -> int:
     """How many entries are covered by a signed checkpoint; an entry is integrated when its index is below."""
     checkpoint = latest_checkpoint(session)
@@ -148,6 +178,14 @@ def record_checkpoint(session: Session, *, size: int, root_hash: bytes, note: st
 def log_identity(session: Session) -> LogIdentity | None:
     """The key and origin the log signed its first checkpoint with, if it has signed any since migration 0003."""
     return session.get(LogIdentity, 1)
+
+
+def recorded_log_key(session: Session) -> RecordedLogKey | None:
+    """:func:`log_identity` as a plain value, for the services that compare it with their own key."""
+    identity = log_identity(session)
+    if identity is None:
+        return None
+    return RecordedLogKey(identity.origin, identity.key_id, identity.vkey, identity.recorded_at)
 
 
 def record_log_identity(session: Session, *, origin: str, key_id: str, vkey: str) -> LogIdentity:

@@ -1,7 +1,10 @@
 """Read-only lookups into the log's rows for the log explorer and the bulk export: an entry by index or leaf hash,
 the statement logged at an index, and the checkpoints signed at given sizes.
 
-Kept apart from :mod:`candor.store.log_entries`, which owns appends and their lock; nothing here writes.
+Kept apart from :mod:`candor.store.log_entries`, which owns appends and their lock; nothing here writes. The
+statements are read here rather than through :class:`candor.store.statement_reader.StatementReader` because these
+rows are wider than its summaries (the signed bytes, signature and key, and the sealed original's digest) and are
+read by index in batches for the export. Follow-up: fold them into the reader beside its ``signed()``.
 """
 
 from __future__ import annotations

@@ -15,9 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
+# Tables kept in their own modules; importing them puts them on Base.metadata for `candor db check`.
+import candor.store.cosignatures
 from candor.store.errors import StoreError
 from candor.store.search import INDEX_TABLES
 from candor.store.tables import Base
+
+import candor.store.report_tables  # noqa: F401  isort: skip
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -31,7 +32,9 @@ from candor.store.vocabulary import DeveloperStatus, TokenScope
 
 __all__ = [
     "APPEND_ONLY_TABLES",
+    "WATCH_APPEND_ONLY_TABLES",
     "ApiToken",
+    "ArchivedVersion",
     "Base",
     "Checkpoint",
     "Developer",
@@ -41,13 +44,17 @@ __all__ = [
     "Finding",
     "LogEntry",
     "LogIdentity",
+    "ObservationRecord",
     "SealedOriginalRecord",
     "StatementRecord",
     "TokenScope",
+    "WatchedUrl",
 ]
 
 #: Tables whose rows can be inserted but never updated or deleted.
 APPEND_ONLY_TABLES = ("documents", "statements", "log_entries", "checkpoints")
+#: The watcher's history (migration 0010): what it saw, and the bytes it archived, are never rewritten either.
+WATCH_APPEND_ONLY_TABLES = ("observations", "archived_versions")
 
 # Stable constraint names, so that migrations name the same things on every backend.
 NAMING_CONVENTION = {
@@ -258,3 +265,77 @@ class SealedOriginalRecord(Base):
         CheckConstraint("size = length(content)", name="size_matches"),
         CheckConstraint(f"size <= {MAX_SEALED_BYTES}", name="size_limit"),
     )
+
+
+class WatchedUrl(Base):
+    """A URL of a developer's own site that the watcher fetches: named by hand, or listed in its manifest.
+
+    The columns after ``added_at`` are the watcher's working state (what to send in a conditional request, when it
+    last looked, since when the site fails to answer); what it saw is in the append-only ``observations``.
+    """
+
+    __tablename__ = "watched_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    developer_id: Mapped[int] = mapped_column(ForeignKey("developers.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    #: The document kind the page holds (e.g. secure-development-framework), or 'manifest' for the manifest.
+    kind: Mapped[str | None] = mapped_column(String(40), default=None)
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    #: For a manifest-listed document: the bytes and the statement the manifest says it serves.
+    expected_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    statement_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    etag: Mapped[str | None] = mapped_column(String(300), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    developer: Mapped[Developer] = relationship()
+
+    __table_args__ = (
+        Index("uq_watched_urls_developer_id_url", "developer_id", "url", unique=True),
+        CheckConstraint("source IN ('manual', 'manifest')", name="source"),
+    )
+
+
+class ArchivedVersion(Base):
+    """The exact bytes a watched URL served once, addressed by their SHA-256, with the text read from them."""
+
+    __tablename__ = "archived_versions"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+    __table_args__ = (CheckConstraint("size = length(content)", name="size_matches"),)
+
+
+class ObservationRecord(Base):
+    """An observation the watcher logged: its fields, and where the log holds its signed bytes."""
+
+    __tablename__ = "observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    observation_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    log_index: Mapped[int] = mapped_column(ForeignKey("log_entries.log_index"), unique=True)
+    watched_url_id: Mapped[int] = mapped_column(ForeignKey("watched_urls.id"), index=True)
+    developer_id: Mapped[int] = mapped_column(ForeignKey("developers.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finding: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    status: Mapped[int | None] = mapped_column(Integer, default=None)
+    media_type: Mapped[str | None] = mapped_column(String(100), default=None)
+    content_sha256: Mapped[str | None] = mapped_column(ForeignKey("archived_versions.sha256"), default=None)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    statement_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    previous_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    watched_url: Mapped[WatchedUrl] = relationship()
+    developer: Mapped[Developer] = relationship()
+    archived: Mapped[ArchivedVersion | None] = relationship()

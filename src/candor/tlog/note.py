@@ -142,6 +142,10 @@ class Signer(_NamedKey):
     def sign(self, text: bytes) -> bytes:
         return self._private_key.sign(text)
 
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        return self._private_key
+
     def verifier(self) -> Verifier:
         """The matching verifier."""
         return Verifier(self._name, self._public_key)
@@ -218,7 +222,11 @@ class CosignatureSigner(_NamedKey):
         self._clock = clock
 
     def sign(self, text: bytes) -> bytes:
-        timestamp = int(self._clock())
+        return self.sign_at(text, int(self._clock()))
+
+    def sign_at(self, text: bytes, timestamp: int) -> bytes:
+        """A cosignature made at ``timestamp``: a witness reads its clock once, to check it against its last
+        cosignature and to sign with that same time."""
         if not 0 <= timestamp <= _MAX_TIMESTAMP:
             raise CosignatureError(f"cosignature timestamp {timestamp} is outside 0..2^63-1")
         return timestamp.to_bytes(8, "big") + self._private_key.sign(_cosigned_message(text, timestamp))
@@ -303,6 +311,17 @@ def parse_signer_key(skey: str) -> Signer:
     if signer.key_id != declared_id:
         raise NoteKeyError(f"signer key {name}: key id {hex_id} does not match the key")
     return signer
+
+
+def parse_cosignature_signer_key(skey: str) -> CosignatureSigner:
+    """A witness's signer from the same ``PRIVATE+KEY+...`` string as any note key.
+
+    Go's note package has no private-key form for cosignature keys, so a witness keeps an ordinary Ed25519 signer
+    key and signs with type 0x04; its verifier key (``name+id+base64(0x04 || public key)``) is what logs and
+    readers are given.
+    """
+    signer = parse_signer_key(skey)
+    return CosignatureSigner(signer.name, signer.private_key)
 
 
 @dataclass(frozen=True)

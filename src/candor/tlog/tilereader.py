@@ -22,6 +22,7 @@ from candor.tlog.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileError,
+    TileUnavailableError,
     decode_bundle,
     entries_path,
     level_width,
@@ -83,7 +84,7 @@ class HttpFetcher:
         try:
             answer = self._client.get(name, _resource(name), allow_error=True)
         except self._http_error as exc:
-            raise TileError(f"{name}: {exc.message}") from None
+            raise TileUnavailableError(f"{name}: {exc.message}") from None
         if answer.status == 404:
             raise TileError(f"{name}: missing from {self.location} (HTTP 404)")
         if not answer.ok:

@@ -35,6 +35,10 @@ class TileError(TlogError):
     """A tile or entry bundle that is malformed, missing, or cannot be written."""
 
 
+class TileUnavailableError(TileError):
+    """A log file could not be fetched at all (the network, a timeout, a size limit): says nothing about the log."""
+
+
 class EntryTooLargeError(TlogError):
     """An entry longer than an entry bundle's uint16 length prefix can express."""
 

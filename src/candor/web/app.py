@@ -18,15 +18,19 @@ from fastapi.templating import Jinja2Templates
 
 from candor import __version__
 from candor.config import Settings, load_settings
+from candor.domain.statement import StatementKind
 from candor.services.audit import PeriodicAudit
 from candor.services.bulk_data import BulkData
 from candor.services.log_explorer import LogExplorer
+from candor.services.observed import ObservedSites
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
 from candor.services.registry_facts import FACTS_DIR_NAME
+from candor.services.reports import open_report_channel
 from candor.services.search import RegistrySearch
+from candor.services.witnessing import PeriodicWitnessing, WitnessCollector, parse_witness_setting
 from candor.store.database import create_database_engine, session_factory
-from candor.web import api, operations, site
+from candor.web import api, operations, reports, site
 from candor.web.conditional import ConditionalGetMiddleware
 from candor.web.errors import install_error_handlers
 from candor.web.head import HeadAsGetMiddleware
@@ -54,14 +58,22 @@ def create_app(settings: Settings) -> FastAPI:
         # the server, whatever it finds.
         auditor = None
         if settings.audit_interval > 0:
-            auditor = PeriodicAudit(app.state.sessions, settings.data_dir, settings.audit_interval)
+            auditor = PeriodicAudit(
+                app.state.sessions, settings.data_dir, settings.audit_interval, key_file=settings.log_key
+            )
             auditor.start()
         app.state.audit = auditor
+        witnessing = None
+        if app.state.witnessing is not None:
+            witnessing = PeriodicWitnessing(app.state.witnessing)
+            witnessing.start()
         try:
             yield
         finally:
             if auditor is not None:
                 await asyncio.to_thread(auditor.stop)
+            if witnessing is not None:
+                await asyncio.to_thread(witnessing.stop)
             engine.dispose()
 
     app = FastAPI(
@@ -86,10 +98,22 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.search = RegistrySearch(app.state.sessions)
     app.state.explorer = LogExplorer(app.state.sessions, log_files.public)
     app.state.bulk_data = BulkData(app.state.sessions, app.state.queries)
+    app.state.observed = ObservedSites(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()
     app.state.diff_fragments = DiffFragments(app.state.templates.env)
     app.state.page_cache = PageCache()
+    app.state.report_channel = open_report_channel(settings, app.state.sessions)
+    app.state.witnessing = (
+        WitnessCollector(
+            app.state.sessions,
+            log_files.public,
+            [parse_witness_setting(item) for item in settings.witnesses],
+            settings.witness_quorum,
+        )
+        if settings.witnesses
+        else None
+    )
 
     install_error_handlers(app, headers_on_crash=SECURITY_HEADERS)
     # /healthz, /metrics and request timing; first, so that its middleware sits next to the router.
@@ -104,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.build_router())
     app.include_router(build_log_router(log_files))
     app.include_router(site.build_router())
+    app.include_router(reports.build_router())
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     return app
 
@@ -121,6 +146,8 @@ def _templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.filters["day"] = _day
     env.filters["short"] = _short
+    # Templates name statement kinds as code does, by the enum, never by a string of their own.
+    env.globals["StatementKind"] = StatementKind
     return templates
 
 

@@ -12,7 +12,8 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.templating import Jinja2Templates
 
 from candor.services.audit import AuditStatus, PeriodicAudit
-from candor.services.queries import MAX_PAGE_SIZE, RegistryQueries
+from candor.services.queries import RegistryQueries
+from candor.services.views import MAX_PAGE_SIZE
 from candor.web.markdown import DocumentRenderer
 
 

@@ -1,7 +1,9 @@
 """The served log: the checkpoint, tiles and entry bundles in c2sp.org/tlog-tiles layout, and the verifier key.
 
 Files are served straight from the public part of the log directory that :class:`candor.tlog.local_log.LocalLog` lays
-out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``.
+out (``log/checkpoint``, ``log/tile/...``); the verifier key comes from its ``log.vkey``. A registry's app servers each
+tile the log in their own data directory (:class:`candor.services.integration.RegistryLog`); a tile missing here
+makes the server catch up with the database once before it answers 404.
 Only paths that the tlog-tiles grammar allows are ever turned into file names, so no request can reach a file
 outside that directory. Full tiles never change and are cached for a year; partial tiles and the checkpoint change
 as the log grows and are cached for a few seconds only.
@@ -9,14 +11,17 @@ as the log grows and are cached for a few seconds only.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
+from candor.errors import CandorError
 from candor.tlog.local_log import PUBLIC_DIR, VKEY_FILE
 from candor.tlog.note import parse_verifier_key
 from candor.tlog.tiles import CHECKPOINT_NAME
@@ -86,6 +91,25 @@ def _read(path: Path, what: str) -> bytes:
         raise HTTPException(404, f"{what} does not exist in this log") from None
 
 
+def _caught_up_read(request: Request, path: Path, what: str) -> bytes:
+    """The file's bytes; if it is missing, this server catches up with the database's log once and looks again.
+
+    Another app server may have signed a checkpoint this one has not tiled yet (it follows within a tick), and a
+    server that has just started may not have served its first checkpoint yet; a client that read that checkpoint
+    elsewhere asks for it, or its tiles, here.
+    """
+    asked_at = time.monotonic()
+    try:
+        return _read(path, what)
+    except HTTPException:
+        registry_log = getattr(request.app.state, "registry_log", None)
+        if registry_log is None:
+            raise
+        with contextlib.suppress(CandorError):  # a log that refuses to follow still answers this 404
+            registry_log.catch_up(asked_at)
+        return _read(path, what)
+
+
 def build_router(files: LogFiles) -> APIRouter:
     """Routes under ``/log`` that serve the log whose files are ``files``."""
     router = APIRouter(prefix="/log", tags=["log"])
@@ -93,8 +117,17 @@ def build_router(files: LogFiles) -> APIRouter:
     @router.get(
         "/checkpoint", response_class=Response, summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)"
     )
-    def checkpoint() -> Response:
-        body = _read(files.public / CHECKPOINT_NAME, "checkpoint")
+    def checkpoint(request: Request) -> Response:
+        collector = request.app.state.witnessing
+        if collector is not None and collector.quorum > 0:
+            # With a quorum, only a checkpoint that enough witnesses cosigned is served; it may lag the log.
+            body = collector.served_note()
+            if body is None:
+                raise HTTPException(503, "no checkpoint of this log has a quorum of witness cosignatures yet")
+        else:
+            body = _caught_up_read(request, files.public / CHECKPOINT_NAME, "checkpoint")
+            if collector is not None:
+                body += collector.cosignature_lines(body)
         return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
 
     @router.get("/vkey", response_class=Response, summary="The log's verifier key; its last line is the key")
@@ -106,9 +139,9 @@ def build_router(files: LogFiles) -> APIRouter:
         return Response(body, media_type=_TEXT, headers={"Cache-Control": SHORT_LIVED})
 
     @router.get("/tile/{tile:path}", response_class=Response, summary="A tile or entry bundle (c2sp.org/tlog-tiles)")
-    def tile(tile: str) -> Response:
+    def tile(request: Request, tile: str) -> Response:
         path, full = tile_file(files.public, tile)
-        body = _read(path, f"tile/{tile}")
+        body = _caught_up_read(request, path, f"tile/{tile}")
         return Response(body, media_type=_BINARY, headers={"Cache-Control": IMMUTABLE if full else SHORT_LIVED})
 
     return router

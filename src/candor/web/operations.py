@@ -73,6 +73,7 @@ def health_of(app: FastAPI) -> Health:
         audit=app_audit_status(app),
         now=datetime.now(UTC),
         max_unsigned_seconds=settings.max_unsigned_seconds,
+        role=None if registry_log is None else ("signing" if registry_log.signing else "serving"),
     )
 
 
@@ -222,6 +223,7 @@ def _health_body(health: Health) -> dict[str, object]:
             "unsigned_seconds": round(lag.unsigned_for(now), 3),
             "checkpoint_age_seconds": None if (age := lag.checkpoint_age(now)) is None else round(age, 3),
             "refusing": health.refusal,
+            "role": health.role,
         },
         "audit": {
             "state": audit.state,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import developers, documents, log_explorer, log_proofs, sealed, search, statements
+from candor.web.api import developers, documents, log_explorer, log_proofs, observations, sealed, search, statements
 
 PREFIX = "/api/v1"
 
@@ -12,6 +12,6 @@ PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """Every API route, under :data:`PREFIX`."""
     router = APIRouter(prefix=PREFIX)
-    for module in (developers, statements, documents, sealed, log_proofs, log_explorer, search):
+    for module in (developers, statements, documents, sealed, log_proofs, log_explorer, search, observations):
         router.include_router(module.build_router())
     return router

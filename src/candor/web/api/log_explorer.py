@@ -14,6 +14,7 @@ from candor.services.log_explorer import (
     MAX_LOOKUP_CHARS,
     ConsistencyView,
     EntryView,
+    ExplorerQueryError,
     InclusionView,
     LogExplorer,
     Lookup,
@@ -57,7 +58,7 @@ class EntryOut(BaseModel):
     log_index: int
     leaf_hash: str = Field(description="RFC 6962 leaf hash, hex.")
     entry: str = Field(description="The entry's exact bytes (RFC 8785 canonical JSON).")
-    form: str = Field(description="signed statement, bare statement, key event, or unreadable.")
+    form: str = Field(description="signed statement, bare statement, key event, observation, or unreadable.")
     statement: str | None = Field(description="The statement's canonical bytes, as the developer signed them.")
     statement_sha256: str | None
     developer: str | None
@@ -139,6 +140,20 @@ class LookupOut(BaseModel):
         )
 
 
+#: The largest tree size a query may name (a signed 64-bit integer, as the log's indexes are stored).
+_MAX_SIZE = (1 << 63) - 1
+
+
+def _one_size(name: str, value: int | None, alias: str, aliased: int | None) -> int:
+    """A tree size given under either of its two names, once."""
+    if value is not None and aliased is not None and value != aliased:
+        raise ExplorerQueryError(f"{name}={value} and {alias}={aliased} name two different sizes")
+    found = value if value is not None else aliased
+    if found is None:
+        raise ExplorerQueryError(f"give the size as {name} or {alias}")
+    return found
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/log", tags=["log"], responses=ERROR_RESPONSES)
 
@@ -170,15 +185,25 @@ def build_router() -> APIRouter:
 
     @router.get(
         "/consistency",
-        summary="The consistency proof that the tree of `new` entries extends the tree of `old` entries",
-        description="Both sizes at most the latest signed size; 404 beyond it, 400 when old > new.",
-        responses=bad_request("The older size is larger than the newer one"),
+        summary="The RFC 9162 consistency proof that the tree of `new` entries extends the tree of `old` entries",
+        description="The sizes as `old` and `new`, or as `from` and `to` (the names witnesses and monitors use); "
+        "both at most the latest signed size. 404 beyond it; 400 when old > new, when a size is missing, or when "
+        "both names of one size are given and differ.",
+        responses=bad_request("The older size is larger than the newer one, or a size is missing or given twice"),
     )
     def consistency(
         explorer: Explorer,
-        old: Annotated[int, Query(ge=0, le=(1 << 63) - 1, description="The older tree size.")],
-        new: Annotated[int, Query(ge=0, le=(1 << 63) - 1, description="The newer tree size.")],
+        old: Annotated[int | None, Query(ge=0, le=_MAX_SIZE, description="The older tree size.")] = None,
+        new: Annotated[int | None, Query(ge=0, le=_MAX_SIZE, description="The newer tree size.")] = None,
+        from_size: Annotated[
+            int | None, Query(alias="from", ge=0, le=_MAX_SIZE, description="The older tree size, as `old`.")
+        ] = None,
+        to_size: Annotated[
+            int | None, Query(alias="to", ge=0, le=_MAX_SIZE, description="The newer tree size, as `new`.")
+        ] = None,
     ) -> ConsistencyOut:
-        return ConsistencyOut.of(explorer.consistency(old, new))
+        older = _one_size("old", old, "from", from_size)
+        newer = _one_size("new", new, "to", to_size)
+        return ConsistencyOut.of(explorer.consistency(older, newer))
 
     return router

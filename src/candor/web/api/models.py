@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from candor.services.audit import AuditStatus
-from candor.services.queries import InclusionProof
+from candor.services.log_queries import InclusionProof
 from candor.services.views import (
     CheckpointView,
     DeveloperSummary,

@@ -23,9 +23,10 @@ from candor.config import Settings
 from candor.domain.standards import DEFAULT_STANDARD, load_standard
 from candor.errors import CandorError
 from candor.services.evidence import statement_evidence, statements_of_document
-from candor.services.integration import AppendGate, Integrator, RegistryLog
+from candor.services.integration import AppendGate, Integrator, IntegratorLease, RegistryLog
 from candor.services.publishing import Publication, Publisher, UnauthenticatedError
 from candor.services.queries import RegistryQueries
+from candor.services.watcher import start_watcher
 from candor.tlog.proof import format_tlog_proof
 from candor.web.errors import ErrorEnvelope
 from candor.web.operations import publication_accepted, publication_refused
@@ -138,7 +139,9 @@ def _state(app: FastAPI) -> tuple[Publisher, RegistryLog]:
             standard = load_standard(DEFAULT_STANDARD)
             # Publishers and the integrator of this process queue for the database's append lock together.
             gate = AppendGate()
-            registry_log = RegistryLog(app.state.sessions, settings.data_dir, settings.log_origin, gate=gate)
+            registry_log = RegistryLog(
+                app.state.sessions, settings.data_dir, settings.log_origin, key_file=settings.log_key, gate=gate
+            )
             app.state.publisher = Publisher(
                 app.state.sessions,
                 standard,
@@ -200,13 +203,19 @@ def tlog_proof_text(request: Request, registry: RegistryQueries, statement_sha25
 
 @asynccontextmanager
 async def registry_log_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Integrate the log in the background while the app serves."""
+    """Integrate the log in the background while the app serves: signing while this server holds the lease, else
+    serving what the server that holds it signed (docs/operations.md, "Several app servers")."""
     _, log = _state(app)
-    integrator = Integrator(log)
+    integrator = Integrator(log, lease=IntegratorLease(app.state.engine))
     app.state.integrator = integrator
+    app.state.queries.log_queries.catch_up = log.catch_up
     integrator.start()
+    watcher = start_watcher(app.state.settings, app.state.sessions, log, integrator.wake)
+    app.state.watcher = watcher
     try:
         yield
     finally:
+        if watcher is not None:
+            watcher.stop()
         app.state.integrator = None
         integrator.stop()

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from candor.domain.statement import StatementKind
-from candor.services.statement_listing import ListingError, ListingOrder, StatementListing
+from candor.store.statement_listing import ListingError, ListingOrder, StatementListing
 from candor.web.api.search import DAY_PATTERN, query_day
 
 _KINDS = "|".join(kind.value for kind in StatementKind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import bulk, explorer, feeds, pages
+from candor.web.site import bulk, explorer, feeds, pages, watching
 
 
 def build_router() -> APIRouter:
@@ -14,4 +14,5 @@ def build_router() -> APIRouter:
     router.include_router(feeds.build_router())
     router.include_router(explorer.build_router())
     router.include_router(bulk.build_router())
+    router.include_router(watching.build_router())
     return router

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from candor.domain.obligations_ical import calendar_ics
+from candor.services.observed import ObservationView, ObservedSites
 from candor.services.views import Page, StatementSummary
 from candor.web.deps import PageNumber, Queries, Templates
 
@@ -30,15 +31,23 @@ def build_router() -> APIRouter:
     router = APIRouter()
 
     def feed(
-        request: Request, templates: Templates, statements: Page[StatementSummary], title: str, path: str
+        request: Request,
+        templates: Templates,
+        statements: Page[StatementSummary],
+        title: str,
+        path: str,
+        observations: list[ObservationView] | None = None,
     ) -> Response:
         base = str(request.base_url).rstrip("/")
-        updated = statements.items[0].published_at if statements.items else datetime(1970, 1, 1, tzinfo=UTC)
+        moments = [item.published_at for item in statements.items[:1]]
+        moments += [item.observed_at for item in (observations or [])[:1]]
+        updated = max(moments) if moments else datetime(1970, 1, 1, tzinfo=UTC)
         context = {
             "base": base,
             "feed_url": base + path,
             "title": title,
             "statements": statements,
+            "observations": observations or [],
             "updated": _rfc3339(updated),
             "rfc3339": _rfc3339,
         }
@@ -57,7 +66,10 @@ def build_router() -> APIRouter:
         developer = registry.developer_summary(slug)
         statements = registry.statements(number=page, size=FEED_PAGE_SIZE, developer=slug)
         title = f"Candor registry: {developer.legal_name}"
-        return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom")
+        # What the watcher found on the developer's own site (silent edits, withdrawals...), on the first page.
+        observed: ObservedSites = request.app.state.observed
+        alerts = observed.observations(slug, limit=FEED_PAGE_SIZE, alerts_only=True) if page == 1 else []
+        return feed(request, templates, statements, title, f"/developers/{slug}/feed.atom", alerts)
 
     @router.get("/developers/{slug}/obligations.ics")
     def developer_obligations(slug: Slug, request: Request, registry: Queries) -> Response:

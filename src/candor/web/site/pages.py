@@ -10,11 +10,12 @@ from starlette.exceptions import HTTPException
 
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
+from candor.domain.statement import KIND_TITLES
 from candor.services.certification_status import certification_status
 from candor.services.document_redactions import published_redaction_statistics
-from candor.services.queries import MAX_PAGE_SIZE
-from candor.services.statement_listing import ListingOrder
-from candor.services.views import KIND_TITLES
+from candor.services.observed import ObservedSites
+from candor.services.views import MAX_PAGE_SIZE
+from candor.store.statement_listing import ListingOrder
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
 from candor.web.api.statement_filters import Filters
@@ -38,6 +39,22 @@ def log_files(request: Request) -> LogFiles:
     """The served log's files."""
     files: LogFiles = request.app.state.log_files
     return files
+
+
+def witnessing_status(request: Request) -> dict[str, Any] | None:
+    """What the log page shows of the witnesses: quorum, lag, and each witness's last answer."""
+    collector = request.app.state.witnessing
+    if collector is None:
+        return None
+    signed, served = collector.lag()
+    states = collector.states
+    return {
+        "quorum": collector.quorum,
+        "signed": signed,
+        "served": served,
+        "witnesses": [(name, state.answered) for name, state in states.items()],
+        "served_note": (collector.served_note() or b"").decode("utf-8", "replace"),
+    }
 
 
 def build_router() -> APIRouter:
@@ -80,6 +97,7 @@ def build_router() -> APIRouter:
         view = registry.developer(slug, number=page)
         standing = certification_status(registry, view, today(request.app.state))
         obligations = registry.obligations(slug)
+        observed: ObservedSites = request.app.state.observed
         return render(
             templates,
             request,
@@ -88,6 +106,9 @@ def build_router() -> APIRouter:
             standing=standing,
             obligations=obligations,
             soon_days=SOON_DAYS,
+            watched=observed.watched(slug),
+            watch_alerts=observed.observations(slug, limit=20, alerts_only=True),
+            keys_confirmed=observed.keys_confirmed(slug),
         )
 
     @router.get("/statements/{log_index}")
@@ -130,6 +151,7 @@ def build_router() -> APIRouter:
             regulator_key=request.app.state.regulator_key,
             registry_url=registry_url(request),
             audit=audit_status(request),
+            witnessing=witnessing_status(request),
         )
 
     @router.get("/api")

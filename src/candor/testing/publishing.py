@@ -1,4 +1,4 @@
-"""Developers, keys, tokens and signed publications for the publishing tests, built with the real parts.
+"""Developers, keys, tokens and signed publications for the publishing tests and benchmarks, with the real parts.
 
 A document that holds passages marked for redaction is published as a developer must: through ``candor redact``'s
 own path, as its public version with the sealed original, sealed to :data:`REGULATOR_KEY`.
@@ -25,7 +25,7 @@ from candor.services.redacting import RedactedDocument, redact_document
 from candor.store.developers import Developers
 from candor.store.tokens import ApiTokens
 from candor.store.vocabulary import TokenScope
-from tests.conftest import EXAMPLES
+from candor.testing import EXAMPLES
 
 _CLOCK = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -45,9 +45,9 @@ class Signer:
     token: str
 
 
-def register(sessions: sessionmaker[Session], slug: str) -> Signer:
-    """Register ``slug`` with a fresh key and issue it a publish token."""
-    key = Ed25519PrivateKey.generate()
+def register(sessions: sessionmaker[Session], slug: str, key: Ed25519PrivateKey | None = None) -> Signer:
+    """Register ``slug`` with ``key`` (by default a fresh one) and issue it a publish token."""
+    key = key or Ed25519PrivateKey.generate()
     with sessions.begin() as session:
         developers = Developers(session)
         developer = developers.add(slug, legal_name=f"{slug} Inc.", website_domain=f"{slug}.example")

@@ -1,7 +1,8 @@
 """How a list of statements is narrowed and ordered: by the day it was issued, and newest or oldest first.
 
 The website's ``/statements`` and the API's ``/api/v1/statements`` take the same filters, so both are read into
-one :class:`StatementListing`. Days are whole UTC days, the last one included, as in search.
+one :class:`StatementListing`, which :class:`candor.store.statement_reader.StatementReader` turns into SQL. Days
+are whole UTC days, the last one included, as in search.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 
 from candor.errors import CandorError
 
@@ -65,13 +65,3 @@ class StatementListing:
         if self.to_day is None or self.to_day >= date.max:
             return None
         return datetime.combine(self.to_day + timedelta(days=1), time.min, tzinfo=UTC)
-
-    def order_by(self, log_index: Any, issued_at: Any) -> list[Any]:
-        """The ORDER BY terms for the store's log index and issue time columns; ties fall to log order."""
-        if self.order is ListingOrder.OLDEST:
-            return [log_index.asc()]
-        if self.order is ListingOrder.ISSUED_NEWEST:
-            return [issued_at.desc(), log_index.desc()]
-        if self.order is ListingOrder.ISSUED_OLDEST:
-            return [issued_at.asc(), log_index.asc()]
-        return [log_index.desc()]
