@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from candor.domain.sealing import MAX_SEALED_BYTES
 from candor.domain.source import MAX_DOCUMENT_BYTES
 from candor.errors import CandorError
 from candor.httpclient import JSON_ANSWER, Answer, HttpClient, HttpError, Resource
@@ -31,6 +32,7 @@ TLOG_PROOF = Resource("tlog-proof", MAX_PROOF_SIZE, ("text/plain",))
 VERIFIER_KEY = Resource("verifier key", MAX_NOTE_SIZE)
 CHECKPOINT = Resource("checkpoint", MAX_NOTE_SIZE)
 DOCUMENT = Resource("document", MAX_DOCUMENT_BYTES, ("text/markdown",))
+SEALED_ORIGINAL = Resource("sealed original", MAX_SEALED_BYTES, ("application/octet-stream",))
 
 
 class RegistryError(CandorError):
@@ -234,14 +236,6 @@ class RegistryClient:
                 return found
         raise RegistryError(f"{self.base_url}: more than {limit_pages * 100} developers")
 
-    def document(self, sha256: str) -> bytes:
-        """A document's exact bytes; refused unless they hash to ``sha256``, whatever the registry says."""
-        body = self._request("GET", f"/api/v1/documents/{sha256}", DOCUMENT).body
-        found = hashlib.sha256(body).hexdigest()
-        if found != sha256:
-            raise RegistryError(f"{self.base_url}: document {sha256} came back as bytes that hash to {found}")
-        return body
-
     def developer(self, slug: str) -> dict[str, Any]:
         """One developer as ``GET /api/v1/developers/{slug}`` describes it (legal name, domain, current documents)."""
         found = _json(self._request("GET", f"/api/v1/developers/{slug}", JSON_ANSWER))
@@ -278,6 +272,15 @@ class RegistryClient:
     def checkpoint(self) -> bytes:
         """The log's latest signed checkpoint note, unverified."""
         return self._request("GET", "/log/checkpoint", CHECKPOINT).body
+
+    def document(self, sha256: str) -> bytes:
+        """A published document's exact bytes, checked against the SHA-256 that names them."""
+        return _addressed(self._request("GET", f"/api/v1/documents/{sha256}", DOCUMENT).body, sha256, "document")
+
+    def sealed_original(self, sha256: str) -> bytes:
+        """A redacted document's sealed original (still sealed), checked against the SHA-256 that names it."""
+        body = self._request("GET", f"/api/v1/sealed/{sha256}", SEALED_ORIGINAL).body
+        return _addressed(body, sha256, "sealed original")
 
     def report_reviewers(self) -> list[dict[str, str]]:
         """The reviewer keys the registry seals reports to: fingerprint and base64 raw X25519 key, each."""
@@ -341,6 +344,13 @@ def _validated_item(entry: Any, base_url: str) -> DocumentReference:
         raise RegistryError(
             f"{base_url}: a developer's current document is not as the API promises: {where}: {first['msg']}"
         ) from None
+
+
+def _addressed(body: bytes, sha256: str, what: str) -> bytes:
+    found = hashlib.sha256(body).hexdigest()
+    if found != sha256:
+        raise RegistryError(f"the registry served a {what} for {sha256} whose bytes hash to {found}")
+    return body
 
 
 def _base64(data: bytes) -> str:

@@ -8,6 +8,15 @@ from tests.browser.conftest import ConsoleRecord, Shooter, Site
 
 #: The pages a reader reaches from the main navigation, plus one developer.
 PAGES = ["/", "/statements", "/compare", "/changes", "/charts", "/standards", "/log", "/developers/acme-ai"]
+#: The log explorer, the filtered list of statements, the developers index and the bulk data page.
+PAGES += [
+    "/developers",
+    "/statements?developer=acme-ai&sort=oldest",
+    "/explorer",
+    "/explorer/entries/3",
+    "/explorer/consistency?old=2&new=9",
+    "/data/",
+]
 #: Two documents: a framework version that weakens a commitment, and a withdrawn system card.
 DOCUMENTS = {
     "weakened-framework": ("borealis-labs", "secure-development-framework", "3.0", None),

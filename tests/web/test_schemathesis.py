@@ -46,11 +46,15 @@ def test_every_read_operation_answers_generated_inputs_as_documented(api_schema:
     for result in api_schema.get_all_operations():
         assert isinstance(result, Ok), f"an operation the OpenAPI document describes wrongly: {result.err()}"
         operation = result.ok()
+        # A 503 the operation declares (the confidential channel, which this registry does not configure) is an
+        # answer as documented, not a failure; every other operation must still never answer 5xx.
+        declared_unavailable = "503" in operation.definition.raw.get("responses", {})
+        checks = [check for check in CHECKS if not (declared_unavailable and check is not_a_server_error)]
 
         @given(case=operation.as_strategy())
         @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         def answers_as_documented(case: Case[Any]) -> None:
-            case.call_and_validate(base_url=served.base_url, checks=CHECKS)
+            case.call_and_validate(base_url=served.base_url, checks=checks)  # noqa: B023 (run within the iteration)
 
         answers_as_documented()
 

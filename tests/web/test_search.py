@@ -198,3 +198,22 @@ def test_result_pages_link_to_the_next_with_the_same_filters(served: Served) -> 
     second = served.client.get("/search", params={"q": "acme", "developer": "acme-ai", "page": "2"})
     assert 'rel="prev" href="/search?q=acme&amp;developer=acme-ai&amp;page=1"' in second.text
     assert "No published document holds all of these words." in second.text
+
+
+def test_the_search_page_without_words_shows_the_empty_form_not_an_error(served: Served) -> None:
+    for params in ({}, {"q": ""}, {"q": "", "developer": "", "kind": ""}):
+        page = served.client.get("/search", params=params)
+        assert page.status_code == 200, page.text[:300]
+        assert 'name="q"' in page.text
+        assert "search-results" not in page.text
+        assert "No published document holds" not in page.text
+        assert not check_html(page.text).errors
+    # The control: words still search, and bad filters are still refused.
+    assert "search-results" in served.client.get("/search", params={"q": FRAMEWORK_WORD}).text
+    assert served.client.get("/search", params={"kind": "novel"}).status_code == 422
+
+
+def test_the_api_still_refuses_a_search_without_words(served: Served) -> None:
+    response = served.client.get("/api/v1/search")
+    assert response.status_code == 400, response.text
+    assert set(response.json()["error"]) == {"code", "message", "detail"}

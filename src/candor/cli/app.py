@@ -71,6 +71,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "candor.cli.verify",
         "Check FILE's bytes, the log's signed checkpoint, inclusion in the log, and the developer's signature.",
     ),
+    "export": LazyCommand(
+        "candor.cli.export",
+        "Export every statement, document and sealed original (still sealed), the log's tiles and its checkpoint.",
+    ),
     "withdraw": LazyCommand(
         "candor.cli.withdraw",
         "Sign a withdrawal of STATEMENT_ID with KEY and publish it; prints its log index and page.",

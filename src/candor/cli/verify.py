@@ -50,7 +50,7 @@ CORRECTED_EXIT = 4
 
 
 def verify(
-    file: Annotated[Path, typer.Argument(help="The document to verify, byte for byte as published.")],
+    file: Annotated[Path | None, typer.Argument(help="The document to verify, byte for byte as published.")] = None,
     registry: Annotated[
         str | None,
         typer.Option("--registry", help="The registry's base URL; downloads the proof and checkpoint from it."),
@@ -81,6 +81,14 @@ def verify(
     save_proof: Annotated[
         Path | None, typer.Option("--save-proof", help="Write the downloaded tlog-proof here, for offline use.")
     ] = None,
+    export: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            help="Re-verify a whole-registry export (`candor export`) offline instead of FILE: every signature, "
+            "hash and inclusion. Trusts the export's own vkey unless --vkey gives one.",
+        ),
+    ] = None,
     witness: WitnessOption = None,
     quorum: QuorumOption = 0,
     state: StateOption = None,
@@ -94,6 +102,13 @@ def verify(
     """
     from candor.domain.developer_keys import load_public_key
 
+    if export is not None:
+        if file is not None or registry is not None or proof is not None:
+            raise CandorError("--export verifies an export on its own", hint="pass no FILE, --registry or --proof")
+        _verify_export(export, vkey)
+        return
+    if file is None:
+        raise CandorError("say what to verify", hint="pass FILE (with --registry or --proof), or --export DIR")
     memory = open_memory(state, no_state)
     document = read_input_file(file, what="document", limit=MAX_DOCUMENT_BYTES)
     pinned = None
@@ -122,6 +137,23 @@ def verify(
 
 
 verify.__doc__ = f"{verify.__doc__}\n\n{EXIT_CODES}"
+
+
+def _verify_export(directory: Path, vkey: str | None) -> None:
+    """Check an export offline; one line names the first thing that fails (exit 1)."""
+    from candor.services.export_verification import verify_export
+
+    verified = verify_export(directory, vkey=None if vkey is None else read_vkey(vkey))
+    checkpoint = verified.checkpoint
+    typer.echo(f"verified export: {directory}")
+    typer.echo(f"  {checkpoint.origin} size {checkpoint.size}, root {_b64(checkpoint.root)}")
+    typer.echo(
+        f"  {verified.entries} entries and {verified.tiles} tile{'' if verified.tiles == 1 else 's'} re-derived; "
+        f"{verified.statements} statement "
+        f"signatures, {verified.documents} documents and {verified.sealed} sealed originals checked"
+    )
+    source = "given with --vkey" if vkey is not None else "the export's own: compare it with one obtained elsewhere"
+    typer.echo(f"  log key SHA256:{verified.vkey_fingerprint} ({source})")
 
 
 #: The developer's keys as its own site's manifest lists them, when ``--developer-site`` is given.

@@ -25,6 +25,7 @@ from candor.services.views import (
     clamp_page,
 )
 from candor.store.developer_reader import DeveloperReader
+from candor.store.statement_listing import StatementListing
 from candor.store.statement_reader import StatementReader
 
 
@@ -36,13 +37,18 @@ def developers_page(session: Session, number: int, size: int) -> Page[DeveloperS
 
 
 def statements_page(
-    session: Session, number: int, size: int, developer_id: int | None = None, kind: str | None = None
+    session: Session,
+    number: int,
+    size: int,
+    developer_id: int | None = None,
+    kind: str | None = None,
+    listing: StatementListing | None = None,
 ) -> Page[StatementSummary]:
-    """One page of the published statements, newest first, inside ``session``."""
+    """One page of the published statements, newest first unless ``listing`` orders otherwise, inside ``session``."""
     number, size = clamp_page(number, size)
     reader = StatementReader(session)
-    items = reader.newest(offset=(number - 1) * size, limit=size, developer_id=developer_id, kind=kind)
-    return Page(items, number, size, reader.count(developer_id=developer_id, kind=kind))
+    items = reader.newest(offset=(number - 1) * size, limit=size, developer_id=developer_id, kind=kind, listing=listing)
+    return Page(items, number, size, reader.count(developer_id=developer_id, kind=kind, listing=listing))
 
 
 def current_by_series(statements: Sequence[StatementSummary]) -> dict[tuple[str, str], StatementSummary]:

@@ -38,6 +38,7 @@ from candor.services.views import (
     StandardFindings,
     StatementSummary,
 )
+from candor.store.statement_listing import StatementListing
 
 
 class RegistryQueries:
@@ -53,9 +54,17 @@ class RegistryQueries:
     # --- statements and documents ----------------------------------------------------------------------------
 
     def statements(
-        self, *, number: int = 1, size: int = 20, developer: str | None = None, kind: str | None = None
+        self,
+        *,
+        number: int = 1,
+        size: int = 20,
+        developer: str | None = None,
+        kind: str | None = None,
+        listing: StatementListing | None = None,
     ) -> Page[StatementSummary]:
-        return self.statement_queries.statements(number=number, size=size, developer=developer, kind=kind)
+        return self.statement_queries.statements(
+            number=number, size=size, developer=developer, kind=kind, listing=listing
+        )
 
     def statements_before(
         self, before: int, *, size: int = 20, developer: str | None = None, kind: str | None = None

@@ -21,6 +21,7 @@ from candor.services.views import (
 )
 from candor.store.developer_reader import DeveloperReader
 from candor.store.log_entries import latest_checkpoint_view
+from candor.store.statement_listing import StatementListing
 from candor.store.statement_reader import StatementReader
 
 
@@ -36,12 +37,20 @@ class StatementQueries:
         self._checker = FindingsByStandard()
 
     def statements(
-        self, *, number: int = 1, size: int = 20, developer: str | None = None, kind: str | None = None
+        self,
+        *,
+        number: int = 1,
+        size: int = 20,
+        developer: str | None = None,
+        kind: str | None = None,
+        listing: StatementListing | None = None,
     ) -> Page[StatementSummary]:
-        """Published statements, newest first, optionally of one developer or one kind."""
+        """Published statements, newest first, optionally of one developer or one kind; ``listing`` adds the
+        list's issue date range and order (see :mod:`candor.store.statement_listing`). The site and the API both
+        list through here, so they read the filters the same way."""
         with self._sessions() as session:
             developer_id = None if developer is None else DeveloperReader(session).id_of(developer)
-            return statements_page(session, number, size, developer_id, kind)
+            return statements_page(session, number, size, developer_id, kind, listing)
 
     def statements_before(
         self, before: int, *, size: int = 20, developer: str | None = None, kind: str | None = None

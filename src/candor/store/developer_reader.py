@@ -64,3 +64,9 @@ class DeveloperReader:
         """Developers ordered by slug; ``limit`` None means all."""
         rows = self.session.execute(_DEVELOPERS.order_by(Developer.slug).offset(offset).limit(limit)).all()
         return [DeveloperSummary(*row) for row in rows]
+
+    def slugs_after(self, slug: str, *, limit: int) -> list[str]:
+        """Up to ``limit`` registered developers' slugs that sort after ``slug``, in order (keyset paging: each
+        batch of a whole-registry scan costs the same however far it has gone)."""
+        query = select(Developer.slug).where(Developer.slug > slug).order_by(Developer.slug).limit(limit)
+        return list(self.session.scalars(query))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from candor.domain.statement import StatementKind
 from candor.errors import NotFoundError
+from candor.store.statement_listing import ListingOrder, StatementListing
 from candor.store.summaries import SignedStatementRow, StatementSummary
 from candor.store.tables import Developer, DeveloperKey, LogEntry, StatementRecord
 
@@ -54,6 +55,14 @@ def _summary_select() -> SummarySelect:
 
 
 _SUMMARIES = _summary_select()
+
+#: The ORDER BY of each listing order; ties of issue time fall to log order.
+_ORDERS: dict[ListingOrder, tuple[Any, ...]] = {
+    ListingOrder.NEWEST: (StatementRecord.log_index.desc(),),
+    ListingOrder.OLDEST: (StatementRecord.log_index.asc(),),
+    ListingOrder.ISSUED_NEWEST: (StatementRecord.issued_at.desc(), StatementRecord.log_index.desc()),
+    ListingOrder.ISSUED_OLDEST: (StatementRecord.issued_at.asc(), StatementRecord.log_index.asc()),
+}
 
 
 def _summary(row: Any) -> StatementSummary:
@@ -108,16 +117,24 @@ class StatementReader:
         return found
 
     @staticmethod
-    def _filtered(query: SummarySelect, developer_id: int | None, kind: str | None) -> SummarySelect:
+    def _filtered(
+        query: SummarySelect, developer_id: int | None, kind: str | None, listing: StatementListing | None = None
+    ) -> SummarySelect:
         if developer_id is not None:
             query = query.where(StatementRecord.developer_id == developer_id)
         if kind is not None:
             query = query.where(StatementRecord.kind == kind)
+        if listing is not None and listing.issued_from is not None:
+            query = query.where(StatementRecord.issued_at >= listing.issued_from)
+        if listing is not None and listing.issued_before is not None:
+            query = query.where(StatementRecord.issued_at < listing.issued_before)
         return query
 
-    def count(self, *, developer_id: int | None = None, kind: str | None = None) -> int:
-        """How many statements there are, of one developer or one kind if given."""
-        query = self._filtered(select(func.count()).select_from(StatementRecord), developer_id, kind)
+    def count(
+        self, *, developer_id: int | None = None, kind: str | None = None, listing: StatementListing | None = None
+    ) -> int:
+        """How many statements there are, of one developer, one kind or one issue date range if given."""
+        query = self._filtered(select(func.count()).select_from(StatementRecord), developer_id, kind, listing)
         return self.session.scalar(query) or 0
 
     def newest(
@@ -127,14 +144,25 @@ class StatementReader:
         limit: int | None = None,
         developer_id: int | None = None,
         kind: str | None = None,
+        listing: StatementListing | None = None,
         before: int | None = None,
     ) -> list[StatementSummary]:
-        """Statements newest first, of one developer or one kind if given; ``limit`` None means all; ``before``
-        keeps those logged before that index (a walk by log index: an indexed range, where ``offset`` is a scan)."""
-        query = self._filtered(_SUMMARIES, developer_id, kind).order_by(StatementRecord.log_index.desc())
+        """Statements newest first (or in ``listing``'s order), of one developer, one kind or one issue date range
+        if given; ``limit`` None means all; ``before`` keeps those logged before that index (a walk by log index:
+        an indexed range, where ``offset`` is a scan)."""
+        order = _ORDERS[ListingOrder.NEWEST if listing is None else listing.order]
+        query = self._filtered(_SUMMARIES, developer_id, kind, listing).order_by(*order)
         if before is not None:
             query = query.where(StatementRecord.log_index < before)
         return self._list(query.offset(offset).limit(limit))
+
+    def after(self, log_index: int, *, limit: int) -> list[StatementSummary]:
+        """Up to ``limit`` statements with a log index above ``log_index``, in log order: one batch of a scan.
+
+        Keyset paging, so each batch costs the same however far a whole-registry scan has gone.
+        """
+        query = _SUMMARIES.where(StatementRecord.log_index > log_index).order_by(StatementRecord.log_index)
+        return self._list(query.limit(limit))
 
     def of_developer(
         self,

@@ -21,6 +21,8 @@ from candor.config import Settings, load_settings
 from candor.domain.statement import StatementKind
 from candor.services.across_documents import AcrossDocuments
 from candor.services.audit import PeriodicAudit
+from candor.services.bulk_data import BulkData
+from candor.services.log_explorer import LogExplorer
 from candor.services.observed import ObservedSites
 from candor.services.queries import RegistryQueries
 from candor.services.redacting import regulator_key_fingerprint_of
@@ -101,6 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.search = RegistrySearch(app.state.sessions)
     app.state.version_diffs = VersionDiffs(app.state.sessions)
     app.state.across_documents = AcrossDocuments(app.state.sessions)
+    app.state.explorer = LogExplorer(app.state.sessions, log_files.public)
+    app.state.bulk_data = BulkData(app.state.sessions, app.state.queries)
     app.state.observed = ObservedSites(app.state.sessions)
     app.state.renderer = DocumentRenderer()
     app.state.templates = _templates()

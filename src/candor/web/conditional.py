@@ -66,7 +66,7 @@ _LEFT_ALONE = ("/static/", "/log/")
 _IMMUTABLE_KEPT = "/log/"
 #: Answers that follow the hour, not just the day (an incident's reporting clock, a calendar's DTSTAMP): they are
 #: always rendered afresh.
-_UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics")
+_UNTAGGED_SUFFIXES = ("/obligations", "/obligations.ics", "/data/obligations.csv", "/data/obligations.jsonl")
 #: What operators poll for the state of this moment (integrator lag, checkpoint age, counters), and the checkpoint,
 #: whose witness cosignatures arrive without moving the registry version: never a cached copy.
 _FRESH_PATHS = frozenset({"/healthz", "/metrics", "/log/checkpoint"})

@@ -159,3 +159,13 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return templates.TemplateResponse(
         request, "error.html", {"status": status, "title": title, "message": message}, status_code=status
     )
+
+
+def unavailable(description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a route's 503 answer (a part of the registry this one does not run), in the one shape."""
+    return {503: {"model": ErrorEnvelope, "description": description}}
+
+
+def bad_request(description: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entry of a route's 400 answer, in the one error shape."""
+    return {400: {"model": ErrorEnvelope, "description": description}}

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from candor.domain.report_sealing import MAX_ATTACHMENTS, MAX_REPORT_BYTES, Attachment, ReportContents
 from candor.services.reports import ReportChannel, ReportRefusedError
 from candor.web.deps import Templates
+from candor.web.errors import unavailable
 
 #: The whole form: the largest report, base64 can't occur here (multipart carries bytes), plus headers and fields.
 MAX_FORM_BYTES = MAX_REPORT_BYTES + 256 * 1024
@@ -216,7 +217,16 @@ def build_router() -> APIRouter:
         context = {"asked": True, "view": view}
         return templates.TemplateResponse(request, "report_status.html", context, status_code=200 if view else 404)
 
-    @router.get("/api/v1/reports/reviewers", tags=["reports"], summary="The keys reports are sealed to")
+    # A registry without the channel configured answers 503 on each of its API routes: declared, so clients and
+    # the OpenAPI conformance test know it.
+    not_configured = unavailable("The confidential channel is not configured on this registry")
+
+    @router.get(
+        "/api/v1/reports/reviewers",
+        tags=["reports"],
+        summary="The keys reports are sealed to",
+        responses=not_configured,
+    )
     def reviewers(request: Request) -> dict[str, list[dict[str, str]]]:
         channel = channel_of(request)
         from cryptography.hazmat.primitives import serialization
@@ -233,7 +243,13 @@ def build_router() -> APIRouter:
             ]
         }
 
-    @router.post("/api/v1/reports", tags=["reports"], status_code=201, summary="Submit a report sealed on your machine")
+    @router.post(
+        "/api/v1/reports",
+        tags=["reports"],
+        status_code=201,
+        summary="Submit a report sealed on your machine",
+        responses=not_configured,
+    )
     async def submit_sealed(request: Request, body: SealedReportIn) -> dict[str, str]:
         channel = channel_of(request)
         _limited(request)
@@ -251,7 +267,12 @@ def build_router() -> APIRouter:
             raise HTTPException(422, error.message) from None
         return {"receipt": receipt}
 
-    @router.post("/api/v1/reports/status", tags=["reports"], summary="What a receipt shows: state and replies")
+    @router.post(
+        "/api/v1/reports/status",
+        tags=["reports"],
+        summary="What a receipt shows: state and replies",
+        responses=not_configured,
+    )
     async def api_status(request: Request, body: ReceiptIn) -> JSONResponse:
         view = await run_in_threadpool(channel_of(request).status, body.receipt)
         if view is None:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.api import changes, developers, documents, log_entries, log_proofs, observations, search, statements
+from candor.web.api import (
+    changes,
+    developers,
+    documents,
+    log_entries,
+    log_explorer,
+    log_proofs,
+    observations,
+    sealed,
+    search,
+    statements,
+)
 
 PREFIX = "/api/v1"
 
@@ -12,6 +23,9 @@ PREFIX = "/api/v1"
 def build_router() -> APIRouter:
     """Every API route, under :data:`PREFIX`."""
     router = APIRouter(prefix=PREFIX)
-    for module in (developers, statements, documents, log_proofs, log_entries, search, observations, changes):
+    for module in (
+        developers, statements, documents, sealed, log_proofs, log_entries, log_explorer, search, observations,
+        changes,
+    ):  # fmt: skip
         router.include_router(module.build_router())
     return router

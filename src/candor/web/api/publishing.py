@@ -72,7 +72,7 @@ class PublicationIn(BaseModel):
     sealed_original: str | None = Field(
         default=None,
         description="For a redacted document: its original sealed to the regulator (`candor redact`), base64. "
-        "Kept, never served; its SHA-256 is the statement's sealed_sha256.",
+        "Kept, and served only as sealed at /api/v1/sealed/{sha256}, its SHA-256, the statement's sealed_sha256.",
     )
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from candor.domain.statement import StatementKind
+from candor.errors import CandorError
 from candor.services.search import RegistrySearch, SearchQueryError, SearchResult
 from candor.web.deps import PageNumber
-from candor.web.errors import ERROR_RESPONSES, ErrorEnvelope
+from candor.web.errors import ERROR_RESPONSES, bad_request
 
-_DAY = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
+DAY_PATTERN = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?$"
 #: Results per page, on the site and in the API.
 RESULTS_PER_PAGE = 20
 
@@ -36,6 +37,11 @@ class SearchParams:
     current: bool | None
     page: int
 
+    @property
+    def asked(self) -> bool:
+        """Whether any words were asked for: the page shows only the form until they are."""
+        return bool(self.q.strip())
+
     def run(self, searcher: RegistrySearch) -> list[SearchResult]:
         return searcher.search(
             self.q,
@@ -53,7 +59,8 @@ _KINDS = "|".join(kind.value for kind in StatementKind)
 
 
 def search_params(
-    q: Annotated[str, Query(description="Words to find, all of them; operators and punctuation are ignored.")],
+    # Optional, so that /search with no words shows the empty form; the API answers a search with no word 400.
+    q: Annotated[str, Query(description="Words to find, all of them; operators and punctuation are ignored.")] = "",
     # The page's form sends every field, the empty ones as "": an empty filter means "any", so each filter is
     # taken as text that may be empty, and read here.
     developer: Annotated[
@@ -62,10 +69,11 @@ def search_params(
     ] = None,
     kind: Annotated[str | None, Query(pattern=f"^(?:{_KINDS})?$", description="Statement kind; empty: any.")] = None,
     issued_from: Annotated[
-        str | None, Query(pattern=_DAY, description="Issued on or after this day (YYYY-MM-DD, UTC); empty: any.")
+        str | None, Query(pattern=DAY_PATTERN, description="Issued on or after this day (YYYY-MM-DD, UTC); empty: any.")
     ] = None,
     issued_to: Annotated[
-        str | None, Query(pattern=_DAY, description="Issued on or before this day (YYYY-MM-DD, UTC); empty: any.")
+        str | None,
+        Query(pattern=DAY_PATTERN, description="Issued on or before this day (YYYY-MM-DD, UTC); empty: any."),
     ] = None,
     current: Annotated[
         str | None,
@@ -80,20 +88,22 @@ def search_params(
         q,
         developer or None,
         StatementKind(kind) if kind else None,
-        _day("issued_from", issued_from),
-        _day("issued_to", issued_to),
+        query_day("issued_from", issued_from),
+        query_day("issued_to", issued_to),
         None if not current else current == "true",
         page,
     )
 
 
-def _day(name: str, value: str | None) -> date | None:
+def query_day(name: str, value: str | None, error: type[CandorError] = SearchQueryError) -> date | None:
+    """A day given in a query (already matching :data:`DAY_PATTERN`), or None when empty; ``error`` (a 400) for a
+    day the calendar does not have."""
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise SearchQueryError(f"{name}: {value!r} is not a day of the calendar (YYYY-MM-DD)") from None
+        raise error(f"{name}: {value!r} is not a day of the calendar (YYYY-MM-DD)") from None
 
 
 Searcher = Annotated[RegistrySearch, Depends(registry_search)]
@@ -143,9 +153,7 @@ class SearchOut(BaseModel):
 
 
 def build_router() -> APIRouter:
-    bad_query: dict[int | str, dict[str, Any]] = {
-        400: {"model": ErrorEnvelope, "description": "A query with no word, or too long"}
-    }
+    bad_query = bad_request("A query with no word, or too long")
     router = APIRouter(prefix="/search", tags=["search"], responses={**ERROR_RESPONSES, **bad_query})
 
     @router.get(

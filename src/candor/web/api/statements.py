@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
-from candor.domain.statement import StatementKind
 from candor.services.evidence import statement_evidence
+from candor.store.statement_listing import ListingOrder
 from candor.web.api.models import (
     InclusionProofOut,
     KeysetPageOut,
@@ -31,21 +31,14 @@ from candor.web.api.publishing import (
     statement_ids,
     tlog_proof_text,
 )
+from candor.web.api.statement_filters import Filters
 from candor.web.deps import PageNumber, PageSize, Queries
-from candor.web.errors import ERROR_RESPONSES
+from candor.web.errors import ERROR_RESPONSES, bad_request
 
 #: What never changes once published: the statement's signed bytes, whose SHA-256 is the address.
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 StatementId = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the statement.")]
-Kind = Annotated[
-    str | None,
-    Query(
-        pattern=f"^({'|'.join(StatementKind)})$",
-        description="Only statements of this kind.",
-    ),
-]
-DeveloperSlug = Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,64}$", description="Only this developer's.")]
 Before = Annotated[
     int | None,
     Query(
@@ -108,24 +101,41 @@ def build_router() -> APIRouter:
             headers={"Cache-Control": IMMUTABLE, "ETag": f'"{statement_id}"'},
         )
 
-    @router.get("", summary="Published statements, newest first")
+    @router.get(
+        "",
+        summary="Published statements, newest first, or filtered and sorted",
+        description="Filters: `developer`, `kind`, and the issue day range `issued_from`..`issued_to` (UTC days, "
+        "both included); `sort`: `newest` (default) or `oldest` published first, or `issued-newest` / "
+        "`issued-oldest` by issue date. The site's `/statements` takes the same parameters. 400 for a date range "
+        "that ends before it starts or a day the calendar does not have; 422 for malformed parameters; 404 for an "
+        "unknown developer.",
+        responses=bad_request("A date range that ends before it starts, or a day the calendar does not have"),
+    )
     def list_statements(
         registry: Queries,
-        developer: DeveloperSlug = None,
-        kind: Kind = None,
+        filters: Filters,
         page: PageNumber = 1,
         per_page: PageSize = 20,
         before: Before = None,
     ) -> PageOut[StatementOut] | KeysetPageOut[StatementOut]:
         if before is not None:
-            items, next_before = registry.statements_before(before, size=per_page, developer=developer, kind=kind)
+            listing = filters.listing
+            if listing.from_day or listing.to_day or listing.order is not ListingOrder.NEWEST:
+                raise HTTPException(
+                    400, "walk by `before` in log-index order only: no issue-date range or sort with it"
+                )
+            items, next_before = registry.statements_before(
+                before, size=per_page, developer=filters.developer, kind=filters.kind
+            )
             return KeysetPageOut[StatementOut](
                 items=[StatementOut.of(item) for item in items],
                 per_page=per_page,
                 before=before,
                 next_before=next_before,
             )
-        found = registry.statements(number=page, size=per_page, developer=developer, kind=kind)
+        found = registry.statements(
+            number=page, size=per_page, developer=filters.developer, kind=filters.kind, listing=filters.listing
+        )
         return page_out(found, [StatementOut.of(item) for item in found.items])
 
     @router.get("/{statement_id}", summary="One statement, by the SHA-256 of its canonical bytes")

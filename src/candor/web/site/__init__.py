@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from candor.web.site import changes, charts, feeds, pages, watching, wellknown
+from candor.web.site import bulk, changes, charts, explorer, feeds, pages, watching, wellknown
 
 
 def build_router() -> APIRouter:
@@ -13,6 +13,8 @@ def build_router() -> APIRouter:
     router.include_router(pages.build_router())
     router.include_router(feeds.build_router())
     router.include_router(wellknown.build_router())
+    router.include_router(explorer.build_router())
+    router.include_router(bulk.build_router())
     router.include_router(watching.build_router())
     router.include_router(changes.build_router())
     router.include_router(charts.build_router())

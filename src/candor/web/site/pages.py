@@ -10,15 +10,19 @@ from starlette.exceptions import HTTPException
 
 from candor.domain.obligations import SOON_DAYS
 from candor.domain.standards import DEFAULT_STANDARD, StandardCatalogue, StandardError
+from candor.domain.statement import KIND_TITLES
 from candor.services.across_documents import AcrossDocuments
 from candor.services.certification_status import certification_status
 from candor.services.developer_keys import key_history
 from candor.services.document_redactions import published_redaction_statistics
 from candor.services.observed import ObservedSites
+from candor.services.views import MAX_PAGE_SIZE
 from candor.services.withdrawals import withdrawal_reason
+from candor.store.statement_listing import ListingOrder
 from candor.web.api.changes import version_diffs_of as version_diffs
 from candor.web.api.search import RESULTS_PER_PAGE, Searcher
 from candor.web.api.search import Params as SearchQuery
+from candor.web.api.statement_filters import Filters
 from candor.web.conditional import today
 from candor.web.deps import PageNumber, Queries, Renderer, Templates, audit_status
 from candor.web.log_files import LogFiles
@@ -75,8 +79,26 @@ def build_router() -> APIRouter:
         return render(templates, request, "home.html", view=registry.home(number=page))
 
     @router.get("/statements")
-    def statements(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
-        return render(templates, request, "statements.html", statements=registry.statements(number=page))
+    def statements(
+        request: Request, registry: Queries, templates: Templates, filters: Filters, page: PageNumber = 1
+    ) -> HTMLResponse:
+        found = registry.statements(
+            number=page, developer=filters.developer, kind=filters.kind, listing=filters.listing
+        )
+        return render(
+            templates,
+            request,
+            "statements.html",
+            statements=found,
+            filters=filters,
+            developers=registry.developers(size=MAX_PAGE_SIZE).items,
+            kinds=KIND_TITLES,
+            orders=list(ListingOrder),
+        )
+
+    @router.get("/developers")
+    def developers(request: Request, registry: Queries, templates: Templates, page: PageNumber = 1) -> HTMLResponse:
+        return render(templates, request, "developers.html", developers=registry.developers(number=page))
 
     @router.get("/developers/{slug}")
     def developer(
@@ -157,9 +179,8 @@ def build_router() -> APIRouter:
 
     @router.get("/search")
     def search(request: Request, params: SearchQuery, searcher: Searcher, templates: Templates) -> HTMLResponse:
-        return render(
-            templates, request, "search.html", params=params, results=params.run(searcher), per_page=RESULTS_PER_PAGE
-        )
+        results = params.run(searcher) if params.asked else None
+        return render(templates, request, "search.html", params=params, results=results, per_page=RESULTS_PER_PAGE)
 
     @router.get("/standards")
     def standards(request: Request, registry: Queries, templates: Templates) -> HTMLResponse:
