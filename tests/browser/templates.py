@@ -82,6 +82,15 @@ PAGES: dict[str, dict[str, Where]] = {
     # What the watcher found on Acme AI's own site while the demo seeded.
     "watched.html": {"watched-page": Linked("/developers/acme-ai", r"/developers/acme-ai/watched/\d+")},
     "observed.html": {"observed-version": Linked("/developers/acme-ai", r"/developers/acme-ai/observations/\d+")},
+    # Accountability: every version on one timeline, filtered; the charts.
+    "changes.html": {"changes": "/changes", "changes-weakenings": "/changes?direction=weakening"},
+    "charts.html": {"charts": "/charts"},
+    # The readers' ways in: the developers' index, the log explorer and its entry and consistency pages, bulk data.
+    "developers.html": {"developers": "/developers"},
+    "explorer.html": {"explorer": "/explorer"},
+    "log_entry.html": {"log-entry-key-event": "/explorer/entries/0", "log-entry-statement": "/explorer/entries/3"},
+    "consistency.html": {"consistency": "/explorer/consistency?old=2&new=9"},
+    "data.html": {"bulk-data": "/data/"},
     # The confidential channel (the site fixture configures it): the form, a refused report, the receipt, and the
     # status form asked about a receipt that matches nothing.
     "report.html": {

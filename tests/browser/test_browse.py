@@ -140,8 +140,8 @@ def test_a_developer_page_shows_its_key_history_linked_to_the_log(site: Site, pa
     expect(row.locator("th code")).to_have_text(key["fingerprint"])
     link = row.get_by_role("link", name=re.compile("key-registration, log entry"))
     index = key["registered_by"]["log_index"]
-    expect(link).to_have_attribute("href", f"/api/v1/log/entries/{index}")
+    expect(link).to_have_attribute("href", f"/explorer/entries/{index}")
     shoot(page, "key-history", keys)
     # The link serves the entry the log holds at that index: the same bytes as the served entry bundle.
-    linked = httpx.get(site.url(f"/api/v1/log/entries/{index}")).content
+    linked = httpx.get(site.url(f"/api/v1/log/entries/{index}/raw")).content
     assert leaf_hash(linked).hex() == served_leaf_hash(site, index)

@@ -39,7 +39,8 @@ def test_every_admin_command_refuses_without_a_registry_and_creates_nothing(
             "--public-key",
             f"{key}.pub",
         ),
-        ("developer", "add-key", "acme-ai", "--public-key", f"{key}.pub"),
+        ("developer", "log-keys"),
+        ("developer", "revoke-key", "acme-ai", "--public-key", f"{key}.pub"),
         ("token", "create", "acme-ai"),
         ("facts", "set", "acme-ai", str(EXAMPLES / "acme-ai" / "facts.yaml")),
     ]

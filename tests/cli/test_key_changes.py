@@ -101,7 +101,7 @@ def test_a_developer_rotates_its_key_and_the_log_shows_every_statement_signed_by
     # The developer page links to them; the OpenAPI document describes the endpoints.
     page = httpx.get(f"{served}/developers/acme-ai", timeout=30).text
     assert "Signing keys" in page
-    assert 'href="/api/v1/log/entries/3"' in page
+    assert 'href="/explorer/entries/3"' in page
     openapi = httpx.get(f"{served}/api/v1/openapi.json", timeout=30).json()
     assert {"get", "post"} <= set(openapi["paths"]["/api/v1/developers/{slug}/keys"])
     shown = run_candor("keys", "show", "acme-ai", "--registry", served)
@@ -125,8 +125,8 @@ def test_a_demo_made_from_scratch_has_every_statement_checked_against_its_develo
     )
     assert verified.returncode == 0, verified.stderr
     assert (
-        "16 statements signed by their developer's key as the log shows it, 3 key events, "
-        "0 statements logged before signatures were"
+        "19 statements signed by their developer's key as the log shows it, 3 key events, "
+        "8 watcher observations signed by the log key, 0 statements logged before entries carried signatures"
     ) in verified.stdout
     audited = run_candor("audit", "--data-dir", str(data_dir))
     assert audited.returncode == 0, audited.stdout + audited.stderr

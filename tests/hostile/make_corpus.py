@@ -3261,7 +3261,8 @@ def http_cases() -> None:
         ("huge-statement", "/statements/" + NINES, 404),
         ("unknown-page", "/no-such-page", 404),
         ("static-traversal", "/static/..%2F..%2Fapp.py", 404),
-        ("search-huge-page", "/developers?page=" + NINES, 404),
+        # /developers is the developers' index now: a page number no int holds is a malformed parameter.
+        ("search-huge-page", "/developers?page=" + NINES, 422),
         ("home-page-zero", "/?page=0", 422),
         ("home-page-word", "/?page=two", 422),
         ("statements-page-beyond-limit", "/statements?page=1000001", 422),

@@ -227,7 +227,8 @@ def verify(
     if checked is not None:
         typer.echo(
             f"  {checked.attributed} statements signed by their developer's key as the log shows it, "
-            f"{checked.key_events} key events, {checked.bare} statements logged before signatures were"
+            f"{checked.key_events} key events, {checked.observations} watcher observations signed by the log key, "
+            f"{checked.bare} statements logged before entries carried signatures"
         )
 
 

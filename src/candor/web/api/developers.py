@@ -124,7 +124,7 @@ def build_router() -> APIRouter:
 
 def entry_url(base: str, log_index: int) -> str:
     """Where the API serves a log entry's exact bytes."""
-    return f"{base}/api/v1/log/entries/{log_index}"
+    return f"{base}/api/v1/log/entries/{log_index}/raw"
 
 
 class KeyEventOut(BaseModel):

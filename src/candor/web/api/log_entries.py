@@ -20,7 +20,7 @@ def build_router() -> APIRouter:
     router = APIRouter(prefix="/log/entries", tags=["log"], responses=ERROR_RESPONSES)
 
     @router.get(
-        "/{log_index}",
+        "/{log_index}/raw",
         summary="One log entry's exact bytes: a candor.signed-statement/v1 or candor.signed-key-event/v1 envelope",
         response_class=Response,
         responses={200: {"content": {"application/json": {}}, "description": "The entry, RFC 8785 canonical JSON."}},
