@@ -22,8 +22,7 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
@@ -57,7 +56,7 @@ from candor.domain.report_sealing import (
 )
 from candor.domain.report_workflow import ReportState, check_transition
 from candor.errors import CandorError
-from candor.store.database import SQLITE_BEGIN_IMMEDIATE
+from candor.store.database import writing_transaction
 from candor.store.developers import Developers
 from candor.store.reports import GENESIS, NewReport, Reports, ReviewerAudit, StoredReport, audit_hash
 
@@ -84,15 +83,6 @@ class ReporterView:
     state: str
     received_on: date
     replies: list[tuple[date, str]]
-
-
-@contextmanager
-def _writing(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """A unit of work that reads, then writes: on SQLite it takes the write lock first (BEGIN IMMEDIATE), so that a
-    server's integrator or watcher committing meanwhile makes it wait its turn rather than fail as "locked"."""
-    with sessions.begin() as session:
-        session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
-        yield session
 
 
 def proof_of_work_ok(report_id: str, nonce: str, bits: int = PROOF_OF_WORK_BITS) -> bool:
@@ -215,7 +205,7 @@ class ReportChannel:
             obligations=tuple(obligations),
             statements=tuple(statements),
         )
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             reports = Reports(session)
             if reports.exists(report_id):
                 raise ReportRefusedError("a report with that id exists; seal it again under a new id")
@@ -266,7 +256,7 @@ class Inbox:
             return Reports(session).all()
 
     def open(self, report_id: str) -> tuple[StoredReport, ReportContents]:
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             reports = Reports(session)
             report = reports.get(report_id)
             wrapped = reports.wrapped_key(report_id, self.reviewer)
@@ -304,7 +294,7 @@ class Inbox:
 
     def reply(self, report_id: str, text: str) -> int:
         """Seal ``text`` to the reporter's key and keep it for them; counts as a status update."""
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             reports = Reports(session)
             report = reports.get(report_id)
             number = reports.next_update_number(report_id)
@@ -314,19 +304,19 @@ class Inbox:
         return number
 
     def set_state(self, report_id: str, state: ReportState) -> None:
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             reports = Reports(session)
             check_transition(ReportState(reports.get(report_id).state), state)
             reports.set_state(report_id, state.value, self.today)
             ReviewerAudit(session).append(self.today, self.reviewer, f"state {state.value}", report_id)
 
     def record_feedback(self, report_id: str) -> None:
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             Reports(session).record_feedback(report_id, self.today)
             ReviewerAudit(session).append(self.today, self.reviewer, "feedback given", report_id)
 
     def shred_expired(self) -> list[str]:
-        with _writing(self.sessions) as session:
+        with writing_transaction(self.sessions) as session:
             reports = Reports(session)
             expired = reports.due_for_shredding(self.today)
             for report_id in expired:

@@ -43,6 +43,7 @@ from candor.errors import CandorError
 from candor.netguard import Resolver, system_resolver
 from candor.services.integration import RegistryLog
 from candor.services.watch_fetch import Fetched, Fetcher, WatchLimits
+from candor.store.database import writing_transaction
 from candor.store.developers import Developers
 from candor.store.log_entries import log_append_lock
 from candor.store.watching import WatchedUrl, Watching
@@ -139,7 +140,7 @@ class Watcher:
     def add(self, developer: str, url: str, kind: str | None = None) -> WatchView:
         """Watch ``url`` for ``developer`` from the next round on."""
         kind = check_watchable(url, kind)
-        with self.sessions.begin() as session:
+        with writing_transaction(self.sessions) as session:
             owner = Developers(session).get(developer)
             row = Watching(session).add_watch(owner, url, kind=kind)
             return WatchView(developer, row.url, row.kind, row.source, True, None, None, 0)

@@ -94,6 +94,14 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
+def writing_transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """:func:`write_transaction` on sessions already made: reads, then writes, beside a running server's writers."""
+    with sessions.begin() as session:
+        session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+        yield session
+
+
+@contextmanager
 def write_transaction(engine: Engine) -> Iterator[Session]:
     """A unit of work that reads, then writes, beside a running server (``candor admin``, test set-up).
 
@@ -101,6 +109,5 @@ def write_transaction(engine: Engine) -> Iterator[Session]:
     another writer commits (the server's integrator signing a checkpoint, say) can no longer write, and fails at
     once with "database is locked", whatever the busy timeout. Taking the lock first makes it wait its turn instead.
     """
-    with session_factory(engine).begin() as session:
-        session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+    with writing_transaction(session_factory(engine)) as session:
         yield session
